@@ -1,0 +1,42 @@
+"""Run one ecoc nameko service in this process: `python -m cli.run_service <name>`.
+
+eventlet is monkey-patched before anything else is imported, nameko's config is built from the
+environment, tracing is installed, and nameko's own runner handles SIGTERM with a graceful stop.
+"""
+import os
+import sys
+
+os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_selector")
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()
+
+import logging.config  # noqa: E402
+
+from nameko import config as nameko_config_store  # noqa: E402
+from nameko.cli.run import run  # noqa: E402
+
+from common.config import SERVICES, nameko_config  # noqa: E402
+from common.tracing import setup_tracing  # noqa: E402
+
+MODULES = {name: f"services.{name}.service" for name in SERVICES}
+MODULES["gateway"] = "gateway.service"
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1 or argv[0] not in MODULES:
+        sys.stderr.write(f"usage: python -m cli.run_service {{{','.join(MODULES)}}}\n")
+        return 2
+    name = argv[0]
+    cfg = nameko_config(name)
+    nameko_config_store.setup(cfg)
+    logging.config.dictConfig(cfg["LOGGING"])
+    setup_tracing(name)
+    run([MODULES[name]])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

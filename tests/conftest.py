@@ -1,0 +1,7 @@
+import os
+
+os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_selector")
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()
