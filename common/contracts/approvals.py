@@ -26,14 +26,19 @@ class Signatory(Strict):
     location = fields.String(required=True, validate=validate.Length(1, 150))
 
 
-class EntityIn(Strict):
-    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9_-]{2,32}$"))
+class EntityBody(Strict):
+    """A legal entity as PUT at /v1/entities/{code}."""
+
     legal_name = fields.String(required=True, validate=validate.Length(1, 150))
     role = fields.String(required=True, validate=validate.OneOf(("manufacturer", "eu_representative")))
     address = fields.Nested(Address, required=True)
     wmis = fields.List(fields.String(validate=validate.Regexp(r"^[A-HJ-NPR-Z0-9]{3}$")), load_default=list)
     signatories = fields.List(fields.Nested(Signatory), load_default=list)
     seal_certificate = fields.String(allow_none=True, load_default=None)
+
+
+class EntityIn(EntityBody):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9_-]{2,32}$"))
 
 
 class VersionIn(Strict):

@@ -250,7 +250,7 @@ class _Builder:
         decls = []
         if content:
             decls = [c for c in content[0] if c.tag == _XS + "element"]
-            if len(decls) != len(content[0]):
+            if any(c.tag != _XS + "annotation" for c in content[0] if c.tag != _XS + "element"):
                 raise ValueError(f"{self.path}: complexType {type_name} nests model groups")
         is_table = (
             content

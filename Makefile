@@ -1,0 +1,47 @@
+# ecoc — two commands on a fresh machine: `make demo` (the release sequence end to end) and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+export PSYCOPG_WAIT_FUNC := wait_selector
+
+.PHONY: install demo up test test-unit test-integration test-e2e bench system-deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages the tests use: xmlsec1 (independent signature check). Installed only when missing.
+system-deps:
+	@command -v xmlsec1 >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq xmlsec1 >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq xmlsec1 >/dev/null; fi; }
+
+demo: install
+	$(BIN)/ecoc demo
+
+up: install
+	$(BIN)/ecoc up
+
+test: install system-deps
+	$(BIN)/pytest -q
+
+test-unit: install
+	$(BIN)/pytest -q tests/unit
+
+test-integration: install
+	$(BIN)/pytest -q tests/integration
+
+test-e2e: install system-deps
+	$(BIN)/pytest -q tests/e2e
+
+bench: install
+	$(BIN)/python -m bench.release_sequence
+
+clean:
+	rm -rf $(VENV) var out

@@ -1,0 +1,113 @@
+"""The `ecoc` command."""
+import argparse
+import os
+import sys
+
+
+def cmd_up(args):
+    from cli.stack import up
+
+    return up()
+
+
+def cmd_run(args):
+    os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_selector")
+    os.execv(sys.executable, [sys.executable, "-m", "cli.run_service", args.name])
+
+
+def cmd_migrate(args):
+    from cli.stack import migrate_all
+
+    migrate_all()
+    return 0
+
+
+def cmd_token(args):
+    from common.config import settings
+    from gateway.auth import issue_token
+
+    print(issue_token(settings(), args.sub, _split(args.roles), _split(args.entities), args.ttl))
+    return 0
+
+
+def cmd_keys_generate(args):
+    from common.config import settings
+    from services.signing.domain.keys import generate_self_signed, write_seal
+
+    keys_dir = args.keys_dir or settings().keys_dir
+    key_pem, cert_pem = generate_self_signed(args.entity, args.organisation or args.entity, country=args.country)
+    try:
+        key_path, cert_path = write_seal(keys_dir, args.entity, key_pem, cert_pem, overwrite=args.force)
+    except FileExistsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"seal key   {key_path}\nseal cert  {cert_path}\n(self-signed RSA-3072, for local use only)")
+    return 0
+
+
+def cmd_demo(args):
+    from cli.demo import run_demo
+
+    return run_demo(count=args.vehicles, out_dir=args.out, keep_running=args.keep)
+
+
+def cmd_probe(args):
+    from cli.probe import probe
+
+    return probe(args.name)
+
+
+def cmd_verify(args):
+    from cli.verify import verify_file
+
+    return verify_file(args.file, args.cert)
+
+
+def _split(text):
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="ecoc", description="EU eCoC (IVI 2.0) production: run, demo, tools.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("up", help="migrate and run every service and the gateway until Ctrl-C").set_defaults(func=cmd_up)
+    run = sub.add_parser("run", help="run one service in the foreground (containers)")
+    run.add_argument("name", choices=["approvals", "vehicles", "validation", "signing", "audit", "gateway"])
+    run.set_defaults(func=cmd_run)
+    sub.add_parser("migrate", help="create the databases if missing and migrate them").set_defaults(func=cmd_migrate)
+    token = sub.add_parser("token", help="print an HS256 token for local use")
+    token.add_argument("--sub", required=True)
+    token.add_argument("--roles", required=True, help="comma-separated roles")
+    token.add_argument("--entities", default="*", help="comma-separated entity codes, or *")
+    token.add_argument("--ttl", type=int, default=3600, help="seconds")
+    token.set_defaults(func=cmd_token)
+    keys = sub.add_parser("keys", help="seal keys").add_subparsers(dest="keys_command", required=True)
+    gen = keys.add_parser("generate", help="create a self-signed RSA-3072 seal for an entity")
+    gen.add_argument("--entity", required=True)
+    gen.add_argument("--organisation", help="the certificate's O: the entity's legal name")
+    gen.add_argument("--country", default="BE")
+    gen.add_argument("--keys-dir")
+    gen.add_argument("--force", action="store_true", help="replace an existing seal")
+    gen.set_defaults(func=cmd_keys_generate)
+    demo = sub.add_parser("demo", help="drive the whole release sequence against the stack (starting it if needed)")
+    demo.add_argument("--vehicles", type=int, default=100)
+    demo.add_argument("--out", default="out")
+    demo.add_argument("--keep", action="store_true", help="leave a stack the demo started running")
+    demo.set_defaults(func=cmd_demo)
+    probe = sub.add_parser("probe", help="exit 0 when a service answers its health check")
+    probe.add_argument("name", choices=["approvals", "vehicles", "validation", "signing", "audit", "gateway"])
+    probe.set_defaults(func=cmd_probe)
+    verify = sub.add_parser("verify", help="verify a sealed eCoC file")
+    verify.add_argument("file")
+    verify.add_argument("--cert", help="PEM of the trusted seal certificate (default: the local seals)")
+    verify.set_defaults(func=cmd_verify)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""`ecoc up`: migrate, then run every service and the gateway as child processes until stopped."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import requests
+
+from common.config import SERVICES, settings
+from common.db import migrate
+
+PROCESSES = (*SERVICES, "gateway")
+
+
+def migrate_all(s=None, echo=print):
+    s = s or settings()
+    for name in SERVICES:
+        migrate(name, s.database_url(name))
+        echo(f"  database {s.database_name(name)}: migrated")
+
+
+def gateway_health(url, timeout=2.0):
+    try:
+        response = requests.get(f"{url}/health", timeout=timeout)
+        return response.json() if response.status_code == 200 else None
+    except (requests.RequestException, ValueError):
+        return None
+
+
+class Stack:
+    """The six processes of one ecoc installation on this machine."""
+
+    def __init__(self, env=None, log_dir=None):
+        self.env = dict(os.environ if env is None else env)
+        self.env.setdefault("PSYCOPG_WAIT_FUNC", "wait_selector")
+        self.log_dir = log_dir
+        self.children = {}
+        self._logs = []
+
+    def start(self):
+        for name in PROCESSES:
+            out = None
+            if self.log_dir:
+                os.makedirs(self.log_dir, exist_ok=True)
+                out = open(os.path.join(self.log_dir, f"{name}.log"), "ab")
+                self._logs.append(out)
+            self.children[name] = subprocess.Popen(
+                [sys.executable, "-m", "cli.run_service", name], env=self.env, stdout=out,
+                stderr=subprocess.STDOUT if out else None,
+                cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+            )
+
+    def wait_healthy(self, url, timeout=60.0, echo=None):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            dead = [n for n, p in self.children.items() if p.poll() is not None]
+            if dead:
+                raise RuntimeError(f"process(es) exited during start: {', '.join(dead)}")
+            health = gateway_health(url)
+            if health and health.get("status") == "ok":
+                return health
+            time.sleep(0.5)
+        raise RuntimeError(f"the stack did not become healthy within {timeout:.0f}s (last: {gateway_health(url)})")
+
+    def stop(self, grace=20.0):
+        for process in self.children.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for process in self.children.values():
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for log in self._logs:
+            log.close()
+        self.children = {}
+
+    def alive(self):
+        return all(p.poll() is None for p in self.children.values())
+
+
+def up(echo=print):
+    s = settings()
+    echo("migrating databases …")
+    migrate_all(s, echo)
+    stack = Stack()
+    stopping = []
+
+    def request_stop(signum, frame):
+        stopping.append(signum)
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    echo("starting " + ", ".join(PROCESSES) + " …")
+    stack.start()
+    try:
+        health = stack.wait_healthy(s.gateway_url)
+        echo(f"ecoc is up: gateway {s.gateway_url} ({', '.join(f'{k} {v}' for k, v in health['services'].items())})")
+        echo("Ctrl-C stops every process.")
+        while not stopping and stack.alive():
+            time.sleep(0.3)
+        if not stack.alive():
+            echo("a process exited; stopping the others")
+            return 1
+        return 0
+    finally:
+        echo("stopping …")
+        stack.stop()
+        echo("stopped.")

@@ -1,0 +1,44 @@
+"""application/problem+json responses."""
+import json
+
+from werkzeug.wrappers import Response
+
+from common.errors import DomainError
+
+
+class HttpProblem(Exception):
+    def __init__(self, status, problem, title, detail, errors=None, headers=None):
+        super().__init__(detail)
+        self.status, self.problem, self.title, self.detail = status, problem, title, detail
+        self.errors = errors or []
+        self.headers = headers or {}
+
+
+def unauthorized(detail):
+    return HttpProblem(401, "urn:ecoc:problem:unauthorized", "Unauthorized", detail,
+                       headers={"WWW-Authenticate": 'Bearer realm="ecoc"'})
+
+
+def forbidden(detail):
+    return HttpProblem(403, "urn:ecoc:problem:forbidden", "Forbidden", detail)
+
+
+def not_found(detail):
+    return HttpProblem(404, "urn:ecoc:problem:not-found", "Not found", detail)
+
+
+def invalid(detail, errors):
+    return HttpProblem(422, "urn:ecoc:problem:validation", "Invalid input", detail, errors)
+
+
+def bad_request(detail, field="_body"):
+    return HttpProblem(400, "urn:ecoc:problem:bad-request", "Bad request", detail,
+                       [{"field": field, "message": detail}])
+
+
+def problem_response(exc):
+    if isinstance(exc, DomainError):
+        exc = HttpProblem(exc.status, exc.problem, exc.title, exc.detail, exc.errors)
+    body = {"type": exc.problem, "title": exc.title, "status": exc.status, "detail": exc.detail,
+            "errors": exc.errors}
+    return Response(json.dumps(body), status=exc.status, mimetype="application/problem+json", headers=exc.headers)

@@ -1,0 +1,113 @@
+"""Issuing eCoCs: compose a vehicle's CoC, build the IVI 2.0 message, check it, seal it, check the seal.
+
+Plain Python and CPU-bound: the service runs `issue_batch` off the eventlet hub.
+"""
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from common.approval_number import parse_approval_number
+from common.composition import compose_coc
+from common.ivi.writer import build_message
+from services.signing.domain.seal import sha256_hex
+from services.signing.domain.seal_checks import check_certificate
+from services.signing.domain.verify import verify_document
+
+
+@dataclass
+class Issued:
+    vin: str
+    reference_id: str
+    version_number: int
+    document: bytes
+    sha256: str
+    vehicle_revision: int
+    approval_number: str
+    approval_revision: int
+
+
+@dataclass
+class Failed:
+    vin: str
+    reason: str
+
+
+@dataclass
+class BatchResult:
+    issued: list = field(default_factory=list)
+    failed: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+
+def organisations_named(coc):
+    """The manufacturer(s) and EU representative named in the type-level data."""
+    names = [g.get("ManufacturerName") for g in coc.get("ManufacturerTable", []) if g.get("ManufacturerName")]
+    rep = (coc.get("EURepresentativeGroup") or {}).get("EURepresentativeName")
+    return names + ([rep] if rep else [])
+
+
+def header_for(vehicle, approval_number, version_number, now):
+    return {
+        "IviReferenceId": str(uuid.uuid4()),
+        "IviVersionNumberXsd": "2.0",
+        "IviVersionNumber": version_number,
+        "IviVersionDateTime": now.isoformat(timespec="milliseconds"),
+        "IntendedCountryRegistration": vehicle.get("intended_country"),
+        "DesignatedTypeApprovalCountry": parse_approval_number(approval_number).member_state,
+    }
+
+
+def signing_authority(signatory, today):
+    return [{"SignerName": signatory["name"], "SignerPosition": signatory["position"],
+             "SignatureLocation": signatory["location"], "SignatureDate": today.isoformat()}]
+
+
+def issue_batch(schema, validator, sealer, vehicles, resolved, signatory, next_versions, now=None):
+    """Seal one certificate per vehicle.
+
+    `resolved[i]` is the approvals service's resolution for `vehicles[i]`; `next_versions[vin]` the
+    IviVersionNumber the new certificate gets. Each vehicle either gets an `Issued` or a `Failed` reason.
+    """
+    now = now or datetime.now(timezone.utc)
+    result = BatchResult()
+    cert = sealer.seal_key.certificate
+    cert_problems = {}
+    for vehicle, resolution in zip(vehicles, resolved):
+        vin = vehicle["vin"]
+        if not resolution.get("ok"):
+            result.failed.append(Failed(vin, f"approval: {resolution.get('message')}"))
+            continue
+        organisations = organisations_named(resolution["coc"])
+        key = tuple(organisations)
+        if key not in cert_problems:
+            findings = check_certificate(cert, now, organisations)
+            result.warnings.extend(f.message for f in findings if f.severity == "warning")
+            cert_problems[key] = [f.message for f in findings if f.severity == "error"]
+        if cert_problems[key]:
+            result.failed.append(Failed(vin, "seal certificate: " + "; ".join(cert_problems[key])))
+            continue
+        coc = compose_coc(resolution["coc"], vehicle)
+        coc["SigningAuthorityTable"] = signing_authority(signatory, now.date())
+        header = header_for(vehicle, resolution["number"], next_versions[vin], now)
+        try:
+            root = build_message(schema, header, coc)
+        except ValueError as exc:
+            result.failed.append(Failed(vin, f"data: {exc}"))
+            continue
+        if validator is not None:
+            draft_issues = validator.validate_draft(root)
+            if draft_issues:
+                result.failed.append(Failed(vin, "schema: " + "; ".join(i.message for i in draft_issues[:5])))
+                continue
+        document = sealer.seal(root)
+        check = verify_document(document, [cert], validator)
+        if not check.valid:
+            result.failed.append(Failed(vin, "sealed document does not verify: " + "; ".join(check.errors)))
+            continue
+        result.issued.append(Issued(
+            vin=vin, reference_id=header["IviReferenceId"], version_number=header["IviVersionNumber"],
+            document=document, sha256=sha256_hex(document), vehicle_revision=vehicle["revision"],
+            approval_number=resolution["number"], approval_revision=resolution["revision"],
+        ))
+    return result
+

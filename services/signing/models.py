@@ -1,0 +1,31 @@
+"""Tables of the signing service (database `ecoc_signing`): every sealed eCoC, byte-exact and immutable."""
+from sqlalchemy import Column, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, Text, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import UUID
+
+from common.outbox import outbox_tables
+
+metadata = MetaData()
+outbox, inbox = outbox_tables(metadata)
+
+certificates = Table(
+    "certificates", metadata,
+    Column("reference_id", UUID(as_uuid=False), primary_key=True),
+    Column("vin", String(17), nullable=False, index=True),
+    Column("version_number", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("status_reason", Text),
+    Column("entity", String(32), nullable=False, index=True),
+    Column("release_id", UUID(as_uuid=False)),
+    Column("vehicle_revision", Integer, nullable=False),
+    Column("approval_number", String(35), nullable=False),
+    Column("approval_revision", Integer, nullable=False),
+    Column("signer_sub", String(200), nullable=False),
+    Column("signer_name", String(150), nullable=False),
+    Column("seal_fingerprint", String(64), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("document", LargeBinary, nullable=False),
+    Column("signed_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("vin", "version_number"),
+    UniqueConstraint("release_id", "vin"),
+    Index("one_current_certificate_per_vin", "vin", unique=True, postgresql_where=text("status = 'current'")),
+)

@@ -1,0 +1,57 @@
+"""Reading and writing sealed certificates (SQL only). Documents are never changed once stored."""
+from sqlalchemy import and_, func, select, update
+
+from services.signing.models import certificates
+
+SUMMARY = [c for c in certificates.c if c.name != "document"]
+
+
+def summary_dict(row):
+    d = dict(row._mapping)
+    d.pop("document", None)
+    d["signed_at"] = d["signed_at"].isoformat()
+    return d
+
+
+def next_versions(session, vins):
+    rows = session.execute(
+        select(certificates.c.vin, func.max(certificates.c.version_number))
+        .where(certificates.c.vin.in_(list(vins))).group_by(certificates.c.vin)
+    ).all()
+    latest = dict(rows)
+    return {vin: latest.get(vin, 0) + 1 for vin in vins}
+
+
+def already_signed(session, release_id, vins):
+    rows = session.execute(select(certificates.c.vin).where(
+        and_(certificates.c.release_id == release_id, certificates.c.vin.in_(list(vins))))).all()
+    return {r.vin for r in rows}
+
+
+def store(session, issued, entity, release_id, signatory, fingerprint, signed_at):
+    """Store new certificates as current; the previous current certificate of each VIN is superseded."""
+    vins = [i.vin for i in issued]
+    superseded = session.execute(
+        update(certificates).where(and_(certificates.c.vin.in_(vins), certificates.c.status == "current"))
+        .values(status="superseded").returning(certificates.c.vin, certificates.c.reference_id)
+    ).all()
+    session.execute(certificates.insert(), [
+        {"reference_id": i.reference_id, "vin": i.vin, "version_number": i.version_number, "status": "current",
+         "entity": entity, "release_id": release_id, "vehicle_revision": i.vehicle_revision,
+         "approval_number": i.approval_number, "approval_revision": i.approval_revision,
+         "signer_sub": signatory["sub"], "signer_name": signatory["name"], "seal_fingerprint": fingerprint,
+         "sha256": i.sha256, "document": i.document, "signed_at": signed_at}
+        for i in issued
+    ])
+    return [{"vin": r.vin, "reference_id": r.reference_id} for r in superseded]
+
+
+def current(session, vin):
+    return session.execute(select(certificates).where(
+        and_(certificates.c.vin == vin, certificates.c.status == "current"))).first()
+
+
+def versions(session, vin):
+    rows = session.execute(select(*SUMMARY).where(certificates.c.vin == vin)
+                           .order_by(certificates.c.version_number)).all()
+    return [summary_dict(r) for r in rows]

@@ -1,0 +1,137 @@
+"""signing: builds, checks and seals IVI 2.0 eCoCs per legal entity; stores the exact bytes; verifies."""
+import logging
+from datetime import datetime, timezone
+
+from eventlet import tpool
+from nameko.rpc import ServiceRpc, rpc
+
+from common.contracts.events import CERTIFICATE_FAILED, CERTIFICATE_SIGNED, CERTIFICATE_SUPERSEDED, RELEASE_SIGN_REQUESTED
+from common.dependencies import Database, Identity
+from common.errors import EXPECTED, InvalidInput, NotFound
+from common.events import on_event
+from services.signing import repository as repo
+from services.signing.domain.issuance import issue_batch
+from services.signing.domain.keys import SealKeyError
+from services.signing.domain.verify import verify_document
+from services.signing.keyring import Seals
+from services.signing.models import certificates, inbox, outbox
+
+log = logging.getLogger(__name__)
+
+
+class SigningService:
+    name = "signing"
+
+    db = Database(outbox, inbox)
+    caller = Identity()
+    seals = Seals()
+    approvals = ServiceRpc("approvals")
+
+    @rpc
+    def health(self):
+        with self.db as uow:
+            uow.session.execute(certificates.select().limit(0))
+        return {"service": self.name, "ok": True, "schema": bool(self.seals.validator)}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def ensure_seal(self, entity, organisation):
+        """The entity's seal certificate (PEM); in local mode a self-signed seal is created when missing."""
+        return self.seals.ensure_seal(entity, organisation)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_current(self, vin):
+        with self.db as uow:
+            row = repo.current(uow.session, vin)
+        if row is None:
+            raise NotFound(f"no current certificate for {vin}")
+        return {"summary": repo.summary_dict(row), "document": row.document.decode("utf-8")}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def versions(self, vin):
+        with self.db as uow:
+            return repo.versions(uow.session, vin)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def verify(self, document):
+        if not isinstance(document, str) or not document.strip():
+            raise InvalidInput("No document.", [{"field": "_body", "message": "an eCoC XML document is required"}])
+        data = document.encode("utf-8")
+        result = tpool.execute(verify_document, data, self.seals.trusted_certificates(), self.seals.validator)
+        signer = result.signer
+        return {
+            "valid": result.valid, "errors": result.errors, "reference_id": result.reference_id, "vin": result.vin,
+            "version_number": result.version_number,
+            "signer": {"organisation": signer.organisation, "common_name": signer.common_name,
+                       "fingerprint_sha256": signer.fingerprint_sha256} if signer else None,
+        }
+
+    @rpc(expected_exceptions=EXPECTED)
+    def sign_batch(self, release_id, entity, signatory, vehicles):
+        """Seal certificates for hundreds of vehicles of one entity; same path as the release event."""
+        return self._sign(release_id, entity, signatory, vehicles)
+
+    @on_event("vehicles", RELEASE_SIGN_REQUESTED)
+    def on_release_sign_requested(self, event):
+        data = event["data"]
+        self._sign(data["release_id"], event["entity"], data["signatory"], data["vehicles"], event=event)
+
+    def _sign(self, release_id, entity, signatory, vehicles, event=None):
+        with self.db as uow:
+            done = repo.already_signed(uow.session, release_id, [v["vin"] for v in vehicles])
+        todo = [v for v in vehicles if v["vin"] not in done]
+        issued, failed, problem = [], [], None
+        if todo:
+            signatory, problem = self._authorised(entity, signatory)
+        if todo and not problem:
+            problem, issued, failed = self._issue(entity, signatory, todo)
+        if problem:
+            failed = [{"vin": v["vin"], "reason": problem} for v in todo]
+
+        now = datetime.now(timezone.utc)
+        with self.db as uow:
+            if event is not None and not uow.inbox.first_time(uow.session, event):
+                return {"signed": 0, "failed": []}
+            if issued:
+                fingerprint = self.seals.sealer(entity).seal_key.fingerprint_sha256
+                superseded = repo.store(uow.session, issued, entity, release_id, signatory, fingerprint, now)
+                certs = [{"vin": i.vin, "reference_id": i.reference_id, "version_number": i.version_number,
+                          "sha256": i.sha256} for i in issued]
+                uow.emit(CERTIFICATE_SIGNED, {"release_id": release_id, "certificates": certs},
+                         subject=certs[0]["vin"], subjects=[c["vin"] for c in certs], entity=entity)
+                if superseded:
+                    uow.emit(CERTIFICATE_SUPERSEDED, {"certificates": superseded}, subject=superseded[0]["vin"],
+                             subjects=[s["vin"] for s in superseded], entity=entity)
+            if failed:
+                uow.emit(CERTIFICATE_FAILED, {"release_id": release_id, "failures": failed},
+                         subject=failed[0]["vin"], subjects=[f["vin"] for f in failed], entity=entity)
+            uow.commit()
+        return {"signed": len(issued), "failed": failed}
+
+    def _issue(self, entity, signatory, vehicles):
+        """Seal the vehicles off the event loop; returns (problem for all, issued, failed)."""
+        try:
+            sealer = self.seals.sealer(entity)
+        except SealKeyError as exc:
+            return str(exc), [], []
+        if self.seals.validator is None:
+            return "the IVI schema is not configured (ECOC_IVI_SCHEMA): certificates cannot be checked", [], []
+        resolved = self.approvals.resolve([
+            {"number": v["approval_number"], "type": v["type"], "variant": v["variant"],
+             "version": v["version"], "production_date": v["production_date"]} for v in vehicles])
+        with self.db as uow:
+            versions = repo.next_versions(uow.session, [v["vin"] for v in vehicles])
+        result = tpool.execute(issue_batch, self.seals.schema, self.seals.validator, sealer, vehicles, resolved,
+                               signatory, versions)
+        for warning in set(result.warnings):
+            log.warning("entity %s: %s", entity, warning)
+        return None, result.issued, [{"vin": f.vin, "reason": f.reason} for f in result.failed]
+
+    def _authorised(self, entity, signatory):
+        """Re-check what the gateway checked: the signer is an authorised signatory of the entity.
+
+        Returns the entity's own record of the signatory (name, position, location as registered)."""
+        record = self.approvals.get_entity(entity)
+        for registered in record["signatories"]:
+            if registered["sub"] == signatory.get("sub"):
+                return registered, None
+        return signatory, f"{signatory.get('sub')} is not an authorised signatory of {entity}"

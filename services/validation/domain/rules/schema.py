@@ -1,0 +1,51 @@
+"""The composed CoC written as an IVI 2.0 draft and checked against the official schema."""
+import re
+
+from ..draft import DOWNLOAD_HINT
+from ..engine import Rule
+from ..findings import ERROR, WARNING, Problem
+
+MISSING_CHILD = "Missing child element(s)."
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def _plain(path):
+    """`AxleTable[0].AxleNumber` and `AxleTable.AxleGroup.AxleNumber` both as `AxleTable.AxleNumber`."""
+    steps = _INDEX.sub("", path).split(".")
+    return ".".join(
+        s for i, s in enumerate(steps)
+        if not (i and steps[i - 1].endswith("Table") and s == steps[i - 1][:-len("Table")] + "Group")
+    )
+
+
+def schema_configured(ctx):
+    if ctx.draft_checker is None:
+        yield Problem(
+            "Schema checks are off: no IVI 2.0 schema is configured, so the certificate data is not checked "
+            f"against the official XSD. {DOWNLOAD_HINT}",
+            expected="ECOC_IVI_SCHEMA pointing at IVI2.0.xsd", found="not configured",
+        )
+
+
+def schema_valid(ctx):
+    reported = [_plain(p) for p in ctx.missing_mandatory]  # IVI-001 already names these; do not repeat
+    number = ctx.resolution.get("number") or ctx.vehicle.get("approval_number")
+    for issue in ctx.draft_checker.check(ctx.coc, number):
+        if MISSING_CHILD in issue.raw and _already_reported(issue.path, reported):
+            continue
+        yield Problem(issue.message, expected="a value the IVI 2.0 schema accepts", found=issue.raw,
+                      path=issue.path)
+
+
+def _already_reported(path, reported):
+    plain = _plain(path)
+    return any(p == plain or p.startswith(plain + ".") for p in reported)
+
+
+RULES = [
+    Rule("XSD-000", WARNING, "InitialVehicleInformation",
+         "The IVI 2.0 schema is configured, so schema checks run.", schema_configured),
+    Rule("XSD-001", ERROR, "InitialVehicleInformation",
+         "The composed CoC, with a draft header and signing authority, validates against the IVI 2.0 schema "
+         "(signature optional).", schema_valid, requires=("APR-002", "XSD-000")),
+]

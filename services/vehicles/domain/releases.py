@@ -1,0 +1,41 @@
+"""Releases: which vehicles may enter, and the four-eyes rules of review."""
+from services.vehicles.domain.lifecycle import VALID
+
+
+class FourEyesViolation(ValueError):
+    pass
+
+
+def admit(vehicles_by_vin, vins, allowed_entities):
+    """Split requested VINs into admitted vehicles (one entity) and rejections with reasons."""
+    admitted, rejected, entity = [], [], None
+    seen = set()
+    for vin in vins:
+        vehicle = vehicles_by_vin.get(vin)
+        if vin in seen:
+            rejected.append({"vin": vin, "reason": "listed twice"})
+            continue
+        seen.add(vin)
+        if vehicle is None or not _allowed(vehicle["entity"], allowed_entities):
+            rejected.append({"vin": vin, "reason": "no such vehicle"})
+        elif vehicle["status"] != VALID:
+            rejected.append({"vin": vin, "reason": f"vehicle is {vehicle['status']}, only valid vehicles enter"})
+        elif entity is not None and vehicle["entity"] != entity:
+            rejected.append({"vin": vin, "reason": f"belongs to {vehicle['entity']}; a release holds one entity"})
+        else:
+            entity = vehicle["entity"]
+            admitted.append(vehicle)
+    return entity, admitted, rejected
+
+
+def _allowed(entity, allowed_entities):
+    return allowed_entities is None or "*" in allowed_entities or entity in allowed_entities
+
+
+def check_reviewer(reviewer, release, last_editors):
+    if reviewer == release["requested_by"]:
+        raise FourEyesViolation("a reviewer cannot approve a release they requested")
+    edited = sorted(vin for vin, editor in last_editors.items() if editor == reviewer)
+    if edited:
+        raise FourEyesViolation(
+            f"a reviewer cannot approve a release holding vehicles they last edited ({', '.join(edited[:5])})")

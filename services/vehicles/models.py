@@ -1,0 +1,69 @@
+"""Tables of the vehicles service (database `ecoc_vehicles`)."""
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+from common.outbox import outbox_tables
+
+metadata = MetaData()
+outbox, inbox = outbox_tables(metadata)
+
+vehicles = Table(
+    "vehicles", metadata,
+    Column("vin", String(17), primary_key=True),
+    Column("entity", String(32), nullable=False, index=True),
+    Column("approval_number", String(35), nullable=False, index=True),
+    Column("type", String(15), nullable=False),
+    Column("variant", String(25), nullable=False),
+    Column("version", String(35), nullable=False),
+    Column("production_date", Date, nullable=False),
+    Column("intended_country", String(3), nullable=False),
+    Column("coc", JSONB, nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("revision", Integer, nullable=False),
+    Column("last_editor", String(200)),
+    Column("findings", JSONB, nullable=False, server_default="[]"),
+    Column("release_id", UUID(as_uuid=False)),
+    Column("certificate", JSONB),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+vehicle_revisions = Table(
+    "vehicle_revisions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("vin", String(17), ForeignKey("vehicles.vin"), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("data", JSONB, nullable=False),
+    Column("diff", JSONB, nullable=False),
+    Column("actor", String(200)),
+    Column("reason", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("vin", "revision"),
+)
+
+releases = Table(
+    "releases", metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("entity", String(32), nullable=False, index=True),
+    Column("status", String(16), nullable=False, index=True),
+    Column("note", Text),
+    Column("requested_by", String(200), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("reviewed_by", String(200)),
+    Column("reviewed_at", DateTime(timezone=True)),
+    Column("rejection_reason", Text),
+    Column("signer", String(200)),
+    Column("sign_requested_at", DateTime(timezone=True)),
+    Column("completed_at", DateTime(timezone=True)),
+)
+
+release_items = Table(
+    "release_items", metadata,
+    Column("release_id", UUID(as_uuid=False), ForeignKey("releases.id"), primary_key=True),
+    Column("vin", String(17), ForeignKey("vehicles.vin"), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("failure", Text),
+    Column("reference_id", String(36)),
+    Column("version_number", Integer),
+)
