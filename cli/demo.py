@@ -28,8 +28,9 @@ def wait_for(label, check, total, timeout=600.0, interval=0.5):
             sys.stdout.write("\n")
             raise TimeoutError(f"{label}: {done}/{total} after {timeout:.0f}s")
         time.sleep(interval)
-        done = check()
-        progress(label, done, total)
+        before, done = done, check()
+        if done != before:
+            progress(label, done, total)
     return done
 
 
@@ -68,7 +69,7 @@ def _sequence(s, count, out_dir, echo):
     else:
         manager.post("/v1/approvals", demo_data.approval())
 
-    vehicles = demo_data.vehicles(count)
+    vehicles = demo_data.vehicles(count, seed=time.time_ns())  # new VINs on every run
     vins = [v["vin"] for v in vehicles]
     echo(f"3. import {count} vehicles")
     result = steward.post("/v1/vehicles/import", {"vehicles": vehicles})

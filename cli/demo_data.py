@@ -103,6 +103,7 @@ def vins(count, seed=2026, wmi=WMI):
 
 
 def vehicles(count, seed=2026, production_start=date(2026, 11, 2)):
+    """`count` vehicles of the demo version; a different seed gives different VINs."""
     rng = random.Random(seed)
     version = VERSIONS[0]
     out = []

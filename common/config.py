@@ -31,7 +31,7 @@ class Settings:
     schema_path: str = field(default_factory=lambda: _env("ECOC_IVI_SCHEMA", _default_schema_path()))
     keys_dir: str = field(default_factory=lambda: _env("ECOC_KEYS_DIR", str(REPO_ROOT / "var" / "keys")))
     local_mode: bool = field(default_factory=lambda: _env("ECOC_LOCAL_MODE", "1") not in ("0", "false", "no"))
-    jwt_secret: str = field(default_factory=lambda: _env("ECOC_JWT_SECRET", "ecoc-local-development-secret"))
+    jwt_secret: str = field(default_factory=lambda: _env("ECOC_JWT_SECRET", "ecoc-local-development-secret-not-for-production"))
     jwt_issuer: str = field(default_factory=lambda: _env("ECOC_JWT_ISSUER", "ecoc-local"))
     jwt_audience: str = field(default_factory=lambda: _env("ECOC_JWT_AUDIENCE", "ecoc"))
     gateway_host: str = field(default_factory=lambda: _env("ECOC_GATEWAY_HOST", "127.0.0.1"))

@@ -161,8 +161,9 @@ class Inbox:
             insert(self.table)
             .values(event_id=envelope["event_id"], event_type=envelope["event_type"], received_at=utcnow())
             .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(self.table.c.event_id)
         )
-        return result.rowcount == 1
+        return result.first() is not None
 
 
 __all__ = ["outbox_tables", "Outbox", "OutboxRelay", "Inbox"]

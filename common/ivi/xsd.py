@@ -90,7 +90,7 @@ class SchemaValidator:
         relaxed = copy.deepcopy(document)
         _make_signature_optional(relaxed)
         self._draft = etree.XMLSchema(relaxed)
-        self._lock = threading.Lock()  # an lxml schema object is not shared between threads at once
+        self._lock = _os_lock()  # an lxml schema object is not shared between threads at once
 
     def validate_signed(self, xml) -> list[SchemaIssue]:
         """Issues of a complete message, ds:Signature required (bytes or an lxml element/tree)."""
@@ -272,3 +272,11 @@ def _qname(context, value: str) -> tuple[str | None, str]:
     return context.nsmap.get(prefix or None), local
 
 
+def _os_lock():
+    """A real OS lock even under eventlet's monkey patching: validation runs in tpool threads, where a
+    green lock must never be contended."""
+    try:
+        from eventlet.patcher import original
+    except ImportError:
+        return threading.Lock()
+    return original("threading").Lock()

@@ -64,7 +64,6 @@ ORDER_FIRST = [
 ]
 ORDER_LAST = ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"]
 CONFIGMAP_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
-_GO_ESCAPES = {"\\b": "\\u0008", "\\f": "\\u000c"}
 
 
 class RenderError(Exception):
@@ -283,11 +282,10 @@ def configmap_hash(doc) -> str:
     if isinstance(doc.get("binaryData"), dict):
         encoded["binaryData"] = doc["binaryData"]
     text = json.dumps(encoded, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    # Go's encoding/json escapes these where Python does not (and writes \b, \f as \u00XX).
+    # Go's encoding/json escapes these where Python does not.
     for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
                           ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(char, escaped)
-    text = re.sub(r"\\\\|\\b|\\f", lambda m: _GO_ESCAPES.get(m.group(), m.group()), text)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
     return digest.translate(str.maketrans("013ae", "ghkmt"))
 

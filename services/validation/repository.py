@@ -2,6 +2,7 @@
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from common.outbox import utcnow
 from services.validation.models import inbox, validation_report_history, validation_reports
 
 _STORED = ("vin", "revision", "entity", "status", "findings", "rule_pack", "approval_number", "approval_revision")
@@ -12,7 +13,8 @@ def store_reports(session, reports, validated_at, event_id=None):
     latest = {}
     for report in reports:  # one row per vin + revision per statement: the last one wins
         latest[(report["vin"], report["revision"])] = report
-    rows = [dict({k: r[k] for k in _STORED}, validated_at=validated_at, event_id=event_id) for r in latest.values()]
+    rows = [dict({k: r[k] for k in _STORED}, validated_at=validated_at, event_id=event_id)
+            for _, r in sorted(latest.items())]  # one lock order for every batch: no deadlocks between them
     if not rows:
         return
     stmt = insert(validation_reports)

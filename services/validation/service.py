@@ -79,13 +79,7 @@ class ValidationService:
                 return
             if reports:
                 repo.store_reports(uow.session, reports, utcnow(), envelope["event_id"])
-                vins = list(dict.fromkeys(r["vin"] for r in reports))
-                entities = {r["entity"] for r in reports}
-                uow.emit(
-                    VALIDATION_COMPLETED, {"results": [result_of(r) for r in reports]},
-                    subject=vins[0] if len(vins) == 1 else envelope["subject"], subjects=vins,
-                    entity=entities.pop() if len(entities) == 1 else None,
-                )
+                uow.emit(VALIDATION_COMPLETED, **_completed(reports, envelope["subject"]))
             uow.commit()
 
     def _judge(self, vehicles):
@@ -96,6 +90,18 @@ class ValidationService:
             with eventlet.Timeout(settings().rpc_timeout):
                 results = self.approvals.resolve(plan.items)
         return tpool.execute(judge_batch, vehicles, plan.per_vehicle(results), self.drafts)
+
+
+def _completed(reports, batch_subject):
+    """The validation_completed event of a batch: subjects are the VINs, entity the batch's if single."""
+    vins = list(dict.fromkeys(r["vin"] for r in reports))
+    entities = {r["entity"] for r in reports}
+    return {
+        "data": {"results": [result_of(r) for r in reports]},
+        "subject": vins[0] if len(vins) == 1 else batch_subject,
+        "subjects": vins,
+        "entity": entities.pop() if len(entities) == 1 else None,
+    }
 
 
 def _usable(vehicles, event_id):

@@ -1,5 +1,6 @@
 """A batch of vehicles: what to ask the approvals service, and judging each vehicle with the packs."""
 import datetime as dt
+import re
 
 from .context import VehicleContext
 from .engine import run_rules
@@ -8,6 +9,7 @@ from .pack import PACKS, pack_versions
 from .rules.approval import INCOMPLETE
 
 _REFERENCE = ("approval_number", "type", "variant", "version", "production_date")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def resolve_item(vehicle):
@@ -15,13 +17,21 @@ def resolve_item(vehicle):
     missing = [k for k in _REFERENCE if not isinstance(vehicle.get(k), str) or not vehicle.get(k).strip()]
     if missing:
         return None, {"ok": False, "reason": INCOMPLETE, "message": f"{', '.join(missing)} missing"}
-    try:
-        dt.date.fromisoformat(vehicle["production_date"])
-    except ValueError:
+    if not _is_iso_date(vehicle["production_date"]):
         return None, {"ok": False, "reason": INCOMPLETE,
                       "message": f"production date {vehicle['production_date']!r} is not an ISO date (YYYY-MM-DD)"}
     return {"number": vehicle["approval_number"], "type": vehicle["type"], "variant": vehicle["variant"],
             "version": vehicle["version"], "production_date": vehicle["production_date"]}, None
+
+
+def _is_iso_date(text):
+    if not _ISO_DATE.fullmatch(text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 class ResolutionPlan:

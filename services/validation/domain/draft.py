@@ -31,7 +31,7 @@ class DraftIssue:
 
 
 class DraftChecker:
-    """Builds and validates drafts; safe to share between threads (the validator locks itself)."""
+    """Builds and validates drafts."""
 
     def __init__(self, validator: SchemaValidator):
         self.validator = validator
@@ -55,7 +55,8 @@ class DraftChecker:
         except IviDataError as exc:
             return [DraftIssue(_relative(exc.path or ""), f"{exc.path}: {exc.message}" if exc.path else exc.message,
                                str(exc))]
-        return [DraftIssue(_relative(i.path), i.message, i.raw) for i in self.validator.validate_draft(document)]
+        issues = self.validator.validate_draft(document)
+        return [DraftIssue(_relative(i.path), i.message, i.raw) for i in issues]
 
 
 def _relative(path):

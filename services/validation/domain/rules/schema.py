@@ -33,8 +33,16 @@ def schema_valid(ctx):
     for issue in ctx.draft_checker.check(ctx.coc, number):
         if MISSING_CHILD in issue.raw and _already_reported(issue.path, reported):
             continue
-        yield Problem(issue.message, expected="a value the IVI 2.0 schema accepts", found=issue.raw,
-                      path=issue.path)
+        yield Problem(_with_path(issue.message, issue.path), expected="a value the IVI 2.0 schema accepts",
+                      found=issue.raw, path=issue.path)
+
+
+def _with_path(message, path):
+    """`AxleNumber: the value ...` -> `AxleTable[1].AxleNumber: the value ...` (which axle, not just which field)."""
+    leaf = path.rsplit(".", 1)[-1]
+    if path and path != leaf and message.startswith(leaf + ":"):
+        return path + message[len(leaf):]
+    return message
 
 
 def _already_reported(path, reported):

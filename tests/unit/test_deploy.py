@@ -1,0 +1,568 @@
+"""The deployment files, checked offline: Kubernetes overlays, docker-compose.yml and the Dockerfile.
+
+The overlays are rendered by deploy/k8s/render.py (no kustomize binary needed) and every object is
+validated against the pinned Kubernetes version's schemas in strict mode. Where `kubectl` (or
+`kustomize`) happens to be installed, the renderer's output is also compared with the real one.
+"""
+import importlib.util
+import json
+import posixpath
+import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+K8S = ROOT / "deploy" / "k8s"
+K8S_VERSION = "1.30"
+SERVICES = ("approvals", "vehicles", "validation", "signing", "audit")
+PROCESSES = SERVICES + ("gateway",)
+EXPECTED_REGIONS = {"eu-west", "eu-central"}
+OVERLAYS = sorted(p.name for p in (K8S / "overlays").iterdir() if (p / "kustomization.yaml").is_file())
+SEAL_KEYS_SECRET = "ecoc-seal-keys"
+SEAL_PASSPHRASES_SECRET = "ecoc-seal-passphrases"
+APP_SECRET = "ecoc-secrets"
+IVI_CONFIGMAP = "ecoc-ivi-schema"
+
+
+def _load_renderer():
+    spec = importlib.util.spec_from_file_location("ecoc_deploy_render", K8S / "render.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+render = _load_renderer()
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    return {overlay: render.render(K8S / "overlays" / overlay) for overlay in OVERLAYS}
+
+
+def overlay_kustomization(overlay):
+    return yaml.safe_load((K8S / "overlays" / overlay / "kustomization.yaml").read_text())
+
+
+def objects(docs, kind):
+    return {d["metadata"]["name"]: d for d in docs if d["kind"] == kind}
+
+
+def pod_spec(doc):
+    return doc["spec"]["template"]["spec"]
+
+
+def workloads(docs):
+    """(name, pod spec) of every Deployment and Job."""
+    return [(d["metadata"]["name"], pod_spec(d)) for d in docs if d["kind"] in ("Deployment", "Job")]
+
+
+def all_containers(spec):
+    return list(spec.get("initContainers") or []) + list(spec["containers"])
+
+
+def env_value(container, name):
+    for env in container.get("env") or []:
+        if env["name"] == name:
+            return env.get("value", env.get("valueFrom"))
+    return None
+
+
+def config_map(docs):
+    (cm,) = [d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith("ecoc-config-")]
+    return cm
+
+
+def service_of(deployment_name):
+    return deployment_name.removeprefix("ecoc-")
+
+
+# --- Kubernetes: rendering and schema validation -----------------------------------------------
+
+def test_both_regions_have_an_overlay():
+    assert EXPECTED_REGIONS <= set(OVERLAYS)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_overlay_objects_validate_strictly_against_kubernetes_schemas(rendered, overlay):
+    errors = []
+    for doc in rendered[overlay]:
+        where = f"{doc['kind']}/{doc['metadata']['name']}"
+        try:
+            kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+        except kubernetes_validate.ValidationError as exc:
+            errors.append(f"{where}: {'.'.join(map(str, exc.path))}: {exc.message}")
+        except kubernetes_validate.SchemaNotFoundError as exc:
+            errors.append(f"{where}: {exc.message}")
+    assert errors == []
+
+
+def test_strict_validation_rejects_an_unknown_field(rendered):
+    deployment = json.loads(json.dumps(objects(rendered[OVERLAYS[0]], "Deployment")["ecoc-gateway"]))
+    deployment["spec"]["template"]["spec"]["containers"][0]["livenesProbe"] = {}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, K8S_VERSION, strict=True)
+
+
+def test_base_renders_and_validates():
+    for doc in render.render(K8S / "base"):
+        kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_overlay_contains_the_whole_application(rendered, overlay):
+    docs = rendered[overlay]
+    assert set(objects(docs, "Deployment")) == {f"ecoc-{p}" for p in PROCESSES}
+    assert set(objects(docs, "Job")) == {"ecoc-migrate"}
+    assert set(objects(docs, "Service")) == {"ecoc-gateway"}
+    assert set(objects(docs, "Ingress")) == {"ecoc-gateway"}
+    assert set(objects(docs, "PodDisruptionBudget")) == {"ecoc-gateway"}
+    assert len(objects(docs, "Namespace")) == 1
+    assert objects(docs, "Secret") == {}, "secrets are created by the operator, never committed"
+
+
+def test_deployed_services_match_the_application():
+    from common.config import SERVICES as app_services
+
+    assert set(app_services) == set(SERVICES)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_deployments_have_probes_resources_and_run_as_non_root(rendered, overlay):
+    for name, spec in workloads(rendered[overlay]):
+        pod_security = spec["securityContext"]
+        assert pod_security["runAsNonRoot"] is True, name
+        assert pod_security["runAsUser"] not in (0, None), name
+        assert spec["enableServiceLinks"] is False, f"{name}: service links would shadow ECOC_GATEWAY_PORT"
+        assert spec["automountServiceAccountToken"] is False, name
+        volumes = {v["name"]: v for v in spec.get("volumes") or []}
+        for container in all_containers(spec):
+            where = f"{name}/{container['name']}"
+            security = container["securityContext"]
+            assert security["readOnlyRootFilesystem"] is True, where
+            assert security["allowPrivilegeEscalation"] is False, where
+            assert security["capabilities"]["drop"] == ["ALL"], where
+            for bound in ("requests", "limits"):
+                assert {"cpu", "memory"} <= set(container["resources"][bound]), where
+            tmp = [m for m in container["volumeMounts"] if m["mountPath"] == "/tmp"]
+            assert tmp and "emptyDir" in volumes[tmp[0]["name"]], f"{where}: /tmp must be an emptyDir"
+    for name, deployment in objects(rendered[overlay], "Deployment").items():
+        for container in pod_spec(deployment)["containers"]:
+            assert container.get("livenessProbe") and container.get("readinessProbe"), name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_commands_and_probes_use_the_ecoc_cli(rendered, overlay):
+    for name, deployment in objects(rendered[overlay], "Deployment").items():
+        service = service_of(name)
+        (container,) = pod_spec(deployment)["containers"]
+        assert container["command"] + container["args"] == ["ecoc", "run", service]
+        probes = [container[p] for p in ("startupProbe", "readinessProbe", "livenessProbe") if p in container]
+        if service == "gateway":
+            (port,) = [p for p in container["ports"] if p["name"] == "http"]
+            assert port["containerPort"] == 8000
+            assert env_value(container, "ECOC_GATEWAY_HOST") == "0.0.0.0"
+            assert env_value(container, "ECOC_GATEWAY_PORT") == "8000"
+            for probe in probes:
+                assert probe["httpGet"]["path"] == "/health"
+                assert probe["httpGet"]["port"] in ("http", 8000)
+        else:
+            for probe in probes:
+                assert probe["exec"]["command"] == ["ecoc", "probe", service]
+                # `ecoc probe` waits up to 5 s for the answer, plus interpreter start-up.
+                assert probe["timeoutSeconds"] >= 10
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_container_gets_config_and_psycopg_wait_func(rendered, overlay):
+    docs = rendered[overlay]
+    cm_name = config_map(docs)["metadata"]["name"]
+    for name, spec in workloads(docs):
+        for container in all_containers(spec):
+            assert env_value(container, "PSYCOPG_WAIT_FUNC") == "wait_selector", name
+            refs = [e["configMapRef"]["name"] for e in container.get("envFrom") or [] if "configMapRef" in e]
+            assert refs == [cm_name], f"{name} must read the generated {cm_name}"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_config_is_safe_for_production(rendered, overlay):
+    data = config_map(rendered[overlay])["data"]
+    assert data["ECOC_LOCAL_MODE"] == "0"
+    assert data["PSYCOPG_WAIT_FUNC"] == "wait_selector"
+    assert data["ECOC_AMQP_HEARTBEAT"] == "15"
+    assert data["ECOC_KEYS_DIR"] == "/etc/ecoc/keys"
+    assert data["ECOC_IVI_SCHEMA"] == "/etc/ecoc/ivi/IVI2.0.xsd"
+    assert re.fullmatch(r"https?://[^/:]+:4318/?", data["OTEL_EXPORTER_OTLP_ENDPOINT"])
+    for secret in ("ECOC_JWT_SECRET", "ECOC_DATABASE_URL", "ECOC_AMQP_URI"):
+        assert secret not in data, f"{secret} belongs in the {APP_SECRET} Secret"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_secrets_are_referenced_by_least_privilege(rendered, overlay):
+    wanted = {
+        "ecoc-gateway": {"ECOC_AMQP_URI", "ECOC_JWT_SECRET"},
+        "ecoc-migrate": {"ECOC_DATABASE_URL"},
+        **{f"ecoc-{s}": {"ECOC_DATABASE_URL", "ECOC_AMQP_URI"} for s in SERVICES},
+    }
+    for name, spec in workloads(rendered[overlay]):
+        (container,) = spec["containers"]
+        refs = {}
+        for env in container.get("env") or []:
+            ref = (env.get("valueFrom") or {}).get("secretKeyRef")
+            if ref:
+                assert ref["name"] == APP_SECRET and ref["key"] == env["name"], name
+                refs[env["name"]] = ref
+        assert set(refs) == wanted[name], name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_only_signing_sees_the_seal_keys(rendered, overlay):
+    keys_dir = config_map(rendered[overlay])["data"]["ECOC_KEYS_DIR"]
+    for name, spec in workloads(rendered[overlay]):
+        secret_volumes = {v["name"]: v["secret"]["secretName"] for v in spec.get("volumes") or [] if "secret" in v}
+        passphrases = [e for c in all_containers(spec) for e in c.get("envFrom") or []
+                       if e.get("secretRef", {}).get("name") == SEAL_PASSPHRASES_SECRET]
+        if name == "ecoc-signing":
+            assert list(secret_volumes.values()) == [SEAL_KEYS_SECRET]
+            (container,) = spec["containers"]
+            (mount,) = [m for m in container["volumeMounts"] if m["name"] in secret_volumes]
+            assert mount["mountPath"] == keys_dir and mount["readOnly"] is True
+            assert passphrases and passphrases[0]["secretRef"].get("optional") is True
+        else:
+            assert secret_volumes == {}, f"{name} must not mount any Secret"
+            assert passphrases == [], name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_services_read_the_ivi_schema_from_the_operator_configmap(rendered, overlay):
+    schema_dir = posixpath.dirname(config_map(rendered[overlay])["data"]["ECOC_IVI_SCHEMA"])
+    for name, deployment in objects(rendered[overlay], "Deployment").items():
+        spec = pod_spec(deployment)
+        volumes = {v["name"]: v for v in spec["volumes"]}
+        (container,) = spec["containers"]
+        (mount,) = [m for m in container["volumeMounts"] if m["mountPath"] == schema_dir]
+        assert mount["readOnly"] is True
+        assert volumes[mount["name"]]["configMap"]["name"] == IVI_CONFIGMAP, name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_migration_job_runs_ecoc_migrate(rendered, overlay):
+    job = objects(rendered[overlay], "Job")["ecoc-migrate"]
+    spec = pod_spec(job)
+    (container,) = spec["containers"]
+    assert container["command"] + container.get("args", []) == ["ecoc", "migrate"]
+    assert spec["restartPolicy"] in ("Never", "OnFailure")
+    assert job["spec"]["backoffLimit"] >= 1
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_images_carry_the_overlay_tag(rendered, overlay):
+    (image,) = overlay_kustomization(overlay)["images"]
+    expected = f"{image['newName']}:{image['newTag']}"
+    for name, spec in workloads(rendered[overlay]):
+        for container in all_containers(spec):
+            assert container["image"] == expected, name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_replicas_follow_the_overlay(rendered, overlay):
+    deployments = objects(rendered[overlay], "Deployment")
+    for entry in overlay_kustomization(overlay)["replicas"]:
+        assert deployments[entry["name"]]["spec"]["replicas"] == entry["count"]
+    assert deployments["ecoc-gateway"]["spec"]["replicas"] >= 2, "the gateway PDB needs two replicas"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_labels_and_selectors(rendered, overlay):
+    docs = rendered[overlay]
+    for doc in docs:
+        assert doc["metadata"]["labels"]["app.kubernetes.io/part-of"] == "ecoc", doc["metadata"]["name"]
+    for name, doc in {**objects(docs, "Deployment"), **objects(docs, "Job")}.items():
+        template_labels = doc["spec"]["template"]["metadata"]["labels"]
+        assert template_labels["app.kubernetes.io/part-of"] == "ecoc"
+        assert template_labels["app.kubernetes.io/name"] == service_of(name)
+        assert doc["metadata"]["labels"]["app.kubernetes.io/name"] == service_of(name)
+        if doc["kind"] == "Deployment":
+            assert doc["spec"]["selector"]["matchLabels"] == {"app.kubernetes.io/name": service_of(name)}
+    gateway_selector = {"app.kubernetes.io/name": "gateway"}
+    assert objects(docs, "Service")["ecoc-gateway"]["spec"]["selector"] == gateway_selector
+    assert objects(docs, "PodDisruptionBudget")["ecoc-gateway"]["spec"]["selector"]["matchLabels"] == gateway_selector
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_gateway_is_exposed_through_service_and_ingress(rendered, overlay):
+    docs = rendered[overlay]
+    (port,) = objects(docs, "Service")["ecoc-gateway"]["spec"]["ports"]
+    assert port["port"] == 80
+    (container,) = pod_spec(objects(docs, "Deployment")["ecoc-gateway"])["containers"]
+    target = {p["name"]: p["containerPort"] for p in container["ports"]}.get(port["targetPort"], port["targetPort"])
+    assert target == 8000
+    ingress = objects(docs, "Ingress")["ecoc-gateway"]["spec"]
+    (rule,) = ingress["rules"]
+    (backend,) = [p["backend"]["service"] for p in rule["http"]["paths"]]
+    assert backend["name"] == "ecoc-gateway" and backend["port"] in ({"name": port["name"]}, {"number": 80})
+    assert ingress["tls"][0]["hosts"] == [rule["host"]]
+
+
+def test_each_overlay_has_its_own_namespace_and_host(rendered):
+    namespaces, hosts = {}, {}
+    for overlay, docs in rendered.items():
+        namespace = overlay_kustomization(overlay)["namespace"]
+        assert overlay in namespace
+        assert list(objects(docs, "Namespace")) == [namespace]
+        for doc in docs:
+            if doc["kind"] != "Namespace":
+                assert doc["metadata"]["namespace"] == namespace, doc["metadata"]["name"]
+        (rule,) = objects(docs, "Ingress")["ecoc-gateway"]["spec"]["rules"]
+        assert overlay in rule["host"]
+        namespaces[overlay], hosts[overlay] = namespace, rule["host"]
+    assert len(set(namespaces.values())) == len(rendered)
+    assert len(set(hosts.values())) == len(rendered)
+
+
+def test_operator_created_objects_are_documented(rendered):
+    """Every Secret / ConfigMap the manifests need but do not contain is explained in the README."""
+    readme = (K8S / "README.md").read_text()
+    external = set()
+    for docs in rendered.values():
+        rendered_names = {d["metadata"]["name"] for d in docs}
+        for _, spec in workloads(docs):
+            for volume in spec.get("volumes") or []:
+                external.add((volume.get("secret") or {}).get("secretName"))
+                external.add((volume.get("configMap") or {}).get("name"))
+            for container in all_containers(spec):
+                for env in container.get("env") or []:
+                    ref = (env.get("valueFrom") or {}).get("secretKeyRef")
+                    if ref:
+                        external.update({ref["name"], ref["key"]})
+                for env_from in container.get("envFrom") or []:
+                    external.add((env_from.get("secretRef") or {}).get("name"))
+                    external.add((env_from.get("configMapRef") or {}).get("name"))
+        for ingress in objects(docs, "Ingress").values():
+            external.update(t["secretName"] for t in ingress["spec"].get("tls") or [])
+        external -= rendered_names
+    external.discard(None)
+    assert {APP_SECRET, SEAL_KEYS_SECRET, SEAL_PASSPHRASES_SECRET, IVI_CONFIGMAP} <= external
+    assert [name for name in sorted(external) if name not in readme] == []
+
+
+# --- the renderer itself ------------------------------------------------------------------------
+
+def test_configmap_hash_matches_kustomize():
+    # Reference value from `kubectl kustomize` (kustomize v5.5.0) for these literals.
+    doc = {"kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"A": "b", "B": "x y", "C": "a&b<c>"}}
+    assert render.configmap_hash(doc) == "989mb7cb69"
+
+
+def test_renderer_refuses_unsupported_kustomize_fields(tmp_path):
+    (tmp_path / "kustomization.yaml").write_text("resources: []\ncommonAnnotations: {a: b}\n")
+    with pytest.raises(render.RenderError, match="commonAnnotations"):
+        render.render(tmp_path)
+
+
+def _kustomize_command():
+    if shutil.which("kustomize"):
+        return ["kustomize", "build"]
+    if shutil.which("kubectl"):
+        return ["kubectl", "kustomize"]
+    return None
+
+
+@pytest.mark.skipif(_kustomize_command() is None, reason="no kustomize or kubectl installed")
+@pytest.mark.parametrize("directory", ["base"] + [f"overlays/{o}" for o in OVERLAYS])
+def test_renderer_agrees_with_real_kustomize(directory):
+    result = subprocess.run(_kustomize_command() + [str(K8S / directory)],
+                            capture_output=True, text=True, timeout=60)
+    if result.returncode != 0 and "unknown command" in result.stderr:
+        pytest.skip(f"{_kustomize_command()} cannot build kustomizations")
+    assert result.returncode == 0, result.stderr
+    real = [d for d in yaml.safe_load_all(result.stdout) if d]
+    assert render.render(K8S / directory) == real
+
+
+# --- docker-compose.yml -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def interpolate(value):
+    """Compose's ${VAR:-default} with every variable unset."""
+    return re.sub(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?-([^}]*))?\}", lambda m: m.group(1) or "", value)
+
+
+def test_compose_every_long_running_service_has_a_healthcheck(compose):
+    services = compose["services"]
+    for name in PROCESSES:
+        assert services[name]["healthcheck"]["test"] == ["CMD", "ecoc", "probe", name]
+    assert "rabbitmq-diagnostics" in services["rabbitmq"]["healthcheck"]["test"]
+    assert "pg_isready" in services["postgres"]["healthcheck"]["test"]
+    for name, service in services.items():
+        assert not (service.get("healthcheck") or {}).get("disable"), name
+
+
+def test_compose_infrastructure(compose):
+    services = compose["services"]
+    assert services["rabbitmq"]["image"].startswith("rabbitmq:3") and "management" in services["rabbitmq"]["image"]
+    assert services["postgres"]["image"].split(":")[1].startswith("15")
+    postgres_env = services["postgres"]["environment"]
+    rabbit_env = services["rabbitmq"]["environment"]
+    env = compose["x-ecoc-env"]
+    user, password = postgres_env["POSTGRES_USER"], interpolate(postgres_env["POSTGRES_PASSWORD"])
+    assert interpolate(env["ECOC_DATABASE_URL"]) == f"postgresql+psycopg://{user}:{password}@postgres:5432"
+    amqp_user, amqp_password = rabbit_env["RABBITMQ_DEFAULT_USER"], interpolate(rabbit_env["RABBITMQ_DEFAULT_PASS"])
+    assert interpolate(env["ECOC_AMQP_URI"]) == f"pyamqp://{amqp_user}:{amqp_password}@rabbitmq:5672/"
+
+
+def test_compose_app_services_share_image_and_environment(compose):
+    services = compose["services"]
+    shared_env = compose["x-ecoc-env"]
+    assert shared_env["PSYCOPG_WAIT_FUNC"] == "wait_selector"
+    assert shared_env["ECOC_AMQP_HEARTBEAT"] == "15"
+    images = set()
+    for name in PROCESSES + ("migrate",):
+        service = services[name]
+        images.add(service["image"])
+        assert service["environment"] == shared_env, name
+        assert service["command"] == (["migrate"] if name == "migrate" else ["run", name])
+        assert service["read_only"] is True and "/tmp" in service["tmpfs"], name
+    assert len(images) == 1
+
+
+def test_compose_migrate_is_a_one_shot_dependency(compose):
+    services = compose["services"]
+    migrate = services["migrate"]
+    assert migrate["restart"] == "no"
+    assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for name in PROCESSES:
+        depends = services[name]["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully", name
+        assert depends["rabbitmq"]["condition"] == "service_healthy", name
+
+
+def test_compose_gateway_publishes_8000(compose):
+    ports = [interpolate(p) if isinstance(p, str) else p for p in compose["services"]["gateway"]["ports"]]
+    published = {tuple(p.split(":")[-2:]) for p in ports if isinstance(p, str)}
+    assert ("8000", "8000") in published
+    for name in SERVICES + ("migrate",):
+        assert "ports" not in compose["services"][name], name
+
+
+def test_compose_traces_go_to_jaeger_over_otlp_http(compose):
+    jaeger = compose["services"]["jaeger"]
+    assert jaeger["image"].startswith("jaegertracing/all-in-one")
+    assert jaeger["environment"]["COLLECTOR_OTLP_ENABLED"] == "true"
+    targets = {p.split(":")[-1] for p in jaeger["ports"]}
+    assert {"16686", "4318"} <= targets
+    assert compose["x-ecoc-env"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://jaeger:4318"
+
+
+def test_compose_volumes_keys_only_on_signing_and_schema_read_only(compose):
+    services = compose["services"]
+    keys_dir = compose["x-ecoc-env"]["ECOC_KEYS_DIR"]
+    schema_dir = posixpath.dirname(compose["x-ecoc-env"]["ECOC_IVI_SCHEMA"])
+    for name in PROCESSES + ("migrate",):
+        mounts = {}
+        for volume in services[name].get("volumes") or []:
+            source, target, *mode = interpolate(volume).split(":")
+            mounts[target] = (source, mode)
+        assert (keys_dir in mounts) == (name == "signing"), name
+        if name != "migrate":
+            assert mounts[schema_dir] == ("../shared/ivi", ["ro"]), name
+    assert "${ECOC_IVI_DIR:-../shared/ivi}" in services["signing"]["volumes"][0]
+    ivi_dir = ROOT / "../shared/ivi"
+    if ivi_dir.is_dir():
+        assert (ivi_dir / "IVI2.0.xsd").is_file() and (ivi_dir / "xmldsig-core-schema.xsd").is_file()
+
+
+# --- Dockerfile ---------------------------------------------------------------------------------
+
+def dockerfile_instructions():
+    lines, current = [], ""
+    for raw in (ROOT / "Dockerfile").read_text().splitlines():
+        stripped = raw.strip()
+        if not current and (not stripped or stripped.startswith("#")):
+            continue
+        if current and stripped.startswith("#"):
+            continue  # comment inside a continued instruction
+        if stripped.endswith("\\"):
+            current += stripped[:-1] + " "
+            continue
+        lines.append(current + stripped)
+        current = ""
+    out = []
+    for line in lines:
+        instruction, _, args = line.partition(" ")
+        out.append((instruction.upper(), args.strip()))
+    return out
+
+
+def dockerfile_stages():
+    args = {}
+    stages = []
+    for instruction, value in dockerfile_instructions():
+        if instruction == "ARG" and not stages:
+            key, _, default = value.partition("=")
+            args[key] = default
+        elif instruction == "FROM":
+            base = re.sub(r"\$\{?(\w+)\}?", lambda m: args.get(m.group(1), ""), value.split()[0])
+            stages.append({"base": base, "instructions": []})
+        elif stages:
+            stages[-1]["instructions"].append((instruction, value))
+    return stages
+
+
+def env_pairs(value):
+    return dict(token.split("=", 1) for token in shlex.split(value))
+
+
+def test_dockerfile_is_multi_stage_on_python_311_slim():
+    stages = dockerfile_stages()
+    assert len(stages) >= 2
+    for stage in stages:
+        assert stage["base"].startswith("python:3.11-slim"), stage["base"]
+    final = stages[-1]["instructions"]
+    assert any(i == "COPY" and v.startswith("--from=") for i, v in final)
+    runs = " ".join(v for stage in stages for i, v in stage["instructions"] if i == "RUN")
+    assert "xmlsec1" not in runs
+
+
+def test_dockerfile_runs_as_non_root_with_exec_form_entrypoint():
+    final = dockerfile_stages()[-1]["instructions"]
+    users = [v for i, v in final if i == "USER"]
+    assert users and users[-1].split(":")[0] not in ("root", "0")
+    assert users[-1].split(":")[0] in ("10001", "ecoc")
+    (entrypoint,) = [json.loads(v) for i, v in final if i == "ENTRYPOINT"]
+    (cmd,) = [json.loads(v) for i, v in final if i == "CMD"]
+    assert entrypoint == ["ecoc"]
+    assert cmd == ["run", "gateway"]
+    assert [v for i, v in final if i == "EXPOSE"] == ["8000"]
+
+
+def test_dockerfile_environment_matches_the_deployments(rendered):
+    env = {}
+    for instruction, value in dockerfile_stages()[-1]["instructions"]:
+        if instruction == "ENV":
+            env.update(env_pairs(value))
+    assert env["PSYCOPG_WAIT_FUNC"] == "wait_selector"
+    assert env["PYTHONUNBUFFERED"] == "1"
+    assert env["ECOC_LOCAL_MODE"] == "0"
+    assert env["ECOC_GATEWAY_HOST"] == "0.0.0.0" and env["ECOC_GATEWAY_PORT"] == "8000"
+    compose_env = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["x-ecoc-env"]
+    for overlay_docs in rendered.values():
+        data = config_map(overlay_docs)["data"]
+        for key in ("ECOC_IVI_SCHEMA", "ECOC_KEYS_DIR"):
+            assert env[key] == data[key] == compose_env[key], key
+
+
+def test_dockerignore_keeps_the_build_context_small():
+    entries = {line.strip().rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines()
+               if line.strip() and not line.startswith("#")}
+    assert {".venv", ".git", "var", ".pytest_cache"} <= entries
+    assert not {"common", "services", "gateway", "cli", "pyproject.toml"} & entries
