@@ -2,6 +2,9 @@
 import argparse
 import os
 import sys
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 
 def cmd_up(args):

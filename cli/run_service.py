@@ -5,8 +5,10 @@ environment, tracing is installed, and nameko's own runner handles SIGTERM with 
 """
 import os
 import sys
+import warnings
 
 os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_selector")
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 import eventlet  # noqa: E402
 

@@ -1,0 +1,192 @@
+"""The whole ecoc stack, started once per test session in isolation and driven over HTTP.
+
+Isolation: a RabbitMQ vhost of its own, databases `<throwaway prefix>_<service>`, a free gateway port,
+a temporary keys directory and a per-session JWT secret. The six processes log to files in a temporary
+directory; the tail of each log is attached to every failing e2e test and printed at teardown when
+something failed.
+"""
+import os
+import secrets
+import socket
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from cli import demo_data
+from cli.client import Client
+from cli.stack import PROCESSES, Stack, migrate_all
+from common.config import REPO_ROOT, Settings
+from tests.support import drop_stack_databases, throwaway_prefix, throwaway_vhost
+
+SCHEMA_PATH = Path(os.environ.get("ECOC_IVI_SCHEMA") or REPO_ROOT.parent / "shared" / "ivi" / "IVI2.0.xsd")
+START_TIMEOUT = 90.0
+LOG_TAIL_LINES = 40
+
+_stack_handle = None  # the running `E2EStack`, for the failure-report hook
+
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _tail(path, lines=LOG_TAIL_LINES):
+    try:
+        text = Path(path).read_text(errors="replace")
+    except OSError as exc:
+        return f"(no log: {exc})"
+    return "\n".join(text.splitlines()[-lines:])
+
+
+@dataclass
+class E2EStack:
+    base_url: str
+    settings: Settings
+    keys_dir: Path
+    log_dir: Path
+    prefix: str
+    amqp_uri: str
+    startup_seconds: float = 0.0
+
+    def client(self, sub, roles, entities=("*",)):
+        """A `cli.client.Client` acting as `sub` with `roles` in `entities`, against this stack."""
+        return Client(sub, list(roles), list(entities), base_url=self.base_url, s=self.settings)
+
+    def url(self, path):
+        return f"{self.base_url}{path}"
+
+    def log_tails(self, lines=LOG_TAIL_LINES):
+        parts = []
+        for name in PROCESSES:
+            parts.append(f"----- {name}.log (last {lines} lines) -----\n{_tail(self.log_dir / f'{name}.log', lines)}")
+        return "\n".join(parts)
+
+
+def _stack_env(amqp_uri, prefix, port, keys_dir, jwt_secret):
+    env = {k: v for k, v in os.environ.items()
+           if not (k.startswith("ECOC_") or k.startswith("OTEL_EXPORTER_OTLP"))}
+    # Keep the server location of PostgreSQL the caller configured; everything else is ours.
+    if os.environ.get("ECOC_DATABASE_URL"):
+        env["ECOC_DATABASE_URL"] = os.environ["ECOC_DATABASE_URL"]
+    env.update({
+        "ECOC_AMQP_URI": amqp_uri,
+        "ECOC_DB_PREFIX": prefix,
+        "ECOC_GATEWAY_HOST": "127.0.0.1",
+        "ECOC_GATEWAY_PORT": str(port),
+        "ECOC_GATEWAY_URL": f"http://127.0.0.1:{port}",
+        "ECOC_KEYS_DIR": str(keys_dir),
+        "ECOC_LOCAL_MODE": "1",
+        "ECOC_IVI_SCHEMA": str(SCHEMA_PATH),
+        "ECOC_JWT_SECRET": jwt_secret,
+        "ECOC_JWT_ISSUER": "ecoc-e2e",
+        "ECOC_JWT_AUDIENCE": "ecoc-e2e",
+        "ECOC_RPC_TIMEOUT": "30",
+        "ECOC_LOG_LEVEL": "INFO",
+        "PSYCOPG_WAIT_FUNC": "wait_selector",
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, request):
+    """The running stack: `base_url`, `client(sub, roles, entities)`, `settings`, `keys_dir`, `log_tails()`."""
+    global _stack_handle
+    if not SCHEMA_PATH.is_file():
+        pytest.fail(f"the official IVI 2.0 schema is missing at {SCHEMA_PATH} (set ECOC_IVI_SCHEMA)")
+    root = tmp_path_factory.mktemp("e2e-stack")
+    keys_dir, log_dir = root / "keys", root / "logs"
+    keys_dir.mkdir()
+    log_dir.mkdir()
+    port = _free_port()
+    prefix = throwaway_prefix()
+    jwt_secret = "e2e-" + secrets.token_hex(24)
+
+    with throwaway_vhost("e2e") as amqp_uri, pytest.MonkeyPatch.context() as mp:
+        env = _stack_env(amqp_uri, prefix, port, keys_dir, jwt_secret)
+        # The test process builds tokens and migrates with the same settings as the stack.
+        for name in [k for k in os.environ if k.startswith("ECOC_")]:
+            mp.delenv(name)
+        for name, value in env.items():
+            if name.startswith("ECOC_"):
+                mp.setenv(name, value)
+        s = Settings()
+        assert s.database_prefix == prefix and s.gateway_port == port and s.jwt_secret == jwt_secret
+
+        handle = E2EStack(base_url=s.gateway_url, settings=s, keys_dir=keys_dir, log_dir=log_dir,
+                          prefix=prefix, amqp_uri=amqp_uri)
+        process_stack = Stack(env=env, log_dir=str(log_dir))
+        failed_before = request.session.testsfailed
+        try:
+            migrate_all(s, echo=lambda *_: None)
+            started = time.monotonic()
+            process_stack.start()
+            try:
+                process_stack.wait_healthy(s.gateway_url, timeout=START_TIMEOUT)
+            except RuntimeError as exc:
+                pytest.fail(f"{exc}\n{handle.log_tails()}")
+            handle.startup_seconds = time.monotonic() - started
+            _stack_handle = handle
+            yield handle
+        finally:
+            _stack_handle = None
+            process_stack.stop()
+            if request.session.testsfailed > failed_before:
+                sys.__stderr__.write(f"\n===== ecoc e2e stack logs ({log_dir}) =====\n{handle.log_tails()}\n")
+            drop_stack_databases(prefix)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and _stack_handle is not None and "e2e" in item.keywords:
+        report.sections.append(("ecoc stack logs", _stack_handle.log_tails()))
+
+
+# -- the demo manufacturer, set up once for every e2e module ---------------------------------------
+
+
+@dataclass
+class Nordwind:
+    entity_put: requests.Response
+    approval_post: requests.Response
+    entity: dict
+    approval_id: str
+
+
+@pytest.fixture(scope="session")
+def nordwind(stack):
+    """NORDWIND registered by an admin (local mode makes its seal) and its type approval registered by
+    an approvals manager. The raw responses are kept so the release-sequence test can assert on them."""
+    admin = stack.client("ada", ["admin"])
+    manager = stack.client("alice", ["approvals_manager"], [demo_data.ENTITY])
+    entity_put = admin.request("PUT", f"/v1/entities/{demo_data.ENTITY}", json=demo_data.entity(), expect=None)
+    assert entity_put.status_code == 200, entity_put.text
+    approval_post = manager.request("POST", "/v1/approvals", json=demo_data.approval(), expect=None)
+    assert approval_post.status_code == 201, approval_post.text
+    entity = admin.get(f"/v1/entities/{demo_data.ENTITY}")
+    return Nordwind(entity_put, approval_post, entity, approval_post.json()["id"])
+
+
+def wait_until(check, timeout, interval=0.25, what="condition"):
+    """Poll `check()` until it returns a truthy value; that value is returned."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
+
+
+@pytest.fixture(scope="session")
+def wait():
+    """`wait(check, timeout, interval=0.25, what=...)`: poll until `check()` is truthy, return its value."""
+    return wait_until

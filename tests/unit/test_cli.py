@@ -1,0 +1,122 @@
+"""The `ecoc` command's local tools, run as a user would run them, and the issuance they rely on."""
+import subprocess
+import sys
+from pathlib import Path
+
+import jwt
+import pytest
+
+from cli import demo_data
+from common.config import Settings
+from common.ivi.schema import load_schema
+from common.ivi.xsd import SchemaValidator, schema_available
+from services.approvals.domain.resolution import Approval, Revision, resolve
+from services.signing.domain.issuance import issue_batch
+from services.signing.domain.keys import FileKeyProvider
+from services.signing.domain.seal import Sealer
+
+REPO = Path(__file__).resolve().parents[2]
+SCHEMA = Settings().schema_path
+needs_schema = pytest.mark.skipif(not schema_available(SCHEMA), reason="official IVI schema not at hand")
+
+
+def ecoc(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, env=env)
+
+
+def test_token_carries_the_claims_the_gateway_checks():
+    result = ecoc("token", "--sub", "alice", "--roles", "data_steward,reviewer", "--entities", "ACME")
+    assert result.returncode == 0, result.stderr
+    s = Settings()
+    claims = jwt.decode(result.stdout.strip(), s.jwt_secret, algorithms=["HS256"], audience=s.jwt_audience,
+                        issuer=s.jwt_issuer)
+    assert claims["sub"] == "alice"
+    assert claims["roles"] == ["data_steward", "reviewer"]
+    assert claims["entities"] == ["ACME"]
+    assert claims["exp"] > claims["iat"]
+
+
+@pytest.fixture(scope="module")
+def keys_dir(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("keys")
+    result = ecoc("keys", "generate", "--entity", demo_data.ENTITY, "--organisation", demo_data.LEGAL_NAME,
+                  "--keys-dir", str(directory))
+    assert result.returncode == 0, result.stderr
+    return directory
+
+
+def test_keys_generate_writes_an_rsa3072_seal_and_refuses_to_overwrite(keys_dir):
+    seal = FileKeyProvider(keys_dir).get(demo_data.ENTITY)
+    assert seal.private_key.key_size == 3072
+    assert demo_data.LEGAL_NAME in seal.certificate.subject.rfc4514_string()
+    assert oct((keys_dir / f"{demo_data.ENTITY}.key.pem").stat().st_mode & 0o777) == "0o600"
+    again = ecoc("keys", "generate", "--entity", demo_data.ENTITY, "--keys-dir", str(keys_dir))
+    assert again.returncode == 1 and "exists" in again.stderr
+
+
+def demo_resolution(vehicle):
+    data = demo_data.approval()
+    version = data["versions"][0]
+    approval = Approval(
+        id="a1", number=data["number"], entity=data["entity"], approval_type="EU", provisional=False,
+        category="M1", stage_of_completion="C", status="valid", withdrawn_on=None,
+        revisions=[Revision(revision=1, extension=0, number=data["number"], issue_date=demo_data.APPROVAL_ISSUE_DATE,
+                            coc=data["coc"], versions={(version["type"], version["variant"], version["version"]):
+                                                       {"coc": version["coc"], "ranges": version["ranges"]}})])
+    from datetime import date
+
+    return resolve(approval, vehicle["type"], vehicle["variant"], vehicle["version"],
+                   date.fromisoformat(vehicle["production_date"]))
+
+
+@pytest.fixture(scope="module")
+def sealed_batch(keys_dir):
+    schema, validator = load_schema(SCHEMA), SchemaValidator(SCHEMA)
+    sealer = Sealer(FileKeyProvider(keys_dir).get(demo_data.ENTITY))
+    vehicles = [dict(v, revision=1) for v in demo_data.vehicles(3, seed=7)]
+    resolved = [demo_resolution(v) for v in vehicles]
+    return issue_batch(schema, validator, sealer, vehicles, resolved, demo_data.SIGNATORY,
+                       {v["vin"]: 1 for v in vehicles})
+
+
+@needs_schema
+def test_issue_batch_seals_one_schema_valid_certificate_per_vehicle(sealed_batch):
+    assert not sealed_batch.failed
+    assert len(sealed_batch.issued) == 3
+    first = sealed_batch.issued[0]
+    assert first.version_number == 1 and first.approval_number == demo_data.APPROVAL_NUMBER
+    text = first.document.decode()
+    assert f"<VehicleIdentificationNumber>{first.vin}</VehicleIdentificationNumber>" in text
+    assert "<DesignatedTypeApprovalCountry>e6</DesignatedTypeApprovalCountry>" in text
+    assert f"<SignerName>{demo_data.SIGNATORY['name']}</SignerName>" in text
+    assert SchemaValidator(SCHEMA).validate_signed(first.document) == []
+    assert len({i.reference_id for i in sealed_batch.issued}) == 3
+
+
+@needs_schema
+def test_issue_batch_refuses_a_seal_of_another_organisation(keys_dir):
+    vehicle = dict(demo_data.vehicles(1, seed=8)[0], revision=1)
+    resolution = demo_resolution(vehicle)
+    resolution["coc"]["ManufacturerTable"][0]["ManufacturerName"] = "SOMEONE ELSE AG"
+    sealer = Sealer(FileKeyProvider(keys_dir).get(demo_data.ENTITY))
+    result = issue_batch(load_schema(SCHEMA), SchemaValidator(SCHEMA), sealer, [vehicle], [resolution],
+                         demo_data.SIGNATORY, {vehicle["vin"]: 1})
+    assert not result.issued
+    assert "SOMEONE ELSE AG" in result.failed[0].reason
+
+
+@needs_schema
+def test_ecoc_verify_accepts_the_sealed_file_and_rejects_a_tampered_one(sealed_batch, keys_dir, tmp_path):
+    document = sealed_batch.issued[0].document
+    good, bad = tmp_path / "good.xml", tmp_path / "bad.xml"
+    good.write_bytes(document)
+    bad.write_bytes(document.replace(b"<Colour>", b"<Colour>9", 1) if b"<Colour>" in document
+                    else document.replace(b"NORDWIND AERO", b"NORDWIND AER0"))
+    cert = keys_dir / f"{demo_data.ENTITY}.cert.pem"
+    ok = ecoc("verify", str(good), "--cert", str(cert))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "VALID" in ok.stdout and sealed_batch.issued[0].vin in ok.stdout
+    tampered = ecoc("verify", str(bad), "--cert", str(cert))
+    assert tampered.returncode == 1
+    assert "INVALID" in tampered.stdout

@@ -1,0 +1,77 @@
+"""Tracing: spans leave the process over OTLP/HTTP when an endpoint is configured, without credentials."""
+import os
+import socket
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from common.tracing import ScrubCredentials, scrub_uri
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_scrub_uri_removes_the_password_only():
+    assert scrub_uri("pyamqp://guest:s3cret@rabbit:5672/") == "pyamqp://guest:***@rabbit:5672/"
+    assert scrub_uri("postgresql+psycopg://ecoc:pw@db/x") == "postgresql+psycopg://ecoc:***@db/x"
+    assert scrub_uri("http://host:8000/path") == "http://host:8000/path"
+    assert scrub_uri(42) == 42
+
+
+def test_span_attributes_are_scrubbed_before_export():
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(ScrubCredentials())
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    with provider.get_tracer("t").start_as_current_span("publish") as span:
+        span.set_attribute("nameko.amqp.amqp_uri", "pyamqp://guest:topsecret@127.0.0.1:5672/")
+        span.set_attribute("other", "value")
+    (exported,) = exporter.get_finished_spans()
+    assert exported.attributes["nameko.amqp.amqp_uri"] == "pyamqp://guest:***@127.0.0.1:5672/"
+    assert exported.attributes["other"] == "value"
+
+
+class _Collector(BaseHTTPRequestHandler):
+    received = []
+
+    def do_POST(self):  # noqa: N802 - http.server's naming
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        _Collector.received.append((self.path, body))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_spans_are_exported_over_otlp_http_when_an_endpoint_is_configured():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = HTTPServer(("127.0.0.1", port), _Collector)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    script = (
+        "from common.tracing import setup_tracing\n"
+        "from opentelemetry import trace\n"
+        "provider = setup_tracing('probe')\n"
+        "with trace.get_tracer('t').start_as_current_span('probe-span') as span:\n"
+        "    span.set_attribute('nameko.amqp.amqp_uri', 'pyamqp://guest:leak@127.0.0.1/')\n"
+        "provider.force_flush()\n"
+    )
+    env = dict(os.environ, OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{port}")
+    try:
+        subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, check=True, timeout=60)
+    finally:
+        server.shutdown()
+    paths = [p for p, _ in _Collector.received]
+    assert "/v1/traces" in paths
+    body = b"".join(b for p, b in _Collector.received if p == "/v1/traces")
+    assert b"probe-span" in body and b"ecoc-probe" in body
+    assert b"leak" not in body
