@@ -41,7 +41,7 @@ test-e2e: install system-deps
 	$(BIN)/pytest -q tests/e2e
 
 bench: install
-	$(BIN)/python -m bench.release_sequence
+	$(BIN)/python -m bench.release_sequence $(N)
 
 clean:
 	rm -rf $(VENV) var out

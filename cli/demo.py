@@ -34,112 +34,149 @@ def wait_for(label, check, total, timeout=600.0, interval=0.5):
     return done
 
 
+def running_stack(s, echo=print):
+    """The running stack, or a new one started here (returned so the caller can stop it)."""
+    if (gateway_health(s.gateway_url) or {}).get("status") == "ok":
+        return None
+    echo("no running stack found: starting one (logs in var/log/) …")
+    migrate_all(s, echo=lambda *_: None)
+    stack = Stack(log_dir="var/log")
+    stack.start()
+    stack.wait_healthy(s.gateway_url, timeout=90)
+    return stack
+
+
 def run_demo(count=100, out_dir="out", keep_running=False, echo=print):
     s = settings()
-    stack = None
-    if not (gateway_health(s.gateway_url) or {}).get("status") == "ok":
-        echo("no running stack found: starting one (logs in var/log/) …")
-        migrate_all(s, echo=lambda *_: None)
-        stack = Stack(log_dir="var/log")
-        stack.start()
-        stack.wait_healthy(s.gateway_url, timeout=90)
+    stack = running_stack(s, echo)
     try:
-        return _sequence(s, count, Path(out_dir), echo)
+        result = ReleaseSequence(count, echo).run(Path(out_dir))
+        result.print_summary(echo)
+        return 0 if result.ok else 1
     finally:
         if stack is not None and not keep_running:
             echo("stopping the stack the demo started …")
             stack.stop()
 
 
-def _sequence(s, count, out_dir, echo):
-    admin = Client("ada", ["admin"])
-    manager = Client("alice", ["approvals_manager"], [demo_data.ENTITY])
-    steward = Client("dana", ["data_steward"], [demo_data.ENTITY])
-    reviewer = Client("rita", ["reviewer"], [demo_data.ENTITY])
-    signer = Client(demo_data.SIGNATORY["sub"], ["signer"], [demo_data.ENTITY])
-    auditor = Client("audrey", ["auditor"], ["*"])
+class ReleaseSequence:
+    """The main job through the gateway, as five people with different roles; times every phase."""
 
-    echo(f"1. legal entity {demo_data.ENTITY} ({demo_data.LEGAL_NAME}) with its seal and signatory")
-    admin.put(f"/v1/entities/{demo_data.ENTITY}", demo_data.entity())
+    def __init__(self, count, echo=print):
+        self.count = count
+        self.echo = echo
+        self.phases = {}
+        self.admin = Client("ada", ["admin"])
+        self.manager = Client("alice", ["approvals_manager"], [demo_data.ENTITY])
+        self.steward = Client("dana", ["data_steward"], [demo_data.ENTITY])
+        self.reviewer = Client("rita", ["reviewer"], [demo_data.ENTITY])
+        self.signer = Client(demo_data.SIGNATORY["sub"], ["signer"], [demo_data.ENTITY])
+        self.auditor = Client("audrey", ["auditor"], ["*"])
 
-    echo(f"2. type approval {demo_data.APPROVAL_NUMBER}")
-    found = manager.get("/v1/approvals", params={"number": demo_data.APPROVAL_NUMBER})["items"]
-    if found:
-        echo("   (already registered)")
-    else:
-        manager.post("/v1/approvals", demo_data.approval())
+    def timed(self, phase, fn, *args):
+        start = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            self.phases[phase] = time.perf_counter() - start
 
-    vehicles = demo_data.vehicles(count, seed=time.time_ns())  # new VINs on every run
-    vins = [v["vin"] for v in vehicles]
-    echo(f"3. import {count} vehicles")
-    result = steward.post("/v1/vehicles/import", {"vehicles": vehicles})
-    echo(f"   accepted {result['accepted']}, unchanged {result['unchanged']}, rejected {len(result['rejected'])}")
-
-    def states():
-        counts = {}
-        for start in range(0, len(vins), 1000):
-            page = steward.get("/v1/vehicles", params={"entity": demo_data.ENTITY, "limit": 1000,
-                                                       "cursor": vins[start - 1] if start else None})
+    def states(self, vins):
+        wanted, counts, cursor = set(vins), {}, None
+        while True:
+            page = self.steward.get("/v1/vehicles", params={"entity": demo_data.ENTITY, "limit": 1000,
+                                                            "cursor": cursor})
             for item in page["items"]:
-                if item["vin"] in set(vins[start:start + 1000]):
+                if item["vin"] in wanted:
                     counts[item["status"]] = counts.get(item["status"], 0) + 1
-        return counts
+            cursor = page["next_cursor"]
+            if not cursor:
+                return counts
 
-    done = lambda: sum(n for st, n in states().items() if st != "draft")  # noqa: E731
-    wait_for("validation", done, count)
-    releasable = [v for v in vins if steward.get(f"/v1/vehicles/{v}")["status"] == "valid"] if count <= 200 else \
-        [item["vin"] for item in _all(steward, "valid")]
-    echo(f"4. release of {len(releasable)} valid vehicles requested by dana (data steward)")
-    release = steward.post("/v1/releases", {"vins": releasable, "note": "ecoc demo"})
-    echo(f"   release {release['id']}: {release['status']}, {len(release['rejected'])} refused")
-    echo("5. approved by rita (reviewer, four-eyes)")
-    reviewer.post(f"/v1/releases/{release['id']}/approve")
-    echo(f"6. signed by {signer.sub} (authorised signatory)")
-    signer.post(f"/v1/releases/{release['id']}/sign")
-    trace_id = signer.last_trace_id
+    def run(self, out_dir):
+        echo, count = self.echo, self.count
+        echo(f"1. legal entity {demo_data.ENTITY} ({demo_data.LEGAL_NAME}) with its seal and signatory")
+        self.admin.put(f"/v1/entities/{demo_data.ENTITY}", demo_data.entity())
+        echo(f"2. type approval {demo_data.APPROVAL_NUMBER}")
+        if self.manager.get("/v1/approvals", params={"number": demo_data.APPROVAL_NUMBER})["items"]:
+            echo("   (already registered)")
+        else:
+            self.manager.post("/v1/approvals", demo_data.approval())
 
-    def released():
-        r = steward.get(f"/v1/releases/{release['id']}")
-        return sum(n for st, n in r["counts"].items() if st in ("released", "failed"))
+        vehicles = demo_data.vehicles(count, seed=time.time_ns())  # new VINs on every run
+        vins = [v["vin"] for v in vehicles]
+        echo(f"3. import {count} vehicles")
+        imported = self.timed("import", self.steward.post, "/v1/vehicles/import", {"vehicles": vehicles})
+        echo(f"   accepted {imported['accepted']}, unchanged {imported['unchanged']}, "
+             f"rejected {len(imported['rejected'])}")
+        judged = lambda: sum(n for st, n in self.states(vins).items() if st != "draft")  # noqa: E731
+        self.timed("validation", wait_for, "validation", judged, count)
+        valid_now = set(self._vins_with_status("valid"))
+        valid = [v for v in vins if v in valid_now]
 
-    wait_for("sealing", released, len(releasable))
-    final = steward.get(f"/v1/releases/{release['id']}")
-    failures = [v for v in final["vehicles"] if v["state"] == "failed"]
-    for f in failures[:5]:
-        echo(f"   failed {f['vin']}: {f['failure']}")
+        echo(f"4. release of {len(valid)} valid vehicles requested by dana (data steward)")
+        release = self.timed("request", self.steward.post, "/v1/releases", {"vins": valid, "note": "ecoc demo"})
+        echo(f"   release {release['id']}: {release['status']}, {len(release['rejected'])} refused")
+        echo("5. approved by rita (reviewer, four-eyes)")
+        self.timed("approve", self.reviewer.post, f"/v1/releases/{release['id']}/approve")
+        echo(f"6. signed by {self.signer.sub} (authorised signatory)")
+        start = time.perf_counter()
+        self.signer.post(f"/v1/releases/{release['id']}/sign")
 
-    vin = releasable[0]
-    echo(f"7. certificate of {vin}: download and verify")
-    document = steward.request("GET", f"/v1/vehicles/{vin}/certificate").content
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{vin}.xml"
-    path.write_bytes(document)
-    verdict = steward.request("POST", "/v1/certificates/verify", data=document,
-                              headers={"Content-Type": "application/xml"}).json()
-    echo("8. audit chain")
-    chain = auditor.get("/v1/audit/verify")
-    counts = states()
+        def sealed():
+            r = self.steward.get(f"/v1/releases/{release['id']}")
+            return sum(n for st, n in r["counts"].items() if st in ("released", "failed"))
 
-    echo("\nsummary")
-    echo(f"  vehicles by state     {', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}")
-    echo(f"  release               {final['status']} ({final['counts']})")
-    echo(f"  certificate           {path} ({len(document)} bytes)")
-    echo(f"  verification          {'VALID' if verdict['valid'] else 'INVALID'} — reference {verdict['reference_id']},"
-         f" VIN {verdict['vin']}, signer {(verdict.get('signer') or {}).get('organisation')}"
-         + ("" if verdict["valid"] else f" — {verdict['errors']}"))
-    echo(f"  audit chain           {'valid' if chain['valid'] else 'BROKEN'}, {chain['entries']} entries, "
-         f"head {chain['head']}")
-    echo(f"  trace id (sign)       {trace_id or 'tracing not configured'}")
-    ok = verdict["valid"] and chain["valid"] and counts.get("released", 0) == len(releasable) and not failures
-    return 0 if ok else 1
+        wait_for("sealing", sealed, len(valid))
+        self.phases["sign"] = time.perf_counter() - start
+        final = self.steward.get(f"/v1/releases/{release['id']}")
+
+        vin = valid[0]
+        echo(f"7. certificate of {vin}: download and verify")
+        document = self.steward.request("GET", f"/v1/vehicles/{vin}/certificate").content
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / f"{vin}.xml"
+        path.write_bytes(document)
+        verdict = self.steward.request("POST", "/v1/certificates/verify", data=document,
+                                       headers={"Content-Type": "application/xml"}).json()
+        echo("8. audit chain")
+        chain = self.auditor.get("/v1/audit/verify")
+        return SequenceResult(count, self.states(vins), final, path, len(document), verdict, chain,
+                              self.signer.last_trace_id, dict(self.phases))
+
+    def _vins_with_status(self, status):
+        cursor = None
+        while True:
+            page = self.steward.get("/v1/vehicles", params={"status": status, "entity": demo_data.ENTITY,
+                                                            "limit": 1000, "cursor": cursor})
+            yield from (item["vin"] for item in page["items"])
+            cursor = page["next_cursor"]
+            if not cursor:
+                return
 
 
-def _all(client, status):
-    cursor = None
-    while True:
-        page = client.get("/v1/vehicles", params={"status": status, "entity": demo_data.ENTITY, "limit": 1000,
-                                                  "cursor": cursor})
-        yield from page["items"]
-        cursor = page["next_cursor"]
-        if not cursor:
-            return
+class SequenceResult:
+    def __init__(self, count, states, release, path, size, verdict, chain, trace_id, phases):
+        self.count, self.states, self.release, self.path, self.size = count, states, release, path, size
+        self.verdict, self.chain, self.trace_id, self.phases = verdict, chain, trace_id, phases
+        self.failures = [v for v in release["vehicles"] if v["state"] == "failed"]
+
+    @property
+    def ok(self):
+        released = self.states.get("released", 0)
+        return self.verdict["valid"] and self.chain["valid"] and not self.failures and released == self.count
+
+    def print_summary(self, echo=print):
+        for f in self.failures[:5]:
+            echo(f"   failed {f['vin']}: {f['failure']}")
+        verdict, chain = self.verdict, self.chain
+        signer = (verdict.get("signer") or {}).get("organisation")
+        echo("\nsummary")
+        echo(f"  vehicles by state     {', '.join(f'{k} {v}' for k, v in sorted(self.states.items()))}")
+        echo(f"  release               {self.release['status']} ({self.release['counts']})")
+        echo(f"  certificate           {self.path} ({self.size} bytes)")
+        echo(f"  verification          {'VALID' if verdict['valid'] else 'INVALID'} — reference "
+             f"{verdict['reference_id']}, VIN {verdict['vin']}, signer {signer}"
+             + ("" if verdict["valid"] else f" — {verdict['errors']}"))
+        echo(f"  audit chain           {'valid' if chain['valid'] else 'BROKEN'}, {chain['entries']} entries, "
+             f"head {chain['head']}")
+        echo(f"  trace id (sign)       {self.trace_id or 'tracing not configured'}")

@@ -6,6 +6,8 @@ IVI 2.0 `CocDataGroup` as the official schema defines it.
 import random
 from datetime import date, timedelta
 
+from services.approvals.domain.resolution import Approval, Revision, resolve
+
 ENTITY = "NORDWIND"
 LEGAL_NAME = "NORDWIND AUTOMOTIVE NV"
 WMI = "NWA"
@@ -117,3 +119,17 @@ def vehicles(count, seed=2026, production_start=date(2026, 11, 2)):
             "coc": {"MassGroup": {"ActualMass": mass}, "ColourTable": [{"Colour": rng.choice(["1", "5", "8"])}]},
         })
     return out
+
+
+def resolution(vehicle):
+    """What the approvals service resolves for a demo vehicle, computed offline (tests, benchmarks)."""
+    data = approval()
+    version = data["versions"][0]
+    registered = Approval(
+        id="demo", number=data["number"], entity=data["entity"], approval_type="EU", provisional=False,
+        category="M1", stage_of_completion="C", status="valid", withdrawn_on=None,
+        revisions=[Revision(revision=1, extension=0, number=data["number"], issue_date=APPROVAL_ISSUE_DATE,
+                            coc=data["coc"], versions={(version["type"], version["variant"], version["version"]):
+                                                       {"coc": version["coc"], "ranges": version["ranges"]}})])
+    return resolve(registered, vehicle["type"], vehicle["variant"], vehicle["version"],
+                   date.fromisoformat(vehicle["production_date"]))

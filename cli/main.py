@@ -2,9 +2,8 @@
 import argparse
 import os
 import sys
-import warnings
 
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+import common  # noqa: F401 - first: quiets eventlet's import-time deprecation notice
 
 
 def cmd_up(args):

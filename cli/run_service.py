@@ -5,10 +5,10 @@ environment, tracing is installed, and nameko's own runner handles SIGTERM with 
 """
 import os
 import sys
-import warnings
+
+import common  # noqa: F401 - first: quiets eventlet's import-time deprecation notice
 
 os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_selector")
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 import eventlet  # noqa: E402
 

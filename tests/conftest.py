@@ -1,7 +1,7 @@
 import os
-import warnings
 
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+import common  # noqa: F401 - first: quiets eventlet's import-time deprecation notice
+
 os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_selector")
 
 import eventlet  # noqa: E402

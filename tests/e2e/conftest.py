@@ -20,7 +20,11 @@ from cli import demo_data
 from cli.client import Client
 from cli.stack import PROCESSES, Stack, migrate_all
 from common.config import REPO_ROOT, Settings
-from tests.support import drop_stack_databases, throwaway_prefix, throwaway_vhost
+
+if str(REPO_ROOT) not in sys.path:  # `tests` has no __init__.py: make `tests.support` importable
+    sys.path.append(str(REPO_ROOT))
+
+from tests.support import drop_stack_databases, throwaway_prefix, throwaway_vhost  # noqa: E402
 
 SCHEMA_PATH = Path(os.environ.get("ECOC_IVI_SCHEMA") or REPO_ROOT.parent / "shared" / "ivi" / "IVI2.0.xsd")
 START_TIMEOUT = 90.0

@@ -10,7 +10,6 @@ from cli import demo_data
 from common.config import Settings
 from common.ivi.schema import load_schema
 from common.ivi.xsd import SchemaValidator, schema_available
-from services.approvals.domain.resolution import Approval, Revision, resolve
 from services.signing.domain.issuance import issue_batch
 from services.signing.domain.keys import FileKeyProvider
 from services.signing.domain.seal import Sealer
@@ -55,27 +54,12 @@ def test_keys_generate_writes_an_rsa3072_seal_and_refuses_to_overwrite(keys_dir)
     assert again.returncode == 1 and "exists" in again.stderr
 
 
-def demo_resolution(vehicle):
-    data = demo_data.approval()
-    version = data["versions"][0]
-    approval = Approval(
-        id="a1", number=data["number"], entity=data["entity"], approval_type="EU", provisional=False,
-        category="M1", stage_of_completion="C", status="valid", withdrawn_on=None,
-        revisions=[Revision(revision=1, extension=0, number=data["number"], issue_date=demo_data.APPROVAL_ISSUE_DATE,
-                            coc=data["coc"], versions={(version["type"], version["variant"], version["version"]):
-                                                       {"coc": version["coc"], "ranges": version["ranges"]}})])
-    from datetime import date
-
-    return resolve(approval, vehicle["type"], vehicle["variant"], vehicle["version"],
-                   date.fromisoformat(vehicle["production_date"]))
-
-
 @pytest.fixture(scope="module")
 def sealed_batch(keys_dir):
     schema, validator = load_schema(SCHEMA), SchemaValidator(SCHEMA)
     sealer = Sealer(FileKeyProvider(keys_dir).get(demo_data.ENTITY))
     vehicles = [dict(v, revision=1) for v in demo_data.vehicles(3, seed=7)]
-    resolved = [demo_resolution(v) for v in vehicles]
+    resolved = [demo_data.resolution(v) for v in vehicles]
     return issue_batch(schema, validator, sealer, vehicles, resolved, demo_data.SIGNATORY,
                        {v["vin"]: 1 for v in vehicles})
 
@@ -97,7 +81,7 @@ def test_issue_batch_seals_one_schema_valid_certificate_per_vehicle(sealed_batch
 @needs_schema
 def test_issue_batch_refuses_a_seal_of_another_organisation(keys_dir):
     vehicle = dict(demo_data.vehicles(1, seed=8)[0], revision=1)
-    resolution = demo_resolution(vehicle)
+    resolution = demo_data.resolution(vehicle)
     resolution["coc"]["ManufacturerTable"][0]["ManufacturerName"] = "SOMEONE ELSE AG"
     sealer = Sealer(FileKeyProvider(keys_dir).get(demo_data.ENTITY))
     result = issue_batch(load_schema(SCHEMA), SchemaValidator(SCHEMA), sealer, [vehicle], [resolution],
