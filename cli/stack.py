@@ -9,6 +9,7 @@ import requests
 
 from common.config import SERVICES, settings
 from common.db import migrate
+from common.ivi.xsd import schema_available, schema_missing_message
 
 PROCESSES = (*SERVICES, "gateway")
 
@@ -84,6 +85,8 @@ class Stack:
 
 def up(echo=print):
     s = settings()
+    if not schema_available(s.schema_path):
+        echo(schema_missing_message(s.schema_path))
     echo("migrating databases …")
     migrate_all(s, echo)
     stack = Stack()

@@ -18,13 +18,16 @@ ROOT_TAG = f"{{{IVI_NS}}}InitialVehicleInformation"
 SIGNATURE_TAG = f"{{{DS_NS}}}Signature"
 
 
-def safe_parser() -> etree.XMLParser:
-    """The parser for untrusted IVI XML (a new one per call: lxml parsers are not thread-safe)."""
+def safe_parser(keep_bytes: bool = False) -> etree.XMLParser:
+    """The parser for untrusted IVI XML (a new one per call: lxml parsers are not thread-safe).
+
+    `keep_bytes` keeps whitespace, comments and processing instructions exactly as received, as a
+    signature check needs; otherwise blank text between elements is dropped."""
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
         huge_tree=False,
-        remove_blank_text=True,
+        remove_blank_text=not keep_bytes,
         load_dtd=False,
         dtd_validation=False,
     )

@@ -28,12 +28,11 @@ from lxml import etree
 from signxml import XMLSigner
 from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureConstructionMethod, SignatureMethod
 
+from common.ivi.reader import ROOT_TAG, SIGNATURE_TAG, safe_parser
+from common.ivi.schema import DS_NS, IVI_NS
+
 from .keys import SealKey
 
-IVI_NS = "http://eu.ereg.initialvehicleinformation.v2"
-DS_NS = "http://www.w3.org/2000/09/xmldsig#"
-ROOT_TAG = f"{{{IVI_NS}}}InitialVehicleInformation"
-SIGNATURE_TAG = f"{{{DS_NS}}}Signature"
 
 C14N_EXC = CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0.value
 SIG_RSA_SHA256 = SignatureMethod.RSA_SHA256.value
@@ -51,7 +50,6 @@ ALGORITHMS = {
     SIG_ECDSA_SHA256: SIG_ECDSA_SHA256,
 }
 
-_BUILD_PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 
 
 class SealError(Exception):
@@ -79,7 +77,7 @@ class _ProfileSigner(XMLSigner):
 
 def _normalised_copy(root: etree._Element) -> etree._Element:
     """A detached copy of the document without indentation-only text (element-only content)."""
-    parser = etree.XMLParser(remove_blank_text=True, **_BUILD_PARSER_OPTIONS)
+    parser = safe_parser()
     return etree.fromstring(etree.tostring(root), parser)
 
 

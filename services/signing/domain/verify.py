@@ -22,6 +22,8 @@ from signxml import SignatureConfiguration, XMLVerifier
 from signxml.algorithms import DigestAlgorithm, SignatureMethod
 from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, InvalidSignature, SignXMLException
 
+from common.ivi.reader import safe_parser
+
 from .seal import (
     C14N_EXC,
     DIGEST_SHA256,
@@ -71,19 +73,6 @@ class Verification:
     signed_at: Optional[_dt.datetime] = None
     # Problems that do not make the document invalid (e.g. an unreadable entry in trusted_certs).
     warnings: list[str] = field(default_factory=list)
-
-
-def _safe_parser() -> etree.XMLParser:
-    # No remove_blank_text: the bytes must be verified exactly as received.
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=False,
-        load_dtd=False,
-        dtd_validation=False,
-        remove_comments=False,
-        remove_pis=False,
-    )
 
 
 def _load_trusted(trusted_certs: Iterable[TrustedCert], warnings: list[str]) -> list[x509.Certificate]:
@@ -217,7 +206,7 @@ def _verify(xml_bytes, trusted_certs, schema_validator, at) -> Verification:
         return result
 
     try:
-        root = etree.fromstring(xml_bytes, _safe_parser())
+        root = etree.fromstring(xml_bytes, safe_parser(keep_bytes=True))
     except etree.XMLSyntaxError as exc:
         errors.append(f"not well-formed XML: {exc}")
         return result
@@ -263,7 +252,7 @@ def _verify(xml_bytes, trusted_certs, schema_validator, at) -> Verification:
         default_reference_c14n_method=REFERENCE_DEFAULT_C14N,
     )
     try:
-        verified = XMLVerifier().verify(root, x509_cert=pinned, parser=_safe_parser(), expect_config=config)
+        verified = XMLVerifier().verify(root, x509_cert=pinned, parser=safe_parser(keep_bytes=True), expect_config=config)
     except InvalidDigest:
         errors.append(REASON_DIGEST)
     except InvalidCertificate as exc:
