@@ -29,6 +29,16 @@ def gateway_health(url, timeout=2.0):
         return None
 
 
+def _die_with_parent():
+    """Children get SIGTERM when `ecoc up` dies without cleaning up (Linux), never outliving it."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class Stack:
     """The six processes of one ecoc installation on this machine."""
 
@@ -49,7 +59,7 @@ class Stack:
             self.children[name] = subprocess.Popen(
                 [sys.executable, "-m", "cli.run_service", name], env=self.env, stdout=out,
                 stderr=subprocess.STDOUT if out else None,
-                cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), preexec_fn=_die_with_parent,
             )
 
     def wait_healthy(self, url, timeout=60.0, echo=None):

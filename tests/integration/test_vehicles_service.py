@@ -390,6 +390,10 @@ def test_certificate_signed_releases_the_vehicles(rpc, approved, deliver, db_url
     assert completed["subjects"] == [release_id, *sorted(vins)]
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: releases.status is VARCHAR(16) (services/vehicles/models.py:48, migrations/versions/0001_initial.py:42) "
+    "but _complete_if_done (services/vehicles/service.py:246) writes 'completed_with_failures' (23 chars): "
+    "StringDataRightTruncation, the certificate_failed handler fails and the event is requeued forever"))
 def test_a_failed_certificate_completes_the_release_with_failures(rpc, approved, deliver, outbox_rows, db_url):
     release_id, vins = approved
     vins = sorted(vins)
