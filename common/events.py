@@ -5,7 +5,7 @@ import logging
 import eventlet
 from nameko.events import event_handler
 
-from common.contracts.events import Envelope
+from common.contracts.events import Envelope, data_errors
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ def on_event(source, event_type):
     def decorate(method):
         @functools.wraps(method)
         def handler(self, payload):
-            errors = Envelope().validate(payload)
+            errors = Envelope().validate(payload) or data_errors(payload)
             if errors:
                 log.error("discarding malformed %s event from %s: %s", event_type, source, errors)
                 return None

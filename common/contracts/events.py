@@ -1,5 +1,5 @@
 """The event envelope and the names of every event, shared by producers and consumers."""
-from marshmallow import RAISE, Schema, fields
+from marshmallow import INCLUDE, RAISE, Schema, fields, validate
 
 CONTRACT_VERSION = 1
 
@@ -44,3 +44,97 @@ class Envelope(Schema):
     subjects = fields.List(fields.String(), required=True)
     data = fields.Dict(required=True)
     trace = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
+# -- the `data` of each event -------------------------------------------------------------------
+
+class Tolerant(Schema):
+    """Event data: known fields are checked, unknown ones are kept (newer producers may add fields)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class VehicleRecord(Tolerant):
+    """A vehicle as other services need it to judge or certify it (vehicle_changed, release_sign_requested).
+
+    Only what identifies the record is strict; the rest is judged by the validation rules."""
+
+    vin = fields.String(required=True, validate=validate.Length(1, 64))
+    revision = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    entity = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=32))
+    approval_number = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=64))
+    type = fields.String(allow_none=True, load_default=None)
+    variant = fields.String(allow_none=True, load_default=None)
+    version = fields.String(allow_none=True, load_default=None)
+    production_date = fields.String(allow_none=True, load_default=None)
+    intended_country = fields.String(allow_none=True, load_default=None)
+    coc = fields.Dict(keys=fields.String(), allow_none=True, load_default=dict)
+
+
+class VinStatus(Tolerant):
+    vin = fields.String(required=True)
+    status = fields.String(required=True)
+
+
+class Finding(Tolerant):
+    rule = fields.String(required=True)
+    severity = fields.String(required=True, validate=validate.OneOf(("error", "warning")))
+    path = fields.String(required=True, allow_none=True)
+    message = fields.String(required=True)
+    expected = fields.String(allow_none=True)
+    found = fields.String(allow_none=True)
+
+
+class ValidationResult(Tolerant):
+    vin = fields.String(required=True)
+    revision = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("valid", "blocked")))
+    findings = fields.List(fields.Nested(Finding), required=True)
+
+
+class CertificateRef(Tolerant):
+    vin = fields.String(required=True)
+    reference_id = fields.String(required=True)
+    version_number = fields.Integer()
+    sha256 = fields.String()
+
+
+class VinFailure(Tolerant):
+    vin = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+def _data(**declared):
+    return Tolerant.from_dict(declared)
+
+
+DATA_SCHEMAS = {
+    APPROVAL_REGISTERED: _data(id=fields.String(required=True), number=fields.String(required=True),
+                               revision=fields.Integer(required=True)),
+    ENTITY_CHANGED: _data(code=fields.String(required=True), revision=fields.Integer(required=True)),
+    VEHICLE_CHANGED: _data(vehicles=fields.List(fields.Nested(VehicleRecord), required=True)),
+    VEHICLE_STATUS_CHANGED: _data(vehicles=fields.List(fields.Nested(VinStatus), required=True)),
+    RELEASE_REQUESTED: _data(release_id=fields.String(required=True), vins=fields.List(fields.String(), required=True),
+                             note=fields.String(allow_none=True)),
+    RELEASE_APPROVED: _data(release_id=fields.String(required=True), vins=fields.List(fields.String(), required=True)),
+    RELEASE_REJECTED: _data(release_id=fields.String(required=True), vins=fields.List(fields.String(), required=True),
+                            reason=fields.String(required=True)),
+    RELEASE_SIGN_REQUESTED: _data(release_id=fields.String(required=True), signatory=fields.Dict(required=True),
+                                  vehicles=fields.List(fields.Nested(VehicleRecord), required=True)),
+    RELEASE_COMPLETED: _data(release_id=fields.String(required=True), status=fields.String(required=True),
+                             released=fields.Integer(required=True),
+                             failures=fields.List(fields.Nested(VinFailure), required=True)),
+    VALIDATION_COMPLETED: _data(results=fields.List(fields.Nested(ValidationResult), required=True)),
+    CERTIFICATE_SIGNED: _data(release_id=fields.String(required=True, allow_none=True),
+                              certificates=fields.List(fields.Nested(CertificateRef), required=True)),
+    CERTIFICATE_FAILED: _data(release_id=fields.String(required=True, allow_none=True),
+                              failures=fields.List(fields.Nested(VinFailure), required=True)),
+    CERTIFICATE_SUPERSEDED: _data(certificates=fields.List(fields.Nested(CertificateRef), required=True)),
+}
+
+
+def data_errors(envelope):
+    """Problems of an event's `data` against its contract ({} when fine or when the type has none)."""
+    schema = DATA_SCHEMAS.get(envelope.get("event_type"))
+    return schema().validate(envelope.get("data") or {}) if schema else {}

@@ -7,7 +7,8 @@ from nameko.rpc import ServiceRpc, rpc
 
 from common.contracts.events import CERTIFICATE_FAILED, CERTIFICATE_SIGNED, CERTIFICATE_SUPERSEDED, RELEASE_SIGN_REQUESTED
 from common.dependencies import Database, Identity
-from common.errors import EXPECTED, InvalidInput, NotFound
+from common.contracts.signing import SignBatchIn
+from common.errors import EXPECTED, InvalidInput, NotFound, load_or_raise
 from common.events import on_event
 from services.signing import repository as repo
 from services.signing.domain.issuance import issue_batch
@@ -68,7 +69,9 @@ class SigningService:
     @rpc(expected_exceptions=EXPECTED)
     def sign_batch(self, release_id, entity, signatory, vehicles):
         """Seal certificates for hundreds of vehicles of one entity; same path as the release event."""
-        return self._sign(release_id, entity, signatory, vehicles)
+        data = load_or_raise(SignBatchIn(), {"release_id": release_id, "entity": entity, "signatory": signatory,
+                                             "vehicles": vehicles})
+        return self._sign(data["release_id"], data["entity"], data["signatory"], data["vehicles"])
 
     @on_event("vehicles", RELEASE_SIGN_REQUESTED)
     def on_release_sign_requested(self, event):

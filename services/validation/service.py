@@ -7,7 +7,7 @@ from marshmallow import ValidationError
 from nameko.rpc import ServiceRpc, rpc
 
 from common.config import settings
-from common.contracts.events import VALIDATION_COMPLETED, VEHICLE_CHANGED
+from common.contracts.events import VALIDATION_COMPLETED, VEHICLE_CHANGED, VehicleRecord
 from common.dependencies import Database
 from common.errors import EXPECTED, InvalidInput, NotFound, field_errors
 from common.events import on_event
@@ -17,7 +17,7 @@ from services.validation.dependencies import DraftSchema
 from services.validation.domain.batch import ResolutionPlan, judge_batch, result_of
 from services.validation.domain.pack import catalogue, pack_versions
 from services.validation.models import inbox, outbox, validation_reports
-from services.validation.schemas import VehicleIn
+
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class ValidationService:
         loaded, errors = [], []
         for i, vehicle in enumerate(vehicles):
             try:
-                loaded.append(VehicleIn().load(vehicle))
+                loaded.append(VehicleRecord().load(vehicle))
             except ValidationError as exc:
                 errors.extend(field_errors(exc.messages, f"vehicles[{i}]"))
         if errors:
@@ -112,7 +112,7 @@ def _usable(vehicles, event_id):
     out = []
     for i, vehicle in enumerate(vehicles):
         try:
-            out.append(VehicleIn().load(vehicle))
+            out.append(VehicleRecord().load(vehicle))
         except ValidationError as exc:
             log.error("vehicle_changed %s: vehicles[%d] cannot be validated: %s", event_id, i, exc.messages)
     return out

@@ -1,0 +1,269 @@
+"""The signing service in a real nameko container on real RabbitMQ and PostgreSQL, with real seals.
+
+Only the approvals service is replaced: its `resolve` answers what the real approvals domain
+(`services.approvals.domain.resolution`) answers for the demo approval of `cli.demo_data`, and
+`get_entity` returns the demo entity. The seals are RSA-3072 self-signed seals generated once per module
+into a temporary KEYS_DIR; the certificates are checked against the official IVI 2.0 schema.
+"""
+import hashlib
+import re
+import uuid
+from datetime import date
+
+import pytest
+from nameko.testing.services import entrypoint_waiter, replace_dependencies
+
+from cli import demo_data
+from common.config import settings
+from common.contracts.events import (
+    CERTIFICATE_FAILED, CERTIFICATE_SIGNED, CERTIFICATE_SUPERSEDED, RELEASE_SIGN_REQUESTED,
+)
+from common.errors import InvalidInput, NotFound
+from common.outbox import Outbox
+from services.approvals.domain.resolution import Approval, Revision, resolve
+from services.signing.domain.keys import generate_self_signed, write_seal
+from services.signing.service import SigningService
+from services.vehicles.models import outbox as vehicles_outbox
+
+pytestmark = pytest.mark.integration
+
+ENTITY = demo_data.ENTITY
+EU_ENTITY = "NORDWIND-EU"  # its seal was issued to an organisation the approval does not name
+EU_ORGANISATION = "NORDWIND EUROPE BV"
+SIGNER = ("sam", ["signer"], [ENTITY, EU_ENTITY])
+WAIT = 20
+
+
+@pytest.fixture(scope="module")
+def keys_dir(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("keys")
+    write_seal(directory, ENTITY, *generate_self_signed(ENTITY, demo_data.LEGAL_NAME))
+    write_seal(directory, EU_ENTITY, *generate_self_signed(EU_ENTITY, EU_ORGANISATION))
+    return str(directory)
+
+
+@pytest.fixture(scope="module")
+def schema_path():
+    path = settings().schema_path
+    if not path:
+        pytest.skip("the official IVI 2.0 schema is not at hand (ECOC_IVI_SCHEMA)")
+    return path
+
+
+def demo_approval():
+    """The demo approval as the approvals repository loads it."""
+    data = demo_data.approval()
+    return Approval(
+        id=str(uuid.uuid4()), number=data["number"], entity=data["entity"], approval_type=data["approval_type"],
+        provisional=data["provisional"], category=data["category"],
+        stage_of_completion=data["stage_of_completion"], status="valid", withdrawn_on=None,
+        revisions=[Revision(
+            revision=1, extension=0, number=data["number"], issue_date=demo_data.APPROVAL_ISSUE_DATE,
+            coc=data["coc"],
+            versions={(v["type"], v["variant"], v["version"]): {"coc": v["coc"], "ranges": v["ranges"]}
+                      for v in data["versions"]},
+        )],
+    )
+
+
+def canned_resolve(items):
+    approval = demo_approval()
+    return [
+        resolve(approval if i["number"] == demo_data.APPROVAL_NUMBER else None, i["type"], i["variant"],
+                i["version"], date.fromisoformat(i["production_date"]))
+        for i in items
+    ]
+
+
+def canned_entity(code):
+    return dict(demo_data.entity(), code=code, seal_certificate=None, revision=1)
+
+
+@pytest.fixture
+def db_url(service_db):
+    return service_db("signing")
+
+
+@pytest.fixture
+def signing(container_factory, service_config, db_url, keys_dir, schema_path):
+    container = container_factory(
+        SigningService, service_config("signing", db_url, KEYS_DIR=keys_dir, IVI_SCHEMA=schema_path))
+    approvals = replace_dependencies(container, "approvals")
+    approvals.resolve.side_effect = canned_resolve
+    approvals.get_entity.side_effect = canned_entity
+    container.start()
+    container.approvals = approvals
+    yield container
+    container.stop()
+
+
+@pytest.fixture
+def rpc(signing, call, as_user):
+    def invoke(method, *args, user=SIGNER, **kwargs):
+        return call(signing, method, *args, context_data=as_user(*user), **kwargs)
+
+    return invoke
+
+
+def vehicles(count=3, seed=2026, entity=ENTITY, **changes):
+    """Demo vehicles as the vehicles service hands them to signing (its event items)."""
+    return [dict(v, revision=1, entity=entity, **changes) for v in demo_data.vehicles(count, seed=seed)]
+
+
+def certificate_rows(db_rows, db_url):
+    return db_rows(db_url, "SELECT reference_id::text AS reference_id, vin, version_number, status, entity, "
+                           "release_id::text AS release_id, vehicle_revision, approval_number, approval_revision, "
+                           "signer_sub, signer_name, sha256, document FROM certificates ORDER BY vin, version_number")
+
+
+def test_sign_batch_seals_stores_and_announces(rpc, signing, db_url, db_rows, outbox_rows):
+    release_id = str(uuid.uuid4())
+    batch = vehicles(3)
+    result = rpc("sign_batch", release_id, ENTITY, demo_data.SIGNATORY, batch)
+    assert result == {"signed": 3, "failed": []}
+
+    # one batch-shaped resolve for the three vehicles
+    [resolve_call] = signing.approvals.resolve.call_args_list
+    assert [i["number"] for i in resolve_call.args[0]] == [demo_data.APPROVAL_NUMBER] * 3
+
+    rows = certificate_rows(db_rows, db_url)
+    assert [r["vin"] for r in rows] == [v["vin"] for v in batch]
+    for row in rows:
+        assert (row["version_number"], row["status"], row["entity"], row["release_id"]) == (
+            1, "current", ENTITY, release_id)
+        assert (row["vehicle_revision"], row["approval_number"], row["approval_revision"]) == (
+            1, demo_data.APPROVAL_NUMBER, 1)
+        assert (row["signer_sub"], row["signer_name"]) == ("sam", demo_data.SIGNATORY["name"])
+        assert hashlib.sha256(row["document"]).hexdigest() == row["sha256"]
+
+    [event] = outbox_rows(db_url, CERTIFICATE_SIGNED)
+    assert event["entity"] == ENTITY and event["actor"] == "sam" and event["source"] == "signing"
+    assert event["subjects"] == [v["vin"] for v in batch]
+    assert event["data"] == {"release_id": release_id, "certificates": [
+        {"vin": r["vin"], "reference_id": r["reference_id"], "version_number": 1, "sha256": r["sha256"]}
+        for r in rows]}
+    assert outbox_rows(db_url, CERTIFICATE_FAILED) == []
+
+    first = rows[0]
+    current = rpc("get_current", first["vin"], user=("vera", ["viewer"], [ENTITY]))
+    assert current["document"].encode("utf-8") == bytes(first["document"])  # byte-exact
+    assert current["summary"]["reference_id"] == first["reference_id"]
+    assert current["summary"]["sha256"] == first["sha256"] and "document" not in current["summary"]
+    document = current["document"]
+    assert f"<VehicleIdentificationNumber>{first['vin']}</VehicleIdentificationNumber>" in document
+    assert f"<TypeApprovalNumber>{demo_data.APPROVAL_NUMBER}</TypeApprovalNumber>" in document
+    assert demo_data.SIGNATORY["name"] in document and "Signature" in document
+
+    verified = rpc("verify", document, user=("anyone", [], []))
+    assert verified["valid"] is True and verified["errors"] == []
+    assert (verified["vin"], verified["reference_id"], verified["version_number"]) == (
+        first["vin"], first["reference_id"], 1)
+    assert verified["signer"]["organisation"] == demo_data.LEGAL_NAME
+
+    tampered = re.sub(r"<ActualMass>(\d+)</ActualMass>", lambda m: f"<ActualMass>{int(m[1]) + 1}</ActualMass>",
+                      document, count=1)
+    assert tampered != document
+    assert rpc("verify", tampered)["valid"] is False
+    with pytest.raises(InvalidInput):
+        rpc("verify", "  ")
+    with pytest.raises(NotFound):
+        rpc("get_current", "NWA00000000000000")
+
+
+def test_a_new_release_supersedes_and_the_same_release_is_idempotent(rpc, db_url, db_rows, outbox_rows):
+    [vehicle] = vehicles(1)
+    vin = vehicle["vin"]
+    first_release, second_release = str(uuid.uuid4()), str(uuid.uuid4())
+    assert rpc("sign_batch", first_release, ENTITY, demo_data.SIGNATORY, [vehicle])["signed"] == 1
+    corrected = dict(vehicle, revision=2, coc={"MassGroup": {"ActualMass": 1950}, "ColourTable": [{"Colour": "8"}]})
+    assert rpc("sign_batch", second_release, ENTITY, demo_data.SIGNATORY, [corrected])["signed"] == 1
+
+    listed = rpc("versions", vin)
+    assert [(v["version_number"], v["status"], v["release_id"], v["vehicle_revision"]) for v in listed] == [
+        (1, "superseded", first_release, 1), (2, "current", second_release, 2)]
+    assert all("document" not in v for v in listed)
+    current = rpc("get_current", vin)
+    assert current["summary"]["reference_id"] == listed[1]["reference_id"]
+    verified = rpc("verify", current["document"])
+    assert verified["valid"] and verified["version_number"] == 2 and verified["vin"] == vin
+    [superseded] = outbox_rows(db_url, CERTIFICATE_SUPERSEDED)
+    assert superseded["data"] == {"certificates": [{"vin": vin, "reference_id": listed[0]["reference_id"]}]}
+    assert superseded["subject"] == vin
+
+    # the second release handed over again (a retry): nothing new is sealed, stored or announced
+    stored_before, events_before = certificate_rows(db_rows, db_url), outbox_rows(db_url)
+    assert rpc("sign_batch", second_release, ENTITY, demo_data.SIGNATORY, [corrected]) == {"signed": 0,
+                                                                                             "failed": []}
+    assert certificate_rows(db_rows, db_url) == stored_before
+    assert outbox_rows(db_url) == events_before
+
+
+def test_a_signatory_not_registered_for_the_entity_fails_every_vehicle(rpc, signing, db_url, db_rows,
+                                                                        outbox_rows):
+    release_id = str(uuid.uuid4())
+    mallory = {"sub": "mallory", "name": "MALLORY", "position": "INTERN", "location": "GENT"}
+    batch = vehicles(3)
+    result = rpc("sign_batch", release_id, ENTITY, mallory, batch, user=("mallory", ["signer"], [ENTITY]))
+
+    reason = f"mallory is not an authorised signatory of {ENTITY}"
+    assert result == {"signed": 0, "failed": [{"vin": v["vin"], "reason": reason} for v in batch]}
+    assert certificate_rows(db_rows, db_url) == []
+    assert outbox_rows(db_url, CERTIFICATE_SIGNED) == []
+    [event] = outbox_rows(db_url, CERTIFICATE_FAILED)
+    assert event["data"] == {"release_id": release_id, "failures": result["failed"]}
+    assert event["subjects"] == [v["vin"] for v in batch] and event["entity"] == ENTITY
+    signing.approvals.get_entity.assert_called_once_with(ENTITY)
+    assert signing.approvals.resolve.call_count == 0  # nothing is built for an unauthorised signer
+
+
+def test_a_seal_of_another_organisation_is_refused(rpc, db_url, db_rows, outbox_rows):
+    release_id = str(uuid.uuid4())
+    batch = vehicles(2, entity=EU_ENTITY)
+    result = rpc("sign_batch", release_id, EU_ENTITY, demo_data.SIGNATORY, batch)
+
+    assert result["signed"] == 0 and [f["vin"] for f in result["failed"]] == [v["vin"] for v in batch]
+    for failure in result["failed"]:
+        assert failure["reason"].startswith("seal certificate: ")
+        assert EU_ORGANISATION in failure["reason"] and demo_data.LEGAL_NAME in failure["reason"]
+    assert certificate_rows(db_rows, db_url) == []
+    [event] = outbox_rows(db_url, CERTIFICATE_FAILED)
+    assert event["data"]["failures"] == result["failed"] and event["entity"] == EU_ENTITY
+
+
+def test_one_vehicle_failing_does_not_hold_back_the_others(rpc, db_url, db_rows, outbox_rows):
+    release_id = str(uuid.uuid4())
+    good, early = vehicles(2)
+    early["production_date"] = "2026-01-15"  # before the approval was issued
+    result = rpc("sign_batch", release_id, ENTITY, demo_data.SIGNATORY, [good, early])
+
+    assert result["signed"] == 1
+    [failure] = result["failed"]
+    assert failure["vin"] == early["vin"] and failure["reason"].startswith("approval: production date 2026-01-15")
+    assert [r["vin"] for r in certificate_rows(db_rows, db_url)] == [good["vin"]]
+    [signed] = outbox_rows(db_url, CERTIFICATE_SIGNED)
+    [failed] = outbox_rows(db_url, CERTIFICATE_FAILED)
+    assert [c["vin"] for c in signed["data"]["certificates"]] == [good["vin"]]
+    assert failed["data"] == {"release_id": release_id, "failures": [failure]}
+
+
+def test_release_sign_requested_is_handled_once_when_delivered_twice(signing, publish_event, db_url, db_rows,
+                                                                     outbox_rows):
+    release_id = str(uuid.uuid4())
+    batch = vehicles(2, seed=31)
+    vins = [v["vin"] for v in batch]
+    envelope = Outbox("vehicles", vehicles_outbox).envelope(
+        RELEASE_SIGN_REQUESTED, {"release_id": release_id, "signatory": demo_data.SIGNATORY, "vehicles": batch},
+        subject=vins[0], subjects=vins, entity=ENTITY, actor="sam")
+
+    for _ in range(2):  # at-least-once delivery: the same event (same event_id) arrives twice
+        with entrypoint_waiter(signing, "on_release_sign_requested", timeout=WAIT) as waited:
+            publish_event(envelope)
+        waited.get()
+
+    rows = certificate_rows(db_rows, db_url)
+    assert [(r["vin"], r["release_id"], r["version_number"]) for r in rows] == [(v, release_id, 1) for v in vins]
+    [event] = outbox_rows(db_url, CERTIFICATE_SIGNED)
+    assert [c["vin"] for c in event["data"]["certificates"]] == vins and event["entity"] == ENTITY
+    assert signing.approvals.resolve.call_count == 1
+    assert db_rows(db_url, "SELECT event_id, event_type FROM inbox") == [
+        {"event_id": envelope["event_id"], "event_type": RELEASE_SIGN_REQUESTED}]
