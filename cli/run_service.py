@@ -22,8 +22,8 @@ from nameko.cli.run import run  # noqa: E402
 from common.config import SERVICES, nameko_config  # noqa: E402
 from common.tracing import setup_tracing  # noqa: E402
 
-MODULES = {name: f"services.{name}.service" for name in SERVICES}
-MODULES["gateway"] = "gateway.service"
+MODULES = {name: f"services.{name}.service:{name.capitalize()}Service" for name in SERVICES}
+MODULES["gateway"] = "gateway.service:GatewayService"
 
 
 def main(argv=None):

@@ -1,9 +1,10 @@
 """The audit service in a real nameko container on real RabbitMQ and PostgreSQL.
 
 Each test runs the service under a unique name (so its event queues are its own and are deleted
-afterwards) on a throwaway database. The probe events use the event type `audit_probe`, which
-only the audit service's catch-all bindings take: publishing a real type such as `vehicle_changed`
-would also land in the queues of other services' consumers on the shared broker.
+afterwards) on a throwaway database, on the module's throwaway vhost (tests/integration/conftest.py).
+The probe events use the event type `audit_probe`, which only the audit service's catch-all bindings
+take: publishing a real type such as `vehicle_changed` would also land in the queues of other services'
+consumers where the broker is shared (no rights to make a vhost).
 """
 import hashlib
 import time
@@ -12,15 +13,11 @@ import uuid
 import psycopg
 import pytest
 from kombu import Connection, Queue
-from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
-from nameko.standalone.events import get_event_exchange
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy.engine import make_url
 
-from common.config import nameko_config, settings
 from common.contracts.events import EVENTS_BY_SOURCE
-from common.db import drop_database, migrate
 from common.errors import InvalidInput
 from common.outbox import Outbox
 from services.audit.domain import chain
@@ -35,11 +32,8 @@ WAIT = 15
 
 
 @pytest.fixture
-def db_url():
-    url = f"{settings().database_server.rstrip('/')}/ecoc_test_audit_{uuid.uuid4().hex[:10]}"
-    migrate("audit", url)
-    yield url
-    drop_database(url)
+def db_url(service_db):
+    return service_db("audit")
 
 
 @pytest.fixture
@@ -52,9 +46,9 @@ def sql(db_url):
 
 
 @pytest.fixture
-def audit(container_factory, db_url):
+def audit(container_factory, service_config, db_url):
     service_cls = type("AuditUnderTest", (AuditService,), {"name": f"audit_test_{uuid.uuid4().hex[:8]}"})
-    config = dict(nameko_config("audit"), DATABASE_URL=db_url)
+    config = service_config("audit", db_url)
     container = container_factory(service_cls, config)
     container.start()
     yield container
@@ -68,20 +62,17 @@ def audit(container_factory, db_url):
 
 
 @pytest.fixture
-def publish(audit):
-    publisher = Publisher(nameko_config("audit")["AMQP_URI"], use_confirms=True, mandatory=True, serializer="json")
-
+def publish(audit, publish_event):
     def send(envelope, wait=True):
         """Publish an envelope to its source's events exchange; wait until the audit handler ran."""
-        exchange = get_event_exchange(envelope["source"])
         if not wait:
-            publisher.publish(envelope, exchange=exchange, routing_key=envelope["event_type"], declare=[exchange])
+            publish_event(envelope)
             return None
         def is_this_event(worker_ctx, result, exc_info):
             return worker_ctx.args[0]["event_id"] == envelope["event_id"]
 
         with entrypoint_waiter(audit, f"on_{envelope['source']}_event", timeout=WAIT, callback=is_this_event) as got:
-            publisher.publish(envelope, exchange=exchange, routing_key=envelope["event_type"], declare=[exchange])
+            publish_event(envelope)
         got.get()  # re-raises if the handler failed
         return envelope
 

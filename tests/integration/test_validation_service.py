@@ -5,22 +5,16 @@ module gets a throwaway database and, where `rabbitmqctl` can make one, a throwa
 so a validation service running elsewhere on the same broker neither steals nor receives our messages.
 """
 import os
-import shutil
-import subprocess
-import time
 import uuid
-from urllib.parse import quote
 
 import pytest
 from kombu import Connection, Queue
-from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.standalone.events import get_event_exchange
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter, replace_dependencies
 from sqlalchemy import create_engine, func, select
 
-from common.config import nameko_config, settings
+from common.config import settings
 from common.contracts.events import VALIDATION_COMPLETED, VEHICLE_CHANGED
-from common.db import drop_database, migrate
 from common.errors import InvalidInput, NotFound
 from common.outbox import Outbox
 
@@ -66,38 +60,11 @@ def vehicle(vin, version="GOOD", revision=1):
     }
 
 
-# -- infrastructure -------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def amqp_uri():
-    base = os.environ.get("ECOC_AMQP_URI")
-    if base or not shutil.which("rabbitmqctl"):
-        yield base or settings().amqp_uri
-        return
-    vhost = f"ecoc-test-validation-{uuid.uuid4().hex[:8]}"
-    made = _rabbitmqctl("add_vhost", vhost) and _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    if not made:  # no rights on the broker: share the default vhost
-        yield settings().amqp_uri
-        return
-    try:
-        yield settings().amqp_uri.rstrip("/") + "/" + quote(vhost, safe="")
-    finally:
-        _rabbitmqctl("delete_vhost", vhost)
-
-
-def _rabbitmqctl(*args):
-    try:
-        return subprocess.run(["rabbitmqctl", *args], capture_output=True, timeout=60).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
-
+# -- infrastructure (amqp_uri, service_db, service_config, publish_event: tests/integration/conftest.py) ----
 
 @pytest.fixture
-def database_url():
-    url = f"{settings().database_server.rstrip('/')}/ecoc_test_validation_{uuid.uuid4().hex[:8]}"
-    migrate("validation", url)
-    yield url
-    drop_database(url)
+def database_url(service_db):
+    return service_db("validation")
 
 
 @pytest.fixture
@@ -114,17 +81,11 @@ def schema_path():
 
 
 @pytest.fixture
-def service_config(database_url, amqp_uri):
-    config = nameko_config("validation")
-    config.update(DATABASE_URL=database_url, AMQP_URI=amqp_uri, IVI_SCHEMA_PATH=schema_path())
-    return config
-
-
-@pytest.fixture
-def container(container_factory, service_config):
+def container(container_factory, service_config, database_url):
     from services.validation.service import ValidationService
 
-    container = container_factory(ValidationService, service_config)
+    container = container_factory(
+        ValidationService, service_config("validation", database_url, IVI_SCHEMA_PATH=schema_path()))
     approvals = replace_dependencies(container, "approvals")
     approvals.resolve.side_effect = canned_resolve
     container.start()
@@ -209,21 +170,7 @@ def completed_queue(amqp_uri):
         simple.close()
 
 
-def publish_vehicle_changed(amqp_uri, envelope):
-    exchange = get_event_exchange("vehicles")
-    publisher = Publisher(amqp_uri, serializer="json", use_confirms=True, mandatory=True)
-    deadline = time.monotonic() + 10
-    while True:  # mandatory: retried until the service's handler queue exists
-        try:
-            publisher.publish(envelope, exchange=exchange, routing_key=VEHICLE_CHANGED, declare=[exchange])
-            return
-        except UndeliverableMessage:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
-def test_vehicle_changed_is_judged_stored_and_reported_once(container, completed_queue, amqp_uri, engine):
+def test_vehicle_changed_is_judged_stored_and_reported_once(container, completed_queue, publish_event, engine):
     from services.validation.models import outbox, validation_report_history
 
     vins = ["WVWZZZ1KZ8W000011", "WVWZZZ1KZ8W000012"]
@@ -231,7 +178,7 @@ def test_vehicle_changed_is_judged_stored_and_reported_once(container, completed
     envelope = Outbox("vehicles", None).envelope(VEHICLE_CHANGED, data, subject=vins[0], subjects=vins, entity="TME")
 
     with entrypoint_waiter(container, "on_vehicle_changed", timeout=30) as waited:
-        publish_vehicle_changed(amqp_uri, envelope)
+        publish_event(envelope)  # retried until the handler's queue exists
     waited.get()  # re-raises if the handler failed
 
     with entrypoint_hook(container, "report") as report:
@@ -249,7 +196,7 @@ def test_vehicle_changed_is_judged_stored_and_reported_once(container, completed
 
     # the same event delivered again changes nothing and emits nothing
     with entrypoint_waiter(container, "on_vehicle_changed", timeout=30) as waited:
-        publish_vehicle_changed(amqp_uri, envelope)
+        publish_event(envelope)  # retried until the handler's queue exists
     waited.get()
     assert count(engine, outbox) == 1
     assert count(engine, validation_report_history) == 2
