@@ -16,9 +16,10 @@ log = logging.getLogger(__name__)
 
 
 class HttpEntrypoint(HttpRequestHandler):
-    def response_from_result(self, result):
-        response = result if isinstance(result, Response) else super().response_from_result(result)
-        return response
+    def __init__(self, method, url, **kwargs):
+        # a caller's mistake is answered with a 4xx, not logged as a failure of the gateway
+        kwargs.setdefault("expected_exceptions", (HttpProblem, DomainError))
+        super().__init__(method, url, **kwargs)
 
     def response_from_exception(self, exc):
         if isinstance(exc, (HttpProblem, DomainError)):

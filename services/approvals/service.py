@@ -6,6 +6,7 @@ from common.contracts.approvals import ApprovalIn, EntityIn, ResolveItem
 from common.contracts.events import APPROVAL_REGISTERED, ENTITY_CHANGED
 from common.dependencies import Database, Identity
 from common.errors import EXPECTED, Conflict, InvalidInput, NotFound, load_or_raise
+from common.ids import is_uuid
 from services.approvals import repository as repo
 from services.approvals.domain.resolution import resolve
 from services.approvals.models import approvals, inbox, outbox
@@ -59,6 +60,8 @@ class ApprovalsService:
 
     @rpc(expected_exceptions=EXPECTED)
     def get(self, approval_id):
+        if not is_uuid(approval_id):
+            raise NotFound(f"no approval {approval_id}")
         with self.db as uow:
             found = repo.load_approvals(uow.session, approvals.c.id == approval_id)
         if not found:

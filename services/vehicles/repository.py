@@ -4,6 +4,7 @@ import uuid
 from sqlalchemy import and_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from common.ids import is_uuid
 from common.outbox import utcnow
 from services.vehicles.domain.revisions import diff, record_of
 from services.vehicles.models import release_items, releases, vehicle_revisions, vehicles
@@ -110,9 +111,7 @@ def add_release(session, entity, admitted, note, actor):
 
 
 def load_release(session, release_id, for_update=False):
-    try:
-        uuid.UUID(str(release_id))
-    except ValueError:
+    if not is_uuid(release_id):
         return None
     stmt = select(releases).where(releases.c.id == release_id)
     if for_update:

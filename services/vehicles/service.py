@@ -124,6 +124,14 @@ class VehiclesService:
             raise Conflict(f"the release is {release['status']}, not {expected_status}")
         return release
 
+    def _check_reviewer(self, uow, reviewer, release, vins):
+        """Four-eyes: neither the requester nor the last editor of any of its vehicles decides on a release."""
+        editors = {v["vin"]: v["last_editor"] for v in repo.load_vehicles(uow.session, vins).values()}
+        try:
+            check_reviewer(reviewer, release, editors)
+        except FourEyesViolation as exc:
+            raise FourEyes(str(exc)) from None
+
     @rpc(expected_exceptions=EXPECTED)
     def get_release(self, release_id):
         with self.db as uow:
@@ -139,11 +147,7 @@ class VehiclesService:
         with self.db as uow:
             release = self._release_for_update(uow, release_id, "in_review")
             vins = [i["vin"] for i in release["items"]]
-            editors = {v["vin"]: v["last_editor"] for v in repo.load_vehicles(uow.session, vins).values()}
-            try:
-                check_reviewer(reviewer, release, editors)
-            except FourEyesViolation as exc:
-                raise FourEyes(str(exc)) from None
+            self._check_reviewer(uow, reviewer, release, vins)
             repo.update_release(uow.session, release_id, status="approved", reviewed_by=reviewer,
                                 reviewed_at=utcnow())
             repo.update_items(uow.session, release_id, vins, state="approved")
@@ -160,9 +164,8 @@ class VehiclesService:
         reviewer = self.caller.sub
         with self.db as uow:
             release = self._release_for_update(uow, release_id, "in_review")
-            if reviewer == release["requested_by"]:
-                raise FourEyes("a reviewer cannot decide on a release they requested")
             vins = [i["vin"] for i in release["items"]]
+            self._check_reviewer(uow, reviewer, release, vins)
             repo.update_release(uow.session, release_id, status="rejected", reviewed_by=reviewer,
                                 reviewed_at=utcnow(), rejection_reason=data["reason"])
             repo.update_items(uow.session, release_id, vins, state="rejected")

@@ -6,6 +6,7 @@ directory; the tail of each log is attached to every failing e2e test and printe
 something failed.
 """
 import os
+import re
 import secrets
 import socket
 import sys
@@ -39,12 +40,15 @@ def _free_port():
         return sock.getsockname()[1]
 
 
+_ACCESS_OK = re.compile(r'nameko\.web\.server: .*" [23]\d\d ')  # successful requests: noise in a failure report
+
+
 def _tail(path, lines=LOG_TAIL_LINES):
     try:
         text = Path(path).read_text(errors="replace")
     except OSError as exc:
         return f"(no log: {exc})"
-    return "\n".join(text.splitlines()[-lines:])
+    return "\n".join([line for line in text.splitlines() if not _ACCESS_OK.search(line)][-lines:])
 
 
 @dataclass

@@ -213,8 +213,6 @@ def test_unknown_release_is_404(stack, nordwind, release_id):
                    "urn:ecoc:problem:not-found")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: GET /v1/approvals/{id} with an id that is not a UUID reaches "
-                                       "PostgreSQL as a uuid comparison and answers 500 instead of 404")
 def test_unknown_approval_id_that_is_not_a_uuid_is_404(stack, nordwind):
     viewer = stack.client("vic", ["viewer"])
     assert_problem(viewer.request("GET", "/v1/approvals/not-an-approval-id", expect=None), 404,
@@ -227,8 +225,6 @@ def test_unknown_approval_uuid_is_404(stack, nordwind):
                    "urn:ecoc:problem:not-found")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: reject_release only checks the requester; the contract forbids a "
-                                       "reviewer to decide on a release holding a vehicle they last edited")
 def test_last_editor_may_not_reject_the_release(stack, nordwind, wait):
     erin = stack.client("erin", ["data_steward"], [demo_data.ENTITY])
     vins = _import_valid(stack, wait, erin, 2, REJECT_SEED)

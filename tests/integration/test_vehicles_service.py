@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 from nameko.testing.services import entrypoint_waiter
+from sqlalchemy.exc import DataError
 
 from cli import demo_data
 from common.contracts.events import (
@@ -269,7 +270,8 @@ def test_only_valid_vehicles_of_the_callers_entity_enter_a_release(rpc, validate
         {"vin": unknown, "reason": "no such vehicle"},
         {"vin": vins[0], "reason": "listed twice"},
     ]
-    rows = db_rows(db_url, "SELECT vin, status, release_id::text AS release_id FROM vehicles WHERE release_id IS NOT NULL")
+    rows = db_rows(db_url, "SELECT vin, status, release_id::text AS release_id FROM vehicles "
+                           "WHERE release_id IS NOT NULL")
     assert {(r["vin"], r["status"], r["release_id"]) for r in rows} == {
         (vins[0], "in_review", release["id"]), (vins[1], "in_review", release["id"])}
     assert status_of(db_rows, db_url, [foreign["vin"]]) == {foreign["vin"]: "valid"}
@@ -340,7 +342,21 @@ def test_a_rejected_release_returns_its_vehicles_to_valid(rpc, ready, db_url, db
     assert rpc("request_release", {"vins": vins}, user=BOB)["accepted"] == 2
 
 
-def test_sign_release_hands_the_vehicles_to_signing(rpc, approved, db_url, outbox_rows, as_user):
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "BUG: reject_release (services/vehicles/service.py:163) checks only the requester; api.md says a reviewer "
+    "never decides (approve or reject) on a release holding a vehicle they last edited"))
+def test_the_last_editor_may_not_reject_either(rpc, ready):
+    vins = ready(1)
+    release = rpc("request_release", {"vins": vins}, user=BOB)
+    alice_reviewing = ("alice", ["reviewer"], [ENTITY])  # she imported the vehicle
+    try:
+        rpc("reject_release", release["id"], {"reason": "colour code unclear"}, user=alice_reviewing)
+    except FourEyes:
+        pass
+    assert rpc("get_release", release["id"])["status"] == "in_review", "the vehicle's last editor rejected it"
+
+
+def test_sign_release_hands_the_vehicles_to_signing(rpc, approved, db_url, outbox_rows):
     release_id, vins = approved
     with pytest.raises(InvalidInput) as caught:
         rpc("sign_release", release_id, {"sub": "sam", "name": "SAM DE VRIES"}, user=SAM)
@@ -390,11 +406,14 @@ def test_certificate_signed_releases_the_vehicles(rpc, approved, deliver, db_url
     assert completed["subjects"] == [release_id, *sorted(vins)]
 
 
-@pytest.mark.xfail(strict=True, reason=(
+@pytest.mark.xfail(strict=True, raises=DataError, reason=(
     "BUG: releases.status is VARCHAR(16) (services/vehicles/models.py:48, migrations/versions/0001_initial.py:42) "
     "but _complete_if_done (services/vehicles/service.py:246) writes 'completed_with_failures' (23 chars): "
     "StringDataRightTruncation, the certificate_failed handler fails and the event is requeued forever"))
-def test_a_failed_certificate_completes_the_release_with_failures(rpc, approved, deliver, outbox_rows, db_url):
+def test_a_failed_certificate_completes_the_release_with_failures(monkeypatch, rpc, approved, deliver, outbox_rows,
+                                                                 db_url):
+    # while the bug stands the handler fails and is retried in a loop: keep the pauses (and teardown) short
+    monkeypatch.setattr("common.events.RETRY_PAUSE", 0.05)
     release_id, vins = approved
     vins = sorted(vins)
     rpc("sign_release", release_id, demo_data.SIGNATORY, user=SAM)

@@ -34,8 +34,8 @@ def _allowed(entity, allowed_entities):
 
 def check_reviewer(reviewer, release, last_editors):
     if reviewer == release["requested_by"]:
-        raise FourEyesViolation("a reviewer cannot approve a release they requested")
+        raise FourEyesViolation("a reviewer cannot decide on a release they requested")
     edited = sorted(vin for vin, editor in last_editors.items() if editor == reviewer)
     if edited:
         raise FourEyesViolation(
-            f"a reviewer cannot approve a release holding vehicles they last edited ({', '.join(edited[:5])})")
+            f"a reviewer cannot decide on a release holding vehicles they last edited ({', '.join(edited[:5])})")
