@@ -27,7 +27,7 @@ approvals = Table(
     "approvals", metadata,
     Column("id", UUID(as_uuid=False), primary_key=True),
     Column("number", String(35), nullable=False, unique=True),
-    Column("base_number", String(35), nullable=False, index=True),
+    Column("base_number", String(35), nullable=False, unique=True),
     Column("entity", String(32), ForeignKey("entities.code"), nullable=False, index=True),
     Column("approval_type", String(3), nullable=False),
     Column("provisional", Boolean, nullable=False),

@@ -1,5 +1,6 @@
 """approvals: legal entities and type approvals; resolves a vehicle's approval reference."""
 from nameko.rpc import rpc
+from sqlalchemy.exc import IntegrityError
 
 from common.approval_number import parse_approval_number
 from common.contracts.approvals import ApprovalIn, EntityIn, ResolveItem
@@ -55,7 +56,10 @@ class ApprovalsService:
             approval_id = repo.add_approval(uow.session, data, number, self.caller.sub)
             uow.emit(APPROVAL_REGISTERED, {"id": approval_id, "number": data["number"], "revision": 1},
                      subject=data["number"], entity=data["entity"])
-            uow.commit()
+            try:
+                uow.commit()
+            except IntegrityError:  # registered at the same moment by another request
+                raise Conflict(f"an approval {number.base}*.. is already registered") from None
         return {"id": approval_id, "number": data["number"], "revision": 1}
 
     @rpc(expected_exceptions=EXPECTED)

@@ -45,7 +45,7 @@ releases = Table(
     "releases", metadata,
     Column("id", UUID(as_uuid=False), primary_key=True),
     Column("entity", String(32), nullable=False, index=True),
-    Column("status", String(16), nullable=False, index=True),
+    Column("status", String(32), nullable=False, index=True),
     Column("note", Text),
     Column("requested_by", String(200), nullable=False),
     Column("requested_at", DateTime(timezone=True), nullable=False),

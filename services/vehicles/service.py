@@ -238,6 +238,10 @@ class VehiclesService:
             for failure in data["failures"]:
                 repo.update_items(uow.session, data["release_id"], [failure["vin"]], state="failed",
                                   failure=failure["reason"])
+            # the vehicle is still valid data: it may enter a new release once the cause is fixed
+            vins = [f["vin"] for f in data["failures"]]
+            repo.set_status(uow.session, vins, lifecycle.VALID, release_id=None)
+            self._emit_status(uow, event["entity"], vins, lifecycle.VALID)
             self._complete_if_done(uow, data["release_id"])
             uow.commit()
 
