@@ -1,4 +1,6 @@
 """vehicles: vehicle records per VIN with revisions and lifecycle, and releases through review and signing."""
+import logging
+
 from nameko.rpc import rpc
 
 from common.contracts.events import (
@@ -15,6 +17,8 @@ from services.vehicles.domain import lifecycle
 from services.vehicles.domain.importing import classify
 from services.vehicles.domain.releases import FourEyesViolation, admit, check_reviewer
 from services.vehicles.models import inbox, outbox, vehicles
+
+log = logging.getLogger(__name__)
 
 EVENT_CHUNK = 250  # vehicles per event message
 
@@ -247,6 +251,9 @@ class VehiclesService:
 
     def _complete_if_done(self, uow, release_id):
         release = repo.load_release(uow.session, release_id, for_update=True)
+        if release is None:  # certificates sealed by a direct sign_batch call belong to no release here
+            log.info("certificate event for release %s, which this service does not hold", release_id)
+            return
         states = {i["state"] for i in release["items"]}
         if release["status"] != "signing" or "signing" in states:
             return

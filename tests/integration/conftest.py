@@ -133,3 +133,31 @@ def publish_to(amqp_uri, envelope, retry_seconds=PUBLISH_RETRY_SECONDS):
 def publish_event(amqp_uri):
     """`publish_event(envelope)`: publish an event as its source service would (see `publish_to`)."""
     return lambda envelope, **kwargs: publish_to(amqp_uri, envelope, **kwargs)
+
+
+@pytest.fixture
+def container_factory(container_factory, amqp_uri):
+    """nameko's factory, plus: when a test ends, its containers stop and their event queues are emptied.
+
+    The vhost lives for the whole module while each test has its own databases: an event one test left
+    unconsumed must not reach the next test's service."""
+    made = []
+
+    def make(*args, **kwargs):
+        container = container_factory(*args, **kwargs)
+        made.append(container)
+        return container
+
+    yield make
+    from kombu import Connection
+
+    for container in made:
+        container.stop()
+        queues = [ep.queue.name for ep in container.entrypoints if getattr(ep, "queue", None) is not None]
+        with Connection(amqp_uri) as connection:
+            channel = connection.channel()
+            for name in queues:
+                try:
+                    channel.queue_purge(name)
+                except Exception:  # noqa: BLE001 - a queue that was never declared has nothing to purge
+                    channel = connection.channel()

@@ -31,19 +31,24 @@ def test_a_token_from_ecoc_token_authenticates():
     assert identity == {"sub": "dana", "roles": ["data_steward"], "entities": ["NORDWIND"]}
 
 
-@pytest.mark.parametrize("token, reason", [
-    (None, "bearer token is required"),
-    ("not-a-jwt", "invalid token"),
-    (jwt.encode(claims(exp=int(time.time()) - 3600), S.jwt_secret, algorithm="HS256"), "expired"),
-    (jwt.encode(claims(), "another-secret-of-enough-length-32b", algorithm="HS256"), "Signature verification"),
-    (jwt.encode(claims(aud="someone-else"), S.jwt_secret, algorithm="HS256"), "audience"),
-    (jwt.encode(claims(iss="evil"), S.jwt_secret, algorithm="HS256"), "issuer"),
-    (jwt.encode(claims(), None, algorithm="none"), "invalid token"),
-    (jwt.encode(claims(roles=None), S.jwt_secret, algorithm="HS256"), "roles"),
-])
-def test_bad_tokens_are_401(token, reason):
+def hs256(secret=None, **overrides):
+    return jwt.encode(claims(**overrides), S.jwt_secret if secret is None else secret, algorithm="HS256")
+
+
+# tokens are made when the test runs, not at collection: a slow suite must not expire them
+@pytest.mark.parametrize("make_token, reason", [
+    (lambda: None, "bearer token is required"),
+    (lambda: "not-a-jwt", "invalid token"),
+    (lambda: hs256(exp=int(time.time()) - 3600), "expired"),
+    (lambda: hs256(secret="another-secret-of-enough-length-32b"), "Signature verification"),
+    (lambda: hs256(aud="someone-else"), "audience"),
+    (lambda: hs256(iss="evil"), "issuer"),
+    (lambda: jwt.encode(claims(), None, algorithm="none"), "invalid token"),
+    (lambda: hs256(roles=None), "roles"),
+], ids=["missing", "garbage", "expired", "wrong-secret", "audience", "issuer", "alg-none", "no-roles"])
+def test_bad_tokens_are_401(make_token, reason):
     with pytest.raises(HttpProblem) as caught:
-        authenticate(request_with(token), S)
+        authenticate(request_with(make_token()), S)
     assert caught.value.status == 401
     assert reason.lower() in caught.value.detail.lower()
 
