@@ -115,16 +115,20 @@ def stack(tmp_path_factory, request):
     prefix = throwaway_prefix()
     jwt_secret = "e2e-" + secrets.token_hex(24)
 
-    with throwaway_vhost("e2e") as amqp_uri, pytest.MonkeyPatch.context() as mp:
+    with throwaway_vhost("e2e") as amqp_uri:
         env = _stack_env(amqp_uri, prefix, port, keys_dir, jwt_secret)
-        # The test process builds tokens and migrates with the same settings as the stack.
-        for name in [k for k in os.environ if k.startswith("ECOC_")]:
-            mp.delenv(name)
-        for name, value in env.items():
-            if name.startswith("ECOC_"):
-                mp.setenv(name, value)
-        s = Settings()
+        # The test process builds tokens and migrates with the stack's settings. They are read from the
+        # stack's environment here and handed on explicitly: the session's own environment stays as it
+        # was, so other tests in the session never talk to this stack's broker vhost or databases.
+        with pytest.MonkeyPatch.context() as mp:
+            for name in [k for k in os.environ if k.startswith("ECOC_")]:
+                mp.delenv(name)
+            for name, value in env.items():
+                if name.startswith("ECOC_"):
+                    mp.setenv(name, value)
+            s = Settings()
         assert s.database_prefix == prefix and s.gateway_port == port and s.jwt_secret == jwt_secret
+        assert "ECOC_DB_PREFIX" not in os.environ or os.environ["ECOC_DB_PREFIX"] != prefix
 
         handle = E2EStack(base_url=s.gateway_url, settings=s, keys_dir=keys_dir, log_dir=log_dir,
                           prefix=prefix, amqp_uri=amqp_uri)
