@@ -27,9 +27,10 @@ def entity():
 
 
 def _tyre(number=1):
+    # an approved tyre/wheel combination; which one is fitted (TyreFittedProductionIndicator) is vehicle-level
     return {"TyreNumber": number, "TyreSize": "235/45R19", "LoadCapacityIndexSingleWheel": 95,
             "SpeedCategorySymbol": "W", "RimSize": "8.00X19", "RimOffSet": 45, "TyreMaximumSpeedIndicator": "N",
-            "RollingResistanceClass": "B", "TyreFittedProductionIndicator": "Y", "TyreCategory": "C1"}
+            "RollingResistanceClass": "B", "TyreCategory": "C1"}
 
 
 TYPE_LEVEL = {
@@ -38,6 +39,8 @@ TYPE_LEVEL = {
     "MetricImperialOdometer": "M",
     "MaximumSpeed": 180,
     "EcoInnovationsFittedIndicator": "N",
+    "VehicleCertified155Indicator": "Y",
+    "VehicleCertified156Indicator": "Y",
     "PureElectricVehicleIndicator": "Y",
     "ConsolidatedMaximum30MinutesPower": 90,
     "ConsolidatedMaximumNetPowerElectric": 160,
@@ -65,7 +68,7 @@ TYPE_LEVEL = {
          "TechnicallyPermissibleMassAxle": 1300, "TyreAxleTable": [_tyre()]},
     ],
     "BodyworkTable": [{"CodeForBodywork": "AB"}],
-    "ConfigurationDoorsGroup": {"NumberOfDoorsLeft": 2, "NumberOfDoorsRight": 2},
+    "ConfigurationDoorsGroup": {"NumberOfDoorsLeft": 2, "NumberOfDoorsRight": 2, "NumberOfDoorsBack": 1},
     "EnergyConvertorTable": [{
         "ManufacturerEnergyConvertor": "NORDWIND", "EnergyConvertorCodeMarkedOnEnergyConvertor": "NW-E1",
         "WorkingPrinciple": "ELECT",

@@ -1,7 +1,8 @@
 """EU type-approval numbers (Annex IV of Regulation (EU) 2020/683), e.g. `e6*2018/858*00264*01`.
 
 Whole-vehicle approvals have four sections: Member State, act, sequence (4-5 digits), extension (2).
-Legacy acts (`2007/46`) and the legacy small-series form (`KS07/46`) are accepted as well.
+Legacy acts (`2007/46`), the L- and T-category regulations (`e13*168/2013*01303*00`, `167/2013`) and
+the legacy small-series form (`KS07/46`) are accepted as well.
 """
 import re
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ MEMBER_STATES = {
 }
 
 _WHOLE_VEHICLE = re.compile(
-    r"^(?P<ms>e\d{1,2})\*(?P<act>(?:\d{4}/\d{2,4})|(?:KS\d{2}/\d{2,4}))\*(?P<seq>\d{4,5})\*(?P<ext>\d{2})$"
+    r"^(?P<ms>e\d{1,2})\*(?P<act>(?:\d{2,4}/\d{2,4})|(?:KS\d{2}/\d{2,4}))\*(?P<seq>\d{4,5})\*(?P<ext>\d{2})$"
 )
 
 
@@ -34,6 +35,12 @@ class ApprovalNumber:
     def base(self):
         """The number without its extension section: identical for every extension of an approval."""
         return f"{self.member_state}*{self.act}*{self.sequence}"
+
+    def with_extension(self, extension):
+        """The number of another extension of the same approval: section 4, two digits."""
+        if not 0 <= extension <= 99:
+            raise ValueError(f"an extension is 00 to 99, not {extension}")
+        return f"{self.base}*{extension:02d}"
 
     @property
     def small_series(self):

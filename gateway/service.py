@@ -12,12 +12,14 @@ from gateway.routes.audit import AuditRoutes
 from gateway.routes.entities import EntityRoutes
 from gateway.routes.health import HealthRoutes
 from gateway.routes.releases import ReleaseRoutes
+from gateway.routes.rules import RuleRoutes
 from gateway.routes.vehicles import VehicleRoutes
 
 SETTINGS = settings()
 
 
-class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, ReleaseRoutes, AuditRoutes):
+class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, ReleaseRoutes, AuditRoutes,
+                     RuleRoutes):
     name = "gateway"
 
     caller = Identity()

@@ -1,11 +1,10 @@
-"""RPC payloads of the approvals service: legal entities, type approvals, resolution."""
+"""RPC payloads of the approvals service: legal entities, type approvals, extensions, withdrawal, resolution.
+
+The IVI data inside them (`coc`, `ranges`, the category code) is judged against the official schema
+by the service (`common.ivi.document`), not here."""
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
 from common.approval_number import parse_approval_number
-
-CATEGORIES = ("M1", "M1G", "M1S", "M2", "M2G", "M3", "M3G", "N1", "N1G", "N2", "N2G", "N3", "N3G",
-              "O1", "O2", "O3", "O4", "L1e", "L2e", "L3e", "L4e", "L5e", "L6e", "L7e")
-
 
 class Strict(Schema):
     class Meta:
@@ -41,12 +40,18 @@ class EntityIn(EntityBody):
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9_-]{2,32}$"))
 
 
-class VersionIn(Strict):
+class VersionKey(Strict):
     type = fields.String(required=True, validate=validate.Length(1, 15))
     variant = fields.String(required=True, validate=validate.Length(1, 25))
     version = fields.String(required=True, validate=validate.Length(1, 35))
+
+
+class VersionIn(VersionKey):
+    """A version with its own type-level CoC data (merged over the approval's) and approved ranges
+    `{ivi_path: {"min": n, "max": n}}`, e.g. `{"MassGroup.MassInRunningOrder": {"min": 1860, "max": 1960}}`."""
+
     coc = fields.Dict(keys=fields.String(), load_default=dict)
-    ranges = fields.Dict(keys=fields.String(), values=fields.Dict(), load_default=dict)
+    ranges = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict)
 
 
 class ApprovalIn(Strict):
@@ -55,7 +60,7 @@ class ApprovalIn(Strict):
     approval_type = fields.String(required=True, validate=validate.OneOf(("EU", "ESS", "NSS")))
     provisional = fields.Boolean(load_default=False)
     entity = fields.String(required=True)
-    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    category = fields.String(required=True, validate=validate.Length(1, 10))
     stage_of_completion = fields.String(required=True, validate=validate.OneOf(("C", "I", "V")))
     coc = fields.Dict(keys=fields.String(), load_default=dict)
     versions = fields.List(fields.Nested(VersionIn), required=True, validate=validate.Length(min=1))
@@ -66,6 +71,23 @@ class ApprovalIn(Strict):
             parse_approval_number(value)
         except ValueError as exc:
             raise ValidationError(str(exc)) from None
+
+
+class ExtensionIn(Strict):
+    """A new extension: `coc` changes merge into the approval-level data (null removes an element),
+    `versions` replace or add whole versions, `removed_versions` drop some."""
+
+    extension = fields.Integer(required=True, strict=True, validate=validate.Range(1, 99))
+    issue_date = fields.Date(required=True)
+    reason = fields.String(required=True, validate=validate.Length(1, 2000))
+    coc = fields.Dict(keys=fields.String(), load_default=dict)
+    versions = fields.List(fields.Nested(VersionIn), load_default=list)
+    removed_versions = fields.List(fields.Nested(VersionKey), load_default=list)
+
+
+class WithdrawalIn(Strict):
+    effective_date = fields.Date(required=True)
+    reason = fields.String(required=True, validate=validate.Length(1, 2000))
 
 
 class ResolveItem(Strict):

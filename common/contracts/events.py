@@ -6,9 +6,11 @@ CONTRACT_VERSION = 1
 APPROVAL_REGISTERED = "approval_registered"
 APPROVAL_EXTENDED = "approval_extended"
 APPROVAL_WITHDRAWN = "approval_withdrawn"
+APPROVAL_VERSION_ADDED = "approval_version_added"
 ENTITY_CHANGED = "entity_changed"
 VEHICLE_CHANGED = "vehicle_changed"
 VEHICLE_STATUS_CHANGED = "vehicle_status_changed"
+VEHICLE_WITHDRAWN = "vehicle_withdrawn"
 RELEASE_REQUESTED = "release_requested"
 RELEASE_APPROVED = "release_approved"
 RELEASE_REJECTED = "release_rejected"
@@ -18,13 +20,14 @@ VALIDATION_COMPLETED = "validation_completed"
 CERTIFICATE_SIGNED = "certificate_signed"
 CERTIFICATE_FAILED = "certificate_failed"
 CERTIFICATE_SUPERSEDED = "certificate_superseded"
+CERTIFICATE_WITHDRAWN = "certificate_withdrawn"
 
 EVENTS_BY_SOURCE = {
-    "approvals": (APPROVAL_REGISTERED, APPROVAL_EXTENDED, APPROVAL_WITHDRAWN, ENTITY_CHANGED),
-    "vehicles": (VEHICLE_CHANGED, VEHICLE_STATUS_CHANGED, RELEASE_REQUESTED, RELEASE_APPROVED,
+    "approvals": (APPROVAL_REGISTERED, APPROVAL_EXTENDED, APPROVAL_WITHDRAWN, APPROVAL_VERSION_ADDED, ENTITY_CHANGED),
+    "vehicles": (VEHICLE_CHANGED, VEHICLE_STATUS_CHANGED, VEHICLE_WITHDRAWN, RELEASE_REQUESTED, RELEASE_APPROVED,
                  RELEASE_REJECTED, RELEASE_SIGN_REQUESTED, RELEASE_COMPLETED),
     "validation": (VALIDATION_COMPLETED,),
-    "signing": (CERTIFICATE_SIGNED, CERTIFICATE_FAILED, CERTIFICATE_SUPERSEDED),
+    "signing": (CERTIFICATE_SIGNED, CERTIFICATE_FAILED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN),
 }
 
 
@@ -98,6 +101,7 @@ class CertificateRef(Tolerant):
     reference_id = fields.String(required=True)
     version_number = fields.Integer()
     sha256 = fields.String()
+    findings = fields.List(fields.Dict())  # warnings found before sealing, e.g. the seal expires soon
 
 
 class VinFailure(Tolerant):
@@ -112,9 +116,19 @@ def _data(**declared):
 DATA_SCHEMAS = {
     APPROVAL_REGISTERED: _data(id=fields.String(required=True), number=fields.String(required=True),
                                revision=fields.Integer(required=True)),
+    APPROVAL_EXTENDED: _data(id=fields.String(required=True), number=fields.String(required=True),
+                             revision=fields.Integer(required=True), extension=fields.Integer(required=True),
+                             issue_date=fields.Date(required=True), previous_number=fields.String()),
+    APPROVAL_WITHDRAWN: _data(id=fields.String(required=True), number=fields.String(required=True),
+                              effective_date=fields.Date(required=True), reason=fields.String(required=True)),
+    APPROVAL_VERSION_ADDED: _data(id=fields.String(required=True), number=fields.String(required=True),
+                                  revision=fields.Integer(required=True), type=fields.String(required=True),
+                                  variant=fields.String(required=True), version=fields.String(required=True)),
     ENTITY_CHANGED: _data(code=fields.String(required=True), revision=fields.Integer(required=True)),
     VEHICLE_CHANGED: _data(vehicles=fields.List(fields.Nested(VehicleRecord), required=True)),
     VEHICLE_STATUS_CHANGED: _data(vehicles=fields.List(fields.Nested(VinStatus), required=True)),
+    VEHICLE_WITHDRAWN: _data(vin=fields.String(required=True), reason=fields.String(required=True),
+                             certificate=fields.Nested(CertificateRef, required=True, allow_none=True)),
     RELEASE_REQUESTED: _data(release_id=fields.String(required=True), vins=fields.List(fields.String(), required=True),
                              note=fields.String(allow_none=True)),
     RELEASE_APPROVED: _data(release_id=fields.String(required=True), vins=fields.List(fields.String(), required=True)),
@@ -131,6 +145,8 @@ DATA_SCHEMAS = {
     CERTIFICATE_FAILED: _data(release_id=fields.String(required=True, allow_none=True),
                               failures=fields.List(fields.Nested(VinFailure), required=True)),
     CERTIFICATE_SUPERSEDED: _data(certificates=fields.List(fields.Nested(CertificateRef), required=True)),
+    CERTIFICATE_WITHDRAWN: _data(vin=fields.String(required=True), reference_id=fields.String(required=True),
+                                 version_number=fields.Integer(required=True), reason=fields.String(required=True)),
 }
 
 

@@ -1,7 +1,13 @@
 """RPC and event payloads of the vehicles service."""
 from marshmallow import RAISE, Schema, fields, validate
+from nameko.exceptions import deserialize_to_instance
+
+from common.errors import Conflict
 
 VIN_SYNTAX = validate.Regexp(r"^[A-Z0-9]{17}$", error="must be 17 characters A-Z or 0-9")
+COUNTRY = validate.Regexp(r"^[A-Z]{1,3}$", error="must be a Vienna country code of 1-3 capital letters, e.g. B, NL, D")
+REASON = validate.Length(1, 2000)
+MAX_IMPORT = 10000
 
 
 class Strict(Schema):
@@ -16,17 +22,47 @@ class VehicleIn(Strict):
     variant = fields.String(required=True, validate=validate.Length(1, 25))
     version = fields.String(required=True, validate=validate.Length(1, 35))
     production_date = fields.Date(required=True)
-    intended_country = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{1,3}$"))
+    intended_country = fields.String(required=True, validate=COUNTRY)
     entity = fields.String(required=True, validate=validate.Length(1, 32))
     coc = fields.Dict(keys=fields.String(), load_default=dict)
 
 
 class ImportIn(Strict):
-    vehicles = fields.List(fields.Raw(), required=True, validate=validate.Length(1, 10000))
+    vehicles = fields.List(fields.Raw(), required=True, validate=validate.Length(1, MAX_IMPORT))
+    reason = fields.String(load_default=None, validate=REASON)
+
+
+class VehiclePatch(Strict):
+    """PATCH /v1/vehicles/{vin}: `coc` is a JSON merge patch (RFC 7396) of the vehicle-level data."""
+
+    coc = fields.Dict(keys=fields.String())
+    production_date = fields.Date()
+    intended_country = fields.String(validate=COUNTRY)
+    reason = fields.String(required=True, validate=REASON)
+
+
+class CorrectionIn(VehiclePatch):
+    """POST /v1/vehicles/{vin}/corrections: a released vehicle's data corrected (coc merge patch as in PATCH)."""
+
+    coc = fields.Dict(keys=fields.String(), required=True)
+
+
+class VehicleWithdrawalIn(Strict):
+    reason = fields.String(required=True, validate=REASON)
+
+
+class FromIviParams(Strict):
+    """The query of POST /v1/vehicles/from-ivi."""
+
+    entity = fields.String(required=True, validate=validate.Length(1, 32))
+    production_date = fields.Date()
+    intended_country = fields.String(validate=COUNTRY)
+    stage = fields.String(validate=validate.OneOf(("base",)))
+    reason = fields.String(validate=REASON)
 
 
 class ReleaseIn(Strict):
-    vins = fields.List(fields.String(), required=True, validate=validate.Length(1, 10000))
+    vins = fields.List(fields.String(), required=True, validate=validate.Length(1, MAX_IMPORT))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
@@ -39,3 +75,45 @@ class SignatoryIn(Strict):
     name = fields.String(required=True)
     position = fields.String(required=True)
     location = fields.String(required=True)
+
+
+# CSV import: one vehicle a row, a header row naming the columns (comma or semicolon separated, UTF-8).
+# (column, IVI path below CocDataGroup or None for a record field, description)
+CSV_COLUMNS = (
+    ("vin", None, "VIN (0.10), 17 characters A-Z/0-9 — required"),
+    ("approval_number", None, "type-approval number, e.g. e6*2018/858*00264*01 — required"),
+    ("type", None, "type (0.2) — required"),
+    ("variant", None, "variant (0.2) — required"),
+    ("version", None, "version (0.2) — required"),
+    ("production_date", None, "date of manufacture (0.11), YYYY-MM-DD — required"),
+    ("intended_country", None, "intended country of registration, Vienna code (B, NL, D, …) — required"),
+    ("entity", None, "legal-entity code — required"),
+    ("actual_mass", "MassGroup.ActualMass", "actual mass in kg (13.2)"),
+    ("colour", "ColourTable[0].Colour", "colour code (38/40)"),
+    ("second_colour", "ColourTable[1].Colour", "second colour code of a multi-coloured vehicle"),
+    ("small_series_year", "ProductionYearSmallSeries", "small series: production year"),
+    ("small_series_number", "ProductionSequentialNumberSmallSeries", "small series: sequential number"),
+    ("wltp_test_mass", "WltpEmissionTestParametersGroup.WltpEmissionTestMass", "WLTP test mass in kg (47)"),
+    ("wltp_frontal_area", "WltpEmissionTestParametersGroup.WltpFrontalArea", "WLTP frontal area in m² (47)"),
+    ("wltp_f0", "WltpEmissionTestParametersGroup.WltpRoadLoadCoefficientF0", "WLTP road load f0 in N (47)"),
+    ("wltp_f1", "WltpEmissionTestParametersGroup.WltpRoadLoadCoefficientF1", "WLTP road load f1 in N/(km/h)"),
+    ("wltp_f2", "WltpEmissionTestParametersGroup.WltpRoadLoadCoefficientF2", "WLTP road load f2 in N/(km/h)²"),
+)
+
+
+@deserialize_to_instance
+class PreconditionFailed(Conflict):
+    """If-Match named a revision that is no longer the vehicle's current one."""
+
+    status = 412
+    title = "Precondition failed"
+
+
+def csv_columns_description():
+    """The CSV columns as the OpenAPI description of the import route says them."""
+    rows = "; ".join(f"`{name}`" + (f" → {path}" if path else "") + f": {text}" for name, path, text in CSV_COLUMNS)
+    return (f"JSON `{{vehicles: [...], reason?}}` or `Content-Type: text/csv` (UTF-8, comma or semicolon separated, "
+            f"`?reason=`), at most {MAX_IMPORT} vehicles. CSV: a header row naming the columns, one vehicle a row; "
+            f"empty cells are absent values. Columns: {rows}. Every row is accounted for: accepted, unchanged "
+            "(identical to the stored revision) or rejected with {index, vin, errors: [{field, message}]} — CSV "
+            "rejections also carry `row` (the line in the file) and name the column as `field`.")

@@ -19,11 +19,12 @@ from __future__ import annotations
 import copy
 import importlib.util
 import re
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
+
+from common.locks import os_lock
 
 from .errors import IviFormatError
 from .reader import parse_untrusted
@@ -90,7 +91,7 @@ class SchemaValidator:
         relaxed = copy.deepcopy(document)
         _make_signature_optional(relaxed)
         self._draft = etree.XMLSchema(relaxed)
-        self._lock = _os_lock()  # an lxml schema object is not shared between threads at once
+        self._lock = os_lock()  # an lxml schema object is not shared between threads at once
 
     def validate_signed(self, xml) -> list[SchemaIssue]:
         """Issues of a complete message, ds:Signature required (bytes or an lxml element/tree)."""
@@ -270,13 +271,3 @@ def _make_signature_optional(document) -> None:
 def _qname(context, value: str) -> tuple[str | None, str]:
     prefix, _, local = value.rpartition(":")
     return context.nsmap.get(prefix or None), local
-
-
-def _os_lock():
-    """A real OS lock even under eventlet's monkey patching: validation runs in tpool threads, where a
-    green lock must never be contended."""
-    try:
-        from eventlet.patcher import original
-    except ImportError:
-        return threading.Lock()
-    return original("threading").Lock()

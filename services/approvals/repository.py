@@ -1,11 +1,11 @@
 """Reading and writing approvals and entities (SQL only; no rules here)."""
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from common.outbox import utcnow
-from services.approvals.domain.resolution import Approval, Revision
+from services.approvals.domain.model import Approval, Revision
 from services.approvals.models import approval_revisions, approval_versions, approvals, entities
 
 
@@ -42,25 +42,64 @@ def add_approval(session, data, number, actor):
         stage_of_completion=data["stage_of_completion"], status="valid", revision=1,
         created_at=now, created_by=actor,
     ))
-    revision_id = session.execute(approval_revisions.insert().values(
-        approval_id=approval_id, revision=1, extension=number.extension, number=data["number"],
-        issue_date=data["issue_date"], coc=data["coc"], reason="registration", created_at=now, created_by=actor,
-    ).returning(approval_revisions.c.id)).scalar_one()
-    session.execute(approval_versions.insert(), [
-        {"revision_id": revision_id, "type": v["type"], "variant": v["variant"], "version": v["version"],
-         "coc": v["coc"], "ranges": v["ranges"]}
-        for v in data["versions"]
-    ])
+    _insert_revision(session, approval_id, Revision(
+        revision=1, extension=number.extension, number=data["number"], issue_date=data["issue_date"],
+        coc=data["coc"], reason="registration", created_at=now, created_by=actor,
+        versions={(v["type"], v["variant"], v["version"]): {"coc": v["coc"], "ranges": v["ranges"]}
+                  for v in data["versions"]},
+    ))
     return approval_id
+
+
+def add_revision(session, approval_id, revision):
+    """Store an extension's revision and make it the approval's current number."""
+    _insert_revision(session, approval_id, revision)
+    session.execute(update(approvals).where(approvals.c.id == approval_id).values(
+        number=revision.number, revision=revision.revision))
+
+
+def rewrite_current_revision(session, approval_id, revision_number, coc, versions):
+    """Replace the approval-level CoC and the versions of a stored revision (a version added from IVI)."""
+    revision_id = session.execute(
+        update(approval_revisions)
+        .where(approval_revisions.c.approval_id == approval_id, approval_revisions.c.revision == revision_number)
+        .values(coc=coc).returning(approval_revisions.c.id)
+    ).scalar_one()
+    stmt = insert(approval_versions).values(_version_rows(revision_id, versions))
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["revision_id", "type", "variant", "version"],
+        set_={"coc": stmt.excluded.coc, "ranges": stmt.excluded.ranges}))
+
+
+def save_withdrawal(session, approval):
+    session.execute(update(approvals).where(approvals.c.id == approval.id).values(
+        status=approval.status, withdrawn_on=approval.withdrawn_on, withdrawal_reason=approval.withdrawal_reason,
+        withdrawn_at=approval.withdrawn_at, withdrawn_by=approval.withdrawn_by))
+
+
+def _insert_revision(session, approval_id, revision):
+    revision_id = session.execute(approval_revisions.insert().values(
+        approval_id=approval_id, revision=revision.revision, extension=revision.extension, number=revision.number,
+        issue_date=revision.issue_date, coc=revision.coc, reason=revision.reason,
+        created_at=revision.created_at or utcnow(), created_by=revision.created_by,
+    ).returning(approval_revisions.c.id)).scalar_one()
+    session.execute(approval_versions.insert(), _version_rows(revision_id, revision.versions))
+
+
+def _version_rows(revision_id, versions):
+    return [{"revision_id": revision_id, "type": t, "variant": va, "version": ve, "coc": e["coc"],
+             "ranges": e["ranges"]} for (t, va, ve), e in versions.items()]
 
 
 def number_taken(session, base_number):
     return session.execute(select(approvals.c.id).where(approvals.c.base_number == base_number)).first() is not None
 
 
-def load_approvals(session, where):
-    """Approval aggregates (with every revision and version) matching a SQL condition."""
-    rows = session.execute(select(approvals).where(where)).all()
+def load_approvals(session, where, for_update=False):
+    """Approval aggregates (with every revision and version) matching a SQL condition; `for_update`
+    locks their approvals rows until the transaction ends."""
+    query = select(approvals).where(where)
+    rows = session.execute(query.with_for_update() if for_update else query).all()
     if not rows:
         return []
     ids = [r.id for r in rows]
@@ -76,33 +115,25 @@ def load_approvals(session, where):
     for r in revs:
         by_approval.setdefault(r.approval_id, []).append(Revision(
             revision=r.revision, extension=r.extension, number=r.number, issue_date=r.issue_date,
-            coc=r.coc, versions=by_revision.get(r.id, {}),
+            coc=r.coc, versions=by_revision.get(r.id, {}), reason=r.reason, created_at=r.created_at,
+            created_by=r.created_by,
         ))
     return [
         Approval(
             id=a.id, number=a.number, entity=a.entity, approval_type=a.approval_type, provisional=a.provisional,
             category=a.category, stage_of_completion=a.stage_of_completion, status=a.status,
             withdrawn_on=a.withdrawn_on, revisions=by_approval.get(a.id, []),
+            withdrawal_reason=a.withdrawal_reason, withdrawn_at=a.withdrawn_at, withdrawn_by=a.withdrawn_by,
         )
         for a in rows
     ]
 
 
-def approval_dict(a):
-    revisions = sorted(a.revisions, key=lambda r: r.revision)
-    current = revisions[-1]
-    return {
-        "id": a.id, "number": current.number, "entity": a.entity, "approval_type": a.approval_type,
-        "provisional": a.provisional, "category": a.category, "stage_of_completion": a.stage_of_completion,
-        "status": a.status, "withdrawn_on": a.withdrawn_on.isoformat() if a.withdrawn_on else None,
-        "revision": current.revision, "issue_date": current.issue_date.isoformat(), "coc": current.coc,
-        "versions": [
-            {"type": t, "variant": va, "version": ve, "coc": e["coc"], "ranges": e["ranges"]}
-            for (t, va, ve), e in sorted(current.versions.items())
-        ],
-        "history": [
-            {"revision": r.revision, "extension": r.extension, "number": r.number,
-             "issue_date": r.issue_date.isoformat()}
-            for r in revisions
-        ],
-    }
+def load_approval(session, approval_id, for_update=False):
+    found = load_approvals(session, approvals.c.id == approval_id, for_update)
+    return found[0] if found else None
+
+
+def load_by_base(session, base_number, for_update=False):
+    found = load_approvals(session, approvals.c.base_number == base_number, for_update)
+    return found[0] if found else None

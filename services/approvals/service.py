@@ -1,16 +1,46 @@
-"""approvals: legal entities and type approvals; resolves a vehicle's approval reference."""
+"""approvals: legal entities and type approvals (registration, extensions, withdrawal, versions from IVI
+messages); resolves a vehicle's approval reference to the type-level data in force."""
+from contextlib import contextmanager
+
 from nameko.rpc import rpc
 from sqlalchemy.exc import IntegrityError
 
 from common.approval_number import parse_approval_number
-from common.contracts.approvals import ApprovalIn, EntityIn, ResolveItem
-from common.contracts.events import APPROVAL_REGISTERED, ENTITY_CHANGED
+from common.contracts.approvals import ApprovalIn, EntityIn, ExtensionIn, ResolveItem, WithdrawalIn
+from common.contracts.events import (
+    APPROVAL_EXTENDED, APPROVAL_REGISTERED, APPROVAL_VERSION_ADDED, APPROVAL_WITHDRAWN, ENTITY_CHANGED,
+)
 from common.dependencies import Database, Identity
 from common.errors import EXPECTED, Conflict, InvalidInput, NotFound, load_or_raise
 from common.ids import is_uuid
+from common.ivi.errors import IviFormatError
+from common.ivi.reader import read_ivi
+from common.ivi.xsd import schema_missing_message
+from common.outbox import utcnow
 from services.approvals import repository as repo
+from services.approvals.dependencies import IviSchema
+from services.approvals.domain import extension, ivi_import
+from services.approvals.domain.entities import seal_certificate_problem
+from services.approvals.domain.errors import Clash, Rejected
+from services.approvals.domain.model import approval_view
+from services.approvals.domain.registration import registration_errors
 from services.approvals.domain.resolution import resolve
 from services.approvals.models import approvals, inbox, outbox
+
+
+@contextmanager
+def answering():
+    """The domain's refusals as the RPC errors the gateway turns into 422 / 409."""
+    try:
+        yield
+    except Rejected as exc:
+        raise InvalidInput(exc.detail, exc.errors) from None
+    except Clash as exc:
+        raise Conflict(exc.detail) from None
+
+
+def _already_registered(number):
+    return Conflict(f"an approval {number.base}*.. is already registered")
 
 
 class ApprovalsService:
@@ -18,6 +48,7 @@ class ApprovalsService:
 
     db = Database(outbox, inbox)
     caller = Identity()
+    ivi = IviSchema()
 
     @rpc
     def health(self):
@@ -25,9 +56,16 @@ class ApprovalsService:
             uow.session.execute(approvals.select().limit(0))
         return {"service": self.name, "ok": True}
 
+    # -- legal entities ------------------------------------------------------------------------------
+
     @rpc(expected_exceptions=EXPECTED)
     def put_entity(self, payload):
         data = load_or_raise(EntityIn(), payload)
+        if data.get("seal_certificate"):
+            problem = seal_certificate_problem(data["seal_certificate"], data["legal_name"])
+            if problem:
+                raise InvalidInput("The seal certificate is not the entity's.",
+                                   [{"field": "seal_certificate", "message": problem}])
         with self.db as uow:
             entity = repo.put_entity(uow.session, data, self.caller.sub)
             uow.emit(ENTITY_CHANGED, {"code": entity["code"], "revision": entity["revision"]},
@@ -43,34 +81,147 @@ class ApprovalsService:
             raise NotFound(f"no legal entity {code}")
         return entity
 
+    # -- registration ------------------------------------------------------------------------------
+
     @rpc(expected_exceptions=EXPECTED)
     def register(self, payload):
         data = load_or_raise(ApprovalIn(), payload)
         number = parse_approval_number(data["number"])
         with self.db as uow:
-            if repo.get_entity(uow.session, data["entity"]) is None:
-                raise InvalidInput("Unknown legal entity.", [{"field": "entity",
-                                                             "message": f"no legal entity {data['entity']}"}])
-            if repo.number_taken(uow.session, number.base):
-                raise Conflict(f"an approval {number.base}*.. is already registered")
-            approval_id = repo.add_approval(uow.session, data, number, self.caller.sub)
-            uow.emit(APPROVAL_REGISTERED, {"id": approval_id, "number": data["number"], "revision": 1},
-                     subject=data["number"], entity=data["entity"])
-            try:
-                uow.commit()
-            except IntegrityError:  # registered at the same moment by another request
-                raise Conflict(f"an approval {number.base}*.. is already registered") from None
+            self._check(uow, data)
+            approval_id = self._add_approval(uow, data, number)
+            self._commit(uow, number)
         return {"id": approval_id, "number": data["number"], "revision": 1}
 
     @rpc(expected_exceptions=EXPECTED)
-    def get(self, approval_id):
-        if not is_uuid(approval_id):
-            raise NotFound(f"no approval {approval_id}")
+    def from_ivi(self, entity, document):
+        """Register the approval of an IVI 2.0 message (its type-level part), or add its version to the
+        approval registered already. `document` is the XML text. Returns `outcome`: registered,
+        version_added or unchanged. Problems name the IVI element (`MassGroup.ActualMass`, `Version`)."""
+        data = self._read_registration(entity, document)
+        number = parse_approval_number(data["number"])
+        [version] = data["versions"]
         with self.db as uow:
-            found = repo.load_approvals(uow.session, approvals.c.id == approval_id)
-        if not found:
+            self._check(uow, data, rename=ivi_import.ivi_field)
+            existing = repo.load_by_base(uow.session, number.base, for_update=True)
+            if existing is None:
+                approval_id, revision, outcome = self._add_approval(uow, data, number), 1, "registered"
+            else:
+                approval_id, revision = existing.id, existing.current.revision
+                outcome = self._add_version(uow, existing, data)
+            self._commit(uow, number)
+        return {"id": approval_id, "number": data["number"], "revision": revision, "outcome": outcome,
+                "type": version["type"], "variant": version["variant"], "version": version["version"]}
+
+    def _read_registration(self, entity, document):
+        if self.ivi is None:
+            raise InvalidInput("IVI messages cannot be read here.",
+                               [{"field": "_body", "message": schema_missing_message(None)}])
+        if not isinstance(document, str) or not document.strip():
+            raise InvalidInput("No IVI message.", [{"field": "_body", "message": "an IVI 2.0 XML message is required"}])
+        try:
+            coc = read_ivi(document.encode("utf-8"), self.ivi)["coc"]
+        except IviFormatError as exc:
+            raise InvalidInput("The IVI message cannot be read.",
+                               [{"field": exc.path or "_body", "message": exc.message}]) from None
+        with answering():
+            body = ivi_import.registration_from_ivi(coc, entity)
+        try:
+            return load_or_raise(ApprovalIn(), body)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.detail, _renamed(exc.errors, ivi_import.ivi_field)) from None
+
+    def _check(self, uow, data, rename=None):
+        """The registration's entity exists and its data is fine (see `domain.registration`)."""
+        entity = repo.get_entity(uow.session, data["entity"])
+        if entity is None:
+            raise InvalidInput("Unknown legal entity.", [{"field": "entity", "message": f"no legal entity {data['entity']}"}])
+        errors = registration_errors(self.ivi, data, entity["legal_name"])
+        if errors:
+            raise InvalidInput("The approval has invalid fields.", _renamed(errors, rename))
+
+    def _add_approval(self, uow, data, number):
+        if repo.number_taken(uow.session, number.base):
+            raise _already_registered(number)
+        approval_id = repo.add_approval(uow.session, data, number, self.caller.sub)
+        uow.emit(APPROVAL_REGISTERED, {"id": approval_id, "number": data["number"], "revision": 1},
+                 subject=data["number"], entity=data["entity"])
+        return approval_id
+
+    def _add_version(self, uow, approval, data):
+        with answering():
+            change = ivi_import.add_version(approval, data)
+        if change is None:
+            return "unchanged"
+        current = approval.current
+        repo.rewrite_current_revision(uow.session, approval.id, current.revision, *change)
+        [version] = data["versions"]
+        uow.emit(APPROVAL_VERSION_ADDED, {"id": approval.id, "number": current.number, "revision": current.revision,
+                                          "type": version["type"], "variant": version["variant"],
+                                          "version": version["version"]},
+                 subject=current.number, entity=approval.entity)
+        return "version_added"
+
+    @staticmethod
+    def _commit(uow, number):
+        try:
+            uow.commit()
+        except IntegrityError:  # registered at the same moment by another request
+            raise _already_registered(number) from None
+
+    # -- extension and withdrawal -----------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def extend(self, approval_id, payload):
+        """A new extension as a new immutable revision (see `domain.extension`)."""
+        data = load_or_raise(ExtensionIn(), payload)
+        with self.db as uow:
+            approval = self._approval(uow, approval_id, for_update=True)
+            entity = repo.get_entity(uow.session, approval.entity)
+            with answering():
+                revision = extension.extend(approval, data, self.ivi, entity["legal_name"], self.caller.sub, utcnow())
+            repo.add_revision(uow.session, approval.id, revision)
+            uow.emit(APPROVAL_EXTENDED, {
+                "id": approval.id, "number": revision.number, "revision": revision.revision,
+                "extension": revision.extension, "issue_date": revision.issue_date.isoformat(),
+                "previous_number": approval.number,
+            }, subject=revision.number, subjects=[revision.number, approval.number], entity=approval.entity)
+            try:
+                uow.commit()
+            except IntegrityError:
+                raise Conflict(f"approval {approval.number} was extended at the same moment; try again") from None
+        return {"id": approval.id, "number": revision.number, "revision": revision.revision,
+                "extension": revision.extension, "issue_date": revision.issue_date.isoformat()}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def withdraw(self, approval_id, payload):
+        """Withdraw with effect from a date: production on or after it no longer resolves."""
+        data = load_or_raise(WithdrawalIn(), payload)
+        with self.db as uow:
+            approval = self._approval(uow, approval_id, for_update=True)
+            with answering():
+                extension.withdraw(approval, data, self.caller.sub, utcnow())
+            repo.save_withdrawal(uow.session, approval)
+            uow.emit(APPROVAL_WITHDRAWN, {"id": approval.id, "number": approval.number,
+                                          "effective_date": approval.withdrawn_on.isoformat(),
+                                          "reason": approval.withdrawal_reason},
+                     subject=approval.number, entity=approval.entity)
+            uow.commit()
+        return approval_view(approval)
+
+    @staticmethod
+    def _approval(uow, approval_id, for_update=False):
+        approval = repo.load_approval(uow.session, approval_id, for_update) if is_uuid(approval_id) else None
+        if approval is None:
             raise NotFound(f"no approval {approval_id}")
-        return repo.approval_dict(found[0])
+        return approval
+
+    # -- reading and resolving ---------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get(self, approval_id):
+        with self.db as uow:
+            return approval_view(self._approval(uow, approval_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def find(self, number=None, entities=None):
@@ -83,23 +234,33 @@ class ApprovalsService:
         if entities is not None:
             condition = condition & approvals.c.entity.in_(entities)
         with self.db as uow:
-            return [repo.approval_dict(a) for a in repo.load_approvals(uow.session, condition)]
+            return [approval_view(a) for a in repo.load_approvals(uow.session, condition)]
 
     @rpc(expected_exceptions=EXPECTED)
     def resolve(self, items):
         """Batch: [{number, type, variant, version, production_date}] → the type-level data in force."""
         loaded = [load_or_raise(ResolveItem(), item, f"items[{i}]") for i, item in enumerate(items)]
-        bases = {}
+        numbers = {}
         for item in loaded:
             try:
-                bases[item["number"]] = parse_approval_number(item["number"]).base
+                numbers[item["number"]] = parse_approval_number(item["number"])
             except ValueError:
-                bases[item["number"]] = None
+                numbers[item["number"]] = None
         with self.db as uow:
             found = repo.load_approvals(
-                uow.session, approvals.c.base_number.in_({b for b in bases.values() if b}))
-        by_base = {parse_approval_number(a.number).base: a for a in found}
-        return [
-            resolve(by_base.get(bases[i["number"]]), i["type"], i["variant"], i["version"], i["production_date"])
-            for i in loaded
-        ]
+                uow.session, approvals.c.base_number.in_({n.base for n in numbers.values() if n}))
+        by_base = {a.base_number: a for a in found}
+        results = []
+        for item in loaded:
+            number = numbers[item["number"]]
+            approval = by_base.get(number.base) if number else None
+            results.append(resolve(approval, item["type"], item["variant"], item["version"], item["production_date"],
+                                   extension=number.extension if number else None))
+        return results
+
+
+def _renamed(errors, rename):
+    if rename is None:
+        return errors
+    return [dict(e, field=rename(e["field"])) for e in errors]
+

@@ -1,6 +1,6 @@
 """Tables of the signing service (database `ecoc_signing`): every sealed eCoC, byte-exact and immutable."""
 from sqlalchemy import Column, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, Text, UniqueConstraint, text
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from common.outbox import outbox_tables
 
@@ -12,8 +12,9 @@ certificates = Table(
     Column("reference_id", UUID(as_uuid=False), primary_key=True),
     Column("vin", String(17), nullable=False, index=True),
     Column("version_number", Integer, nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("status_reason", Text),
+    Column("status", String(16), nullable=False),  # current | superseded | withdrawn
+    Column("status_reason", Text),  # why it was withdrawn
+    Column("withdrawn_at", DateTime(timezone=True)),
     Column("entity", String(32), nullable=False, index=True),
     Column("release_id", UUID(as_uuid=False)),
     Column("vehicle_revision", Integer, nullable=False),
@@ -25,6 +26,8 @@ certificates = Table(
     Column("sha256", String(64), nullable=False),
     Column("document", LargeBinary, nullable=False),
     Column("signed_at", DateTime(timezone=True), nullable=False),
+    # warnings found before sealing ({code, severity, message}), e.g. the seal certificate expires soon
+    Column("findings", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     UniqueConstraint("vin", "version_number"),
     UniqueConstraint("release_id", "vin"),
     Index("one_current_certificate_per_vin", "vin", unique=True, postgresql_where=text("status = 'current'")),

@@ -9,7 +9,9 @@ SUMMARY = [c for c in certificates.c if c.name != "document"]
 def summary_dict(row):
     d = dict(row._mapping)
     d.pop("document", None)
-    d["signed_at"] = d["signed_at"].isoformat()
+    for moment in ("signed_at", "withdrawn_at"):
+        if d.get(moment) is not None:
+            d[moment] = d[moment].isoformat()
     return d
 
 
@@ -40,10 +42,26 @@ def store(session, issued, entity, release_id, signatory, fingerprint, signed_at
          "entity": entity, "release_id": release_id, "vehicle_revision": i.vehicle_revision,
          "approval_number": i.approval_number, "approval_revision": i.approval_revision,
          "signer_sub": signatory["sub"], "signer_name": signatory["name"], "seal_fingerprint": fingerprint,
-         "sha256": i.sha256, "document": i.document, "signed_at": signed_at}
+         "sha256": i.sha256, "document": i.document, "signed_at": signed_at, "findings": i.findings}
         for i in issued
     ])
     return [{"vin": r.vin, "reference_id": r.reference_id} for r in superseded]
+
+
+def withdraw(session, vin, reason, at):
+    """The current certificate of `vin` becomes withdrawn (kept, never deleted); its summary, or None when
+    the VIN has no current certificate."""
+    row = session.execute(
+        update(certificates).where(and_(certificates.c.vin == vin, certificates.c.status == "current"))
+        .values(status="withdrawn", status_reason=reason, withdrawn_at=at).returning(*SUMMARY)
+    ).first()
+    return summary_dict(row) if row is not None else None
+
+
+def latest(session, vin):
+    """The certificate with the highest version number of `vin` (whatever its status), or None."""
+    return session.execute(select(*SUMMARY).where(certificates.c.vin == vin)
+                           .order_by(certificates.c.version_number.desc()).limit(1)).first()
 
 
 def current(session, vin):

@@ -5,7 +5,10 @@ from datetime import datetime, timezone
 from eventlet import tpool
 from nameko.rpc import ServiceRpc, rpc
 
-from common.contracts.events import CERTIFICATE_FAILED, CERTIFICATE_SIGNED, CERTIFICATE_SUPERSEDED, RELEASE_SIGN_REQUESTED
+from common.contracts.events import (
+    CERTIFICATE_FAILED, CERTIFICATE_SIGNED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN, RELEASE_SIGN_REQUESTED,
+    VEHICLE_WITHDRAWN,
+)
 from common.dependencies import Database, Identity
 from common.contracts.signing import SignBatchIn
 from common.errors import EXPECTED, InvalidInput, NotFound, load_or_raise
@@ -36,13 +39,18 @@ class SigningService:
 
     @rpc(expected_exceptions=EXPECTED)
     def ensure_seal(self, entity, organisation):
-        """The entity's seal certificate (PEM); in local mode a self-signed seal is created when missing."""
-        return self.seals.ensure_seal(entity, organisation)
+        """The entity's seal certificate (PEM); in local mode a self-signed seal is created when missing (key
+        generation runs off the event loop)."""
+        return tpool.execute(self.seals.ensure_seal, entity, organisation)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_current(self, vin):
         with self.db as uow:
             row = repo.current(uow.session, vin)
+            latest = repo.latest(uow.session, vin) if row is None else None
+        if latest is not None and latest.status == "withdrawn":
+            raise NotFound(f"the certificate of {vin} (version {latest.version_number}) was withdrawn: "
+                           f"{latest.status_reason}; GET /v1/vehicles/{vin}/certificates lists every version")
         if row is None:
             raise NotFound(f"no current certificate for {vin}")
         return {"summary": repo.summary_dict(row), "document": row.document.decode("utf-8")}
@@ -61,7 +69,8 @@ class SigningService:
         signer = result.signer
         return {
             "valid": result.valid, "errors": result.errors, "reference_id": result.reference_id, "vin": result.vin,
-            "version_number": result.version_number,
+            "version_number": result.version_number, "xades": result.xades,
+            "signed_at": result.signed_at.isoformat() if result.signed_at else None,
             "signer": {"organisation": signer.organisation, "common_name": signer.common_name,
                        "fingerprint_sha256": signer.fingerprint_sha256} if signer else None,
         }
@@ -77,6 +86,27 @@ class SigningService:
     def on_release_sign_requested(self, event):
         data = event["data"]
         self._sign(data["release_id"], event["entity"], data["signatory"], data["vehicles"], event=event)
+
+    @on_event("vehicles", VEHICLE_WITHDRAWN)
+    def on_vehicle_withdrawn(self, event):
+        """The vehicle's current certificate becomes withdrawn with the reason; it is kept, never deleted."""
+        data = event["data"]
+        with self.db as uow:
+            if not uow.inbox.first_time(uow.session, event):
+                return
+            withdrawn = repo.withdraw(uow.session, data["vin"], data["reason"], datetime.now(timezone.utc))
+            named = (data.get("certificate") or {}).get("reference_id")
+            if withdrawn is None:
+                log.warning("vehicle %s was withdrawn but has no current certificate", data["vin"])
+            else:
+                if named and named != withdrawn["reference_id"]:
+                    log.warning("vehicle %s: withdrawal names certificate %s, the current one is %s (withdrawn)",
+                                data["vin"], named, withdrawn["reference_id"])
+                uow.emit(CERTIFICATE_WITHDRAWN, {"vin": data["vin"], "reference_id": withdrawn["reference_id"],
+                                                 "version_number": withdrawn["version_number"],
+                                                 "reason": data["reason"]},
+                         subject=data["vin"], entity=withdrawn["entity"], actor=event["actor"])
+            uow.commit()
 
     def _sign(self, release_id, entity, signatory, vehicles, event=None):
         with self.db as uow:
@@ -98,7 +128,7 @@ class SigningService:
                 fingerprint = self.seals.sealer(entity).seal_key.fingerprint_sha256
                 superseded = repo.store(uow.session, issued, entity, release_id, signatory, fingerprint, now)
                 certs = [{"vin": i.vin, "reference_id": i.reference_id, "version_number": i.version_number,
-                          "sha256": i.sha256} for i in issued]
+                          "sha256": i.sha256, "findings": i.findings} for i in issued]
                 uow.emit(CERTIFICATE_SIGNED, {"release_id": release_id, "certificates": certs},
                          subject=certs[0]["vin"], subjects=[c["vin"] for c in certs], entity=entity)
                 if superseded:
@@ -125,7 +155,7 @@ class SigningService:
             versions = repo.next_versions(uow.session, [v["vin"] for v in vehicles])
         result = tpool.execute(issue_batch, self.seals.schema, self.seals.validator, sealer, vehicles, resolved,
                                signatory, versions)
-        for warning in set(result.warnings):
+        for warning in result.warnings:
             log.warning("entity %s: %s", entity, warning)
         return None, result.issued, [{"vin": f.vin, "reason": f.reason} for f in result.failed]
 

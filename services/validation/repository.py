@@ -1,8 +1,7 @@
 """Reading and writing validation reports (SQL only; no rules here)."""
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 
-from common.outbox import utcnow
 from services.validation.models import inbox, validation_report_history, validation_reports
 
 _STORED = ("vin", "revision", "entity", "status", "findings", "rule_pack", "approval_number", "approval_revision")
@@ -32,11 +31,24 @@ def latest_report(session, vin):
     row = session.execute(
         select(t).where(t.c.vin == vin).order_by(t.c.revision.desc()).limit(1)
     ).first()
-    if row is None:
-        return None
+    return _report(row) if row is not None else None
+
+
+def latest_reports(session, vins):
+    """{vin: report of its newest judged revision} for the VINs that have one."""
+    t = validation_reports
+    rows = session.execute(
+        select(t).where(t.c.vin.in_(set(vins))).ext(distinct_on(t.c.vin)).order_by(t.c.vin, t.c.revision.desc())
+    ).all()
+    return {row.vin: _report(row) for row in rows}
+
+
+def _report(row):
+    """A stored report: what judged which vehicle revision against which approval revision, and the findings."""
     return {
-        "vin": row.vin, "revision": row.revision, "status": row.status, "findings": row.findings,
-        "rule_pack": row.rule_pack, "validated_at": row.validated_at.isoformat(),
+        "vin": row.vin, "revision": row.revision, "entity": row.entity, "status": row.status,
+        "findings": row.findings, "rule_pack": row.rule_pack, "approval_number": row.approval_number,
+        "approval_revision": row.approval_revision, "validated_at": row.validated_at.isoformat(),
     }
 
 

@@ -1,5 +1,12 @@
-"""validation: judges vehicle revisions with the rule packs, stores the reports, reports the outcome."""
+"""validation: judges vehicle revisions with the rule packs, stores the reports, reports the outcome.
+
+Vehicles are judged when `vehicle_changed` arrives (the vehicles service re-emits it for unreleased
+vehicles when their approval is extended or withdrawn, so approval events need no handler here) and
+through `validate_batch`. Per batch the approvals service is asked once to resolve the distinct
+approval references and once per legal entity for its registered WMIs.
+"""
 import logging
+import re
 
 import eventlet
 from eventlet import tpool
@@ -14,12 +21,17 @@ from common.events import on_event
 from common.outbox import utcnow
 from services.validation import repository as repo
 from services.validation.dependencies import DraftSchema
-from services.validation.domain.batch import ResolutionPlan, judge_batch, result_of
-from services.validation.domain.pack import catalogue, pack_versions
+from services.validation.domain.batch import ResolutionPlan, entity_codes, judge_batch, result_of
+from services.validation.domain.draft import DOWNLOAD_HINT
+from services.validation.domain.pack import PACKS, catalogue, pack_versions
 from services.validation.models import inbox, outbox, validation_reports
 
 
 log = logging.getLogger(__name__)
+
+MAX_VINS = 1000
+RECORD = VehicleRecord()  # one schema for every record: building a marshmallow schema costs more than loading
+_CATEGORY = re.compile(r"[A-Z][0-9A-Za-z.\-]{0,9}")
 
 
 class ValidationService:
@@ -36,9 +48,18 @@ class ValidationService:
         return {"service": self.name, "ok": True, "rule_packs": pack_versions(),
                 "schema_checks": self.drafts is not None}
 
-    @rpc
-    def rules(self):
-        return catalogue()
+    @rpc(expected_exceptions=EXPECTED)
+    def rules(self, pack=None, category=None):
+        """The catalogue: `{"items": [rule...], "packs": {name: version}}`, optionally of one pack or category."""
+        errors = []
+        if pack is not None and pack not in pack_versions():
+            errors.append({"field": "pack", "message": f"unknown rule pack {pack!r}; packs: "
+                                                       f"{', '.join(pack_versions())}"})
+        if category is not None and (not isinstance(category, str) or not _CATEGORY.fullmatch(category)):
+            errors.append({"field": "category", "message": "a vehicle category such as M1, N2, O3 or L3e-A2"})
+        if errors:
+            raise InvalidInput("The rule catalogue cannot be filtered like that.", errors)
+        return {"items": catalogue(PACKS, pack, category), "packs": pack_versions()}
 
     @rpc(expected_exceptions=EXPECTED)
     def report(self, vin):
@@ -49,6 +70,31 @@ class ValidationService:
         return found
 
     @rpc(expected_exceptions=EXPECTED)
+    def reports(self, vins):
+        """Batch: the newest report of each VIN that has one, in the order asked (VINs without one are left out)."""
+        if not isinstance(vins, list) or not all(isinstance(v, str) for v in vins):
+            raise InvalidInput("vins must be a list of VINs.", [{"field": "vins", "message": "a list of strings"}])
+        if len(vins) > MAX_VINS:
+            raise InvalidInput(f"At most {MAX_VINS} VINs per call.", [{"field": "vins", "message": "too many"}])
+        with self.db as uow:
+            found = repo.latest_reports(uow.session, vins)
+        return [found[v] for v in dict.fromkeys(vins) if v in found]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def validate_document(self, xml, draft=False):
+        """Schema issues of an IVI document: the full schema (signature required) unless `draft`.
+
+        Returns `{"valid", "schema": "full" | "draft", "issues": [{path, line, message, raw}]}`; the path is the
+        IVI path below CocDataGroup (or `Header.…`), the message a sentence, `raw` the schema's own message."""
+        if not isinstance(xml, str) or not xml.strip():
+            raise InvalidInput("No document.", [{"field": "xml", "message": "an IVI 2.0 XML document as text"}])
+        if self.drafts is None:
+            raise InvalidInput("Schema checks are off: no IVI 2.0 schema is configured.",
+                               [{"field": "xml", "message": DOWNLOAD_HINT}])
+        issues = tpool.execute(self.drafts.check_document, xml.encode("utf-8"), bool(draft))
+        return {"valid": not issues, "schema": "draft" if draft else "full", "issues": [i.as_dict() for i in issues]}
+
+    @rpc(expected_exceptions=EXPECTED)
     def validate_batch(self, vehicles):
         """Judge and store; returns [{vin, revision, status, findings}]. Emits nothing (the event path does)."""
         if not isinstance(vehicles, list):
@@ -56,7 +102,7 @@ class ValidationService:
         loaded, errors = [], []
         for i, vehicle in enumerate(vehicles):
             try:
-                loaded.append(VehicleRecord().load(vehicle))
+                loaded.append(RECORD.load(vehicle))
             except ValidationError as exc:
                 errors.extend(field_errors(exc.messages, f"vehicles[{i}]"))
         if errors:
@@ -83,13 +129,23 @@ class ValidationService:
             uow.commit()
 
     def _judge(self, vehicles):
-        """One resolve call for the batch, then the rules for every vehicle off the hub thread."""
+        """One resolve call and one entity lookup per legal entity for the batch, then the rules for every
+        vehicle off the hub thread."""
         plan = ResolutionPlan(vehicles)
         results = []
-        if plan.items:
-            with eventlet.Timeout(settings().rpc_timeout):
+        with eventlet.Timeout(settings().rpc_timeout):
+            if plan.items:
                 results = self.approvals.resolve(plan.items)
-        return tpool.execute(judge_batch, vehicles, plan.per_vehicle(results), self.drafts)
+            wmis = {code: self._wmis(code) for code in entity_codes(vehicles)}
+        return tpool.execute(judge_batch, vehicles, plan.per_vehicle(results), self.drafts, PACKS, wmis)
+
+    def _wmis(self, code):
+        """The WMIs registered to a legal entity; None when the entity is not registered."""
+        try:
+            entity = self.approvals.get_entity(code)
+        except NotFound:
+            return None
+        return tuple(entity.get("wmis") or ())
 
 
 def _completed(reports, batch_subject):
@@ -112,7 +168,7 @@ def _usable(vehicles, event_id):
     out = []
     for i, vehicle in enumerate(vehicles):
         try:
-            out.append(VehicleRecord().load(vehicle))
+            out.append(RECORD.load(vehicle))
         except ValidationError as exc:
             log.error("vehicle_changed %s: vehicles[%d] cannot be validated: %s", event_id, i, exc.messages)
     return out

@@ -26,6 +26,27 @@ vehicles = Table(
     Column("certificate", JSONB),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("base_number", String(35), index=True),  # approval number without extension: impact of an approval
+    Column("withdrawal", JSONB),  # {reason, by, at, certificate} once withdrawn
+)
+
+# the eCoCs of earlier stages of a multi-stage vehicle (a base vehicle's), beside the current-stage record
+vehicle_stages = Table(
+    "vehicle_stages", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("vin", String(17), nullable=False),
+    Column("stage", Integer, nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("approval_number", String(35), nullable=False),
+    Column("type", String(15), nullable=False),
+    Column("variant", String(25), nullable=False),
+    Column("version", String(35), nullable=False),
+    Column("stage_of_completion", String(1), nullable=False),
+    Column("coc", JSONB, nullable=False),
+    Column("header", JSONB, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("imported_by", String(200)),
+    UniqueConstraint("vin", "stage"),
 )
 
 vehicle_revisions = Table(

@@ -6,15 +6,16 @@ from sqlalchemy.dialects.postgresql import insert
 
 from common.ids import is_uuid
 from common.outbox import utcnow
+from services.vehicles.domain.impact import base_number
 from services.vehicles.domain.revisions import diff, record_of
-from services.vehicles.models import release_items, releases, vehicle_revisions, vehicles
+from services.vehicles.domain.stages import handed_on
+from services.vehicles.models import release_items, releases, vehicle_revisions, vehicle_stages, vehicles
 
-
-CHUNK = 1000
 
 
 def vehicle_dict(row):
     d = dict(row._mapping)
+    d.pop("base_number", None)
     d["production_date"] = d["production_date"].isoformat()
     for key in ("created_at", "updated_at"):
         d[key] = d[key].isoformat()
@@ -23,25 +24,33 @@ def vehicle_dict(row):
 
 def load_vehicles(session, vins, for_update=False):
     stmt = select(vehicles).where(vehicles.c.vin.in_(list(vins)))
-    if for_update:
-        stmt = stmt.with_for_update()
+    if for_update:  # every writer locks in VIN order, so two of them never wait for each other in a cycle
+        stmt = stmt.order_by(vehicles.c.vin).with_for_update()
     return {r.vin: vehicle_dict(r) for r in session.execute(stmt).all()}
 
 
-def event_item(vehicle):
-    """The vehicle as other services need it to judge or certify it."""
-    return {k: vehicle[k] for k in ("vin", "revision", "entity", "approval_number", "type", "variant", "version",
-                                    "production_date", "intended_country", "coc")}
+def event_items(session, found):
+    """The vehicles as other services need them to judge or certify them, earlier stages included."""
+    stages = load_stages(session, [v["vin"] for v in found])
+    items = []
+    for vehicle in found:
+        item = {k: vehicle[k] for k in ("vin", "revision", "entity", "approval_number", "type", "variant", "version",
+                                        "production_date", "intended_country", "coc")}
+        if stages.get(vehicle["vin"]):
+            item["previous_stages"] = handed_on(stages[vehicle["vin"]])
+        items.append(item)
+    return items
 
 
 def save_changes(session, changes, actor, reason):
-    """Upsert changed vehicles as new revisions; returns the stored records (JSON-able)."""
+    """Upsert changed vehicles as new revisions (draft, out of any release); returns the stored records."""
     now = utcnow()
     rows, revision_rows, stored = [], [], []
     for _, data, current in changes:
         record = record_of(data)
         revision = (current["revision"] + 1) if current else 1
         rows.append(dict(record, vin=data["vin"], production_date=data["production_date"], status="draft",
+                         base_number=base_number(record["approval_number"]), release_id=None,
                          revision=revision, last_editor=actor, findings=[], created_at=now, updated_at=now))
         stored.append(dict(record, vin=data["vin"], revision=revision, status="draft"))
         revision_rows.append({
@@ -49,19 +58,71 @@ def save_changes(session, changes, actor, reason):
             "diff": diff(record_of(current) if current else {}, record), "actor": actor, "reason": reason,
             "created_at": now,
         })
-    for start in range(0, len(rows), CHUNK):  # PostgreSQL takes at most 65,535 parameters a statement
-        stmt = insert(vehicles).values(rows[start:start + CHUNK])
+    if rows:  # executemany: SQLAlchemy batches the rows into multi-row INSERTs ("insertmanyvalues")
+        stmt = insert(vehicles)
         excluded = {k: stmt.excluded[k] for k in rows[0] if k not in ("vin", "created_at")}
-        session.execute(stmt.on_conflict_do_update(index_elements=["vin"], set_=excluded))
+        session.execute(stmt.on_conflict_do_update(index_elements=["vin"], set_=excluded), rows)
     if revision_rows:
         session.execute(vehicle_revisions.insert(), revision_rows)
     return stored
 
 
 def set_status(session, vins, status, **values):
+    """Move vehicles to `status`; the caller has checked the transition (`lifecycle.check_transition`)."""
     if vins:
         session.execute(update(vehicles).where(vehicles.c.vin.in_(list(vins)))
                         .values(status=status, updated_at=utcnow(), **values))
+
+
+def withdraw(session, vehicle, withdrawal, actor, reason):
+    """A status change recorded as a revision of its own: the data stays, the diff names the status."""
+    revision = vehicle["revision"] + 1
+    set_status(session, [vehicle["vin"]], "withdrawn", withdrawal=withdrawal, revision=revision, last_editor=actor)
+    session.execute(vehicle_revisions.insert().values(
+        vin=vehicle["vin"], revision=revision, data=record_of(vehicle), actor=actor, reason=reason,
+        diff=[{"path": "status", "old": vehicle["status"], "new": "withdrawn"}], created_at=utcnow()))
+    return revision
+
+
+def with_base_number(session, base, statuses=None, entities=None, for_update=False):
+    """Vehicles whose approval has this base number (optionally of these statuses / entities), by VIN."""
+    stmt = select(vehicles).where(vehicles.c.base_number == base)
+    if statuses is not None:
+        stmt = stmt.where(vehicles.c.status.in_(list(statuses)))
+    if entities is not None and "*" not in entities:
+        stmt = stmt.where(vehicles.c.entity.in_(list(entities)))
+    if for_update:
+        stmt = stmt.with_for_update()
+    return [vehicle_dict(r) for r in session.execute(stmt.order_by(vehicles.c.vin)).all()]
+
+
+def statuses_with_base_number(session, base, entities=None):
+    stmt = select(vehicles.c.vin, vehicles.c.status).where(vehicles.c.base_number == base)
+    if entities is not None and "*" not in entities:
+        stmt = stmt.where(vehicles.c.entity.in_(list(entities)))
+    return [(r.vin, r.status) for r in session.execute(stmt.order_by(vehicles.c.vin)).all()]
+
+
+# -- earlier stages of multi-stage vehicles -------------------------------------------------------------
+
+def load_stages(session, vins):
+    """{vin: [stage records]} for the VINs that have earlier stages."""
+    out = {}
+    rows = session.execute(select(vehicle_stages).where(vehicle_stages.c.vin.in_(list(vins)))
+                           .order_by(vehicle_stages.c.vin, vehicle_stages.c.stage)).all()
+    for row in rows:
+        stage = dict(row._mapping)
+        stage["imported_at"] = stage["imported_at"].isoformat()
+        out.setdefault(row.vin, []).append(stage)
+    return out
+
+
+def put_stage(session, stage, entity, header, actor):
+    """Store a base vehicle's eCoC as stage `stage` of its VIN (a later import of that stage replaces it)."""
+    values = dict(stage, entity=entity, header=header, imported_at=utcnow(), imported_by=actor)
+    stmt = insert(vehicle_stages).values(values)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["vin", "stage"], set_={k: stmt.excluded[k] for k in values if k not in ("vin", "stage")}))
 
 
 def history(session, vin):

@@ -1,22 +1,32 @@
-"""vehicles: vehicle records per VIN with revisions and lifecycle, and releases through review and signing."""
+"""vehicles: vehicle records per VIN with revisions and lifecycle, and releases through review and signing.
+
+The entrypoints of imports and of releases are the mixins `ImportEntrypoints` and `ReleaseEntrypoints`;
+records, edits, withdrawal, the shared helpers and the reactions to validation and approvals are here."""
 import logging
+from datetime import date
 
 from nameko.rpc import rpc
 
 from common.contracts.events import (
-    CERTIFICATE_FAILED, CERTIFICATE_SIGNED, RELEASE_APPROVED, RELEASE_COMPLETED, RELEASE_REJECTED,
-    RELEASE_REQUESTED, RELEASE_SIGN_REQUESTED, VALIDATION_COMPLETED, VEHICLE_CHANGED, VEHICLE_STATUS_CHANGED,
+    APPROVAL_EXTENDED, APPROVAL_VERSION_ADDED, APPROVAL_WITHDRAWN, VALIDATION_COMPLETED, VEHICLE_CHANGED,
+    VEHICLE_STATUS_CHANGED, VEHICLE_WITHDRAWN,
 )
-from common.contracts.vehicles import ImportIn, RejectIn, ReleaseIn, SignatoryIn, VehicleIn
+from common.contracts.vehicles import CorrectionIn, PreconditionFailed, VehiclePatch, VehicleWithdrawalIn
 from common.dependencies import Database, Identity
-from common.errors import EXPECTED, Conflict, FourEyes, InvalidInput, NotFound, load_or_raise
+from common.errors import EXPECTED, Conflict, InvalidInput, NotFound, load_or_raise
 from common.events import on_event
 from common.outbox import utcnow
 from services.vehicles import repository as repo
+from services.vehicles.dependencies import IviSchema
 from services.vehicles.domain import lifecycle
-from services.vehicles.domain.importing import classify
-from services.vehicles.domain.releases import FourEyesViolation, admit, check_reviewer
+from services.vehicles.domain.impact import base_number, impact_of
+from services.vehicles.domain.importing import coc_errors
+from services.vehicles.domain.revisions import edited, record_of
+from services.vehicles.domain.scope import allowed
+from services.vehicles.domain.stages import differs_from
+from services.vehicles.import_entrypoints import ImportEntrypoints
 from services.vehicles.models import inbox, outbox, vehicles
+from services.vehicles.release_entrypoints import ReleaseEntrypoints
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +38,12 @@ def chunks(items, size=EVENT_CHUNK):
         yield items[start:start + size]
 
 
-class VehiclesService:
+class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
     name = "vehicles"
 
     db = Database(outbox, inbox)
     caller = Identity()
+    ivi = IviSchema()
 
     def _entities(self):
         identity = self.caller.get()
@@ -46,22 +57,53 @@ class VehiclesService:
     def _emit_status(self, uow, entity, vins, status):
         self._emit_batches(uow, VEHICLE_STATUS_CHANGED, entity, [{"vin": v, "status": status} for v in vins])
 
+    def _emit_changed(self, uow, changed, moved=()):
+        """vehicle_changed for changed records (validation judges them); status events for `moved` vehicles."""
+        by_entity = {}
+        for item in repo.event_items(uow.session, changed):
+            by_entity.setdefault(item["entity"], []).append(item)
+        for entity, items in by_entity.items():
+            self._emit_batches(uow, VEHICLE_CHANGED, entity, items)
+        for entity in {v["entity"] for v in moved}:
+            self._emit_status(uow, entity, [v["vin"] for v in moved if v["entity"] == entity], lifecycle.DRAFT)
+
+    def _move(self, uow, found, target, **values):
+        """Apply a lifecycle transition to loaded vehicles; a refused one is a Conflict naming both states."""
+        movable, refused = lifecycle.split_movable(found, target)
+        if refused:
+            raise Conflict(str(refused[0]), [{"field": "status", "message": str(e)} for e in refused])
+        repo.set_status(uow.session, movable, target, **values)
+        moved = [v for v in found if v["status"] != target]
+        for entity in {v["entity"] for v in moved}:
+            self._emit_status(uow, entity, [v["vin"] for v in moved if v["entity"] == entity], target)
+
+    def _vehicle_for_update(self, uow, vin):
+        vehicle = repo.load_vehicles(uow.session, [vin], for_update=True).get(vin)
+        if vehicle is None or not allowed(vehicle["entity"], self._entities()):
+            raise NotFound(f"no vehicle {vin}")
+        return vehicle
+
+    def _coc_errors(self, coc):
+        return coc_errors(self.ivi, coc)
+
     # -- queries ---------------------------------------------------------------------------------
 
     @rpc
     def health(self):
         with self.db as uow:
             uow.session.execute(vehicles.select().limit(0))
-        return {"service": self.name, "ok": True}
+        return {"service": self.name, "ok": True, "ivi_schema": self.ivi is not None}
 
     @rpc(expected_exceptions=EXPECTED)
     def get(self, vin):
         with self.db as uow:
-            found = repo.load_vehicles(uow.session, [vin])
-        vehicle = found.get(vin)
-        entities = self._entities()
-        if vehicle is None or (entities is not None and "*" not in entities and vehicle["entity"] not in entities):
-            raise NotFound(f"no vehicle {vin}")
+            vehicle = repo.load_vehicles(uow.session, [vin]).get(vin)
+            if vehicle is None or not allowed(vehicle["entity"], self._entities()):
+                raise NotFound(f"no vehicle {vin}")
+            stages = repo.load_stages(uow.session, [vin]).get(vin, [])
+        vehicle["stages"] = [{k: s[k] for k in ("stage", "approval_number", "type", "variant", "version",
+                                                "stage_of_completion", "imported_at", "imported_by")}
+                             for s in stages]
         return vehicle
 
     @rpc(expected_exceptions=EXPECTED)
@@ -78,124 +120,95 @@ class VehiclesService:
             return repo.history(uow.session, vin)
 
     @rpc(expected_exceptions=EXPECTED)
+    def stages(self, vin):
+        """The earlier stages' eCoC data of a VIN (a base vehicle imported before its record is fine)."""
+        with self.db as uow:
+            found = [s for s in repo.load_stages(uow.session, [vin]).get(vin, [])
+                     if allowed(s["entity"], self._entities())]
+        if not found:
+            raise NotFound(f"no earlier stage of vehicle {vin}")
+        return [{k: v for k, v in s.items() if k != "id"} for s in found]
+
+    @rpc(expected_exceptions=EXPECTED)
     def counts(self, vins=None):
         with self.db as uow:
             return repo.status_counts(uow.session, vins)
 
-    # -- commands --------------------------------------------------------------------------------
+    @rpc(expected_exceptions=EXPECTED)
+    def impact(self, approval_number):
+        """Vehicles of the approval (any extension): unreleased by state, and released."""
+        if not isinstance(approval_number, str) or not approval_number:
+            raise InvalidInput("An approval number is required.",
+                               [{"field": "approval_number", "message": "an approval number is required"}])
+        with self.db as uow:
+            found = repo.statuses_with_base_number(uow.session, base_number(approval_number), self._entities())
+        return impact_of(approval_number, found)
+
+    # -- edits -----------------------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def import_vehicles(self, payload, reason="import"):
-        rows = load_or_raise(ImportIn(), payload)["vehicles"]
-        with self.db as uow:
-            vins = [r["vin"] for r in rows if isinstance(r, dict) and isinstance(r.get("vin"), str)]
-            existing = repo.load_vehicles(uow.session, vins, for_update=True)
-            changes, unchanged, rejected = classify(rows, VehicleIn(), existing, self._entities())
-            stored = repo.save_changes(uow.session, changes, self.caller.sub, reason)
-            by_entity = {}
-            for vehicle in stored:
-                by_entity.setdefault(vehicle["entity"], []).append(repo.event_item(vehicle))
-            for entity, items in by_entity.items():
-                self._emit_batches(uow, VEHICLE_CHANGED, entity, items)
-            uow.commit()
-        return {"accepted": len(stored), "unchanged": unchanged, "rejected": rejected}
+    def update(self, vin, payload, if_match):
+        """PATCH: change an unreleased vehicle's data; `if_match` must be its current revision."""
+        return self._edit(vin, load_or_raise(VehiclePatch(), payload), if_match, correction=False)
 
     @rpc(expected_exceptions=EXPECTED)
-    def request_release(self, payload):
-        data = load_or_raise(ReleaseIn(), payload)
+    def correct(self, vin, payload, if_match=None):
+        """Correct a released vehicle: a new revision, back through validation, review and signing."""
+        return self._edit(vin, load_or_raise(CorrectionIn(), payload), if_match, correction=True)
+
+    def _edit(self, vin, changes, if_match, correction):
         with self.db as uow:
-            found = repo.load_vehicles(uow.session, data["vins"], for_update=True)
-            entity, admitted, rejected = admit(found, data["vins"], self._entities())
-            if not admitted:
-                raise InvalidInput("No vehicle of the request can enter a release.",
-                                   [{"field": f"vins[{data['vins'].index(r['vin'])}]", "message": r["reason"]}
-                                    for r in rejected])
-            release_id = repo.add_release(uow.session, entity, admitted, data["note"], self.caller.sub)
-            vins = [v["vin"] for v in admitted]
-            uow.emit(RELEASE_REQUESTED, {"release_id": release_id, "vins": vins, "note": data["note"]},
-                     subject=release_id, subjects=[release_id, *vins], entity=entity)
-            self._emit_status(uow, entity, vins, lifecycle.IN_REVIEW)
+            current = self._vehicle_for_update(uow, vin)
+            if if_match is not None and if_match != current["revision"]:
+                raise PreconditionFailed(
+                    f"vehicle {vin} is at revision {current['revision']}, not {if_match}: read it again and "
+                    "apply the change to the current revision",
+                    [{"field": "If-Match", "message": f"the current revision is {current['revision']}"}])
+            released = current["status"] == lifecycle.RELEASED
+            if released and not correction:
+                raise Conflict(f"vehicle {vin} is released: it changes only through a correction "
+                               f"(POST /v1/vehicles/{vin}/corrections)", [{"field": "status", "message": "released"}])
+            if correction and not released:
+                raise Conflict(f"vehicle {vin} is {current['status']}: only a released vehicle is corrected; "
+                               "change it with PATCH", [{"field": "status", "message": current["status"]}])
+            data = edited(current, changes)
+            errors = (self._coc_errors(data["coc"]) if "coc" in changes else []) + differs_from(
+                repo.load_stages(uow.session, [vin]))(data)
+            if errors:
+                raise InvalidInput("The change has invalid fields.", errors)
+            unchanged = record_of(data) == record_of(current)
+            if unchanged and correction:
+                raise InvalidInput("The correction changes nothing.", [
+                    {"field": "coc", "message": f"the data equals revision {current['revision']}"}])
+            if not unchanged:  # a PATCH changing nothing answers the vehicle as it is
+                self._check(current, lifecycle.DRAFT)
+                data["production_date"] = date.fromisoformat(data["production_date"])
+                stored = repo.save_changes(uow.session, [(0, data, current)], self.caller.sub, changes["reason"])
+                self._emit_changed(uow, stored, [current] if current["status"] != lifecycle.DRAFT else [])
+                uow.commit()
+        return self.get(vin)  # after the unit of work: `get` opens one of its own
+
+    @rpc(expected_exceptions=EXPECTED)
+    def withdraw(self, vin, payload):
+        """Withdraw a released vehicle's certificate, with a reason (final; reported out of band)."""
+        data = load_or_raise(VehicleWithdrawalIn(), payload)
+        with self.db as uow:
+            vehicle = self._vehicle_for_update(uow, vin)
+            self._check(vehicle, lifecycle.WITHDRAWN)
+            withdrawal = {"reason": data["reason"], "by": self.caller.sub, "at": utcnow().isoformat(),
+                          "certificate": vehicle["certificate"]}
+            repo.withdraw(uow.session, vehicle, withdrawal, self.caller.sub, data["reason"])
+            uow.emit(VEHICLE_WITHDRAWN, {"vin": vin, "reason": data["reason"], "certificate": vehicle["certificate"]},
+                     subject=vin, entity=vehicle["entity"])
+            self._emit_status(uow, vehicle["entity"], [vin], lifecycle.WITHDRAWN)
             uow.commit()
-        return {"id": release_id, "status": "in_review", "entity": entity, "accepted": len(admitted),
-                "rejected": rejected}
+        return self.get(vin)
 
-    def _release_for_update(self, uow, release_id, expected_status):
-        release = repo.load_release(uow.session, release_id, for_update=True)
-        entities = self._entities()
-        if release is None or (entities is not None and "*" not in entities and release["entity"] not in entities):
-            raise NotFound(f"no release {release_id}")
-        if release["status"] != expected_status:
-            raise Conflict(f"the release is {release['status']}, not {expected_status}")
-        return release
-
-    def _check_reviewer(self, uow, reviewer, release, vins):
-        """Four-eyes: neither the requester nor the last editor of any of its vehicles decides on a release."""
-        editors = {v["vin"]: v["last_editor"] for v in repo.load_vehicles(uow.session, vins).values()}
+    def _check(self, vehicle, target):
         try:
-            check_reviewer(reviewer, release, editors)
-        except FourEyesViolation as exc:
-            raise FourEyes(str(exc)) from None
-
-    @rpc(expected_exceptions=EXPECTED)
-    def get_release(self, release_id):
-        with self.db as uow:
-            release = repo.load_release(uow.session, release_id)
-        entities = self._entities()
-        if release is None or (entities is not None and "*" not in entities and release["entity"] not in entities):
-            raise NotFound(f"no release {release_id}")
-        return repo.release_dict(release)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def approve_release(self, release_id):
-        reviewer = self.caller.sub
-        with self.db as uow:
-            release = self._release_for_update(uow, release_id, "in_review")
-            vins = [i["vin"] for i in release["items"]]
-            self._check_reviewer(uow, reviewer, release, vins)
-            repo.update_release(uow.session, release_id, status="approved", reviewed_by=reviewer,
-                                reviewed_at=utcnow())
-            repo.update_items(uow.session, release_id, vins, state="approved")
-            repo.set_status(uow.session, vins, lifecycle.APPROVED)
-            uow.emit(RELEASE_APPROVED, {"release_id": release_id, "vins": vins}, subject=release_id,
-                     subjects=[release_id, *vins], entity=release["entity"])
-            self._emit_status(uow, release["entity"], vins, lifecycle.APPROVED)
-            uow.commit()
-        return self.get_release(release_id)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def reject_release(self, release_id, payload):
-        data = load_or_raise(RejectIn(), payload)
-        reviewer = self.caller.sub
-        with self.db as uow:
-            release = self._release_for_update(uow, release_id, "in_review")
-            vins = [i["vin"] for i in release["items"]]
-            self._check_reviewer(uow, reviewer, release, vins)
-            repo.update_release(uow.session, release_id, status="rejected", reviewed_by=reviewer,
-                                reviewed_at=utcnow(), rejection_reason=data["reason"])
-            repo.update_items(uow.session, release_id, vins, state="rejected")
-            repo.set_status(uow.session, vins, lifecycle.VALID, release_id=None)
-            uow.emit(RELEASE_REJECTED, {"release_id": release_id, "vins": vins, "reason": data["reason"]},
-                     subject=release_id, subjects=[release_id, *vins], entity=release["entity"])
-            self._emit_status(uow, release["entity"], vins, lifecycle.VALID)
-            uow.commit()
-        return self.get_release(release_id)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def sign_release(self, release_id, signatory):
-        """Hand an approved release to signing; `signatory` is the entity's authorised signatory acting."""
-        signatory = load_or_raise(SignatoryIn(), signatory, "signatory")
-        with self.db as uow:
-            release = self._release_for_update(uow, release_id, "approved")
-            vins = [i["vin"] for i in release["items"]]
-            found = repo.load_vehicles(uow.session, vins)
-            repo.update_release(uow.session, release_id, status="signing", signer=signatory["sub"],
-                                sign_requested_at=utcnow())
-            repo.update_items(uow.session, release_id, vins, state="signing")
-            items = [repo.event_item(found[v]) for v in vins]
-            self._emit_batches(uow, RELEASE_SIGN_REQUESTED, release["entity"], items,
-                               release_id=release_id, signatory=signatory)
-            uow.commit()
-        return self.get_release(release_id)
+            lifecycle.check_transition(vehicle["status"], target, vehicle["vin"])
+        except lifecycle.IllegalTransition as exc:
+            raise Conflict(str(exc), [{"field": "status", "message": str(exc)}]) from None
 
     # -- reactions -------------------------------------------------------------------------------
 
@@ -212,55 +225,33 @@ class VehiclesService:
                 if vehicle is None or vehicle["revision"] != result["revision"] \
                         or vehicle["status"] not in lifecycle.EDITABLE:
                     continue  # judged an older revision, or the vehicle moved on
+                lifecycle.check_transition(vehicle["status"], result["status"], vehicle["vin"])
                 repo.set_status(uow.session, [vehicle["vin"]], result["status"], findings=result["findings"])
                 changed.setdefault((vehicle["entity"], result["status"]), []).append(vehicle["vin"])
             for (entity, status), vins in changed.items():
                 self._emit_status(uow, entity, vins, status)
             uow.commit()
 
-    @on_event("signing", CERTIFICATE_SIGNED)
-    def on_certificate_signed(self, event):
-        data = event["data"]
+    @on_event("approvals", APPROVAL_EXTENDED)
+    def on_approval_extended(self, event):
+        self._revalidate(event)
+
+    @on_event("approvals", APPROVAL_WITHDRAWN)
+    def on_approval_withdrawn(self, event):
+        self._revalidate(event)
+
+    @on_event("approvals", APPROVAL_VERSION_ADDED)
+    def on_approval_version_added(self, event):
+        self._revalidate(event)
+
+    def _revalidate(self, event):
+        """The approval changed: its unreleased, editable vehicles go back to draft and to validation."""
+        number = event["data"].get("number") or event["subject"]
         with self.db as uow:
             if not uow.inbox.first_time(uow.session, event):
                 return
-            for cert in data["certificates"]:
-                repo.update_items(uow.session, data["release_id"], [cert["vin"]], state="released",
-                                  reference_id=cert["reference_id"], version_number=cert["version_number"])
-                repo.set_status(uow.session, [cert["vin"]], lifecycle.RELEASED, certificate=cert)
-            vins = [c["vin"] for c in data["certificates"]]
-            self._emit_status(uow, event["entity"], vins, lifecycle.RELEASED)
-            self._complete_if_done(uow, data["release_id"])
+            found = repo.with_base_number(uow.session, base_number(number), lifecycle.EDITABLE, for_update=True)
+            self._move(uow, found, lifecycle.DRAFT, findings=[])
+            self._emit_changed(uow, found)
             uow.commit()
-
-    @on_event("signing", CERTIFICATE_FAILED)
-    def on_certificate_failed(self, event):
-        data = event["data"]
-        with self.db as uow:
-            if not uow.inbox.first_time(uow.session, event):
-                return
-            for failure in data["failures"]:
-                repo.update_items(uow.session, data["release_id"], [failure["vin"]], state="failed",
-                                  failure=failure["reason"])
-            # the vehicle is still valid data: it may enter a new release once the cause is fixed
-            vins = [f["vin"] for f in data["failures"]]
-            repo.set_status(uow.session, vins, lifecycle.VALID, release_id=None)
-            self._emit_status(uow, event["entity"], vins, lifecycle.VALID)
-            self._complete_if_done(uow, data["release_id"])
-            uow.commit()
-
-    def _complete_if_done(self, uow, release_id):
-        release = repo.load_release(uow.session, release_id, for_update=True)
-        if release is None:  # certificates sealed by a direct sign_batch call belong to no release here
-            log.info("certificate event for release %s, which this service does not hold", release_id)
-            return
-        states = {i["state"] for i in release["items"]}
-        if release["status"] != "signing" or "signing" in states:
-            return
-        status = "released" if states == {"released"} else "completed_with_failures"
-        repo.update_release(uow.session, release_id, status=status, completed_at=utcnow())
-        released = [i["vin"] for i in release["items"] if i["state"] == "released"]
-        failed = [{"vin": i["vin"], "reason": i["failure"]} for i in release["items"] if i["state"] == "failed"]
-        uow.emit(RELEASE_COMPLETED, {"release_id": release_id, "status": status, "released": len(released),
-                                     "failures": failed},
-                 subject=release_id, subjects=[release_id, *released], entity=release["entity"])
+        log.info("%s %s: %d vehicles re-enter validation", event["event_type"], number, len(found))

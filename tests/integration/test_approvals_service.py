@@ -10,9 +10,17 @@ from kombu import Connection, Queue
 from nameko.standalone.events import get_event_exchange
 
 from cli import demo_data
-from common.contracts.events import APPROVAL_REGISTERED, ENTITY_CHANGED
+from common.config import REPO_ROOT
+from common.contracts.events import (
+    APPROVAL_EXTENDED, APPROVAL_REGISTERED, APPROVAL_VERSION_ADDED, APPROVAL_WITHDRAWN, ENTITY_CHANGED, data_errors,
+)
 from common.errors import Conflict, InvalidInput, NotFound
+from common.ivi import load_schema, read_ivi, split_levels
 from services.approvals.service import ApprovalsService
+from tests.unit.test_approvals_registration import certificate
+
+SAMPLES_DIR = REPO_ROOT.parent / "shared" / "ivi" / "samples"
+XSD_PATH = REPO_ROOT.parent / "shared" / "ivi" / "IVI2.0.xsd"
 
 pytestmark = pytest.mark.integration
 
@@ -116,7 +124,11 @@ def test_register_stores_the_approval_and_its_event(registered, rpc, db_url, out
 
     stored = rpc("get", registered["id"])
     assert stored["coc"] == demo_data.TYPE_LEVEL and stored["issue_date"] == "2026-03-02"
-    assert stored["history"] == [{"revision": 1, "extension": 0, "number": NUMBER, "issue_date": "2026-03-02"}]
+    [registration] = stored["history"]
+    assert {k: registration[k] for k in ("revision", "extension", "number", "issue_date", "reason", "created_by")} == {
+        "revision": 1, "extension": 0, "number": NUMBER, "issue_date": "2026-03-02", "reason": "registration",
+        "created_by": "mia"}
+    assert stored["versions"][0]["type_level_coc"]["TypeApprovalNumber"] == NUMBER
 
 
 def test_registered_event_is_published_to_the_exchange(amqp_uri, rpc):
@@ -209,3 +221,208 @@ def test_find_by_number(registered, rpc):
     assert [a["id"] for a in rpc("find", "e6*2018/858*01234*03")] == [registered["id"]]
     assert rpc("find", "e6*2018/858*09999*00") == []
     assert rpc("find", NUMBER, entities=["OTHER"]) == []
+
+
+# -- document checks at registration ------------------------------------------------------------------
+
+
+def test_register_names_every_bad_ivi_path(registered, rpc):
+    body = dict(demo_data.approval(), number="e6*2018/858*04321*00")
+    body["coc"] = dict(body["coc"], MassGroup={"ActualMass": 1907}, MaximumSpeed=-1)
+    body["versions"] = [dict(VERSION, coc={"AxleTable": [{"AxleNumber": 1, "TyreAxleTable": [{"RimSize": 8}]}]},
+                             ranges={"MassGroup.MassInRunningOrder": {"min": 1960, "max": 1860}})]
+    with pytest.raises(InvalidInput) as caught:
+        rpc("register", body)
+    assert fields_of(caught) == {"coc.MassGroup.ActualMass", "coc.MaximumSpeed",
+                                 "versions[0].coc.AxleTable[0].TyreAxleTable[0].RimSize",
+                                 "versions[0].ranges.MassGroup.MassInRunningOrder"}
+    assert rpc("find", "e6*2018/858*04321*00") == []
+
+
+def test_register_refuses_an_entity_the_approval_does_not_name(registered, rpc):
+    rpc("put_entity", dict(demo_data.entity(), code="OTHER", legal_name="OTHER MOTORS BV"), user=ADMIN)
+    with pytest.raises(InvalidInput) as caught:
+        rpc("register", dict(demo_data.approval(), number="e6*2018/858*04321*00", entity="OTHER"))
+    assert fields_of(caught) == {"entity"}
+    assert "OTHER MOTORS BV" in caught.value.errors[0]["message"]
+
+
+def test_put_entity_refuses_a_seal_certificate_of_another_organisation(rpc, db_url, db_rows):
+    pem, _ = certificate("SOMEONE ELSE NV")
+    with pytest.raises(InvalidInput) as caught:
+        rpc("put_entity", dict(demo_data.entity(), code=demo_data.ENTITY, seal_certificate=pem), user=ADMIN)
+    [error] = caught.value.errors
+    assert error["field"] == "seal_certificate"
+    assert "'SOMEONE ELSE NV'" in error["message"] and f"'{demo_data.LEGAL_NAME}'" in error["message"]
+    assert db_rows(db_url, "SELECT code FROM entities") == []
+    pem, _ = certificate(demo_data.LEGAL_NAME)
+    assert rpc("put_entity", dict(demo_data.entity(), code=demo_data.ENTITY, seal_certificate=pem),
+               user=ADMIN)["seal_certificate"] == pem
+
+
+# -- extensions and withdrawal ------------------------------------------------------------------------------
+
+LONG_RANGE = dict(VERSION, version="NWA1-RWD-XR",
+                  coc={"MassGroup": {"MassInRunningOrder": 1990, "TechnicallyPermissibleMaximumLadenMass": 2450}})
+
+
+def extension_body(extension=1, issue_date="2026-06-01", **changes):
+    return dict({"extension": extension, "issue_date": issue_date, "reason": "long-range battery",
+                 "versions": [LONG_RANGE]}, **changes)
+
+
+def test_extend_stores_a_revision_and_announces_it(registered, rpc, db_url, outbox_rows, db_rows):
+    extended = rpc("extend", registered["id"], extension_body(coc={"MaximumSpeed": 185}))
+    assert extended == {"id": registered["id"], "number": "e6*2018/858*01234*01", "revision": 2, "extension": 1,
+                        "issue_date": "2026-06-01"}
+    rows = db_rows(db_url, "SELECT revision, number, reason, created_by, coc->'MaximumSpeed' AS speed "
+                           "FROM approval_revisions ORDER BY revision")
+    assert rows == [
+        {"revision": 1, "number": NUMBER, "reason": "registration", "created_by": "mia", "speed": 180},
+        {"revision": 2, "number": "e6*2018/858*01234*01", "reason": "long-range battery", "created_by": "mia",
+         "speed": 185}]
+    [event] = outbox_rows(db_url, APPROVAL_EXTENDED)
+    assert event["data"] == {"id": registered["id"], "number": "e6*2018/858*01234*01", "revision": 2,
+                             "extension": 1, "issue_date": "2026-06-01", "previous_number": NUMBER}
+    assert event["subjects"] == ["e6*2018/858*01234*01", NUMBER] and data_errors(event) == {}
+
+    stored = rpc("get", registered["id"])
+    assert (stored["number"], stored["revision"], stored["issue_date"]) == ("e6*2018/858*01234*01", 2, "2026-06-01")
+    assert [v["version"] for v in stored["versions"]] == ["NWA1-RWD-LR", "NWA1-RWD-XR"]
+    assert [h["versions_added"] for h in stored["history"]][1] == [
+        {"type": "NWA1", "variant": "NWA1-RWD", "version": "NWA1-RWD-XR"}]
+    assert rpc("find", "e6*2018/858*01234*00")[0]["number"] == "e6*2018/858*01234*01"
+
+
+def test_extend_refusals_name_the_field(registered, rpc, db_url, outbox_rows):
+    rpc("extend", registered["id"], extension_body())
+    for body, field in [
+        (extension_body(extension=1, issue_date="2026-07-01"), "extension"),
+        (extension_body(extension=2, issue_date="2026-05-01"), "issue_date"),
+        (extension_body(extension=2, coc={"ColourTable": [{"Colour": "1"}]}), "coc.ColourTable"),
+        (extension_body(extension=2, versions=[dict(LONG_RANGE, coc={"MassGroup": {"MassInRunningOrder": "x"}})]),
+         "versions[0].coc.MassGroup.MassInRunningOrder"),
+        (extension_body(extension=2, removed_versions=[{"type": "A", "variant": "B", "version": "C"}]),
+         "removed_versions[0]"),
+        (extension_body(extension=2, reason=""), "reason"),
+    ]:
+        with pytest.raises(InvalidInput) as caught:
+            rpc("extend", registered["id"], body)
+        assert fields_of(caught) == {field}, (field, caught.value.errors)
+    assert len(outbox_rows(db_url, APPROVAL_EXTENDED)) == 1
+    with pytest.raises(NotFound):
+        rpc("extend", str(uuid.uuid4()), extension_body())
+
+
+def test_resolve_follows_the_extensions_by_production_date(registered, rpc):
+    rpc("extend", registered["id"], extension_body())
+    heavier = dict(VERSION, coc={"MassGroup": {"MassInRunningOrder": 1950, "TechnicallyPermissibleMaximumLadenMass": 2400}})
+    rpc("extend", registered["id"], extension_body(extension=2, issue_date="2026-09-01", versions=[heavier]))
+    results = rpc("resolve", [
+        item("2026-05-31"), item("2026-06-01"), item("2026-09-01"),
+        item("2026-10-01", number="e6*2018/858*01234*01"),   # refers to *01, made after *02 was issued
+        item("2026-07-01", number="e6*2018/858*01234*02"),   # refers to *02 before it was issued
+        item("2026-05-31", version="NWA1-RWD-XR"), item("2026-06-01", version="NWA1-RWD-XR"),
+        item("2026-09-02", number="e6*2018/858*01234*02"),
+    ])
+    assert [r.get("number") for r in results[:4]] == [
+        NUMBER, "e6*2018/858*01234*01", "e6*2018/858*01234*02", "e6*2018/858*01234*02"]
+    assert [r["coc"]["MassGroup"]["MassInRunningOrder"] for r in results[:4]] == [1890, 1890, 1950, 1950]
+    assert results[3]["superseded"] is True and results[7]["superseded"] is False
+    assert results[3]["coc"]["TypeApprovalIssueDate"] == "2026-09-01"
+    assert results[4]["reason"] == "approval_not_yet_valid" and "extension 02" in results[4]["message"]
+    assert [r["ok"] for r in results[5:]] == [False, True, True] and results[5]["reason"] == "version_unknown"
+
+
+def test_withdraw_stops_resolution_from_its_date_and_is_final(registered, rpc, db_url, outbox_rows):
+    withdrawn = rpc("withdraw", registered["id"], {"effective_date": "2026-12-01", "reason": "CoP failure"})
+    assert withdrawn["status"] == "withdrawn" and withdrawn["withdrawal"]["withdrawn_by"] == "mia"
+    assert withdrawn["withdrawal"]["effective_date"] == "2026-12-01" and withdrawn["withdrawal"]["reason"] == "CoP failure"
+    [event] = outbox_rows(db_url, APPROVAL_WITHDRAWN)
+    assert event["data"] == {"id": registered["id"], "number": NUMBER, "effective_date": "2026-12-01",
+                             "reason": "CoP failure"}
+    assert data_errors(event) == {}
+    results = rpc("resolve", [item("2026-11-30"), item("2026-12-01"), item("2027-01-01")])
+    assert [r["ok"] for r in results] == [True, False, False]
+    assert {r["reason"] for r in results[1:]} == {"approval_withdrawn"}
+    with pytest.raises(Conflict):
+        rpc("withdraw", registered["id"], {"effective_date": "2027-01-01", "reason": "again"})
+    with pytest.raises(Conflict):
+        rpc("extend", registered["id"], extension_body())
+
+
+def test_withdraw_names_a_bad_date(registered, rpc):
+    with pytest.raises(InvalidInput) as caught:
+        rpc("withdraw", registered["id"], {"effective_date": "2026-03-01", "reason": "too early"})
+    assert fields_of(caught) == {"effective_date"}
+    with pytest.raises(InvalidInput) as caught:
+        rpc("withdraw", registered["id"], {"effective_date": "soon"})
+    assert fields_of(caught) == {"effective_date", "reason"}
+
+
+# -- from IVI messages ---------------------------------------------------------------------------------------------
+
+TOYOTA_EUROPE = {"legal_name": "TOYOTA MOTOR EUROPE NV/SA", "role": "eu_representative",
+                 "address": {"line1": "BOURGETLAAN 60", "place": "BRUSSELS", "country": "BELGIUM"}}
+
+
+@pytest.fixture
+def mirai(rpc):
+    """The official Mirai sample as text, and its entity registered."""
+    path = SAMPLES_DIR / "M1-03-Mirai.xml"
+    if not path.is_file():
+        pytest.skip(f"the official samples are not in {SAMPLES_DIR}")
+    rpc("put_entity", dict(TOYOTA_EUROPE, code="TME"), user=ADMIN)
+    return path.read_text(encoding="utf-8")
+
+
+TME_MANAGER = ("tom", ["approvals_manager"], ["TME"])
+
+
+def test_from_ivi_registers_the_type_level_part_and_reads_it_back(mirai, rpc, db_url, outbox_rows):
+    result = rpc("from_ivi", "TME", mirai, user=TME_MANAGER)
+    assert (result["outcome"], result["number"], result["revision"]) == ("registered", "e6*2018/858*00002*03", 1)
+    assert (result["type"], result["variant"], result["version"]) == ("AD2(JP,M)", "JPD20(E)", "JPD20L-CEDHSW(1D)")
+    stored = rpc("get", result["id"])
+    type_level = split_levels(read_ivi(mirai.encode(), load_schema(XSD_PATH))["coc"])[0]
+    assert stored["versions"][0]["type_level_coc"] == type_level
+    assert "TypeApprovalNumber" not in stored["coc"] and stored["category"] == "M1"
+    assert len(outbox_rows(db_url, APPROVAL_REGISTERED)) == 1
+
+    again = rpc("from_ivi", "TME", mirai, user=TME_MANAGER)
+    assert again["outcome"] == "unchanged" and again["id"] == result["id"]
+
+
+def test_from_ivi_adds_a_second_version_and_refuses_a_changed_one(mirai, rpc, db_url, outbox_rows):
+    first = rpc("from_ivi", "TME", mirai, user=TME_MANAGER)
+    second = mirai.replace("<Version>JPD20L-CEDHSW(1D)</Version>", "<Version>JPD20L-CEDHSW(2D)</Version>") \
+                  .replace("<MaximumSpeed>175</MaximumSpeed>", "<MaximumSpeed>170</MaximumSpeed>")
+    assert second.count("(2D)") == 1 and "<MaximumSpeed>170" in second
+    added = rpc("from_ivi", "TME", second, user=TME_MANAGER)
+    assert (added["outcome"], added["id"], added["revision"]) == ("version_added", first["id"], 1)
+    [event] = outbox_rows(db_url, APPROVAL_VERSION_ADDED)
+    assert event["data"]["version"] == "JPD20L-CEDHSW(2D)" and data_errors(event) == {}
+    speeds = {v["version"]: v["type_level_coc"]["MaximumSpeed"] for v in rpc("get", first["id"])["versions"]}
+    assert speeds == {"JPD20L-CEDHSW(1D)": 175, "JPD20L-CEDHSW(2D)": 170}
+
+    changed = mirai.replace("<MaximumSpeed>175</MaximumSpeed>", "<MaximumSpeed>160</MaximumSpeed>")
+    with pytest.raises(Conflict) as caught:
+        rpc("from_ivi", "TME", changed, user=TME_MANAGER)
+    assert "exists with different data (in MaximumSpeed)" in caught.value.detail
+
+
+def test_from_ivi_names_what_is_wrong_in_the_message(mirai, rpc):
+    for document, field in [
+        (mirai.replace("<MaximumSpeed>175</MaximumSpeed>", "<MaximumSpeed>fast</MaximumSpeed>"), "MaximumSpeed"),
+        (mirai.replace("<VehicleCategory>M1</VehicleCategory>", "<VehicleCategory>M9</VehicleCategory>"),
+         "VehicleCategory"),
+        (mirai.replace("<TypeApprovalNumber>e6*2018/858*00002*03</TypeApprovalNumber>",
+                       "<TypeApprovalNumber>e6*2018/858*2*03</TypeApprovalNumber>"), "TypeApprovalNumber"),
+        ("<InitialVehicleInformation", "_body"),
+    ]:
+        with pytest.raises(InvalidInput) as caught:
+            rpc("from_ivi", "TME", document, user=TME_MANAGER)
+        assert fields_of(caught) == {field}, (field, caught.value.errors)
+    with pytest.raises(InvalidInput) as caught:
+        rpc("from_ivi", demo_data.ENTITY, mirai)
+    assert fields_of(caught) == {"entity"}  # NORDWIND is not registered here

@@ -5,18 +5,24 @@ Only the approvals service is replaced: its `resolve` answers what the real appr
 `get_entity` returns the demo entity. The seals are RSA-3072 self-signed seals generated once per module
 into a temporary KEYS_DIR; the certificates are checked against the official IVI 2.0 schema.
 """
+import datetime as dt
 import hashlib
 import re
 import uuid
 from datetime import date
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from nameko.testing.services import entrypoint_waiter, replace_dependencies
 
 from cli import demo_data
 from common.config import settings
 from common.contracts.events import (
-    CERTIFICATE_FAILED, CERTIFICATE_SIGNED, CERTIFICATE_SUPERSEDED, RELEASE_SIGN_REQUESTED,
+    CERTIFICATE_FAILED, CERTIFICATE_SIGNED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN, RELEASE_SIGN_REQUESTED,
+    VEHICLE_WITHDRAWN,
 )
 from common.errors import InvalidInput, NotFound
 from common.outbox import Outbox
@@ -30,15 +36,32 @@ pytestmark = pytest.mark.integration
 ENTITY = demo_data.ENTITY
 EU_ENTITY = "NORDWIND-EU"  # its seal was issued to an organisation the approval does not name
 EU_ORGANISATION = "NORDWIND EUROPE BV"
-SIGNER = ("sam", ["signer"], [ENTITY, EU_ENTITY])
+SOON_ENTITY = "NORDWIND-SOON"  # an EC seal that expires in 10 days
+OLD_ENTITY = "NORDWIND-OLD"  # an EC seal that expired yesterday
+SIGNER = ("sam", ["signer"], [ENTITY, EU_ENTITY, SOON_ENTITY, OLD_ENTITY])
 WAIT = 20
+
+
+def ec_seal(organisation, not_before, not_after):
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation)])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(not_before).not_valid_after(not_after)
+            .sign(key, hashes.SHA256()))
+    return (key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption()), cert.public_bytes(serialization.Encoding.PEM))
 
 
 @pytest.fixture(scope="module")
 def keys_dir(tmp_path_factory):
     directory = tmp_path_factory.mktemp("keys")
+    now = dt.datetime.now(dt.timezone.utc)
     write_seal(directory, ENTITY, *generate_self_signed(ENTITY, demo_data.LEGAL_NAME))
     write_seal(directory, EU_ENTITY, *generate_self_signed(EU_ENTITY, EU_ORGANISATION))
+    write_seal(directory, SOON_ENTITY, *ec_seal(demo_data.LEGAL_NAME, now - dt.timedelta(days=300),
+                                                now + dt.timedelta(days=10)))
+    write_seal(directory, OLD_ENTITY, *ec_seal(demo_data.LEGAL_NAME, now - dt.timedelta(days=300),
+                                               now - dt.timedelta(days=1)))
     return str(directory)
 
 
@@ -85,9 +108,15 @@ def db_url(service_db):
 
 
 @pytest.fixture
-def signing(container_factory, service_config, db_url, keys_dir, schema_path):
+def seal_config():
+    """Extra nameko config of the signing container (a test may set XADES_ENTITIES, SEAL_ALGORITHMS)."""
+    return {}
+
+
+@pytest.fixture
+def signing(container_factory, service_config, db_url, keys_dir, schema_path, seal_config):
     container = container_factory(
-        SigningService, service_config("signing", db_url, KEYS_DIR=keys_dir, IVI_SCHEMA=schema_path))
+        SigningService, service_config("signing", db_url, KEYS_DIR=keys_dir, IVI_SCHEMA=schema_path, **seal_config))
     approvals = replace_dependencies(container, "approvals")
     approvals.resolve.side_effect = canned_resolve
     approvals.get_entity.side_effect = canned_entity
@@ -140,8 +169,8 @@ def test_sign_batch_seals_stores_and_announces(rpc, signing, db_url, db_rows, ou
     assert event["entity"] == ENTITY and event["actor"] == "sam" and event["source"] == "signing"
     assert event["subjects"] == [v["vin"] for v in batch]
     assert event["data"] == {"release_id": release_id, "certificates": [
-        {"vin": r["vin"], "reference_id": r["reference_id"], "version_number": 1, "sha256": r["sha256"]}
-        for r in rows]}
+        {"vin": r["vin"], "reference_id": r["reference_id"], "version_number": 1, "sha256": r["sha256"],
+         "findings": []} for r in rows]}
     assert outbox_rows(db_url, CERTIFICATE_FAILED) == []
 
     first = rows[0]
@@ -181,6 +210,8 @@ def test_a_new_release_supersedes_and_the_same_release_is_idempotent(rpc, db_url
     listed = rpc("versions", vin)
     assert [(v["version_number"], v["status"], v["release_id"], v["vehicle_revision"]) for v in listed] == [
         (1, "superseded", first_release, 1), (2, "current", second_release, 2)]
+    assert listed[0]["reference_id"] != listed[1]["reference_id"]  # a correction is a new message
+    assert b"<ActualMass>1950</ActualMass>" in rpc("get_current", vin)["document"].encode()
     assert all("document" not in v for v in listed)
     current = rpc("get_current", vin)
     assert current["summary"]["reference_id"] == listed[1]["reference_id"]
@@ -267,3 +298,63 @@ def test_release_sign_requested_is_handled_once_when_delivered_twice(signing, pu
     assert signing.approvals.resolve.call_count == 1
     assert db_rows(db_url, "SELECT event_id, event_type FROM inbox") == [
         {"event_id": envelope["event_id"], "event_type": RELEASE_SIGN_REQUESTED}]
+
+
+def test_a_seal_expiring_soon_is_a_finding_of_the_certificate(rpc, db_url, db_rows, outbox_rows):
+    [vehicle] = vehicles(1, seed=7, entity=SOON_ENTITY)
+    assert rpc("sign_batch", str(uuid.uuid4()), SOON_ENTITY, demo_data.SIGNATORY, [vehicle])["signed"] == 1
+
+    [listed] = rpc("versions", vehicle["vin"])
+    [finding] = listed["findings"]
+    assert finding["code"] == "certificate_expires_soon" and finding["severity"] == "warning"
+    assert "renew the seal" in finding["message"]
+    [event] = outbox_rows(db_url, CERTIFICATE_SIGNED)
+    assert event["data"]["certificates"][0]["findings"] == [finding]
+    document = rpc("get_current", vehicle["vin"])["document"]
+    assert "xmldsig-more#ecdsa-sha256" in document  # an EC seal key seals with ECDSA, without configuration
+    assert rpc("verify", document)["valid"] is True
+
+
+def test_an_expired_seal_is_refused(rpc, db_url, db_rows, outbox_rows):
+    batch = vehicles(2, seed=8, entity=OLD_ENTITY)
+    result = rpc("sign_batch", str(uuid.uuid4()), OLD_ENTITY, demo_data.SIGNATORY, batch)
+    assert result["signed"] == 0 and len(result["failed"]) == 2
+    assert all(f["reason"].startswith("seal certificate: certificate expired on ") for f in result["failed"])
+    assert certificate_rows(db_rows, db_url) == []
+
+
+@pytest.mark.parametrize("seal_config", [{"XADES_ENTITIES": ENTITY}])
+def test_xades_by_configuration(rpc, seal_config):
+    [vehicle] = vehicles(1, seed=9)
+    assert rpc("sign_batch", str(uuid.uuid4()), ENTITY, demo_data.SIGNATORY, [vehicle])["signed"] == 1
+    document = rpc("get_current", vehicle["vin"])["document"]
+    assert "<xades:SignedProperties" in document and '<ds:Reference URI="" ' in document
+    verified = rpc("verify", document)
+    assert verified["valid"] is True and verified["xades"] is True and verified["signed_at"], verified
+
+
+def test_vehicle_withdrawn_withdraws_the_current_certificate_once(signing, rpc, publish_event, db_url, db_rows,
+                                                                    outbox_rows):
+    [vehicle] = vehicles(1, seed=10)
+    vin = vehicle["vin"]
+    rpc("sign_batch", str(uuid.uuid4()), ENTITY, demo_data.SIGNATORY, [vehicle])
+    [current] = rpc("versions", vin)
+    envelope = Outbox("vehicles", vehicles_outbox).envelope(
+        VEHICLE_WITHDRAWN, {"vin": vin, "reason": "sold outside the EU before registration",
+                            "certificate": {"vin": vin, "reference_id": current["reference_id"], "version_number": 1}},
+        subject=vin, entity=ENTITY, actor="sam")
+    for _ in range(2):  # delivered twice: handled once
+        with entrypoint_waiter(signing, "on_vehicle_withdrawn", timeout=WAIT) as waited:
+            publish_event(envelope)
+        waited.get()
+
+    [listed] = rpc("versions", vin)
+    assert (listed["status"], listed["status_reason"]) == ("withdrawn", "sold outside the EU before registration")
+    assert listed["withdrawn_at"] and listed["reference_id"] == current["reference_id"]
+    assert len(db_rows(db_url, "SELECT document FROM certificates")) == 1  # kept, never deleted
+    [event] = outbox_rows(db_url, CERTIFICATE_WITHDRAWN)
+    assert event["data"] == {"vin": vin, "reference_id": current["reference_id"], "version_number": 1,
+                             "reason": "sold outside the EU before registration"}
+    assert (event["subject"], event["entity"], event["actor"]) == (vin, ENTITY, "sam")
+    with pytest.raises(NotFound, match="was withdrawn: sold outside the EU"):
+        rpc("get_current", vin)

@@ -1,63 +1,63 @@
 """The validation service in a real nameko container on real RabbitMQ and PostgreSQL.
 
-The approvals service is replaced by canned `resolve` results (it has its own tests). Each test
-module gets a throwaway database and, where `rabbitmqctl` can make one, a throwaway RabbitMQ vhost,
-so a validation service running elsewhere on the same broker neither steals nor receives our messages.
+The approvals service is replaced by canned answers (it has its own tests): `resolve` answers as the
+approvals service does for the demo approval of `cli.demo_data` (a version it does not know is withdrawn),
+`get_entity` knows the demo entity and its WMI. Each test module gets a throwaway database and, where
+`rabbitmqctl` can make one, a throwaway RabbitMQ vhost, so a validation service running elsewhere on the
+same broker neither steals nor receives our messages.
 """
 import os
 import uuid
 
 import pytest
 from kombu import Connection, Queue
+from lxml import etree
 from nameko.standalone.events import get_event_exchange
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter, replace_dependencies
 from sqlalchemy import create_engine, func, select
 
-from common.config import settings
+from cli import demo_data
+from common.config import REPO_ROOT, settings
 from common.contracts.events import VALIDATION_COMPLETED, VEHICLE_CHANGED
 from common.errors import InvalidInput, NotFound
 from common.outbox import Outbox
 
 pytestmark = pytest.mark.integration
 
-NUMBER = "e6*2018/858*00264*01"
-
-TYPE_LEVEL = {
-    "TypeApprovalType": "EU", "ProvisionalTypeApprovalIndicator": "N", "StageOfCompletion": "C",
-    "Type": "T1", "Variant": "V1", "Version": "GOOD", "VehicleCategory": "M1",
-    "MethodAttachmentStatutoryPlate": "A1", "TypeApprovalNumber": NUMBER, "TypeApprovalIssueDate": "2025-11-24",
-    "MakeTable": [{"Make": "EXAMPLE"}],
-    "ManufacturerTable": [{
-        "ManufacturerStageNumber": 1, "ManufacturerName": "EXAMPLE MOTORS NV",
-        "ManufacturerAddressLine1": "1 MAIN STREET", "ManufacturerPlaceOfResidence": "BRUSSELS",
-        "ManufacturerCountryOfResidence": "BELGIUM",
-    }],
-    "GeneralConstructionGroup": {"NumberOfAxles": 2, "NumberOfWheels": 4},
-    "MassGroup": {"MassInRunningOrder": 1900},
-    "DimensionGroup": {"Length": 4800},
-}
+VERSION = demo_data.VERSIONS[0]
+SAMPLE = REPO_ROOT.parent / "shared" / "ivi" / "samples" / "M1-01-LexusRZ450e.xml"
+ERROR = "error"
 
 
 def canned_resolve(items):
-    """What the approvals service would answer: version GOOD resolves, WITHDRAWN is withdrawn."""
+    """What the approvals service would answer: the demo version resolves, any other version is withdrawn."""
     out = []
     for item in items:
-        if item["version"] == "GOOD":
-            out.append({"ok": True, "coc": dict(TYPE_LEVEL), "number": item["number"], "revision": 1,
-                        "extension": 1, "issue_date": "2025-11-24", "entity": "TME", "category": "M1",
-                        "ranges": {}})
+        if item["version"] == VERSION["version"]:
+            out.append(demo_data.resolution(dict(item, vin="X")))
         else:
             out.append({"ok": False, "reason": "approval_withdrawn",
-                        "message": "the approval was withdrawn on 2025-12-31"})
+                        "message": "the approval was withdrawn on 2026-10-31"})
     return out
 
 
-def vehicle(vin, version="GOOD", revision=1):
+def canned_entity(code):
+    if code == demo_data.ENTITY:
+        return dict(demo_data.entity(), code=code, revision=1)
+    raise NotFound(f"no legal entity {code}")
+
+
+def vehicle(vin, version=VERSION["version"], revision=1, entity=demo_data.ENTITY):
     return {
-        "vin": vin, "revision": revision, "entity": "TME", "approval_number": NUMBER, "type": "T1",
-        "variant": "V1", "version": version, "production_date": "2026-01-08", "intended_country": "BE",
+        "vin": vin, "revision": revision, "entity": entity, "approval_number": demo_data.APPROVAL_NUMBER,
+        "type": VERSION["type"], "variant": VERSION["variant"], "version": version,
+        "production_date": "2026-11-09", "intended_country": "B",
         "coc": {"MassGroup": {"ActualMass": 1950}, "ColourTable": [{"Colour": "5"}]},
     }
+
+
+def errors_of(result):
+    return [(f["rule"], f["path"]) for f in result["findings"] if f["severity"] == ERROR]
 
 
 # -- infrastructure (amqp_uri, service_db, service_config, publish_event: tests/integration/conftest.py) ----
@@ -80,6 +80,9 @@ def schema_path():
     return path if path and os.path.isfile(path) else ""
 
 
+needs_schema = pytest.mark.skipif(not schema_path(), reason="the IVI 2.0 schema is not configured")
+
+
 @pytest.fixture
 def container(container_factory, service_config, database_url):
     from services.validation.service import ValidationService
@@ -88,6 +91,7 @@ def container(container_factory, service_config, database_url):
         ValidationService, service_config("validation", database_url, IVI_SCHEMA_PATH=schema_path()))
     approvals = replace_dependencies(container, "approvals")
     approvals.resolve.side_effect = canned_resolve
+    approvals.get_entity.side_effect = canned_entity
     container.start()
     container.approvals = approvals
     return container
@@ -100,60 +104,113 @@ def count(engine, table):
 
 # -- RPC ------------------------------------------------------------------------------------------------
 
-def test_validate_batch_judges_stores_and_does_not_emit(container, engine):
+def test_validate_batch_judges_stores_and_does_not_emit(container, engine, call):
     from services.validation.models import outbox, validation_report_history, validation_reports
 
-    good, bad = vehicle("WVWZZZ1KZ8W000001"), vehicle("WVWZZZ1KZ8W000002", version="WITHDRAWN")
-    with entrypoint_hook(container, "validate_batch") as validate_batch:
-        results = validate_batch([good, bad])
+    good, bad = vehicle("NWAZZZ1KZ8W000001"), vehicle("NWAZZZ1KZ8W000002", version="WITHDRAWN")
+    results = call(container, "validate_batch", [good, bad])
 
     assert [(r["vin"], r["revision"], r["status"]) for r in results] == [
-        ("WVWZZZ1KZ8W000001", 1, "valid"), ("WVWZZZ1KZ8W000002", 1, "blocked")]
-    assert [f["rule"] for f in results[0]["findings"]] == ([] if schema_path() else ["XSD-000"])
-    [finding] = [f for f in results[1]["findings"] if f["severity"] == "error"]
-    assert (finding["rule"], finding["severity"], finding["path"]) == ("APR-002", "error", "TypeApprovalNumber")
-    assert finding["found"].startswith("approval_withdrawn")
-    # one resolve call for the batch, one item per distinct reference
-    [call] = container.approvals.resolve.call_args_list
-    assert [i["version"] for i in call.args[0]] == ["GOOD", "WITHDRAWN"]
+        ("NWAZZZ1KZ8W000001", 1, "valid"), ("NWAZZZ1KZ8W000002", 1, "blocked")]
+    assert errors_of(results[0]) == []
+    assert ("XSD-000" in [f["rule"] for f in results[0]["findings"]]) is not bool(schema_path())
+    [finding] = [f for f in results[1]["findings"] if f["severity"] == ERROR]
+    assert (finding["rule"], finding["path"]) == ("APR-002", "TypeApprovalNumber")
+    assert finding["found"].startswith("approval_withdrawn") and "withdrawn" in finding["message"]
+    # one resolve call for the batch (one item per distinct reference), one entity lookup per legal entity
+    [resolve_call] = container.approvals.resolve.call_args_list
+    assert [i["version"] for i in resolve_call.args[0]] == [VERSION["version"], "WITHDRAWN"]
+    assert [c.args for c in container.approvals.get_entity.call_args_list] == [(demo_data.ENTITY,)]
 
-    with entrypoint_hook(container, "report") as report:
-        stored = report("WVWZZZ1KZ8W000002")
-    assert stored["status"] == "blocked" and stored["revision"] == 1
-    assert stored["rule_pack"] == {"core": "2026.11.1"}
-    assert stored["findings"] == results[1]["findings"] and stored["validated_at"]
+    stored = call(container, "report", "NWAZZZ1KZ8W000001")
+    assert stored["status"] == "valid" and stored["revision"] == 1 and stored["entity"] == demo_data.ENTITY
+    assert stored["rule_pack"] == call(container, "health")["rule_packs"]
+    assert set(stored["rule_pack"]) == {"core", "family-mn", "family-o", "family-l", "region-eu"}
+    assert (stored["approval_number"], stored["approval_revision"]) == (demo_data.APPROVAL_NUMBER, 1)
+    assert stored["findings"] == results[0]["findings"] and stored["validated_at"]
+    assert call(container, "report", "NWAZZZ1KZ8W000002")["approval_revision"] is None
     assert count(engine, outbox) == 0  # only the event path emits
 
     # judging the same revision again replaces the current report and keeps the earlier one on record
-    with entrypoint_hook(container, "validate_batch") as validate_batch:
-        validate_batch([good])
+    call(container, "validate_batch", [good])
     assert count(engine, validation_reports) == 2
     assert count(engine, validation_report_history) == 3
 
 
-def test_report_of_the_newest_revision(container):
-    with entrypoint_hook(container, "validate_batch") as validate_batch:
-        validate_batch([vehicle("WVWZZZ1KZ8W000003", revision=1),
-                        vehicle("WVWZZZ1KZ8W000003", version="WITHDRAWN", revision=2)])
-    with entrypoint_hook(container, "report") as report:
-        assert report("WVWZZZ1KZ8W000003")["revision"] == 2
-        with pytest.raises(NotFound):
-            report("WVWZZZ1KZ8W999999")
+def test_the_wmi_is_checked_against_the_entity(container, call):
+    foreign, unknown = vehicle("WVWZZZ1KZ8W000005"), vehicle("NWAZZZ1KZ8W000006", entity="NOBODY")
+    results = call(container, "validate_batch", [foreign, unknown])
+    assert errors_of(results[0]) == [("VIN-004", "VehicleIdentificationNumber")]
+    assert "NWA" in results[0]["findings"][0]["message"]
+    assert "VIN-005" in [f["rule"] for f in results[1]["findings"]]
+    assert ("APR-005", "TypeApprovalNumber") in errors_of(results[1])  # the approval belongs to NORDWIND
+    assert sorted(c.args[0] for c in container.approvals.get_entity.call_args_list) == ["NOBODY", demo_data.ENTITY]
 
 
-def test_validate_batch_refuses_records_without_vin_or_revision(container):
-    with entrypoint_hook(container, "validate_batch") as validate_batch:
-        with pytest.raises(InvalidInput) as caught:
-            validate_batch([vehicle("WVWZZZ1KZ8W000004"), {"revision": "x"}])
+def test_reports_of_many_vins_at_once(container, call):
+    call(container, "validate_batch", [vehicle("NWAZZZ1KZ8W000003", revision=1),
+                                        vehicle("NWAZZZ1KZ8W000003", version="WITHDRAWN", revision=2),
+                                        vehicle("NWAZZZ1KZ8W000004")])
+    assert call(container, "report", "NWAZZZ1KZ8W000003")["revision"] == 2
+    found = call(container, "reports", ["NWAZZZ1KZ8W000004", "NWAZZZ1KZ8W999999", "NWAZZZ1KZ8W000003"])
+    assert [(r["vin"], r["revision"], r["status"]) for r in found] == [
+        ("NWAZZZ1KZ8W000004", 1, "valid"), ("NWAZZZ1KZ8W000003", 2, "blocked")]
+    assert call(container, "reports", []) == []
+    with pytest.raises(NotFound):
+        call(container, "report", "NWAZZZ1KZ8W999999")
+    with pytest.raises(InvalidInput):
+        call(container, "reports", "NWAZZZ1KZ8W000004")
+
+
+def test_validate_batch_refuses_records_without_vin_or_revision(container, call):
+    with pytest.raises(InvalidInput) as caught:
+        call(container, "validate_batch", [vehicle("NWAZZZ1KZ8W000004"), {"revision": "x"}])
     assert {e["field"] for e in caught.value.errors} == {"vehicles[1].vin", "vehicles[1].revision"}
 
 
-def test_rules_and_health(container):
-    with entrypoint_hook(container, "rules") as rules:
-        ids = [r["id"] for r in rules()]
-    assert ids == ["VIN-001", "VIN-002", "APR-001", "APR-002", "IVI-001", "XSD-000", "XSD-001"]
-    with entrypoint_hook(container, "health") as health:
-        assert health()["ok"] is True
+def test_the_rule_catalogue(container, call):
+    catalogue = call(container, "rules")
+    ids = [r["id"] for r in catalogue["items"]]
+    assert len(ids) >= 40 and ids[:2] == ["VIN-001", "VIN-002"]
+    assert catalogue["packs"] == call(container, "health")["rule_packs"]
+    assert {r["pack"] for r in call(container, "rules", pack="family-l")["items"]} == {"family-l"}
+    trailer = {r["id"] for r in call(container, "rules", category="O3")["items"]}
+    assert "CAT-004" in trailer and "PWR-001" not in trailer
+    with pytest.raises(InvalidInput) as caught:
+        call(container, "rules", pack="nope", category="M 1")
+    assert {e["field"] for e in caught.value.errors} == {"pack", "category"}
+
+
+@needs_schema
+def test_validate_document_full_schema_and_draft(container, call):
+    signed = SAMPLE.read_text(encoding="utf-8")
+    assert call(container, "validate_document", signed) == {"valid": True, "schema": "full", "issues": []}
+
+    tree = etree.fromstring(SAMPLE.read_bytes())
+    tree.remove(tree.find("{http://www.w3.org/2000/09/xmldsig#}Signature"))
+    ns = {"i": "http://eu.ereg.initialvehicleinformation.v2"}
+    tree.find(".//i:CocDataGroup/i:Type", ns).text = "EBM1(M)-TOO-LONG-"
+    draft = etree.tostring(tree, encoding="unicode")
+
+    as_signed = call(container, "validate_document", draft)
+    assert as_signed["valid"] is False and as_signed["schema"] == "full"
+    paths = [i["path"] for i in as_signed["issues"]]
+    assert "Type" in paths and any("Signature" in i["message"] for i in as_signed["issues"])
+
+    as_draft = call(container, "validate_document", draft, draft=True)
+    [issue] = as_draft["issues"]
+    assert (issue["path"], as_draft["schema"]) == ("Type", "draft")
+    assert "maximum length" in issue["message"] and "maxLength" in issue["raw"] and issue["line"]
+
+    broken = call(container, "validate_document", "<InitialVehicleInformation")
+    assert broken["valid"] is False and broken["issues"][0]["path"] == ""
+    with pytest.raises(InvalidInput):
+        call(container, "validate_document", "")
+
+
+def test_health(container, call):
+    health = call(container, "health")
+    assert health["ok"] is True and health["schema_checks"] is bool(schema_path())
 
 
 # -- the event path -------------------------------------------------------------------------------------
@@ -170,37 +227,38 @@ def completed_queue(amqp_uri):
         simple.close()
 
 
-def test_vehicle_changed_is_judged_stored_and_reported_once(container, completed_queue, publish_event, engine):
+def test_vehicle_changed_is_judged_stored_and_reported_once(container, completed_queue, publish_event, engine, call):
     from services.validation.models import outbox, validation_report_history
 
-    vins = ["WVWZZZ1KZ8W000011", "WVWZZZ1KZ8W000012"]
+    vins = ["NWAZZZ1KZ8W000011", "NWAZZZ1KZ8W000012"]
     data = {"vehicles": [vehicle(vins[0]), vehicle(vins[1], version="WITHDRAWN")]}
-    envelope = Outbox("vehicles", None).envelope(VEHICLE_CHANGED, data, subject=vins[0], subjects=vins, entity="TME")
+    envelope = Outbox("vehicles", None).envelope(VEHICLE_CHANGED, data, subject=vins[0], subjects=vins,
+                                                 entity=demo_data.ENTITY)
 
     with entrypoint_waiter(container, "on_vehicle_changed", timeout=30) as waited:
         publish_event(envelope)  # retried until the handler's queue exists
     waited.get()  # re-raises if the handler failed
 
-    with entrypoint_hook(container, "report") as report:
-        assert report(vins[0])["status"] == "valid"
-        assert report(vins[1])["status"] == "blocked"
+    assert call(container, "report", vins[0])["status"] == "valid"
+    assert call(container, "report", vins[1])["status"] == "blocked"
 
     message = completed_queue.get(block=True, timeout=15)
     message.ack()
     event = message.payload
     assert event["event_type"] == VALIDATION_COMPLETED and event["source"] == "validation"
-    assert event["subjects"] == vins and event["entity"] == "TME"
+    assert event["subjects"] == vins and event["entity"] == demo_data.ENTITY
     assert [(r["vin"], r["revision"], r["status"]) for r in event["data"]["results"]] == [
         (vins[0], 1, "valid"), (vins[1], 1, "blocked")]
-    assert event["data"]["results"][1]["findings"][0]["rule"] == "APR-002"
+    assert errors_of(event["data"]["results"][1]) == [("APR-002", "TypeApprovalNumber")]
 
     # the same event delivered again changes nothing and emits nothing
     with entrypoint_waiter(container, "on_vehicle_changed", timeout=30) as waited:
-        publish_event(envelope)  # retried until the handler's queue exists
+        publish_event(envelope)
     waited.get()
     assert count(engine, outbox) == 1
     assert count(engine, validation_report_history) == 2
     assert container.approvals.resolve.call_count == 1
+    assert container.approvals.get_entity.call_count == 1
 
 
 def test_concurrent_batches_share_the_schema_safely(container):
@@ -208,7 +266,7 @@ def test_concurrent_batches_share_the_schema_safely(container):
     import eventlet
 
     def run(batch):
-        vehicles = [vehicle(f"WVWZZZ1KZ8W{batch:02d}{i:04d}", version="GOOD" if i % 2 else "WITHDRAWN")
+        vehicles = [vehicle(f"NWAZZZ1KZ8W{batch:02d}{i:04d}", version=VERSION["version"] if i % 2 else "WITHDRAWN")
                     for i in range(40)]
         with entrypoint_hook(container, "validate_batch") as validate_batch:
             return validate_batch(vehicles)

@@ -5,6 +5,7 @@ validation and signing services build them) published to their events exchanges.
 """
 import copy
 import uuid
+from pathlib import Path
 
 import pytest
 from nameko.testing.services import entrypoint_waiter
@@ -14,6 +15,7 @@ from common.contracts.events import (
     CERTIFICATE_FAILED, CERTIFICATE_SIGNED, RELEASE_APPROVED, RELEASE_COMPLETED, RELEASE_REJECTED,
     RELEASE_REQUESTED, RELEASE_SIGN_REQUESTED, VALIDATION_COMPLETED, VEHICLE_CHANGED, VEHICLE_STATUS_CHANGED,
 )
+from common.contracts.vehicles import PreconditionFailed
 from common.errors import Conflict, FourEyes, InvalidInput, NotFound
 from common.outbox import Outbox
 from services.signing.models import outbox as signing_outbox
@@ -425,3 +427,282 @@ def test_a_failed_certificate_completes_the_release_with_failures(rpc, approved,
     [completed] = outbox_rows(db_url, RELEASE_COMPLETED)
     assert completed["data"] == {"release_id": release_id, "status": "completed_with_failures", "released": 2,
                                  "failures": [{"vin": vins[2], "reason": reason}]}
+
+
+# -- CSV and IVI imports --------------------------------------------------------------------------------
+
+SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "ivi" / "samples"
+CSV_HEADER = "vin,approval_number,type,variant,version,production_date,intended_country,entity,actual_mass,colour"
+
+
+def csv_line(vehicle, **override):
+    v = dict(vehicle, **override)
+    return ",".join([v["vin"], v["approval_number"], v["type"], v["variant"], v["version"], v["production_date"],
+                     v["intended_country"], v["entity"], str(v["coc"]["MassGroup"]["ActualMass"]),
+                     v["coc"]["ColourTable"][0]["Colour"]])
+
+
+def test_a_csv_import_accounts_for_every_row_naming_column_and_line(rpc, db_url, outbox_rows):
+    batch = demo_data.vehicles(3, seed=31)
+    text = "\n".join([CSV_HEADER, csv_line(batch[0]), csv_line(batch[1]).replace(",B,", ",Belgium,")
+                      .replace(",NL,", ",Netherlands,").replace(",D,", ",Germany,").replace(",F,", ",France,"),
+                      csv_line(batch[2]).rsplit(",", 2)[0] + ",-3,1"])
+    result = rpc("import_csv", text, "week 45 production")
+    assert (result["accepted"], result["unchanged"]) == (1, 0)
+    assert [(r["index"], r["row"], r["vin"], [e["field"] for e in r["errors"]]) for r in result["rejected"]] == [
+        (1, 3, batch[1]["vin"], ["intended_country"]), (2, 4, batch[2]["vin"], ["actual_mass"])]
+    stored = rpc("get", batch[0]["vin"])
+    assert stored["coc"] == batch[0]["coc"] and stored["production_date"] == batch[0]["production_date"]
+    assert rpc("history", batch[0]["vin"])[0]["reason"] == "week 45 production"
+    assert rpc("import_csv", "\n".join([CSV_HEADER, csv_line(batch[0])])) == {
+        "accepted": 0, "unchanged": 1, "rejected": []}
+    with pytest.raises(InvalidInput) as caught:
+        rpc("import_csv", CSV_HEADER.replace("colour", "paint") + "\n" + csv_line(batch[0]))
+    assert caught.value.errors[0]["field"] == "paint"
+    assert len(outbox_rows(db_url, VEHICLE_CHANGED)) == 1
+
+
+def test_a_vehicle_from_an_ivi_message_reads_back_as_its_vehicle_level_part(rpc, outbox_rows, db_url):
+    from common.ivi import load_schema, read_ivi, split_levels
+    from common.config import settings
+
+    xml = (SAMPLES / "M1-05-Rav4Hybrid.xml").read_text()
+    coc = read_ivi(xml.encode(), load_schema(settings().schema_path))["coc"]
+    created = rpc("import_ivi", xml, {"entity": ENTITY}, user=ADMIN)
+    assert created["outcome"] == "accepted" and created["revision"] == 1 and created["status"] == "draft"
+    assert (created["vin"], created["approval_number"], created["type"], created["variant"], created["version"],
+            created["production_date"], created["intended_country"]) == (
+        "JTMM1C0MPTEST0001", "e6*2007/46*0289*09", "XA5(EU,M)", "AXAL52(N)", "AXAL52L-ANXPBW(1J)", "2024-01-18", "NL")
+    vehicle_level = split_levels(coc)[1]
+    assert dict(created["coc"], VehicleIdentificationNumber=created["vin"],
+                DateManufactureVehicle=created["production_date"]) == vehicle_level
+    assert rpc("history", created["vin"])[0]["reason"] == "imported from IVI"
+    assert rpc("import_ivi", xml, {"entity": ENTITY}, user=ADMIN)["outcome"] == "unchanged"
+    assert len(outbox_rows(db_url, VEHICLE_CHANGED)) == 1
+
+
+def test_an_ivi_message_without_production_date_needs_one_in_the_query(rpc):
+    xml = (SAMPLES / "L1e.xml").read_text()
+    with pytest.raises(InvalidInput) as caught:
+        rpc("import_ivi", xml, {"entity": ENTITY}, user=ADMIN)
+    errors = {e["field"]: e["message"] for e in caught.value.errors}
+    assert set(errors) == {"production_date", "intended_country"}  # the L-category samples state neither
+    assert "?production_date=" in errors["production_date"] and "?intended_country=" in errors["intended_country"]
+    assert {e["field"] for e in _errors(rpc, xml, {"entity": ENTITY, "production_date": "2025-07-01"})} == {
+        "intended_country"}
+    created = rpc("import_ivi", xml, {"entity": ENTITY, "production_date": "2025-07-01", "intended_country": "NL"},
+                  user=ADMIN)
+    assert (created["production_date"], created["intended_country"]) == ("2025-07-01", "NL")
+    with pytest.raises(InvalidInput) as caught:
+        rpc("import_ivi", "<InitialVehicleInformation/>", {"entity": ENTITY, "stage": "later"}, user=ADMIN)
+    assert {e["field"] for e in caught.value.errors} == {"stage"}
+    with pytest.raises(InvalidInput) as caught:
+        rpc("import_ivi", "<not-closed>", {"entity": ENTITY}, user=ADMIN)
+    assert "not well-formed" in caught.value.errors[0]["message"]
+
+
+def _errors(rpc, *args):
+    with pytest.raises(InvalidInput) as caught:
+        rpc("import_ivi", *args, user=ADMIN)
+    return caught.value.errors
+
+
+# -- edits, corrections, withdrawal ------------------------------------------------------------------------
+
+@pytest.fixture
+def released(approved, rpc, deliver):
+    """The three vehicles of `approved`, signed: released with a certificate each."""
+    release_id, vins = approved
+    rpc("sign_release", release_id, demo_data.SIGNATORY, user=SAM)
+    certs = [certificate(vin) for vin in sorted(vins)]
+    deliver(signing_event(CERTIFICATE_SIGNED, {"release_id": release_id, "certificates": certs}, vins),
+            "on_certificate_signed")
+    return {c["vin"]: c for c in certs}
+
+
+def test_a_patch_names_the_revision_it_changes(rpc, ready, db_url, outbox_rows):
+    [vin] = ready(1)
+    patch = {"coc": {"MassGroup": {"ActualMass": 1999}}, "reason": "weighed again"}
+    with pytest.raises(PreconditionFailed) as caught:
+        rpc("update", vin, patch, 7, user=BOB)
+    assert caught.value.status == 412 and caught.value.errors[0]["field"] == "If-Match"
+    with pytest.raises(InvalidInput) as caught:
+        rpc("update", vin, dict(patch, colour="red"), 1, user=BOB)
+    assert [e["field"] for e in caught.value.errors] == ["colour"]
+    with pytest.raises(InvalidInput) as caught:
+        rpc("update", vin, {"coc": {"MassGroup": {"ActualMass": "heavy"}}, "reason": "x"}, 1, user=BOB)
+    assert [e["field"] for e in caught.value.errors] == ["coc.MassGroup.ActualMass"]
+
+    changed = rpc("update", vin, patch, 1, user=BOB)
+    assert (changed["revision"], changed["status"], changed["last_editor"]) == (2, "draft", "bob")
+    assert changed["coc"]["MassGroup"] == {"ActualMass": 1999} and changed["coc"]["ColourTable"]
+    last = rpc("history", vin)[-1]
+    assert (last["revision"], last["actor"], last["reason"]) == (2, "bob", "weighed again")
+    assert [c["path"] for c in last["diff"]] == ["coc.MassGroup.ActualMass"]
+    [sent] = outbox_rows(db_url, VEHICLE_CHANGED)[-1]["data"]["vehicles"]
+    assert (sent["vin"], sent["revision"], sent["coc"]["MassGroup"]) == (vin, 2, {"ActualMass": 1999})
+    assert outbox_rows(db_url, VEHICLE_STATUS_CHANGED)[-1]["data"]["vehicles"] == [{"vin": vin, "status": "draft"}]
+    assert rpc("update", vin, patch, 2, user=BOB)["revision"] == 2  # nothing to change: no revision
+
+    with pytest.raises(PreconditionFailed):
+        rpc("update", vin, patch, 1, user=BOB)
+    with pytest.raises(NotFound):
+        rpc("update", vin, patch, 2, user=("olga", ["data_steward"], [OTHER]))
+
+
+def test_a_released_vehicle_is_not_patched(rpc, released):
+    vin = sorted(released)[0]
+    with pytest.raises(Conflict, match="corrections"):
+        rpc("update", vin, {"production_date": "2026-11-30", "reason": "typo"}, 1, user=BOB)
+
+
+def test_an_in_review_vehicle_is_a_conflict_naming_both_states(rpc, ready):
+    vins = ready(1)
+    rpc("request_release", {"vins": vins}, user=BOB)
+    with pytest.raises(Conflict) as caught:
+        rpc("update", vins[0], {"intended_country": "NL", "reason": "sold abroad"}, 1, user=BOB)
+    assert "is in_review" in str(caught.value.detail) and "cannot become draft" in caught.value.detail
+
+
+def test_a_correction_sends_a_released_vehicle_back_through_validation(rpc, released, ready, db_url, outbox_rows):
+    vin = sorted(released)[0]
+    corrected = rpc("correct", vin, {"coc": {"ColourTable": [{"Colour": "9"}]}, "reason": "wrong colour"}, user=BOB)
+    assert (corrected["status"], corrected["revision"], corrected["last_editor"]) == ("draft", 2, "bob")
+    assert corrected["certificate"] == released[vin]  # current until the corrected one is signed
+    assert corrected["release_id"] is None
+    last = rpc("history", vin)[-1]
+    assert (last["reason"], last["diff"][0]["path"]) == ("wrong colour", "coc.ColourTable")
+    assert outbox_rows(db_url, VEHICLE_CHANGED)[-1]["data"]["vehicles"][0]["revision"] == 2
+    assert outbox_rows(db_url, VEHICLE_STATUS_CHANGED)[-1]["data"]["vehicles"] == [{"vin": vin, "status": "draft"}]
+
+    with pytest.raises(Conflict, match="only a released vehicle is corrected"):
+        rpc("correct", vin, {"coc": {"ColourTable": [{"Colour": "1"}]}, "reason": "again"}, user=BOB)
+    other = sorted(released)[1]
+    with pytest.raises(InvalidInput, match="changes nothing"):
+        rpc("correct", other, {"coc": rpc("get", other)["coc"], "reason": "no change"}, user=BOB)
+    with pytest.raises(InvalidInput) as caught:
+        rpc("correct", other, {"reason": "no data"}, user=BOB)
+    assert [e["field"] for e in caught.value.errors] == ["coc"]
+    with pytest.raises(PreconditionFailed):
+        rpc("correct", other, {"coc": {"ColourTable": [{"Colour": "2"}]}, "reason": "x"}, 5, user=BOB)
+
+
+def test_a_withdrawal_ends_a_released_vehicle_with_its_reason(rpc, released, db_url, outbox_rows):
+    vin = sorted(released)[0]
+    withdrawn = rpc("withdraw", vin, {"reason": "vehicle destroyed before registration"}, user=SAM)
+    assert withdrawn["status"] == "withdrawn" and withdrawn["revision"] == 2
+    assert withdrawn["withdrawal"]["reason"] == "vehicle destroyed before registration"
+    assert withdrawn["withdrawal"]["by"] == "sam" and withdrawn["withdrawal"]["certificate"] == released[vin]
+    [event] = outbox_rows(db_url, "vehicle_withdrawn")
+    assert event["subject"] == vin and event["actor"] == "sam" and event["entity"] == ENTITY
+    assert event["data"] == {"vin": vin, "reason": "vehicle destroyed before registration",
+                             "certificate": released[vin]}
+    assert rpc("history", vin)[-1]["diff"] == [{"path": "status", "old": "released", "new": "withdrawn"}]
+    for again in ("withdraw", "correct"):
+        with pytest.raises(Conflict, match="withdrawn"):
+            rpc(again, vin, {"reason": "x", "coc": {"ColourTable": [{"Colour": "2"}]}} if again == "correct"
+                else {"reason": "x"}, user=SAM)
+    [draft] = demo_data.vehicles(1, seed=5)
+    rpc("import_vehicles", {"vehicles": [draft]})
+    with pytest.raises(Conflict, match="a draft vehicle cannot become withdrawn"):
+        rpc("withdraw", draft["vin"], {"reason": "x"}, user=SAM)
+
+
+# -- approvals: impact and re-validation -------------------------------------------------------------------
+
+def approval_event(event_type, data):
+    from services.approvals.models import outbox as approvals_outbox
+
+    return Outbox("approvals", approvals_outbox).envelope(event_type, data, subject=data["number"], entity=ENTITY,
+                                                        actor="alice")
+
+
+def test_impact_and_revalidation_after_an_approval_extension(rpc, released, ready, validate, deliver, db_url,
+                                                             outbox_rows):
+    fresh = demo_data.vehicles(2, seed=77)
+    rpc("import_vehicles", {"vehicles": fresh})
+    validate({fresh[0]["vin"]: "valid", fresh[1]["vin"]: "blocked"}, findings={fresh[1]["vin"]: [finding()]})
+    [draft] = demo_data.vehicles(1, seed=78)
+    rpc("import_vehicles", {"vehicles": [draft]})
+    [elsewhere] = demo_data.vehicles(1, seed=79)
+    rpc("import_vehicles", {"vehicles": [dict(elsewhere, approval_number="e6*2018/858*04321*00")]})
+
+    extended = "e6*2018/858*01234*01"
+    impact = rpc("impact", extended, user=("vic", ["viewer"], [ENTITY]))
+    assert impact == {"approval_number": extended, "released": sorted(released),
+                      "unreleased": {"valid": [fresh[0]["vin"]], "blocked": [fresh[1]["vin"]],
+                                     "draft": [draft["vin"]]}}
+    assert rpc("impact", extended, user=("olga", ["viewer"], [OTHER])) == {
+        "approval_number": extended, "released": [], "unreleased": {}}
+
+    changed_before = len(outbox_rows(db_url, VEHICLE_CHANGED))
+    deliver(approval_event("approval_extended", {"id": str(uuid.uuid4()), "number": extended, "revision": 2,
+                                                  "extension": 1, "issue_date": "2026-10-01"}),
+            "on_approval_extended")
+    [event] = outbox_rows(db_url, VEHICLE_CHANGED)[changed_before:]
+    assert sorted(v["vin"] for v in event["data"]["vehicles"]) == sorted(
+        [fresh[0]["vin"], fresh[1]["vin"], draft["vin"]])
+    assert all(v["revision"] == 1 for v in event["data"]["vehicles"])
+    assert rpc("get", fresh[1]["vin"])["status"] == "draft" and rpc("get", fresh[1]["vin"])["findings"] == []
+    assert rpc("get", sorted(released)[0])["status"] == "released"
+    assert rpc("get", elsewhere["vin"])["status"] == "draft"
+    assert outbox_rows(db_url, VEHICLE_STATUS_CHANGED)[-1]["data"]["vehicles"] == [
+        {"vin": v, "status": "draft"} for v in sorted([fresh[0]["vin"], fresh[1]["vin"]])]
+    validate({fresh[1]["vin"]: "valid"})  # the same revision, judged again
+    assert rpc("get", fresh[1]["vin"])["status"] == "valid"
+
+
+# -- multi-stage --------------------------------------------------------------------------------------------
+
+def test_a_completed_vehicle_carries_its_base_vehicles_ecoc(rpc, db_url, outbox_rows):
+    xml = (SAMPLES / "N2-01-ProaceMaxEV.xml").read_text().replace(
+        "<StageOfCompletion>C</StageOfCompletion>", "<StageOfCompletion>I</StageOfCompletion>")
+    base = rpc("import_ivi", xml, {"entity": ENTITY, "stage": "base"}, user=ADMIN)
+    assert base == {"vin": "YARTN2EVHDTEST123", "stage": 1, "approval_number": "e3*2018/858*00107*01", "type": "T",
+                    "variant": "EDEFC", "version": "2X003B(1B)", "stage_of_completion": "I", "outcome": "base_stage"}
+    [stored] = rpc("stages", base["vin"], user=ADMIN)
+    assert stored["coc"]["ManufacturerTable"][0]["ManufacturerName"] == "TOYOTA MOTOR EUROPE"
+    assert stored["imported_by"] == "ada" and stored["header"]["IntendedCountryRegistration"] == "NL"
+    with pytest.raises(NotFound):
+        rpc("stages", base["vin"], user=("olga", ["viewer"], [OTHER]))
+
+    [completed] = demo_data.vehicles(1)
+    completed.update(vin=base["vin"], approval_number="e4*2018/858*01111*00", type="BKLK001", variant="BVG00PL",
+                     version="VBHLL009")
+    same_stage = dict(completed, approval_number=base["approval_number"], type="T", variant="EDEFC",
+                      version="2X003B(1B)")
+    [rejected] = rpc("import_vehicles", {"vehicles": [same_stage]}, user=ADMIN)["rejected"]
+    assert rejected["errors"][0]["field"] == "approval_number" and "stage 1" in rejected["errors"][0]["message"]
+
+    assert rpc("import_vehicles", {"vehicles": [completed]}, user=ADMIN)["accepted"] == 1
+    vehicle = rpc("get", base["vin"], user=ADMIN)
+    assert [(s["stage"], s["approval_number"]) for s in vehicle["stages"]] == [(1, "e3*2018/858*00107*01")]
+    [sent] = outbox_rows(db_url, VEHICLE_CHANGED)[-1]["data"]["vehicles"]
+    [stage] = sent["previous_stages"]
+    assert (stage["stage"], stage["approval_number"], stage["type"], stage["variant"], stage["version"]) == (
+        1, "e3*2018/858*00107*01", "T", "EDEFC", "2X003B(1B)")
+    assert stage["coc"] == stored["coc"]
+
+    assert rpc("import_ivi", xml, {"entity": ENTITY, "stage": "base"}, user=ADMIN)["outcome"] == "unchanged"
+    with pytest.raises(InvalidInput) as caught:  # the stage is another entity's
+        rpc("import_ivi", xml, {"entity": OTHER, "stage": "base"}, user=("olga", ["data_steward"], [OTHER]))
+    assert caught.value.errors[0]["message"] == "this VIN belongs to another entity"
+
+    with pytest.raises(InvalidInput) as caught:  # a completed vehicle is no base
+        rpc("import_ivi", xml.replace("<StageOfCompletion>I<", "<StageOfCompletion>V<"),
+            {"entity": ENTITY, "stage": "base"}, user=ADMIN)
+    assert [e["field"] for e in caught.value.errors] == ["StageOfCompletion"]
+
+
+def test_a_base_attached_to_a_judged_vehicle_sends_it_back_to_validation(rpc, ready, validate, db_url, outbox_rows):
+    [vin] = ready(1)
+    xml = (SAMPLES / "N2-01-ProaceMaxEV.xml").read_text().replace("YARTN2EVHDTEST123", vin).replace(
+        "<StageOfCompletion>C</StageOfCompletion>", "<StageOfCompletion>I</StageOfCompletion>")
+    assert rpc("import_ivi", xml, {"entity": ENTITY, "stage": "base"})["outcome"] == "base_stage"
+    vehicle = rpc("get", vin)
+    assert (vehicle["status"], vehicle["revision"], vehicle["findings"]) == ("draft", 1, [])
+    [sent] = outbox_rows(db_url, VEHICLE_CHANGED)[-1]["data"]["vehicles"]
+    assert sent["vin"] == vin and [s["stage"] for s in sent["previous_stages"]] == [1]
+    assert outbox_rows(db_url, VEHICLE_STATUS_CHANGED)[-1]["data"]["vehicles"] == [{"vin": vin, "status": "draft"}]
+    validate({vin: "valid"})
+    assert rpc("get", vin)["status"] == "valid"

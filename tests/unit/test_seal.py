@@ -220,11 +220,14 @@ def test_seal_refuses_already_signed_or_foreign_documents(seal_key, sealed):
         Sealer(seal_key).seal(etree.fromstring(b"<other/>"))
 
 
-def test_ecdsa_seal_when_key_is_ec(ec_key):
+def test_ecdsa_seal_when_key_is_ec(ec_key, seal_key):
     key = seal_key_for(ec_key, make_cert(ec_key))
     with pytest.raises(ValueError, match="rsa-sha256 needs an RSA key"):
-        Sealer(key)
-    sealed = Sealer(key, algorithm="ecdsa-sha256").seal(unsigned_root())
+        Sealer(key, algorithm="rsa-sha256")
+    with pytest.raises(ValueError, match="ecdsa-sha256 needs an EC key"):
+        Sealer(seal_key, algorithm="ecdsa-sha256")
+    assert Sealer(key).signature_method == Sealer(key, algorithm="ecdsa-sha256").signature_method  # the key decides
+    sealed = Sealer(key).seal(unsigned_root())
     sig_method = etree.fromstring(sealed).find("ds:Signature/ds:SignedInfo/ds:SignatureMethod", NS)
     assert sig_method.get("Algorithm") == "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
     result = verify_document(sealed, [key.certificate])

@@ -1,30 +1,13 @@
-"""Which approval revision is in force for a vehicle, and the type-level CoC data it gives."""
-import copy
-from dataclasses import dataclass, field
+"""Which approval revision is in force for a vehicle, and the type-level CoC data it gives.
 
+The revision in force on a production date is the newest one issued on or before it, whatever extension
+the vehicle refers to: an extension supersedes the earlier ones for new production, so a vehicle made
+after extension 02 was issued is certified under 02 even when it refers to *01 (`superseded` says so).
+Referring to an extension issued after the production date, or to one never registered, is refused.
+"""
+from services.approvals.domain.model import Approval, Revision, deep_merge, type_level_coc
 
-@dataclass
-class Revision:
-    revision: int
-    extension: int
-    number: str
-    issue_date: object  # datetime.date
-    coc: dict
-    versions: dict = field(default_factory=dict)  # (type, variant, version) -> {"coc", "ranges"}
-
-
-@dataclass
-class Approval:
-    id: str
-    number: str
-    entity: str
-    approval_type: str
-    provisional: bool
-    category: str
-    stage_of_completion: str
-    status: str
-    withdrawn_on: object
-    revisions: list  # of Revision, any order
+__all__ = ["Approval", "Revision", "deep_merge", "in_force", "resolve"]
 
 
 def in_force(approval, production_date):
@@ -33,44 +16,39 @@ def in_force(approval, production_date):
     return max(candidates, key=lambda r: r.revision) if candidates else None
 
 
-def deep_merge(base, override):
-    out = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
+def _refused(reason, message):
+    return {"ok": False, "reason": reason, "message": message}
 
 
-def resolve(approval, type_, variant, version, production_date):
-    """Resolve a vehicle's approval reference; returns a dict with `ok` and either data or a reason."""
+def resolve(approval, type_, variant, version, production_date, extension=None):
+    """Resolve a vehicle's approval reference; a dict with `ok` and either the data or a reason.
+
+    `extension` is the extension the vehicle refers to (section 4 of its approval number), if known."""
     if approval is None:
-        return {"ok": False, "reason": "approval_unknown", "message": "no type approval with this number"}
-    if approval.status == "withdrawn" and approval.withdrawn_on and approval.withdrawn_on <= production_date:
-        return {"ok": False, "reason": "approval_withdrawn",
-                "message": f"the approval was withdrawn on {approval.withdrawn_on.isoformat()}"}
+        return _refused("approval_unknown", "no type approval with this number")
+    if approval.withdrawn and approval.withdrawn_on and approval.withdrawn_on <= production_date:
+        return _refused("approval_withdrawn", f"the approval was withdrawn on {approval.withdrawn_on.isoformat()}"
+                        + (f" ({approval.withdrawal_reason})" if approval.withdrawal_reason else ""))
     revision = in_force(approval, production_date)
     if revision is None:
-        first = min(r.issue_date for r in approval.revisions)
-        return {"ok": False, "reason": "approval_not_yet_valid",
-                "message": f"production date {production_date.isoformat()} is before the approval was issued "
-                           f"({first.isoformat()})"}
-    entry = revision.versions.get((type_, variant, version))
+        return _refused("approval_not_yet_valid",
+                        f"production date {production_date.isoformat()} is before the approval was issued "
+                        f"({approval.first_issue_date.isoformat()})")
+    if extension is not None:
+        referenced = next((r for r in approval.revisions if r.extension == extension), None)
+        if referenced is None:
+            known = ", ".join(f"{r.extension:02d}" for r in sorted(approval.revisions, key=lambda r: r.revision))
+            return _refused("approval_unknown", f"extension {extension:02d} of approval {approval.base_number} is "
+                                                f"not registered (registered: {known})")
+        if referenced.issue_date > production_date:
+            return _refused("approval_not_yet_valid",
+                            f"extension {extension:02d} was issued on {referenced.issue_date.isoformat()}, after the "
+                            f"production date {production_date.isoformat()}; {revision.number} was in force")
+    key = (type_, variant, version)
+    entry = revision.versions.get(key)
     if entry is None:
-        return {"ok": False, "reason": "version_unknown",
-                "message": f"type {type_} / variant {variant} / version {version} is not part of approval "
-                           f"{revision.number}"}
-    coc = deep_merge(revision.coc, entry["coc"])
-    coc.update({
-        "TypeApprovalNumber": revision.number,
-        "TypeApprovalIssueDate": revision.issue_date.isoformat(),
-        "TypeApprovalType": approval.approval_type,
-        "ProvisionalTypeApprovalIndicator": "Y" if approval.provisional else "N",
-        "StageOfCompletion": approval.stage_of_completion,
-        "Type": type_, "Variant": variant, "Version": version,
-        "VehicleCategory": approval.category,
-    })
+        return _refused("version_unknown", f"type {type_} / variant {variant} / version {version} is not part of "
+                                           f"approval {revision.number} (in force on {production_date.isoformat()})")
     return {
         "ok": True,
         "approval_id": approval.id,
@@ -78,8 +56,10 @@ def resolve(approval, type_, variant, version, production_date):
         "revision": revision.revision,
         "extension": revision.extension,
         "issue_date": revision.issue_date.isoformat(),
+        "superseded": extension is not None and extension < revision.extension,
         "entity": approval.entity,
         "category": approval.category,
-        "coc": coc,
+        "coc": type_level_coc(approval, revision, key),
         "ranges": entry["ranges"],
     }
+

@@ -3,7 +3,7 @@
 Plain Python and CPU-bound: the service runs `issue_batch` off the eventlet hub.
 """
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
 from common.approval_number import parse_approval_number
@@ -24,6 +24,7 @@ class Issued:
     vehicle_revision: int
     approval_number: str
     approval_revision: int
+    findings: list = field(default_factory=list)  # warnings about the seal, e.g. its certificate expires soon
 
 
 @dataclass
@@ -36,7 +37,11 @@ class Failed:
 class BatchResult:
     issued: list = field(default_factory=list)
     failed: list = field(default_factory=list)
-    warnings: list = field(default_factory=list)
+
+    @property
+    def warnings(self):
+        """The distinct warning messages of the batch (for the log)."""
+        return sorted({f["message"] for i in self.issued for f in i.findings})
 
 
 def organisations_named(coc):
@@ -47,12 +52,15 @@ def organisations_named(coc):
 
 
 def header_for(vehicle, approval_number, version_number, now):
+    """The IVI header of a new message: a new reference id, the version number it gets, the moment as the
+    samples write it (milliseconds and offset, e.g. 2024-02-01T13:35:10.500+02:00); the intended country
+    only when the vehicle names one; the approval authority from section 1 of the approval number."""
     return {
         "IviReferenceId": str(uuid.uuid4()),
         "IviVersionNumberXsd": "2.0",
         "IviVersionNumber": version_number,
         "IviVersionDateTime": now.isoformat(timespec="milliseconds"),
-        "IntendedCountryRegistration": vehicle.get("intended_country"),
+        "IntendedCountryRegistration": vehicle.get("intended_country") or None,
         "DesignatedTypeApprovalCountry": parse_approval_number(approval_number).member_state,
     }
 
@@ -71,7 +79,7 @@ def issue_batch(schema, validator, sealer, vehicles, resolved, signatory, next_v
     now = now or datetime.now(timezone.utc)
     result = BatchResult()
     cert = sealer.seal_key.certificate
-    cert_problems = {}
+    judged = {}  # organisations named -> (errors, warnings as dicts): the certificate is judged once per set
     for vehicle, resolution in zip(vehicles, resolved):
         vin = vehicle["vin"]
         if not resolution.get("ok"):
@@ -79,12 +87,13 @@ def issue_batch(schema, validator, sealer, vehicles, resolved, signatory, next_v
             continue
         organisations = organisations_named(resolution["coc"])
         key = tuple(organisations)
-        if key not in cert_problems:
+        if key not in judged:
             findings = check_certificate(cert, now, organisations)
-            result.warnings.extend(f.message for f in findings if f.severity == "warning")
-            cert_problems[key] = [f.message for f in findings if f.severity == "error"]
-        if cert_problems[key]:
-            result.failed.append(Failed(vin, "seal certificate: " + "; ".join(cert_problems[key])))
+            judged[key] = ([f.message for f in findings if f.severity == "error"],
+                           [asdict(f) for f in findings if f.severity == "warning"])
+        errors, warnings = judged[key]
+        if errors:
+            result.failed.append(Failed(vin, "seal certificate: " + "; ".join(errors)))
             continue
         coc = compose_coc(resolution["coc"], vehicle)
         coc["SigningAuthorityTable"] = signing_authority(signatory, now.date())
@@ -100,7 +109,7 @@ def issue_batch(schema, validator, sealer, vehicles, resolved, signatory, next_v
                 result.failed.append(Failed(vin, "schema: " + "; ".join(i.message for i in draft_issues[:5])))
                 continue
         document = sealer.seal(root)
-        check = verify_document(document, [cert], validator)
+        check = verify_document(document, [cert], validator, at=now)
         if not check.valid:
             result.failed.append(Failed(vin, "sealed document does not verify: " + "; ".join(check.errors)))
             continue
@@ -108,6 +117,7 @@ def issue_batch(schema, validator, sealer, vehicles, resolved, signatory, next_v
             vin=vin, reference_id=header["IviReferenceId"], version_number=header["IviVersionNumber"],
             document=document, sha256=sha256_hex(document), vehicle_revision=vehicle["revision"],
             approval_number=resolution["number"], approval_revision=resolution["revision"],
+            findings=[dict(w) for w in warnings],
         ))
     return result
 

@@ -1,8 +1,9 @@
 """Seal keys: what a sealer needs (private key + certificate) and where it comes from.
 
-``KeyProvider`` is the seam for key storage. ``FileKeyProvider`` reads PEM pairs or PKCS#12 files from a
-directory; an HSM (PKCS#11) provider can implement the same interface later and return a ``SealKey`` whose
-``private_key`` is a cryptography-compatible key object backed by the token.
+``KeyProvider`` is the seam for key storage, chosen by name in configuration (``ECOC_KEY_PROVIDER``,
+default ``files``) through ``make_key_provider``. ``FileKeyProvider`` reads PEM pairs or PKCS#12 files from
+a directory. An HSM provider registers itself with ``register_key_provider("pkcs11", factory)`` and returns
+``SealKey``s whose ``private_key`` is backed by the token (see ``KeyProvider``).
 """
 
 from __future__ import annotations
@@ -11,17 +12,18 @@ import datetime as _dt
 import os
 import re
 import tempfile
-import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Union
+from typing import Callable, Mapping, Union
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
+
+from common.locks import os_lock
 
 PrivateKey = Union[rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey]
 
@@ -72,7 +74,22 @@ class SealKey:
 
 
 class KeyProvider(ABC):
-    """Where seal keys come from (files today, an HSM via PKCS#11 later)."""
+    """Where seal keys come from (files today, an HSM via PKCS#11 later).
+
+    Contract, for any implementation:
+
+    - ``get(entity)`` returns the entity's ``SealKey`` and is called once per entity and process (the
+      keyring keeps the sealer); it raises ``KeyNotFound`` when the entity has no key, ``KeyLoadError``
+      when the key exists but cannot be used. It must be thread-safe: sealing runs in tpool threads.
+    - ``SealKey.private_key`` only has to offer what signxml and the sealer call on a cryptography key:
+      ``sign(data, padding, algorithm)`` and ``key_size`` for RSA (``isinstance(key, rsa.RSAPrivateKey)``),
+      ``sign(data, ec.ECDSA(hash))``, ``key_size`` and ``curve`` for EC, and ``public_key()``. A PKCS#11
+      provider wraps a token object in a subclass of ``rsa.RSAPrivateKey`` / ``ec.EllipticCurvePrivateKey``
+      whose ``sign`` calls ``C_Sign``; the private key never leaves the token.
+    - ``SealKey.certificate`` is the seal certificate (the token's certificate object, or a file).
+    - ``entities()`` lists the entities with a key: their certificates are the pinned trust anchors of
+      verification.
+    """
 
     @abstractmethod
     def get(self, entity: str) -> SealKey:
@@ -82,6 +99,14 @@ class KeyProvider(ABC):
     def has(self, entity: str) -> bool:
         """True if a seal key for ``entity`` is available."""
 
+    @abstractmethod
+    def entities(self) -> list[str]:
+        """The entities that have a seal key, sorted."""
+
+    def create_local(self, entity: str, organisation: str) -> None:
+        """Local mode only: give ``entity`` a self-signed seal. Providers that cannot, refuse."""
+        raise SealKeyError(f"the {type(self).__name__} cannot create seals; provision one for {entity!r}")
+
 
 def validate_entity(entity: str) -> str:
     if not isinstance(entity, str) or not _ENTITY_RE.match(entity):
@@ -89,9 +114,14 @@ def validate_entity(entity: str) -> str:
     return entity
 
 
+def entity_env_var(prefix: str, entity: str) -> str:
+    """``<prefix><ENTITY>``: entity uppercased, characters other than A-Z0-9 become '_'."""
+    return prefix + re.sub(r"[^A-Z0-9]", "_", entity.upper())
+
+
 def passphrase_env_var(entity: str) -> str:
-    """``ECOC_KEY_PASSPHRASE_<ENTITY>``: entity uppercased, characters other than A-Z0-9 become '_'."""
-    return PASSPHRASE_ENV_PREFIX + re.sub(r"[^A-Z0-9]", "_", entity.upper())
+    """``ECOC_KEY_PASSPHRASE_<ENTITY>``."""
+    return entity_env_var(PASSPHRASE_ENV_PREFIX, entity)
 
 
 def _public_der(key) -> bytes:
@@ -111,7 +141,7 @@ class FileKeyProvider(KeyProvider):
         self.keys_dir = Path(keys_dir)
         self._passphrases = dict(passphrases or {})
         self._cache: dict[str, SealKey] = {}
-        self._lock = threading.Lock()
+        self._lock = os_lock()
 
     # paths -----------------------------------------------------------------------------------------
     def _pem_paths(self, entity: str) -> tuple[Path, Path]:
@@ -145,6 +175,15 @@ class FileKeyProvider(KeyProvider):
                 cached = self._load(entity)
                 self._cache[entity] = cached
             return cached
+
+    def entities(self) -> list[str]:
+        pairs = {p.name.removesuffix(".cert.pem") for p in self.keys_dir.glob("*.cert.pem")}
+        found = {e for e in pairs if (self.keys_dir / f"{e}.key.pem").is_file()}
+        found |= {p.stem for p in self.keys_dir.glob("*.p12")}
+        return sorted(e for e in found if _ENTITY_RE.match(e))
+
+    def create_local(self, entity: str, organisation: str) -> None:
+        ensure_local_seal(self.keys_dir, entity, organisation)
 
     def forget(self, entity: str | None = None) -> None:
         """Drop cached keys (all, or one entity), e.g. after a certificate renewal."""
@@ -214,6 +253,26 @@ class FileKeyProvider(KeyProvider):
             certificate_pem=cert.public_bytes(serialization.Encoding.PEM),
             chain=list(chain),
         )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Choosing a provider by configuration
+
+KEY_PROVIDERS: dict[str, Callable[..., KeyProvider]] = {"files": lambda keys_dir, **_: FileKeyProvider(keys_dir)}
+
+
+def register_key_provider(name: str, factory: Callable[..., KeyProvider]) -> None:
+    """Make ``ECOC_KEY_PROVIDER=<name>`` choose ``factory(keys_dir=..., **options)``."""
+    KEY_PROVIDERS[name] = factory
+
+
+def make_key_provider(name: str, keys_dir: str | os.PathLike, **options) -> KeyProvider:
+    try:
+        factory = KEY_PROVIDERS[name or "files"]
+    except KeyError:
+        raise SealKeyError(f"unknown key provider {name!r} (ECOC_KEY_PROVIDER): known are "
+                           f"{', '.join(sorted(KEY_PROVIDERS))}; a PKCS#11 provider must be registered first") from None
+    return factory(keys_dir=keys_dir, **options)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -13,6 +13,12 @@ Profile (eCoC IVI setup manual, domain.md section 5)::
       <ds:SignatureValue>...</ds:SignatureValue>
       <ds:KeyInfo><ds:X509Data><ds:X509Certificate>...</ds:X509Certificate></ds:X509Data></ds:KeyInfo>
 
+With ``xades=True`` the same seal becomes XAdES baseline-B (ETSI EN 319 132-1): ``ds:Signature`` gets an
+``Id``, a ``ds:Object`` carries ``xades:QualifyingProperties/xades:SignedProperties`` (SigningTime,
+SigningCertificateV2, DataObjectFormat) and SignedInfo two more references, to the SignedProperties and to
+the KeyInfo. The document reference stays the first one, ``URI=""`` with only the enveloped transform. The
+IVI schema accepts this: its ``ds:Signature`` is the W3C type, whose ``ds:Object`` holds any content (lax).
+
 The returned bytes are final: nothing may re-serialise them (pretty-printing breaks the seal).
 """
 
@@ -26,22 +32,16 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 from signxml import XMLSigner
-from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureConstructionMethod, SignatureMethod
+from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureConstructionMethod
+from signxml.util import ds_tag
+from signxml.xades import XAdESDataObjectFormat, XAdESSigner
 
 from common.ivi.reader import ROOT_TAG, SIGNATURE_TAG, safe_parser
-from common.ivi.schema import DS_NS, IVI_NS
+from common.ivi.schema import DS_NS, IVI_NS  # noqa: F401 - IVI_NS: part of this module's interface
 
 from .keys import SealKey
+from .profile import NS, REFERENCE_DEFAULT_C14N, SIG_ECDSA_SHA256, SIG_RSA_SHA256, is_xades, profile_errors
 
-
-C14N_EXC = CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0.value
-SIG_RSA_SHA256 = SignatureMethod.RSA_SHA256.value
-SIG_ECDSA_SHA256 = SignatureMethod.ECDSA_SHA256.value
-DIGEST_SHA256 = DigestAlgorithm.SHA256.value
-TRANSFORM_ENVELOPED = SignatureConstructionMethod.enveloped.value
-# XML-DSig: when a Reference's Transforms end on a node-set (only the enveloped transform here), the node
-# set is turned into octets with inclusive Canonical XML 1.0. xmlsec1, Santuario and .NET do so.
-REFERENCE_DEFAULT_C14N = CanonicalizationMethod.CANONICAL_XML_1_0
 
 ALGORITHMS = {
     "rsa-sha256": SIG_RSA_SHA256,
@@ -49,7 +49,13 @@ ALGORITHMS = {
     "ecdsa-sha256": SIG_ECDSA_SHA256,
     SIG_ECDSA_SHA256: SIG_ECDSA_SHA256,
 }
+XADES_DATA_OBJECT_FORMAT = XAdESDataObjectFormat(Description="eCoC: IVI 2.0 InitialVehicleInformation",
+                                                 MimeType="text/xml")
 
+
+def algorithm_for(private_key) -> str:
+    """The seal algorithm a key implies: RSA keys seal with rsa-sha256, EC keys with ecdsa-sha256."""
+    return "ecdsa-sha256" if isinstance(private_key, ec.EllipticCurvePrivateKey) else "rsa-sha256"
 
 
 class SealError(Exception):
@@ -60,8 +66,8 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class _ProfileSigner(XMLSigner):
-    """signxml signer that digests the Reference the way the Transforms element says.
+class _DocumentReferenceC14n:
+    """Digests the document Reference the way its Transforms element says.
 
     With ``exclude_c14n_transform_element=True`` signxml 5.2 still canonicalises the referenced data with the
     SignedInfo algorithm (exclusive C14N) although no such transform is listed; a conforming verifier uses
@@ -75,6 +81,32 @@ class _ProfileSigner(XMLSigner):
         return sig_root, doc_root, c14n_inputs, refs
 
 
+class _ProfileSigner(_DocumentReferenceC14n, XMLSigner):
+    """The plain EUCARIS profile."""
+
+
+class _XadesProfileSigner(_DocumentReferenceC14n, XAdESSigner):
+    """signxml's XAdES signer, with the references to SignedProperties and KeyInfo made interoperable.
+
+    signxml 5.2 digests those two elements with exclusive C14N but lists no transform on their references,
+    so a conforming verifier (xmlsec1) falls back to inclusive C14N 1.0, which also renders the IVI default
+    namespace in scope from the root: the digests differ. Listing the exclusive C14N transform says what was
+    digested.
+    """
+
+    def _add_reference_to_signed_info(self, sig_root, node_to_reference, **attrs):
+        signed_info = self._find(sig_root, "SignedInfo")
+        reference = etree.SubElement(signed_info, ds_tag("Reference"), nsmap=self.namespaces)
+        reference.set("URI", f"#{node_to_reference.get('Id')}")
+        for name, value in attrs.items():
+            reference.set(name, value)
+        transforms = etree.SubElement(reference, ds_tag("Transforms"))
+        etree.SubElement(transforms, ds_tag("Transform"), Algorithm=self.c14n_alg.value)
+        etree.SubElement(reference, ds_tag("DigestMethod"), Algorithm=self.digest_alg.value)
+        digest = self._get_digest(self._c14n(node_to_reference, algorithm=self.c14n_alg), algorithm=self.digest_alg)
+        etree.SubElement(reference, ds_tag("DigestValue")).text = base64.b64encode(digest).decode("ascii")
+
+
 def _normalised_copy(root: etree._Element) -> etree._Element:
     """A detached copy of the document without indentation-only text (element-only content)."""
     parser = safe_parser()
@@ -82,9 +114,14 @@ def _normalised_copy(root: etree._Element) -> etree._Element:
 
 
 class Sealer:
-    """Seals IVI documents with one seal key. Thread-safe; the key object is reused for every call."""
+    """Seals IVI documents with one seal key. Thread-safe; the key object is reused for every call.
 
-    def __init__(self, seal_key: SealKey, algorithm: str = "rsa-sha256", *, include_chain: bool = False):
+    ``algorithm`` defaults to what the key implies (``algorithm_for``); ``xades`` adds XAdES baseline-B.
+    """
+
+    def __init__(self, seal_key: SealKey, algorithm: str | None = None, *, xades: bool = False,
+                 include_chain: bool = False):
+        algorithm = algorithm or algorithm_for(seal_key.private_key)
         try:
             self.signature_method = ALGORITHMS[algorithm]
         except KeyError:
@@ -98,6 +135,7 @@ class Sealer:
         elif not isinstance(key, ec.EllipticCurvePrivateKey):
             raise ValueError("ecdsa-sha256 needs an EC key")
         self.seal_key = seal_key
+        self.xades = xades
         certs = [seal_key.certificate, *(seal_key.chain if include_chain else [])]
         # Single-line base64 like the official samples (signxml would wrap it at 64 columns).
         self._cert_b64 = [base64.b64encode(c.public_bytes(Encoding.DER)).decode("ascii") for c in certs]
@@ -110,13 +148,16 @@ class Sealer:
         return key_info
 
     def _signer(self) -> XMLSigner:
-        signer = _ProfileSigner(
+        """A new signxml signer per document (the XAdES signer keeps state while signing)."""
+        options = dict(
             method=SignatureConstructionMethod.enveloped,
             signature_algorithm=self.signature_method,
             digest_algorithm=DigestAlgorithm.SHA256,
             c14n_algorithm=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0,
         )
-        return signer
+        if self.xades:
+            return _XadesProfileSigner(data_object_format=XADES_DATA_OBJECT_FORMAT, **options)
+        return _ProfileSigner(**options)
 
     def seal(self, unsigned_root: etree._Element) -> bytes:
         """Return the sealed document as final UTF-8 bytes with an XML declaration.
@@ -139,32 +180,26 @@ class Sealer:
             doc,
             key=self.seal_key.private_key,
             key_info=self._key_info(),
+            cert=[self.seal_key.certificate],  # only read by XAdES, for SigningCertificateV2
             exclude_c14n_transform_element=True,
+            always_add_key_value=False,
         )
         self._assert_profile(signed_root)
         return etree.tostring(signed_root, xml_declaration=True, encoding="UTF-8")
 
     def _assert_profile(self, root: etree._Element) -> None:
         """Guard against signxml behaviour changes: the output must be exactly the profile's shape."""
-        ns = {"ds": DS_NS}
-        signatures = list(root.iter(SIGNATURE_TAG))
-        elements = [c for c in root if isinstance(c.tag, str)]
-        problems = []
-        if len(signatures) != 1 or elements[-1] is not signatures[0]:
-            problems.append("ds:Signature is not the single last child of the root")
-        sig = signatures[0]
-        if sig.attrib:
+        problems = profile_errors(root)
+        sig = root[-1]
+        allowed = {"Id"} if self.xades else set()
+        if set(sig.attrib) - allowed:
             problems.append(f"unexpected attributes on ds:Signature: {dict(sig.attrib)}")
-        refs = sig.findall("ds:SignedInfo/ds:Reference", ns)
-        if len(refs) != 1 or refs[0].get("URI") != "" or len(refs[0].attrib) != 1:
-            problems.append("expected exactly one ds:Reference with URI=\"\" and no other attributes")
-        transforms = [t.get("Algorithm") for t in sig.findall("ds:SignedInfo/ds:Reference/ds:Transforms/ds:Transform", ns)]
-        if transforms != [TRANSFORM_ENVELOPED]:
-            problems.append(f"unexpected transforms {transforms}")
-        c14n = sig.find("ds:SignedInfo/ds:CanonicalizationMethod", ns)
-        if c14n is None or c14n.get("Algorithm") != C14N_EXC or len(c14n):
-            problems.append("unexpected CanonicalizationMethod")
-        if sig.find("ds:KeyInfo/ds:X509Data/ds:X509Certificate", ns) is None or sig.find(".//ds:KeyValue", ns) is not None:
+        if is_xades(sig) != self.xades:
+            problems.append("XAdES properties present" if not self.xades else "XAdES properties missing")
+        document_ref = sig.find("ds:SignedInfo/ds:Reference", NS)
+        if document_ref is not None and set(document_ref.attrib) - {"URI"} - allowed:
+            problems.append(f"unexpected attributes on the document ds:Reference: {dict(document_ref.attrib)}")
+        if sig.find(".//ds:KeyValue", NS) is not None:
             problems.append("KeyInfo must hold X509Data/X509Certificate only")
         if problems:
             raise SealError("signature does not match the EUCARIS profile: " + "; ".join(problems))

@@ -21,28 +21,25 @@ from lxml import etree
 from signxml import SignatureConfiguration, XMLVerifier
 from signxml.algorithms import DigestAlgorithm, SignatureMethod
 from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, InvalidSignature, SignXMLException
+from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier
 
-from common.ivi.reader import safe_parser
+from common.ivi.reader import ROOT_TAG, safe_parser
+from common.ivi.schema import DS_NS, IVI_NS
 
-from .seal import (
-    C14N_EXC,
+from .profile import (
+    ALLOWED_SIGNATURE_METHODS,
     DIGEST_SHA256,
-    DS_NS,
-    IVI_NS,
+    REASON_UNSIGNED,  # noqa: F401 - a reason callers compare with
     REFERENCE_DEFAULT_C14N,
-    ROOT_TAG,
-    SIG_ECDSA_SHA256,
-    SIG_RSA_SHA256,
-    SIGNATURE_TAG,
-    TRANSFORM_ENVELOPED,
+    SIGNED_PROPERTIES_TAG,
+    XADES_NS,
+    is_xades,
+    profile_errors,
 )
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
-ALLOWED_SIGNATURE_METHODS = (SIG_RSA_SHA256, SIG_ECDSA_SHA256)
 
-_NS = {"ds": DS_NS, "ivi": IVI_NS}
-
-REASON_UNSIGNED = "document is not sealed: it has no ds:Signature"
+_NS = {"ds": DS_NS, "ivi": IVI_NS, "xades": XADES_NS}
 REASON_UNTRUSTED = "signed by an untrusted certificate"
 REASON_DIGEST = "document content does not match the seal (digest mismatch): it was changed after sealing"
 REASON_SIGNATURE = "signature value does not verify with the trusted certificate (SignedInfo changed or wrong key)"
@@ -69,8 +66,9 @@ class Verification:
     vin: Optional[str] = None
     version_number: Optional[int] = None
     signer: Optional[Signer] = None
-    # The EUCARIS profile (plain XML-DSig, no XAdES SigningTime) carries no signing time: always None for now.
+    # The signed xades:SigningTime of a XAdES seal; the plain profile carries no signing time (None).
     signed_at: Optional[_dt.datetime] = None
+    xades: bool = False
     # Problems that do not make the document invalid (e.g. an unreadable entry in trusted_certs).
     warnings: list[str] = field(default_factory=list)
 
@@ -120,55 +118,25 @@ def _looks_reformatted(root: etree._Element) -> bool:
     return False
 
 
-def _check_profile(root: etree._Element) -> list[str]:
-    """Structural rules of the EUCARIS profile, checked before any cryptography."""
-    errors: list[str] = []
-    signatures = list(root.iter(SIGNATURE_TAG))
-    if not signatures:
-        return [REASON_UNSIGNED]
-    if len(signatures) > 1:
-        return [f"document contains {len(signatures)} ds:Signature elements; exactly one is allowed"]
-    sig = signatures[0]
-    children = [c for c in root if isinstance(c.tag, str)]
-    if sig.getparent() is not root or children[-1] is not sig:
-        return ["ds:Signature must be the last child of the root InitialVehicleInformation (signature moved or "
-                "signed content wrapped)"]
-
-    signed_info = sig.find("ds:SignedInfo", _NS)
-    if signed_info is None:
-        return ["ds:Signature has no ds:SignedInfo"]
-    c14n = signed_info.find("ds:CanonicalizationMethod", _NS)
-    if c14n is None or c14n.get("Algorithm") != C14N_EXC or len(c14n):
-        errors.append(f"CanonicalizationMethod must be {C14N_EXC}, got {None if c14n is None else c14n.get('Algorithm')}")
-    method = signed_info.find("ds:SignatureMethod", _NS)
-    method_alg = None if method is None else method.get("Algorithm")
-    if method_alg not in ALLOWED_SIGNATURE_METHODS:
-        errors.append(f"SignatureMethod must be {SIG_RSA_SHA256} (or {SIG_ECDSA_SHA256}), got {method_alg}")
-    references = signed_info.findall("ds:Reference", _NS)
-    if len(references) != 1:
-        errors.append(f"exactly one ds:Reference is required, found {len(references)}")
-    else:
-        ref = references[0]
-        if ref.get("URI") != "":
-            errors.append(f'the ds:Reference must have URI="" (whole document), got URI={ref.get("URI")!r}')
-        transforms = [t.get("Algorithm") for t in ref.findall("ds:Transforms/ds:Transform", _NS)]
-        if transforms != [TRANSFORM_ENVELOPED]:
-            errors.append(f"the ds:Reference must have exactly the enveloped-signature transform, got {transforms}")
-        digest = ref.find("ds:DigestMethod", _NS)
-        digest_alg = None if digest is None else digest.get("Algorithm")
-        if digest_alg != DIGEST_SHA256:
-            errors.append(f"DigestMethod must be {DIGEST_SHA256}, got {digest_alg}")
-    if sig.find("ds:Object", _NS) is not None:
-        errors.append("ds:Object is not allowed in the seal")
-    if sig.find("ds:KeyInfo/ds:X509Data/ds:X509Certificate", _NS) is None:
-        errors.append("the seal certificate is missing (KeyInfo/X509Data/X509Certificate)")
-    return errors
-
-
 def _embedded_certificate(root: etree._Element) -> x509.Certificate:
     text = root.find("ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509Certificate", _NS).text or ""
     der = base64.b64decode("".join(text.split()), validate=True)
     return x509.load_der_x509_certificate(der)
+
+
+def _signed_properties(results) -> Optional[etree._Element]:
+    return next((r.signed_xml for r in results if r.signed_xml is not None
+                 and r.signed_xml.tag == SIGNED_PROPERTIES_TAG), None)
+
+
+def _signing_time(signed_properties, errors: list[str]) -> Optional[_dt.datetime]:
+    text = _text(signed_properties, "xades:SignedSignatureProperties/xades:SigningTime") \
+        if signed_properties is not None else None
+    try:
+        return _dt.datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+    except ValueError:
+        errors.append(f"xades:SigningTime is not a date-time: {text!r}")
+        return None
 
 
 def _text(root: etree._Element, path: str) -> Optional[str]:
@@ -221,7 +189,7 @@ def _verify(xml_bytes, trusted_certs, schema_validator, at) -> Verification:
         errors.append(f"root element must be {ROOT_TAG}, got {root.tag}")
         return result
 
-    structural = _check_profile(root)
+    structural = profile_errors(root)
     if structural:
         errors.extend(structural)
         return result
@@ -242,17 +210,22 @@ def _verify(xml_bytes, trusted_certs, schema_validator, at) -> Verification:
         )
         return result
 
-    config = SignatureConfiguration(
+    signature = root[-1]
+    result.xades = is_xades(signature)
+    references = len(signature.findall("ds:SignedInfo/ds:Reference", _NS))
+    options = dict(
         require_x509=True,
         location="./",  # the signature is a child of the root, nowhere else
-        expect_references=1,
-        signature_methods=frozenset({SignatureMethod(SIG_RSA_SHA256), SignatureMethod(SIG_ECDSA_SHA256)}),
+        expect_references=references,  # the profile has already limited them
+        signature_methods=frozenset(SignatureMethod(m) for m in ALLOWED_SIGNATURE_METHODS),
         digest_algorithms=frozenset({DigestAlgorithm(DIGEST_SHA256)}),
         verification_time=at,
         default_reference_c14n_method=REFERENCE_DEFAULT_C14N,
     )
+    verifier, config = ((XAdESVerifier(), XAdESSignatureConfiguration(**options)) if result.xades
+                        else (XMLVerifier(), SignatureConfiguration(**options)))
     try:
-        verified = XMLVerifier().verify(root, x509_cert=pinned, parser=safe_parser(keep_bytes=True), expect_config=config)
+        verified = verifier.verify(root, x509_cert=pinned, parser=safe_parser(keep_bytes=True), expect_config=config)
     except InvalidDigest:
         errors.append(REASON_DIGEST)
     except InvalidCertificate as exc:
@@ -270,6 +243,9 @@ def _verify(xml_bytes, trusted_certs, schema_validator, at) -> Verification:
             errors.append(REASON_REFORMATTED)
         return result
 
+    if result.xades:  # the document reference is the first; SigningCertificateV2 was checked against `pinned`
+        verified, signed_properties = verified[0], _signed_properties(verified)
+        result.signed_at = _signing_time(signed_properties, errors)
     signed = verified.signed_xml
     if signed is None or signed.tag != ROOT_TAG:
         errors.append("the signed data is not an InitialVehicleInformation document")

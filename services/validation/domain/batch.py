@@ -1,15 +1,12 @@
 """A batch of vehicles: what to ask the approvals service, and judging each vehicle with the packs."""
-import datetime as dt
-import re
-
 from .context import VehicleContext
+from .data import iso_date
 from .engine import run_rules
 from .findings import status_of
 from .pack import PACKS, pack_versions
 from .rules.approval import INCOMPLETE
 
 _REFERENCE = ("approval_number", "type", "variant", "version", "production_date")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def resolve_item(vehicle):
@@ -17,21 +14,11 @@ def resolve_item(vehicle):
     missing = [k for k in _REFERENCE if not isinstance(vehicle.get(k), str) or not vehicle.get(k).strip()]
     if missing:
         return None, {"ok": False, "reason": INCOMPLETE, "message": f"{', '.join(missing)} missing"}
-    if not _is_iso_date(vehicle["production_date"]):
+    if iso_date(vehicle["production_date"]) is None:
         return None, {"ok": False, "reason": INCOMPLETE,
                       "message": f"production date {vehicle['production_date']!r} is not an ISO date (YYYY-MM-DD)"}
     return {"number": vehicle["approval_number"], "type": vehicle["type"], "variant": vehicle["variant"],
             "version": vehicle["version"], "production_date": vehicle["production_date"]}, None
-
-
-def _is_iso_date(text):
-    if not _ISO_DATE.fullmatch(text):
-        return False
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 class ResolutionPlan:
@@ -59,9 +46,15 @@ class ResolutionPlan:
         return [results[s] if isinstance(s, int) else s for s in self._slots]
 
 
-def judge(vehicle, resolution, draft_checker=None, packs=PACKS):
-    """The report of one vehicle (without storage details)."""
-    findings = run_rules(VehicleContext(vehicle, resolution, draft_checker), packs)
+def entity_codes(vehicles):
+    """The legal entities of a batch, each once: their registered WMIs are fetched once per batch."""
+    return sorted({v["entity"] for v in vehicles if isinstance(v.get("entity"), str) and v["entity"]})
+
+
+def judge(vehicle, resolution, draft_checker=None, packs=PACKS, wmis=None, header=None):
+    """The report of one vehicle (without storage details). `wmis`: the WMIs of the vehicle's entity."""
+    ctx = VehicleContext(vehicle, resolution, draft_checker, tuple(wmis) if wmis is not None else None, header)
+    findings = run_rules(ctx, packs)
     ok = bool(resolution and resolution.get("ok"))
     return {
         "vin": vehicle.get("vin"),
@@ -75,8 +68,12 @@ def judge(vehicle, resolution, draft_checker=None, packs=PACKS):
     }
 
 
-def judge_batch(vehicles, resolutions, draft_checker=None, packs=PACKS):
-    return [judge(v, r, draft_checker, packs) for v, r in zip(vehicles, resolutions, strict=True)]
+def judge_batch(vehicles, resolutions, draft_checker=None, packs=PACKS, wmis_by_entity=None):
+    """Reports of a batch; the schema check remembers, within the batch, which shapes of data were valid."""
+    session = draft_checker.session() if draft_checker is not None else None
+    wmis_by_entity = wmis_by_entity or {}
+    return [judge(v, r, session, packs, wmis_by_entity.get(v.get("entity")))
+            for v, r in zip(vehicles, resolutions, strict=True)]
 
 
 def result_of(report):

@@ -1,18 +1,28 @@
 """A finding: what one rule says about one vehicle's data."""
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 ERROR = "error"
 WARNING = "warning"
 
 
-@dataclass(frozen=True)
 class Problem:
-    """What a rule's check reports; the engine turns it into a `Finding` with the rule's id and severity."""
+    """What a rule's check reports; the engine turns it into a `Finding` with the rule's id and severity.
 
-    message: str
-    expected: str = ""
-    found: str = ""
-    path: str | None = None  # None: the rule's own path
+    `facts` fill the rule's message template; `message` replaces the template where a rule words each
+    problem itself (the schema check). `expected` and `found` are always given, in words.
+    """
+
+    __slots__ = ("expected", "found", "path", "message", "facts")
+
+    def __init__(self, expected="", found="", path=None, message=None, **facts):
+        self.expected = expected
+        self.found = found
+        self.path = path  # None: the rule's own path
+        self.message = message
+        self.facts = facts
+
+    def __repr__(self):
+        return f"Problem(expected={self.expected!r}, found={self.found!r}, path={self.path!r})"
 
 
 @dataclass(frozen=True)
@@ -25,7 +35,8 @@ class Finding:
     found: str = ""
 
     def as_dict(self):
-        return asdict(self)
+        return {"rule": self.rule, "severity": self.severity, "path": self.path, "message": self.message,
+                "expected": self.expected, "found": self.found}
 
 
 def status_of(findings):

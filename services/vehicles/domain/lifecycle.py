@@ -1,4 +1,8 @@
-"""The vehicle lifecycle: draft → valid | blocked → in_review → approved → released; withdrawn."""
+"""The vehicle lifecycle: draft → valid | blocked → in_review → approved → released; withdrawn.
+
+A released vehicle changes only through a correction (back to draft, through validation, review and
+signing again) or is withdrawn, which is final.
+"""
 DRAFT, VALID, BLOCKED, IN_REVIEW, APPROVED, RELEASED, WITHDRAWN = (
     "draft", "valid", "blocked", "in_review", "approved", "released", "withdrawn")
 
@@ -8,18 +12,42 @@ TRANSITIONS = {
     BLOCKED: {DRAFT, VALID, BLOCKED},
     IN_REVIEW: {APPROVED, VALID},
     APPROVED: {RELEASED, VALID},
-    RELEASED: {WITHDRAWN},
+    RELEASED: {DRAFT, WITHDRAWN},
     WITHDRAWN: set(),
 }
 
 EDITABLE = {DRAFT, VALID, BLOCKED}
+UNRELEASED = (DRAFT, VALID, BLOCKED, IN_REVIEW, APPROVED)
 
 
 class IllegalTransition(ValueError):
-    pass
+    def __init__(self, vin, current, target):
+        super().__init__(f"vehicle {vin} is {current}; a {current} vehicle cannot become {target}"
+                         + _HINTS.get((current, target), ""))
+        self.vin, self.current, self.target = vin, current, target
 
 
-def check_transition(current, target):
+_HINTS = {
+    (IN_REVIEW, DRAFT): " (it is in a release under review: the release must be rejected first)",
+    (APPROVED, DRAFT): " (its release is approved: it changes after signing, through a correction)",
+    (WITHDRAWN, DRAFT): " (a withdrawal is final)",
+}
+
+
+def check_transition(current, target, vin=""):
     if target not in TRANSITIONS[current]:
-        raise IllegalTransition(f"a {current} vehicle cannot become {target}")
+        raise IllegalTransition(vin, current, target)
     return target
+
+
+def split_movable(vehicles, target):
+    """`(vins that may become target, [IllegalTransition] for the others)`."""
+    movable, refused = [], []
+    for vehicle in vehicles:
+        try:
+            check_transition(vehicle["status"], target, vehicle["vin"])
+        except IllegalTransition as exc:
+            refused.append(exc)
+        else:
+            movable.append(vehicle["vin"])
+    return movable, refused

@@ -1,5 +1,6 @@
 """Releases: which vehicles may enter, and the four-eyes rules of review."""
 from services.vehicles.domain.lifecycle import VALID
+from services.vehicles.domain.scope import allowed
 
 
 class FourEyesViolation(ValueError):
@@ -16,7 +17,7 @@ def admit(vehicles_by_vin, vins, allowed_entities):
             rejected.append({"vin": vin, "reason": "listed twice"})
             continue
         seen.add(vin)
-        if vehicle is None or not _allowed(vehicle["entity"], allowed_entities):
+        if vehicle is None or not allowed(vehicle["entity"], allowed_entities):
             rejected.append({"vin": vin, "reason": "no such vehicle"})
         elif vehicle["status"] != VALID:
             rejected.append({"vin": vin, "reason": f"vehicle is {vehicle['status']}, only valid vehicles enter"})
@@ -26,10 +27,6 @@ def admit(vehicles_by_vin, vins, allowed_entities):
             entity = vehicle["entity"]
             admitted.append(vehicle)
     return entity, admitted, rejected
-
-
-def _allowed(entity, allowed_entities):
-    return allowed_entities is None or "*" in allowed_entities or entity in allowed_entities
 
 
 def check_reviewer(reviewer, release, last_editors):

@@ -20,21 +20,16 @@ def _plain(path):
 
 def schema_configured(ctx):
     if ctx.draft_checker is None:
-        yield Problem(
-            "Schema checks are off: no IVI 2.0 schema is configured, so the certificate data is not checked "
-            f"against the official XSD. {DOWNLOAD_HINT}",
-            expected="ECOC_IVI_SCHEMA pointing at IVI2.0.xsd", found="not configured",
-        )
+        yield Problem("ECOC_IVI_SCHEMA pointing at IVI2.0.xsd", "not configured", hint=DOWNLOAD_HINT)
 
 
 def schema_valid(ctx):
     reported = [_plain(p) for p in ctx.missing_mandatory]  # IVI-001 already names these; do not repeat
-    number = ctx.resolution.get("number") or ctx.vehicle.get("approval_number")
-    for issue in ctx.draft_checker.check(ctx.coc, number):
+    for issue in ctx.draft_checker.check_context(ctx):
         if MISSING_CHILD in issue.raw and _already_reported(issue.path, reported):
             continue
-        yield Problem(_with_path(issue.message, issue.path), expected="a value the IVI 2.0 schema accepts",
-                      found=issue.raw, path=issue.path)
+        yield Problem("a value the IVI 2.0 schema accepts", issue.raw, path=issue.path,
+                      message=_with_path(issue.message, issue.path))
 
 
 def _with_path(message, path):
@@ -52,8 +47,14 @@ def _already_reported(path, reported):
 
 RULES = [
     Rule("XSD-000", WARNING, "InitialVehicleInformation",
-         "The IVI 2.0 schema is configured, so schema checks run.", schema_configured),
+         "The IVI 2.0 schema is configured, so schema checks run.", schema_configured,
+         message="Schema checks are off: no IVI 2.0 schema is configured, so the certificate data is not checked "
+                 "against the official XSD. {hint}"),
     Rule("XSD-001", ERROR, "InitialVehicleInformation",
          "The composed CoC, with a draft header and signing authority, validates against the IVI 2.0 schema "
-         "(signature optional).", schema_valid, requires=("APR-002", "XSD-000")),
+         "(signature optional), its header carrying the designated and intended countries. Each schema error is "
+         "given as a sentence at its IVI path, with the raw schema message as `found`. Within a batch the schema "
+         "runs once per shape of data; values of further vehicles of that shape are checked against their types. Not "
+         "run on a malformed VIN: VIN-001 names that.",
+         schema_valid, requires=("VIN-001", "APR-002", "XSD-000"), message="{found}"),
 ]

@@ -1,0 +1,18 @@
+"""What the approvals domain refuses; the service answers them as 422 and 409."""
+
+
+class Rejected(ValueError):
+    """The input is wrong; `errors` name each offending field: [{"field", "message"}]."""
+
+    def __init__(self, detail, errors):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+
+
+class Clash(ValueError):
+    """The input is fine but contradicts what is stored (an existing version, a withdrawn approval...)."""
+
+    def __init__(self, detail):
+        super().__init__(detail)
+        self.detail = detail

@@ -1,0 +1,181 @@
+"""The vehicles service's releases: request, four-eyes review, hand-over to signing, and signing's answers.
+
+A mixin of `services.vehicles.service.VehiclesService` (its dependencies and helpers are used here)."""
+import logging
+
+from nameko.rpc import rpc
+
+from common.contracts.events import (
+    CERTIFICATE_FAILED, CERTIFICATE_SIGNED, RELEASE_APPROVED, RELEASE_COMPLETED, RELEASE_REJECTED, RELEASE_REQUESTED,
+    RELEASE_SIGN_REQUESTED,
+)
+from common.contracts.vehicles import RejectIn, ReleaseIn, SignatoryIn
+from common.errors import EXPECTED, Conflict, FourEyes, InvalidInput, NotFound, load_or_raise
+from common.events import on_event
+from common.outbox import utcnow
+from services.vehicles import repository as repo
+from services.vehicles.domain import lifecycle
+from services.vehicles.domain.releases import FourEyesViolation, admit, check_reviewer
+from services.vehicles.domain.scope import allowed
+
+log = logging.getLogger(__name__)
+
+
+class ReleaseEntrypoints:
+
+    @rpc(expected_exceptions=EXPECTED)
+    def request_release(self, payload):
+        data = load_or_raise(ReleaseIn(), payload)
+        with self.db as uow:
+            found = repo.load_vehicles(uow.session, data["vins"], for_update=True)
+            entity, admitted, rejected = admit(found, data["vins"], self._entities())
+            if not admitted:
+                raise InvalidInput("No vehicle of the request can enter a release.",
+                                   [{"field": f"vins[{data['vins'].index(r['vin'])}]", "message": r["reason"]}
+                                    for r in rejected])
+            for vehicle in admitted:
+                self._check(vehicle, lifecycle.IN_REVIEW)
+            release_id = repo.add_release(uow.session, entity, admitted, data["note"], self.caller.sub)
+            vins = [v["vin"] for v in admitted]
+            uow.emit(RELEASE_REQUESTED, {"release_id": release_id, "vins": vins, "note": data["note"]},
+                     subject=release_id, subjects=[release_id, *vins], entity=entity)
+            self._emit_status(uow, entity, vins, lifecycle.IN_REVIEW)
+            uow.commit()
+        return {"id": release_id, "status": "in_review", "entity": entity, "accepted": len(admitted),
+                "rejected": rejected}
+
+    def _release_for_update(self, uow, release_id, expected_status):
+        release = repo.load_release(uow.session, release_id, for_update=True)
+        if release is None or not allowed(release["entity"], self._entities()):
+            raise NotFound(f"no release {release_id}")
+        if release["status"] != expected_status:
+            raise Conflict(f"the release is {release['status']}, not {expected_status}")
+        return release
+
+    def _decide(self, uow, release):
+        """Four-eyes: neither the requester nor the last editor of any of its vehicles decides on a release.
+
+        Returns the release's vehicles, locked."""
+        found = repo.load_vehicles(uow.session, [i["vin"] for i in release["items"]], for_update=True)
+        try:
+            check_reviewer(self.caller.sub, release, {v["vin"]: v["last_editor"] for v in found.values()})
+        except FourEyesViolation as exc:
+            raise FourEyes(str(exc)) from None
+        return list(found.values())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_release(self, release_id):
+        with self.db as uow:
+            release = repo.load_release(uow.session, release_id)
+        if release is None or not allowed(release["entity"], self._entities()):
+            raise NotFound(f"no release {release_id}")
+        return repo.release_dict(release)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def approve_release(self, release_id):
+        with self.db as uow:
+            release = self._release_for_update(uow, release_id, "in_review")
+            found = self._decide(uow, release)
+            vins = [i["vin"] for i in release["items"]]
+            repo.update_release(uow.session, release_id, status="approved", reviewed_by=self.caller.sub,
+                                reviewed_at=utcnow())
+            repo.update_items(uow.session, release_id, vins, state="approved")
+            uow.emit(RELEASE_APPROVED, {"release_id": release_id, "vins": vins}, subject=release_id,
+                     subjects=[release_id, *vins], entity=release["entity"])
+            self._move(uow, found, lifecycle.APPROVED)
+            uow.commit()
+        return self.get_release(release_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reject_release(self, release_id, payload):
+        data = load_or_raise(RejectIn(), payload)
+        with self.db as uow:
+            release = self._release_for_update(uow, release_id, "in_review")
+            found = self._decide(uow, release)
+            vins = [i["vin"] for i in release["items"]]
+            repo.update_release(uow.session, release_id, status="rejected", reviewed_by=self.caller.sub,
+                                reviewed_at=utcnow(), rejection_reason=data["reason"])
+            repo.update_items(uow.session, release_id, vins, state="rejected")
+            uow.emit(RELEASE_REJECTED, {"release_id": release_id, "vins": vins, "reason": data["reason"]},
+                     subject=release_id, subjects=[release_id, *vins], entity=release["entity"])
+            self._move(uow, found, lifecycle.VALID, release_id=None)
+            uow.commit()
+        return self.get_release(release_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def sign_release(self, release_id, signatory):
+        """Hand an approved release to signing; `signatory` is the entity's authorised signatory acting."""
+        signatory = load_or_raise(SignatoryIn(), signatory, "signatory")
+        with self.db as uow:
+            release = self._release_for_update(uow, release_id, "approved")
+            vins = [i["vin"] for i in release["items"]]
+            found = repo.load_vehicles(uow.session, vins)
+            repo.update_release(uow.session, release_id, status="signing", signer=signatory["sub"],
+                                sign_requested_at=utcnow())
+            repo.update_items(uow.session, release_id, vins, state="signing")
+            items = repo.event_items(uow.session, [found[v] for v in vins])
+            self._emit_batches(uow, RELEASE_SIGN_REQUESTED, release["entity"], items,
+                               release_id=release_id, signatory=signatory)
+            uow.commit()
+        return self.get_release(release_id)
+
+    # -- signing's answers ------------------------------------------------------------
+
+    @on_event("signing", CERTIFICATE_SIGNED)
+    def on_certificate_signed(self, event):
+        self._signing_answered(
+            event, event["data"]["certificates"], "released", lifecycle.RELEASED,
+            item=lambda c: {"reference_id": c["reference_id"], "version_number": c["version_number"]},
+            vehicle=lambda c: {"certificate": c})
+
+    @on_event("signing", CERTIFICATE_FAILED)
+    def on_certificate_failed(self, event):
+        # the vehicle is still valid data: it may enter a new release once the cause is fixed
+        self._signing_answered(event, event["data"]["failures"], "failed", lifecycle.VALID,
+                               item=lambda f: {"failure": f["reason"]}, vehicle=lambda f: {"release_id": None})
+
+    def _signing_answered(self, event, answers, state, target, item, vehicle):
+        """Per VIN answered: the release item takes `state` (values `item(answer)`), the vehicle `target`."""
+        release_id = event["data"]["release_id"]
+        with self.db as uow:
+            if not uow.inbox.first_time(uow.session, event):
+                return
+            found = repo.load_vehicles(uow.session, [a["vin"] for a in answers], for_update=True)
+            moved = []
+            for answer in answers:
+                repo.update_items(uow.session, release_id, [answer["vin"]], state=state, **item(answer))
+                if self._may_become(found.get(answer["vin"]), target):
+                    repo.set_status(uow.session, [answer["vin"]], target, **vehicle(answer))
+                    moved.append(answer["vin"])
+            self._emit_status(uow, event["entity"], moved, target)
+            self._complete_if_done(uow, release_id)
+            uow.commit()
+
+    @staticmethod
+    def _may_become(vehicle, target):
+        """For event handlers: an illegal transition is logged and skipped (a redelivery would not fix it)."""
+        if vehicle is None:
+            return False
+        try:
+            lifecycle.check_transition(vehicle["status"], target, vehicle["vin"])
+        except lifecycle.IllegalTransition as exc:
+            log.warning("ignored: %s", exc)
+            return False
+        return True
+
+    def _complete_if_done(self, uow, release_id):
+        release = repo.load_release(uow.session, release_id, for_update=True)
+        if release is None:  # certificates sealed by a direct sign_batch call belong to no release here
+            log.info("certificate event for release %s, which this service does not hold", release_id)
+            return
+        states = {i["state"] for i in release["items"]}
+        if release["status"] != "signing" or "signing" in states:
+            return
+        status = "released" if states == {"released"} else "completed_with_failures"
+        repo.update_release(uow.session, release_id, status=status, completed_at=utcnow())
+        released = [i["vin"] for i in release["items"] if i["state"] == "released"]
+        failed = [{"vin": i["vin"], "reason": i["failure"]} for i in release["items"] if i["state"] == "failed"]
+        uow.emit(RELEASE_COMPLETED, {"release_id": release_id, "status": status, "released": len(released),
+                                     "failures": failed},
+                 subject=release_id, subjects=[release_id, *released], entity=release["entity"])
+
