@@ -12,7 +12,7 @@ import sys
 import time
 from datetime import date
 
-from bench.release_sequence import table
+from bench.tables import table
 from cli import demo_data
 from cli.client import Client
 from cli.demo import running_stack

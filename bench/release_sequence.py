@@ -18,6 +18,7 @@ from common.ivi.xsd import SchemaValidator
 from services.signing.domain.issuance import issue_batch
 from services.signing.domain.keys import FileKeyProvider, generate_self_signed, write_seal
 from services.signing.domain.seal import Sealer
+from bench.tables import table
 
 
 def bare_loop(count):
@@ -35,12 +36,6 @@ def bare_loop(count):
         elapsed = time.perf_counter() - start
     assert not result.failed, result.failed[:3]
     return elapsed
-
-
-def table(rows, headers):
-    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-    line = lambda r: "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths)))  # noqa: E731
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
 def main(argv):

@@ -44,6 +44,7 @@ from services.signing.domain.seal import Sealer  # noqa: E402
 
 if str(REPO_ROOT) not in sys.path:
     sys.path.append(str(REPO_ROOT))
+from bench.tables import table  # noqa: E402
 from tests.support import drop_stack_databases, throwaway_prefix, throwaway_vhost  # noqa: E402
 
 BATCH = 250
@@ -165,15 +166,6 @@ def bare_loop(keys_dir, count, xades):
 
 
 # -- output ------------------------------------------------------------------------------------------------
-
-def table(rows, headers):
-    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-
-    def line(row):
-        return "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
-
 
 def main(argv):
     count = int(argv[0]) if argv else 1000

@@ -46,6 +46,7 @@ SPECIMEN = REPO_ROOT.parent / "shared" / "ivi" / "samples" / "M1-01-LexusRZ450e.
 if str(REPO_ROOT) not in sys.path:
     sys.path.append(str(REPO_ROOT))
 from tests.support import drop_stack_databases, throwaway_prefix, throwaway_vhost  # noqa: E402
+from bench.tables import table  # noqa: E402
 
 
 def batches(items, size=BATCH):
@@ -224,25 +225,15 @@ def through_service(count):
 
 # -- output ------------------------------------------------------------------------------------------------
 
-def table(rows, headers):
-    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-
-    def line(row):
-        return "  ".join(str(c).ljust(w) if i < 2 and isinstance(c, str) else str(c).rjust(w)
-                         for i, (c, w) in enumerate(zip(row, widths)))
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
-
-
 def main(argv):
     count = int(argv[0]) if argv else 10_000
     logging.getLogger("amqp").setLevel(logging.ERROR)  # a closing RPC client's ignored acks are not news
     print(f"\necoc validation throughput, {count} vehicles — {date.today()} — {platform.node()}, "
           f"{platform.machine()}, Python {platform.python_version()}, one process")
     print("\nIn process (one core; batches of 250; goal >= 2,000 vehicles/s for the rule engine):")
-    print(table(in_process(count), ["vehicles", "run", "n", "wall s", "CPU s", "vehicles/s per core", "us/vehicle"]))
+    print(table(in_process(count), ["vehicles", "run", "n", "wall s", "CPU s", "vehicles/s per core", "us/vehicle"], text_columns=2))
     print("\nThrough the service (approvals + validation processes, RabbitMQ, PostgreSQL; reports stored):")
-    print(table(through_service(count), ["call", "n", "seconds", "vehicles/s", "ms/batch"]))
+    print(table(through_service(count), ["call", "n", "seconds", "vehicles/s", "ms/batch"], text_columns=2))
     return 0
 
 

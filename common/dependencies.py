@@ -1,11 +1,14 @@
 """nameko dependency providers shared by the services."""
 import json
+import logging
 
 from nameko import config
 from nameko.extensions import DependencyProvider
 
 from common.db import UnitOfWork, make_engine, make_session_factory
 from common.outbox import Inbox, Outbox, OutboxRelay
+
+log = logging.getLogger(__name__)
 
 IDENTITY_KEY = "ecoc_identity"
 
@@ -86,3 +89,42 @@ class CallerIdentity:
     @property
     def sub(self):
         return self.get().get("sub")
+
+
+class IviSchema(DependencyProvider):
+    """Hands workers what `build(path)` makes of the official IVI schema, built once per container; None
+    when schema checks are off.
+
+    The path comes from nameko config `IVI_SCHEMA_PATH` when given (an empty value turns checks off), else
+    from ECOC_IVI_SCHEMA. A configured path that does not exist stops the service: a schema the operator
+    meant to use is never skipped silently. By default the schema is read as data with its document checks
+    compiled before the first request."""
+
+    def __init__(self, build=None):
+        self.build = build or _schema_with_checks
+        self.value = None
+
+    def setup(self):
+        from common.config import settings
+        from common.ivi.xsd import schema_missing_message
+
+        path = config.get("IVI_SCHEMA_PATH")
+        if path is None:
+            path = settings().schema_path
+        if not path:
+            log.warning(schema_missing_message(path))
+            return
+        self.value = self.build(path)
+        log.info("IVI schema loaded from %s", path)
+
+    def get_dependency(self, worker_ctx):
+        return self.value
+
+
+def _schema_with_checks(path):
+    from common.ivi.document import document_checker
+    from common.ivi.schema import load_schema
+
+    schema = load_schema(path)
+    document_checker(schema)
+    return schema

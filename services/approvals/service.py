@@ -10,7 +10,7 @@ from common.contracts.approvals import ApprovalIn, EntityIn, ExtensionIn, Resolv
 from common.contracts.events import (
     APPROVAL_EXTENDED, APPROVAL_REGISTERED, APPROVAL_VERSION_ADDED, APPROVAL_WITHDRAWN, ENTITY_CHANGED,
 )
-from common.dependencies import Database, Identity
+from common.dependencies import Database, Identity, IviSchema
 from common.errors import EXPECTED, Conflict, InvalidInput, NotFound, load_or_raise
 from common.ids import is_uuid
 from common.ivi.errors import IviFormatError
@@ -18,7 +18,6 @@ from common.ivi.reader import read_ivi
 from common.ivi.xsd import schema_missing_message
 from common.outbox import utcnow
 from services.approvals import repository as repo
-from services.approvals.dependencies import IviSchema
 from services.approvals.domain import extension, ivi_import
 from services.approvals.domain.entities import seal_certificate_problem
 from services.approvals.domain.errors import Clash, Rejected

@@ -15,12 +15,12 @@ from nameko.rpc import ServiceRpc, rpc
 
 from common.config import settings
 from common.contracts.events import VALIDATION_COMPLETED, VEHICLE_CHANGED, VehicleRecord
-from common.dependencies import Database
+from common.dependencies import Database, IviSchema
 from common.errors import EXPECTED, InvalidInput, NotFound, field_errors
 from common.events import on_event
 from common.outbox import utcnow
 from services.validation import repository as repo
-from services.validation.dependencies import DraftSchema
+from services.validation.domain.draft import DraftChecker
 from services.validation.domain.batch import ResolutionPlan, entity_codes, judge_batch, result_of
 from services.validation.domain.draft import DOWNLOAD_HINT
 from services.validation.domain.pack import PACKS, catalogue, pack_versions
@@ -39,7 +39,7 @@ class ValidationService:
 
     db = Database(outbox, inbox)
     approvals = ServiceRpc("approvals")
-    drafts = DraftSchema()
+    drafts = IviSchema(DraftChecker.from_path)
 
     @rpc
     def health(self):

@@ -12,12 +12,11 @@ from common.contracts.events import (
     VEHICLE_STATUS_CHANGED, VEHICLE_WITHDRAWN,
 )
 from common.contracts.vehicles import CorrectionIn, PreconditionFailed, VehiclePatch, VehicleWithdrawalIn
-from common.dependencies import Database, Identity
+from common.dependencies import Database, Identity, IviSchema
 from common.errors import EXPECTED, Conflict, InvalidInput, NotFound, load_or_raise
 from common.events import on_event
 from common.outbox import utcnow
 from services.vehicles import repository as repo
-from services.vehicles.dependencies import IviSchema
 from services.vehicles.domain import lifecycle
 from services.vehicles.domain.impact import base_number, impact_of
 from services.vehicles.domain.importing import coc_errors
