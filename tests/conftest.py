@@ -1,8 +1,14 @@
 import os
+import sys
+from pathlib import Path
 
 import common  # noqa: F401 - first: quiets eventlet's import-time deprecation notice
 
 os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_selector")
+
+_REPO = str(Path(__file__).resolve().parent.parent)
+if _REPO not in sys.path:  # `tests` has no __init__.py: make `tests.support` importable everywhere
+    sys.path.append(_REPO)
 
 import eventlet  # noqa: E402
 

@@ -3,9 +3,6 @@ validation, release request, four-eyes review, signing, and the signed eCoC chec
 gateway's verify route, the independent `xmlsec1` tool, the official IVI 2.0 schema), then the audit."""
 import copy
 import hashlib
-import os
-import shutil
-import subprocess
 
 import pytest
 from cryptography import x509
@@ -13,6 +10,7 @@ from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from cli import demo_data
+from tests.support import xmlsec1_verify
 
 pytestmark = pytest.mark.e2e
 
@@ -20,23 +18,6 @@ IVI = {"i": "http://eu.ereg.initialvehicleinformation.v2"}
 SEED = 4242
 O_VIN = demo_data.WMI + "O" + "1" * 13  # 17 characters, but ISO 3779 never uses I, O or Q
 UNKNOWN_VERSION_VIN = demo_data.WMI + "UNKNWNVERS0000001"[:14]
-
-
-def _xmlsec1():
-    path = shutil.which("xmlsec1")
-    if path is None:
-        message = "xmlsec1 is not installed (apt-get install -y xmlsec1)"
-        if os.environ.get("CI"):
-            pytest.fail(message + ": it is required in CI")
-        pytest.skip(message)
-    return path
-
-
-def _xmlsec1_verify(xmlsec1, document_path, pem_path):
-    return subprocess.run(
-        [xmlsec1, "--verify", "--enabled-reference-uris", "empty", "--enabled-key-data", "x509",
-         "--trusted-pem", str(pem_path), str(document_path)],
-        capture_output=True, text=True, timeout=30)
 
 
 def _tamper_one_byte(document):
@@ -210,17 +191,16 @@ def test_release_sequence(stack, nordwind, actors, wait, tmp_path):
     assert isinstance(chain["head"], str) and chain["head"]
 
     # 12. the independent check: xmlsec1 with the entity's seal certificate as the only trust anchor
-    xmlsec1 = _xmlsec1()
     pem_path = tmp_path / "seal.pem"
     pem_path.write_text(seal_pem)
     document_path = tmp_path / f"{vin}.xml"
     document_path.write_bytes(document)
-    checked = _xmlsec1_verify(xmlsec1, document_path, pem_path)
+    checked = xmlsec1_verify(document_path, pem_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "OK" in (checked.stdout + checked.stderr).split()
     tampered_path = tmp_path / f"{vin}-tampered.xml"
     tampered_path.write_bytes(tampered)
-    checked = _xmlsec1_verify(xmlsec1, tampered_path, pem_path)
+    checked = xmlsec1_verify(tampered_path, pem_path)
     assert checked.returncode != 0, checked.stdout + checked.stderr
 
 

@@ -6,7 +6,6 @@ Skipped when xmlsec1 is missing, except in CI (environment variable CI set), whe
 
 import datetime as dt
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from lxml import etree
 
 from services.signing.domain.keys import FileKeyProvider, generate_self_signed, write_seal
 from services.signing.domain.seal import DS_NS, Sealer
+from tests.support import xmlsec1_command, xmlsec1_verify
 
 
 def _ivi_dir() -> Path:
@@ -40,13 +40,7 @@ ORG = "Toyota Motor Europe NV/SA"
 
 @pytest.fixture(scope="session")
 def xmlsec1():
-    path = shutil.which("xmlsec1")
-    if path is None:
-        message = "xmlsec1 is not installed (apt-get install -y xmlsec1)"
-        if os.environ.get("CI"):
-            pytest.fail(message + ": it is required in CI")
-        pytest.skip(message)
-    return path
+    return xmlsec1_command()
 
 
 @pytest.fixture(scope="session")
@@ -64,16 +58,7 @@ def unsigned_bytes() -> bytes:
 
 
 def run_xmlsec1(xmlsec1: str, document: Path, trusted_pem: Path) -> subprocess.CompletedProcess:
-    # URI="" needs no --id-attr; restrict references to the whole document and keys to the X.509 data,
-    # and trust only the pinned seal certificate (self-signed end-entity certificate).
-    cmd = [
-        xmlsec1, "--verify",
-        "--enabled-reference-uris", "empty",
-        "--enabled-key-data", "x509",
-        "--trusted-pem", str(trusted_pem),
-        str(document),
-    ]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    return xmlsec1_verify(document, trusted_pem)
 
 
 @pytest.fixture
