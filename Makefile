@@ -16,11 +16,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages the tests use: xmlsec1 (independent signature check). Installed only when missing.
+# Debian packages the tests use: xmlsec1 (independent signature check), chromium and chromium-driver (the
+# dashboard page in a headless browser). Installed only when missing.
 system-deps:
 	@command -v xmlsec1 >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq xmlsec1 >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq xmlsec1 >/dev/null; fi; }
+	@{ command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-driver >/dev/null; fi; }
 
 demo: install
 	$(BIN)/ecoc demo

@@ -1,28 +1,36 @@
-"""Benchmark: the release sequence through the gateway for N vehicles, beside the bare in-process loop
-that builds and seals the same documents with the same code. Prints tables; asserts nothing.
+"""Benchmark: the release sequence through the gateway for N vehicles, beside the bare in-process loop that
+builds and seals the same documents with the same code. Prints three tables; asserts nothing.
 
-    .venv/bin/python -m bench.release_sequence [N]     (default 1000; uses the running stack or starts one)
+    .venv/bin/python -m bench.release_sequence [N [SIGNING_PROCESSES]]   (defaults 1000, 1; `make bench N=10000`)
+
+(a) every phase of the sequence (import → validation → request → approve → sign → released) through the
+    gateway of a fresh stack of its own (`bench.stack`), seconds and vehicles/s, and end to end;
+(b) the bare loop: `issue_batch` (build, schema check, seal, check of the seal) for the same number of
+    vehicles in this process on one core, and the ratio of end to end, and of the sign phase, to it;
+(c) each process of the stack: peak resident memory (VmHWM) and CPU seconds over the whole run.
 """
+import os
 import platform
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import datetime, timezone
 from pathlib import Path
 
+from bench.stack import bench_stack, stack_usage
+from bench.tables import table
 from cli import demo_data
-from cli.demo import ReleaseSequence, running_stack
+from cli.demo import ReleaseSequence
 from common.config import settings
 from common.ivi.schema import load_schema
 from common.ivi.xsd import SchemaValidator
 from services.signing.domain.issuance import issue_batch
 from services.signing.domain.keys import FileKeyProvider, generate_self_signed, write_seal
 from services.signing.domain.seal import Sealer
-from bench.tables import table
 
 
 def bare_loop(count):
-    """Build, schema-check, seal and verify `count` certificates in this process, one core."""
+    """Build, schema-check, seal and verify `count` certificates in this process, one core; seconds."""
     s = settings()
     schema, validator = load_schema(s.schema_path), SchemaValidator(s.schema_path)
     with tempfile.TemporaryDirectory() as keys_dir:
@@ -38,28 +46,48 @@ def bare_loop(count):
     return elapsed
 
 
+def machine():
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor() or platform.machine())
+    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def phase_table(count, phases):
+    total = sum(phases.values())
+    rows = [[name, f"{secs:.2f}", f"{count / secs:.0f}" if secs else "-"] for name, secs in phases.items()]
+    return table(rows + [["end to end", f"{total:.2f}", f"{count / total:.0f}"]], ["phase", "seconds", "vehicles/s"])
+
+
+def ratio_table(count, phases, bare):
+    end_to_end, sign, alone = count / sum(phases.values()), count / phases["sign"], count / bare
+    return table([["end to end through the gateway", f"{end_to_end:.0f}", f"{end_to_end / alone:.2f}"],
+                  ["sign phase through the services", f"{sign:.0f}", f"{sign / alone:.2f}"],
+                  ["bare in-process loop (build, XSD, seal, verify)", f"{alone:.0f}", "1.00"]],
+                 ["", "vehicles/s", "ratio to bare"])
+
+
+def usage_table(usage):
+    rows = [[name, f"{mib:.0f}", f"{cpu:.1f}"] for name, (mib, cpu) in usage.items()]
+    return table(rows, ["process", "peak MiB (VmHWM)", "CPU s"])
+
+
 def main(argv):
     count = int(argv[0]) if argv else 1000
-    s = settings()
-    stack = running_stack(s)
-    try:
+    signing_processes = int(argv[1]) if len(argv) > 1 else 1
+    started = datetime.now(timezone.utc)
+    with bench_stack(signing_processes=signing_processes) as stack:
         result = ReleaseSequence(count, echo=lambda *_: None).run(Path(tempfile.mkdtemp()))
-    finally:
-        if stack is not None:
-            stack.stop()
+        usage = stack_usage(stack)
     bare = bare_loop(count)
-    phases = result.phases
-    total = sum(phases.values())
-    print(f"\necoc release sequence, {count} vehicles — {date.today()} — {platform.node()}, "
-          f"{platform.machine()}, Python {platform.python_version()}")
-    print(table([[name, f"{secs:.2f}", f"{count / secs:.0f}" if secs else "-"] for name, secs in phases.items()]
-                + [["end to end", f"{total:.2f}", f"{count / total:.0f}"]], ["phase", "seconds", "vehicles/s"]))
+    print(f"\necoc release sequence, {count} vehicles, {signing_processes} signing process(es) — "
+          f"{started:%Y-%m-%d %H:%M} UTC — {machine()}")
+    print(phase_table(count, result.phases))
     print()
-    print(table([["through the services (sign phase)", f"{count / phases['sign']:.0f}"],
-                 ["bare in-process loop (build, XSD, seal, verify)", f"{count / bare:.0f}"],
-                 ["ratio services / bare", f"{(count / phases['sign']) / (count / bare):.2f}"]],
-                ["sealing", "certificates/s"]))
-    print(f"\nall released: {result.ok}")
+    print(ratio_table(count, result.phases, bare))
+    print()
+    print(usage_table(usage))
+    if not result.ok:
+        print(f"\nNOT all released: {result.states}; failures {result.failures[:3]}")
     return 0 if result.ok else 1
 
 

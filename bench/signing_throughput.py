@@ -22,7 +22,6 @@ import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
-import json  # noqa: E402
 import logging  # noqa: E402
 import platform  # noqa: E402
 import subprocess  # noqa: E402
@@ -35,7 +34,7 @@ from pathlib import Path  # noqa: E402
 from cli import demo_data  # noqa: E402
 from common.config import REPO_ROOT, settings  # noqa: E402
 from common.db import migrate  # noqa: E402
-from common.dependencies import IDENTITY_KEY  # noqa: E402
+from common.dependencies import caller_context  # noqa: E402
 from common.ivi.schema import load_schema  # noqa: E402
 from common.ivi.xsd import SchemaValidator  # noqa: E402
 from services.signing.domain.issuance import issue_batch  # noqa: E402
@@ -120,7 +119,8 @@ class Services:
 def through_service(services, count):
     from nameko.standalone.rpc import ClusterRpcClient
 
-    identity = {IDENTITY_KEY: json.dumps({"sub": "bench", "roles": ["admin"], "entities": ["*"]}, sort_keys=True)}
+    # the entity's signatory, as an admin: sign_batch seals only as the caller
+    identity = caller_context({"sub": demo_data.SIGNATORY["sub"], "roles": ["admin"], "entities": ["*"]})
     with ClusterRpcClient(context_data=identity, uri=services.amqp_uri) as rpc:
         seal = rpc.signing.ensure_seal(demo_data.ENTITY, demo_data.LEGAL_NAME)
         rpc.approvals.put_entity(dict(demo_data.entity(), code=demo_data.ENTITY, seal_certificate=seal))

@@ -22,7 +22,6 @@ import eventlet  # noqa: E402
 eventlet.monkey_patch()
 
 import copy  # noqa: E402
-import json  # noqa: E402
 import logging  # noqa: E402
 import platform  # noqa: E402
 import subprocess  # noqa: E402
@@ -34,7 +33,7 @@ from pathlib import Path  # noqa: E402
 from cli import demo_data  # noqa: E402
 from common.config import REPO_ROOT, settings  # noqa: E402
 from common.db import migrate  # noqa: E402
-from common.dependencies import IDENTITY_KEY  # noqa: E402
+from common.dependencies import caller_context  # noqa: E402
 from services.validation.domain.batch import ResolutionPlan, judge, judge_batch  # noqa: E402
 from services.validation.domain.draft import DraftChecker  # noqa: E402
 
@@ -142,7 +141,7 @@ def in_process(count):
 # -- 2. through the service ------------------------------------------------------------------------------
 
 def _identity(sub, roles):
-    return {IDENTITY_KEY: json.dumps({"sub": sub, "roles": roles, "entities": ["*"]}, sort_keys=True)}
+    return caller_context({"sub": sub, "roles": roles, "entities": ["*"]})
 
 
 def _wait_healthy(amqp_uri, names, timeout=60.0):

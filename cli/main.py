@@ -65,6 +65,12 @@ def cmd_verify(args):
     return verify_file(args.file, args.cert)
 
 
+def cmd_evidence_verify(args):
+    from cli.evidence import verify_evidence
+
+    return verify_evidence(args.pack, args.key)
+
+
 def _split(text):
     return [part.strip() for part in text.split(",") if part.strip()]
 
@@ -103,6 +109,11 @@ def build_parser():
     verify.add_argument("file")
     verify.add_argument("--cert", help="PEM of the trusted seal certificate (default: the local seals)")
     verify.set_defaults(func=cmd_verify)
+    evidence = sub.add_parser("evidence", help="evidence packs").add_subparsers(dest="evidence_command", required=True)
+    check = evidence.add_parser("verify", help="check a vehicle's evidence pack offline and say what it proves")
+    check.add_argument("pack", help="the zip from GET /v1/vehicles/{vin}/evidence")
+    check.add_argument("--key", help="PEM of the operator's audit public key (default: the key in the pack)")
+    check.set_defaults(func=cmd_evidence_verify)
     return parser
 
 

@@ -20,6 +20,7 @@ from nameko import config as nameko_config_store  # noqa: E402
 from nameko.cli.run import run  # noqa: E402
 
 from common.config import SERVICES, nameko_config  # noqa: E402
+from common.topology import declare_all, parse_delays  # noqa: E402
 from common.tracing import setup_tracing  # noqa: E402
 
 MODULES = {name: f"services.{name}.service:{name.capitalize()}Service" for name in SERVICES}
@@ -36,6 +37,8 @@ def main(argv=None):
     nameko_config_store.setup(cfg)
     logging.config.dictConfig(cfg["LOGGING"])
     setup_tracing(name)
+    if name != "gateway":  # consumer queues exist before this service's outbox relay publishes
+        declare_all(cfg["AMQP_URI"], parse_delays(cfg["EVENT_RETRY_DELAYS"]))
     run([MODULES[name]])
     return 0
 

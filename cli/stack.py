@@ -10,15 +10,18 @@ import requests
 from common.config import SERVICES, settings
 from common.db import migrate
 from common.ivi.xsd import schema_available, schema_missing_message
+from common.topology import declare_all, parse_delays
 
 PROCESSES = (*SERVICES, "gateway")
 
 
 def migrate_all(s=None, echo=print):
     s = s or settings()
-    for name in SERVICES:
+    for name in PROCESSES:  # the gateway has a database too (Idempotency-Key answers)
         migrate(name, s.database_url(name))
         echo(f"  database {s.database_name(name)}: migrated")
+    declared = declare_all(s.amqp_uri, parse_delays(s.event_retry_delays))
+    echo(f"  broker: {declared} exchanges and queues declared")
 
 
 def gateway_health(url, timeout=2.0):
@@ -51,16 +54,32 @@ class Stack:
 
     def start(self):
         for name in PROCESSES:
-            out = None
-            if self.log_dir:
-                os.makedirs(self.log_dir, exist_ok=True)
-                out = open(os.path.join(self.log_dir, f"{name}.log"), "ab")
-                self._logs.append(out)
-            self.children[name] = subprocess.Popen(
-                [sys.executable, "-m", "cli.run_service", name], env=self.env, stdout=out,
-                stderr=subprocess.STDOUT if out else None,
-                cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), preexec_fn=_die_with_parent,
-            )
+            self._spawn(name)
+
+    def _spawn(self, name):
+        out = None
+        if self.log_dir:
+            os.makedirs(self.log_dir, exist_ok=True)
+            out = open(os.path.join(self.log_dir, f"{name}.log"), "ab")
+            self._logs.append(out)
+        self.children[name] = subprocess.Popen(
+            [sys.executable, "-m", "cli.run_service", name], env=self.env, stdout=out,
+            stderr=subprocess.STDOUT if out else None,
+            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), preexec_fn=_die_with_parent,
+        )
+
+    def kill(self, name, sig=signal.SIGKILL):
+        """Send `sig` to one process (SIGKILL by default: no graceful stop) and wait until it is gone."""
+        process = self.children[name]
+        if process.poll() is None:
+            process.send_signal(sig)
+        process.wait()
+
+    def restart(self, name):
+        """Start one process again (after `kill` or a crash); its log file is appended to."""
+        if self.children[name].poll() is None:
+            self.kill(name, signal.SIGTERM)
+        self._spawn(name)
 
     def wait_healthy(self, url, timeout=60.0, echo=None):
         deadline = time.monotonic() + timeout

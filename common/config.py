@@ -21,6 +21,14 @@ def _default_schema_path():
     return str(candidate) if candidate.exists() else ""
 
 
+TOKEN_ALGORITHMS = ("HS256", "RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "ES512")  # never `none`
+ASYMMETRIC_DEFAULT = ("RS256", "ES256")
+
+
+def _algorithms(raw):
+    return tuple(a.strip() for a in raw.split(",") if a.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     amqp_uri: str = field(default_factory=lambda: _env("ECOC_AMQP_URI", "pyamqp://guest:guest@127.0.0.1:5672/"))
@@ -34,12 +42,40 @@ class Settings:
     jwt_secret: str = field(default_factory=lambda: _env("ECOC_JWT_SECRET", "ecoc-local-development-secret-not-for-production"))
     jwt_issuer: str = field(default_factory=lambda: _env("ECOC_JWT_ISSUER", "ecoc-local"))
     jwt_audience: str = field(default_factory=lambda: _env("ECOC_JWT_AUDIENCE", "ecoc"))
+    jwt_jwks_url: str = field(default_factory=lambda: _env("ECOC_JWT_JWKS_URL", ""))
+    jwt_algorithms: tuple = field(default_factory=lambda: _algorithms(_env("ECOC_JWT_ALGORITHMS", "")))
+    jwt_leeway: int = field(default_factory=lambda: int(_env("ECOC_JWT_LEEWAY", "30")))
+    jwks_max_age: int = field(default_factory=lambda: int(_env("ECOC_JWT_JWKS_MAX_AGE", "300")))
+    internal_secret: str = field(
+        default_factory=lambda: _env("ECOC_INTERNAL_SECRET", "ecoc-local-internal-secret-not-for-production"))
+    passport_ttl: int = field(default_factory=lambda: int(_env("ECOC_PASSPORT_TTL", "300")))
     gateway_host: str = field(default_factory=lambda: _env("ECOC_GATEWAY_HOST", "127.0.0.1"))
     gateway_port: int = field(default_factory=lambda: int(_env("ECOC_GATEWAY_PORT", "8000")))
     rpc_timeout: float = field(default_factory=lambda: float(_env("ECOC_RPC_TIMEOUT", "30")))
+    # how long the gateway keeps a POST's answer for replays under the same Idempotency-Key
+    idempotency_ttl_hours: float = field(default_factory=lambda: float(_env("ECOC_IDEMPOTENCY_TTL_HOURS", "24")))
     max_workers: int = field(default_factory=lambda: int(_env("ECOC_MAX_WORKERS", "10")))
     heartbeat: int = field(default_factory=lambda: int(_env("ECOC_AMQP_HEARTBEAT", "15")))
     log_level: str = field(default_factory=lambda: _env("ECOC_LOG_LEVEL", "INFO"))
+    # how often the audit service seals the chain's head when it moved (seconds)
+    audit_checkpoint_seconds: float = field(default_factory=lambda: float(_env("ECOC_AUDIT_CHECKPOINT_SECONDS", "60")))
+    # unacked events per audit consumer: the most one batch (one transaction) can take
+    audit_prefetch: int = field(default_factory=lambda: int(_env("ECOC_AUDIT_PREFETCH", "500")))
+    event_retry_delays: str = field(default_factory=lambda: _env("ECOC_EVENT_RETRY_DELAYS", "1,5,30"))
+
+    def __post_init__(self):
+        if not self.jwt_algorithms:  # the default follows the mode: OIDC keys, or the local secret
+            object.__setattr__(self, "jwt_algorithms", ASYMMETRIC_DEFAULT if self.jwt_jwks_url else ("HS256",))
+        unknown = [a for a in self.jwt_algorithms if a not in TOKEN_ALGORITHMS]
+        if unknown:
+            raise ValueError(f"ECOC_JWT_ALGORITHMS: {', '.join(unknown)} not accepted; choose from "
+                             f"{', '.join(TOKEN_ALGORITHMS)}")
+        symmetric = [a for a in self.jwt_algorithms if a.startswith("HS")]
+        if self.jwt_jwks_url and symmetric:
+            raise ValueError("ECOC_JWT_ALGORITHMS: HS256 cannot be accepted when ECOC_JWT_JWKS_URL is set "
+                             "(a token signed with the issuer's public key would pass)")
+        if not self.jwt_jwks_url and len(symmetric) != len(self.jwt_algorithms):
+            raise ValueError("ECOC_JWT_ALGORITHMS: RS/ES/PS algorithms need ECOC_JWT_JWKS_URL")
 
     def database_url(self, service):
         override = os.environ.get(f"ECOC_{service.upper()}_DATABASE_URL")
@@ -66,16 +102,20 @@ def nameko_config(service, s=None):
         "max_workers": s.max_workers,
         "HEARTBEAT": s.heartbeat,
         "serializer": "json",
+        "EVENT_RETRY_DELAYS": s.event_retry_delays,
         "LOGGING": {
             "version": 1,
             "disable_existing_loggers": False,
-            "formatters": {"plain": {"format": f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s"}},
-            "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+            "filters": {"trace": {"()": "common.logs.TraceIdFilter"}},
+            "formatters": {"plain": {
+                "format": f"%(asctime)s {service} %(levelname)s trace=%(trace_id)s %(name)s: %(message)s"}},
+            "handlers": {"console": {"class": "common.logs.StreamHandler", "formatter": "plain", "filters": ["trace"]}},
             "root": {"level": s.log_level, "handlers": ["console"]},
         },
     }
+    config["DATABASE_URL"] = s.database_url(service)  # the gateway's holds its Idempotency-Key answers
     if service == "gateway":
         config["WEB_SERVER_ADDRESS"] = f"{s.gateway_host}:{s.gateway_port}"
-    else:
-        config["DATABASE_URL"] = s.database_url(service)
+    if service == "audit":  # its handlers take events in batches: many may wait in each consumer
+        config["PREFETCH_COUNT"] = s.audit_prefetch
     return config

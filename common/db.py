@@ -62,9 +62,10 @@ class UnitOfWork:
     def emit(self, event_type, data, *, subject, subjects=None, entity=None, actor=None):
         if self._outbox is None:
             raise RuntimeError("this unit of work has no outbox")
+        own = actor is None or actor == self.context.get("actor")  # the caller's roles go with the caller only
         self.events.append(self._outbox.envelope(
             event_type, data, subject=subject, subjects=subjects, entity=entity,
-            actor=actor or self.context.get("actor"),
+            actor=actor or self.context.get("actor"), roles=self.context.get("roles") if own else None,
         ))
 
     def commit(self):
@@ -95,13 +96,16 @@ def create_database_if_missing(url):
 
 
 def drop_database(url):
+    """Drop a database and the login role its service may have created for itself (`<database>_writer`)."""
     u = make_url(url)
     with psycopg.connect(server_url(url), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(u.database)))
+        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(f"{u.database}_writer")))
 
 
 def migrations_dir(service):
-    return Path(__file__).resolve().parent.parent / "services" / service / "migrations"
+    root = Path(__file__).resolve().parent.parent
+    return (root / "gateway" if service == "gateway" else root / "services" / service) / "migrations"
 
 
 def migrate(service, url):

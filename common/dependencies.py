@@ -1,11 +1,15 @@
 """nameko dependency providers shared by the services."""
-import json
 import logging
 
 from nameko import config
 from nameko.extensions import DependencyProvider
+from nameko.rpc import Rpc
+from nameko.web.handlers import HttpRequestHandler
 
+from common import authz
+from common.config import settings
 from common.db import UnitOfWork, make_engine, make_session_factory
+from common.errors import Forbidden
 from common.outbox import Inbox, Outbox, OutboxRelay
 
 log = logging.getLogger(__name__)
@@ -53,42 +57,91 @@ class Database(DependencyProvider):
         uow = UnitOfWork(
             self.session_factory, self.outbox,
             on_commit=self.relay.wake if self.relay else None,
-            context={"actor": identity_of(worker_ctx).get("sub")},
+            context=_actor_context(identity_of(worker_ctx)),
         )
         uow.inbox = self.inbox
         return uow
 
 
-def identity_of(worker_ctx):
+def _actor_context(identity):
+    """Who the events of a worker are attributed to: the caller's `sub` and roles."""
+    return {"actor": identity.get("sub"), "roles": identity.get("roles")}
+
+
+def caller_context(identity, s=None):
+    """Context data carrying `identity` as the gateway hands it on (for standalone RPC clients and tests)."""
+    return {IDENTITY_KEY: authz.passport(identity, s or settings())}
+
+
+def identity_of(worker_ctx, s=None):
+    """The caller identity of a worker, verified from its passport; {} when there is none or it is forged."""
+    try:
+        return passport_identity(worker_ctx, s)
+    except authz.BadPassport:
+        return {}
+
+
+def passport_identity(worker_ctx, s=None):
+    """The identity of the worker's passport (verified once per worker); BadPassport when it does not verify."""
     raw = worker_ctx.context_data.get(IDENTITY_KEY)
     if not raw:
         return {}
-    return json.loads(raw) if isinstance(raw, str) else dict(raw)
+    verified = getattr(worker_ctx, "ecoc_verified", None)
+    if verified is None or verified[0] != raw:
+        verified = (raw, authz.read_passport(raw, s or settings()))
+        worker_ctx.ecoc_verified = verified
+    return dict(verified[1])
 
 
 class Identity(DependencyProvider):
-    """The verified caller (`sub`, `roles`, `entities`) that the gateway put into the context data.
+    """The verified caller (`sub`, `roles`, `entities`) whose passport the gateway put into the context data
+    (see `common.authz`). Services re-check roles and entity scope with it (`require`, `entities`, `scope`).
 
-    On the gateway it can also be set, so every RPC made by the worker carries it onwards.
-    """
+    On the gateway it is set, so every RPC made by the worker carries it onwards. A worker that serves no
+    caller (an event handler, a timer) calls other services as this service (`service:<name>`)."""
+
+    def setup(self):
+        self.settings = settings()
+
+    def worker_setup(self, worker_ctx):
+        if isinstance(worker_ctx.entrypoint, (Rpc, HttpRequestHandler)) or worker_ctx.context_data.get(IDENTITY_KEY):
+            return
+        worker_ctx.context_data[IDENTITY_KEY] = authz.service_passport(self.container.service_name, self.settings)
 
     def get_dependency(self, worker_ctx):
-        return CallerIdentity(worker_ctx)
+        return CallerIdentity(worker_ctx, self.settings)
 
 
 class CallerIdentity:
-    def __init__(self, worker_ctx):
+    def __init__(self, worker_ctx, s):
         self._ctx = worker_ctx
+        self._settings = s
 
     def set(self, identity):
-        self._ctx.context_data[IDENTITY_KEY] = json.dumps(identity, sort_keys=True)
+        self._ctx.context_data[IDENTITY_KEY] = authz.passport(identity, self._settings)
 
     def get(self):
-        return identity_of(self._ctx)
+        return identity_of(self._ctx, self._settings)
 
     @property
     def sub(self):
         return self.get().get("sub")
+
+    def require(self, *roles, service=False):
+        """The caller, when it holds one of `roles` (none: any role); `service`: other services may call too."""
+        try:
+            identity = passport_identity(self._ctx, self._settings)
+        except authz.BadPassport as exc:
+            raise Forbidden(str(exc)) from None
+        return authz.require(identity, *roles, service=service)
+
+    def entities(self, *roles, service=False):
+        """The entities the caller acts for (None: all), once it is found to hold one of `roles`."""
+        return authz.entities_of(self.require(*roles, service=service))
+
+    def scope(self, entity, what, *roles, service=False):
+        """NotFound for an object of an entity the caller does not act for."""
+        authz.scope(self.require(*roles, service=service), entity, what)
 
 
 class IviSchema(DependencyProvider):

@@ -20,6 +20,8 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 
 log = logging.getLogger(__name__)
 
+MAX_RELAY_BACKOFF = 5.0  # seconds: after a broker or database outage the relay resumes within this
+
 
 def outbox_tables(metadata: MetaData):
     """Declare the outbox and inbox tables on a service's metadata (each service migrates its own)."""
@@ -53,7 +55,7 @@ class Outbox:
         self.service_name = service_name
         self.table = table
 
-    def envelope(self, event_type, data, *, subject, subjects=None, entity=None, actor=None):
+    def envelope(self, event_type, data, *, subject, subjects=None, entity=None, actor=None, roles=None):
         trace = {}
         inject(trace)
         return {
@@ -62,6 +64,7 @@ class Outbox:
             "source": self.service_name,
             "occurred_at": utcnow().isoformat(),
             "actor": actor,
+            "roles": list(roles) if roles else None,
             "entity": entity,
             "subject": subject,
             "subjects": list(subjects) if subjects else [subject],
@@ -117,7 +120,7 @@ class OutboxRelay:
             except Exception:  # the relay must outlive broker and database outages
                 log.exception("outbox relay failed; retrying in %.1fs", backoff)
                 published = 0
-                backoff = min(backoff * 2, 30)
+                backoff = min(backoff * 2, MAX_RELAY_BACKOFF)
             if published:
                 continue
             with eventlet.Timeout(backoff, False):

@@ -8,6 +8,7 @@ import logging
 import os
 import re
 
+from nameko_opentelemetry.events import EventHandlerEntrypointAdapter
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
@@ -40,7 +41,8 @@ def setup_tracing(service_name, extra_processors=()):
     global _configured
     if _configured:
         return trace.get_tracer_provider()
-    provider = TracerProvider(resource=Resource.create({"service.name": f"ecoc-{service_name}"}))
+    name = os.environ.get("OTEL_SERVICE_NAME") or f"ecoc-{service_name}"  # the standard variable wins
+    provider = TracerProvider(resource=Resource.create({"service.name": name}))
     provider.add_span_processor(ScrubCredentials())
     for processor in extra_processors:
         provider.add_span_processor(processor)
@@ -55,10 +57,32 @@ def setup_tracing(service_name, extra_processors=()):
 
     NamekoInstrumentor().instrument(
         send_headers=False, send_request_payloads=False, send_response_payloads=False,
-        entrypoint_adapters={"gateway.http.HttpEntrypoint": "nameko_opentelemetry.http.HttpEntrypointAdapter"},
+        entrypoint_adapters={
+            "gateway.http.HttpEntrypoint": "nameko_opentelemetry.http.HttpEntrypointAdapter",
+            "common.events.RetryingEventHandler": "nameko_opentelemetry.events.EventHandlerEntrypointAdapter",
+            "services.audit.batching.BatchEventHandler": "common.tracing.EnvelopeBatchAdapter",
+        },
     )
     _configured = True
     return provider
+
+
+class EnvelopeBatchAdapter(EventHandlerEntrypointAdapter):
+    """For an entrypoint whose worker gets a list of envelopes (one worker for many messages): the span
+    continues the trace of the batch's first event (its envelope's W3C `trace`) and counts the events."""
+
+    def get_metadata(self, worker_ctx):
+        envelopes = worker_ctx.args[0] if worker_ctx.args else None
+        if isinstance(envelopes, list) and envelopes and isinstance(envelopes[0], dict):
+            return envelopes[0].get("trace") or {}
+        return super().get_metadata(worker_ctx)
+
+    def get_attributes(self, worker_ctx):
+        attributes = super().get_attributes(worker_ctx)
+        envelopes = worker_ctx.args[0] if worker_ctx.args else None
+        if isinstance(envelopes, list):
+            attributes["ecoc.events.count"] = len(envelopes)
+        return attributes
 
 
 def current_trace_id():

@@ -1,38 +1,74 @@
-"""JWT authentication and the role table of the v1 contract."""
+"""JWT authentication and the role table of the v1 contract.
+
+Tokens are HS256 with the local secret, or, when `ECOC_JWT_JWKS_URL` is set, RS/ES tokens of an OIDC
+issuer verified with its published keys. The accepted algorithms are pinned by configuration
+(`Settings.jwt_algorithms`): the token's header never chooses them. The role and entity checks are the
+ones every service repeats (`common.authz`); here they answer as HTTP problems."""
+import time
+
 import jwt
 
+from common import authz
+from gateway.jwks import JwksKeys, KeyUnavailable
 from gateway.problems import forbidden, not_found, unauthorized
 
-ROLES = ("approvals_manager", "data_steward", "reviewer", "signer", "auditor", "viewer", "admin")
+ROLES = authz.ROLES
+REQUIRED_CLAIMS = ["exp", "sub", "iss", "aud"]
+
+_issuer_keys = {}  # JWKS URL → JwksKeys: one cache per process, shared by every request
 
 
-def authenticate(request, settings):
+def issuer_keys(settings):
+    url = settings.jwt_jwks_url
+    if url not in _issuer_keys:
+        _issuer_keys[url] = JwksKeys(url, max_age=settings.jwks_max_age)
+    return _issuer_keys[url]
+
+
+def authenticate(request, settings, keys=None):
+    """The verified caller `{sub, roles, entities}` of a request's bearer token; 401 otherwise."""
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise unauthorized("a bearer token is required")
+    claims = verify_token(header[len("Bearer "):].strip(), settings, keys)
+    roles, entities = claims.get("roles"), claims.get("entities")
+    if not _strings(roles) or not _strings(entities) or not isinstance(claims["sub"], str):
+        raise unauthorized("the token must carry `roles` and `entities` lists of strings")
+    return {"sub": claims["sub"], "roles": [r for r in roles if r in ROLES], "entities": entities}
+
+
+def verify_token(token, settings, keys=None):
     try:
-        claims = jwt.decode(
-            header[len("Bearer "):], settings.jwt_secret, algorithms=["HS256"], audience=settings.jwt_audience,
-            issuer=settings.jwt_issuer, options={"require": ["exp", "sub", "iss", "aud"]}, leeway=30,
-        )
+        header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:
         raise unauthorized(f"invalid token: {exc}") from None
-    roles, entities = claims.get("roles"), claims.get("entities")
-    if not isinstance(roles, list) or not isinstance(entities, list):
-        raise unauthorized("the token must carry `roles` and `entities` lists")
-    return {"sub": claims["sub"], "roles": [r for r in roles if r in ROLES], "entities": entities}
+    algorithm = header.get("alg")
+    if algorithm not in settings.jwt_algorithms:
+        raise unauthorized(f"invalid token: algorithm {algorithm!r} is not accepted here "
+                           f"(accepted: {', '.join(settings.jwt_algorithms)})")
+    try:
+        key = settings.jwt_secret if algorithm.startswith("HS") else \
+            (keys or issuer_keys(settings)).key_for(header.get("kid"), algorithm)
+        return jwt.decode(token, key, algorithms=[algorithm], audience=settings.jwt_audience,
+                          issuer=settings.jwt_issuer, leeway=settings.jwt_leeway,
+                          options={"require": REQUIRED_CLAIMS})
+    except (jwt.PyJWTError, KeyUnavailable) as exc:
+        raise unauthorized(f"invalid token: {exc}") from None
+
+
+def _strings(value):
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 def require(identity, *roles):
     """The caller must hold one of `roles` (admin holds them all); reading needs any role."""
-    held = set(identity["roles"])
-    if "admin" in held or held & set(roles) or (not roles and held):
-        return identity
-    raise forbidden(f"this needs the role {' or '.join(roles) or 'any'}; you have {', '.join(held) or 'none'}")
+    if not authz.holds(identity, roles):
+        held = ", ".join(identity["roles"]) or "none"
+        raise forbidden(f"this needs the role {' or '.join(roles) or 'any'}; you have {held}")
+    return identity
 
 
-def may_see(identity, entity):
-    return "*" in identity["entities"] or entity in identity["entities"]
+may_see = authz.may_see
 
 
 def scoped(identity, entity, what):
@@ -42,8 +78,7 @@ def scoped(identity, entity, what):
 
 
 def issue_token(settings, sub, roles, entities, ttl_seconds=3600):
-    import time
-
+    """A local HS256 token (`ecoc token`, the demo, tests)."""
     now = int(time.time())
     return jwt.encode({"sub": sub, "roles": roles, "entities": entities, "iss": settings.jwt_issuer,
                        "aud": settings.jwt_audience, "iat": now, "nbf": now, "exp": now + ttl_seconds},

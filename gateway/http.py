@@ -1,18 +1,29 @@
 """The gateway's HTTP entrypoint: JSON in and out, every failure as problem+json, never a hang."""
+import functools
 import json
 import logging
+import re
+from dataclasses import dataclass
 
 import eventlet
+from marshmallow import EXCLUDE
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from common.errors import DomainError
+from common.errors import DomainError, field_errors, load_or_raise
 from common.tracing import current_trace_id
-from gateway.problems import HttpProblem, bad_request, problem_response
+from gateway.idempotency import key_of
+from gateway.problems import HttpProblem, bad_request, invalid, problem_response
 
 log = logging.getLogger(__name__)
+
+
+class ServiceTimeout(Exception):
+    """A service did not answer in time (504). An Exception, unlike `eventlet.Timeout`: nameko's worker only
+    turns an Exception into the entrypoint's answer; a BaseException would end the worker and leave the
+    HTTP request hanging."""
 
 
 class HttpEntrypoint(HttpRequestHandler):
@@ -26,7 +37,7 @@ class HttpEntrypoint(HttpRequestHandler):
             return problem_response(exc)
         if isinstance(exc, HTTPException):
             return problem_response(HttpProblem(exc.code, "urn:ecoc:problem:http", exc.name, exc.description))
-        if isinstance(exc, eventlet.Timeout):
+        if isinstance(exc, (ServiceTimeout, eventlet.Timeout)):
             return problem_response(HttpProblem(504, "urn:ecoc:problem:timeout", "Gateway timeout",
                                                 "a service did not answer in time"))
         if isinstance(exc, UnknownService):
@@ -38,9 +49,6 @@ class HttpEntrypoint(HttpRequestHandler):
             log.exception("unhandled error in gateway", exc_info=exc)
         return problem_response(HttpProblem(500, "urn:ecoc:problem:internal", "Internal error",
                                             "the request failed inside ecoc; the error is logged"))
-
-
-http = HttpEntrypoint.decorator
 
 
 def json_response(payload, status=200, headers=None):
@@ -61,5 +69,132 @@ def json_body(request):
 
 
 def with_timeout(seconds, call, *args, **kwargs):
-    with eventlet.Timeout(seconds):
+    with eventlet.Timeout(seconds, ServiceTimeout(f"no answer within {seconds:g} s")):
         return call(*args, **kwargs)
+
+
+# -- declared routes: one registry that serves requests and generates /openapi.json ----------------
+
+@dataclass(frozen=True)
+class Route:
+    """What a route is, for the HTTP entrypoint and for the OpenAPI document alike."""
+
+    method: str
+    path: str  # OpenAPI form, e.g. /v1/vehicles/{vin}
+    summary: str
+    roles: tuple | None  # None: open route; (): any role; else one of these (admin holds them all)
+    body: type | None  # marshmallow schema of the JSON body; unknown fields are rejected (422)
+    query: type | None  # marshmallow schema of the query parameters
+    response: type | None  # marshmallow schema of the success body (None: documented as a plain object)
+    status: int
+    description: str | None
+    consumes: tuple  # request media types; more than application/json means the handler reads the body itself
+    produces: str
+    headers: tuple  # (name, required, description) of request headers the route reads
+    errors: tuple  # statuses beyond the ones every authenticated route may answer
+
+
+class Call:
+    """One request as a declared route's handler gets it: verified caller, checked query, and the body, checked
+    when the handler first reads it (so a handler that looks the object up first answers 404 before 422)."""
+
+    def __init__(self, request, identity, query, load_body=None):
+        self.request, self.identity, self.query = request, identity, query
+        self._load_body, self._body = load_body, None
+
+    @property
+    def body(self):
+        if self._load_body is not None:
+            self._body, self._load_body = self._load_body(), None
+        return self._body
+
+
+ROUTES = []  # every declared route, in declaration order
+
+
+def route(method, path, *, summary, roles=None, body=None, query=None, response=None, status=200,
+          description=None, consumes=None, produces="application/json", headers=(), errors=()):
+    """Declare an HTTP route: `handler(self, call, **path_params)` returns a JSON-able payload (answered with
+    `status`) or a werkzeug Response. Authentication and the role check (`roles`), body and query checks
+    (marshmallow schemas; bad input is a 422 naming the field) and `Idempotency-Key` on POST happen here, and
+    `gateway.openapi` documents the route from the same declaration. Example:
+
+        @route("POST", "/v1/releases", roles=("data_steward",), body=ReleaseIn, response=ReleaseRequested,
+               status=201, summary="Request a release of valid vehicles")
+        def request_release(self, call):
+            return self._rpc("vehicles", "request_release", call.body)
+    """
+    spec = Route(method.upper(), path, summary, None if roles is None else tuple(roles), body, query, response,
+                 status, description, tuple(consumes or (("application/json",) if body else ())), produces,
+                 tuple(headers), tuple(errors))
+    ROUTES.append(spec)
+    url = re.sub(r"\{(\w+)\}", r"<string:\1>", path)
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def handler(self, request, **params):
+            identity = None if spec.roles is None else self._who(request, *spec.roles)
+            check_text(params, "")
+            check_text(request.args.to_dict(), "")
+
+            def execute():
+                query_args = load_query(spec.query, request) if spec.query else {}
+                loader = None
+                if spec.body and (request.mimetype == "application/json" or spec.consumes == ("application/json",)):
+                    loader = functools.partial(load_body, spec.body, request)
+                result = fn(self, Call(request, identity, query_args, loader), **params)
+                return result if isinstance(result, Response) else json_response(result, status=spec.status)
+
+            key = key_of(request) if spec.method == "POST" else None
+            if key is None:
+                return execute()
+            return self.idempotency.run(identity["sub"] if identity else "", key, request, execute)
+
+        return HttpEntrypoint.decorator(spec.method, url)(handler)
+
+    return decorate
+
+
+def load_query(schema, request):
+    """The query parameters loaded by `schema` (unknown ones ignored); a bad value is a 422 naming it."""
+    return load_or_raise(schema(unknown=EXCLUDE), request.args.to_dict())
+
+
+def load_body(schema, request):
+    """The JSON body as sent, after `schema` checked it (unknown fields rejected); 422 naming each field."""
+    data = json_body(request)
+    if not isinstance(data, dict):
+        raise invalid("The body must be a JSON object.", [{"field": "_body", "message": "must be a JSON object"}])
+    if ESCAPED_BAD_TEXT.search(request.get_data(as_text=True)):  # only then walk the body to name the field
+        check_text(data, "")
+    messages = schema().validate(data)
+    if messages:
+        raise invalid("The request has invalid fields.", field_errors(messages))
+    return data
+
+
+# a JSON text can carry a NUL or a lone surrogate only as an escape (a raw control character is not JSON)
+ESCAPED_BAD_TEXT = re.compile(r"\\u(0000|[dD][89a-fA-F])")
+
+
+def check_text(value, path):
+    """Every string of a request (keys included) must be storable text: no NUL, no lone surrogate."""
+    if isinstance(value, str):
+        if "\x00" in value or not _encodable(value):
+            raise invalid("Text with a NUL or an unpaired surrogate.",
+                          [{"field": path or "_body", "message": "must be text without NUL or unpaired surrogates"}])
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_text(key, path or "_body")
+            check_text(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_text(item, f"{path}[{index}]")
+
+
+def _encodable(text):
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False

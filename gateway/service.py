@@ -1,14 +1,18 @@
 """gateway: the v1 HTTP API. Authenticates, applies roles and entity scope, calls the services by RPC.
 
 The routes live in `gateway/routes/`, one mixin per area; this class holds what they share."""
+from nameko.exceptions import UnknownService
 from nameko.rpc import ServiceRpc
 
 from common.config import settings
 from common.dependencies import Identity
 from gateway.auth import authenticate, require
-from gateway.http import with_timeout
+from gateway.availability import consumers
+from gateway.http import ServiceTimeout, with_timeout
+from gateway.idempotency import Idempotency
 from gateway.routes.approvals import ApprovalRoutes
 from gateway.routes.audit import AuditRoutes
+from gateway.routes.dashboard import DashboardRoutes
 from gateway.routes.entities import EntityRoutes
 from gateway.routes.health import HealthRoutes
 from gateway.routes.releases import ReleaseRoutes
@@ -19,15 +23,17 @@ SETTINGS = settings()
 
 
 class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, ReleaseRoutes, AuditRoutes,
-                     RuleRoutes):
+                     RuleRoutes, DashboardRoutes):
     name = "gateway"
 
     caller = Identity()
-    approvals = ServiceRpc("approvals")
-    vehicles = ServiceRpc("vehicles")
-    validation = ServiceRpc("validation")
-    signing = ServiceRpc("signing")
-    audit = ServiceRpc("audit")
+    # a request nobody took within the timeout expires in its queue: it never runs after the caller got 503/504
+    approvals = ServiceRpc("approvals", expiration=SETTINGS.rpc_timeout)
+    vehicles = ServiceRpc("vehicles", expiration=SETTINGS.rpc_timeout)
+    validation = ServiceRpc("validation", expiration=SETTINGS.rpc_timeout)
+    signing = ServiceRpc("signing", expiration=SETTINGS.rpc_timeout)
+    audit = ServiceRpc("audit", expiration=SETTINGS.rpc_timeout)
+    idempotency = Idempotency()
 
     settings = SETTINGS
 
@@ -38,4 +44,10 @@ class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, 
         return identity
 
     def _rpc(self, service, method, *args, **kwargs):
-        return with_timeout(SETTINGS.rpc_timeout, getattr(getattr(self, service), method), *args, **kwargs)
+        """The service's answer; 504 when it did not come in time, 503 when the service is not running."""
+        try:
+            return with_timeout(SETTINGS.rpc_timeout, getattr(getattr(self, service), method), *args, **kwargs)
+        except ServiceTimeout:
+            if consumers(SETTINGS.amqp_uri, service) == 0:
+                raise UnknownService(service) from None
+            raise

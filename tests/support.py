@@ -3,7 +3,10 @@ of their own, on the real broker and PostgreSQL server of this machine (URLs fro
 import contextlib
 import os
 import shutil
+import socket
 import subprocess
+import sys
+import time
 import uuid
 from urllib.parse import quote
 
@@ -57,7 +60,7 @@ def throwaway_prefix():
 
 def drop_stack_databases(prefix):
     server = settings().database_server.rstrip("/")
-    for service in ("approvals", "vehicles", "validation", "signing", "audit"):
+    for service in ("approvals", "vehicles", "validation", "signing", "audit", "gateway"):
         drop_database(f"{server}/{prefix}_{service}")
 
 
@@ -82,3 +85,142 @@ def xmlsec1_verify(document_path, trusted_pem_path, reference_uris="empty"):
         [xmlsec1_command(), "--verify", "--enabled-reference-uris", reference_uris, "--enabled-key-data", "x509",
          "--trusted-pem", str(trusted_pem_path), str(document_path)],
         capture_output=True, text=True, timeout=30)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stack_env(amqp_uri, prefix, port, keys_dir, jwt_secret, schema_path, **extra):
+    """The environment of a whole test stack: ours for everything but the PostgreSQL server location the
+    caller configured; `extra` (ECOC_… or OTEL_… names) is added last."""
+    env = {k: v for k, v in os.environ.items()
+           if not (k.startswith("ECOC_") or k.startswith("OTEL_EXPORTER_OTLP"))}
+    if os.environ.get("ECOC_DATABASE_URL"):
+        env["ECOC_DATABASE_URL"] = os.environ["ECOC_DATABASE_URL"]
+    env.update({
+        "ECOC_AMQP_URI": amqp_uri,
+        "ECOC_DB_PREFIX": prefix,
+        "ECOC_GATEWAY_HOST": "127.0.0.1",
+        "ECOC_GATEWAY_PORT": str(port),
+        "ECOC_GATEWAY_URL": f"http://127.0.0.1:{port}",
+        "ECOC_KEYS_DIR": str(keys_dir),
+        "ECOC_LOCAL_MODE": "1",
+        "ECOC_IVI_SCHEMA": str(schema_path),
+        "ECOC_JWT_SECRET": jwt_secret,
+        "ECOC_INTERNAL_SECRET": f"internal-{jwt_secret}",  # the stack's own: the services trust only its gateway
+        "ECOC_JWT_ISSUER": "ecoc-e2e",
+        "ECOC_JWT_AUDIENCE": "ecoc-e2e",
+        "ECOC_RPC_TIMEOUT": "30",
+        "ECOC_LOG_LEVEL": "INFO",
+        "PSYCOPG_WAIT_FUNC": "wait_selector",
+        "PYTHONUNBUFFERED": "1",
+    })
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+class RunningStack:
+    """A whole ecoc stack started by `running_stack`: its processes (`processes`, a `cli.stack.Stack`), its
+    `settings`, database `prefix`, `log_dir`, and `client(sub, roles, entities)` for its gateway."""
+
+    def __init__(self, processes, settings, prefix, log_dir, keys_dir):
+        self.processes, self.settings, self.prefix, self.log_dir, self.keys_dir = (
+            processes, settings, prefix, log_dir, keys_dir)
+
+    def client(self, sub, roles, entities=("*",)):
+        from cli.client import Client
+
+        return Client(sub, list(roles), list(entities), base_url=self.settings.gateway_url, s=self.settings)
+
+    def database_url(self, service):
+        return self.settings.database_url(service)
+
+    def log(self, name):
+        try:
+            return (self.log_dir / f"{name}.log").read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def log_tails(self, lines=40):
+        from cli.stack import PROCESSES
+
+        return "\n".join(f"----- {name}.log -----\n" + "\n".join(self.log(name).splitlines()[-lines:])
+                         for name in PROCESSES)
+
+
+@contextlib.contextmanager
+def running_stack(amqp_uri, root, schema_path, start_timeout=90.0, **extra_env):
+    """Migrate and start a whole stack on `amqp_uri` with throwaway databases, a free gateway port and keys and
+    logs under `root` (a pathlib.Path); stop it and drop its databases afterwards."""
+    import secrets
+
+    from cli.stack import Stack, migrate_all
+    from common.config import Settings
+
+    keys_dir, log_dir = root / "keys", root / "logs"
+    keys_dir.mkdir(parents=True, exist_ok=True)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    prefix = throwaway_prefix()
+    env = stack_env(amqp_uri, prefix, free_port(), keys_dir, "test-" + secrets.token_hex(24), schema_path,
+                    **extra_env)
+    saved = {k: v for k, v in os.environ.items() if k.startswith("ECOC_")}
+    try:  # read the stack's settings from its environment, then put the session's environment back
+        for name in saved:
+            del os.environ[name]
+        os.environ.update({k: v for k, v in env.items() if k.startswith("ECOC_")})
+        s = Settings()
+    finally:
+        for name in [k for k in os.environ if k.startswith("ECOC_")]:
+            del os.environ[name]
+        os.environ.update(saved)
+    processes = Stack(env=env, log_dir=str(log_dir))
+    handle = RunningStack(processes, s, prefix, log_dir, keys_dir)
+    try:
+        migrate_all(s, echo=lambda *_: None)
+        for attempt in (1, 2):  # a start on a loaded machine is retried once
+            processes.start()
+            try:
+                processes.wait_healthy(s.gateway_url, timeout=start_timeout)
+                break
+            except RuntimeError as exc:
+                processes.stop()
+                if attempt == 2:
+                    raise RuntimeError(f"{exc}\n{handle.log_tails()}") from None
+                sys.__stderr__.write(f"\nthe stack did not start ({exc}); once more\n{handle.log_tails(15)}\n")
+        try:
+            yield handle
+        except BaseException:  # the logs go with the scratch directory: show their tails first
+            sys.__stderr__.write(f"\n===== ecoc stack logs ({log_dir}) =====\n{handle.log_tails()}\n")
+            raise
+    finally:
+        processes.stop()
+        drop_stack_databases(prefix)
+
+
+def wait_until(check, timeout, what="condition", interval=0.25):
+    """Poll `check()` until it returns a truthy value, which is returned; fail naming `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
+
+
+def take(amqp_uri, queue, timeout=0.0):
+    """One message from `queue` (acked), or None when none arrives within `timeout` seconds."""
+    from kombu import Connection
+
+    deadline = time.monotonic() + timeout
+    with Connection(amqp_uri) as conn:
+        channel = conn.channel()
+        while True:
+            message = channel.basic_get(queue=queue, no_ack=True)
+            if message is not None or time.monotonic() >= deadline:
+                return message
+            time.sleep(0.05)

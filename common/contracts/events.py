@@ -42,6 +42,7 @@ class Envelope(Schema):
     source = fields.String(required=True)
     occurred_at = fields.AwareDateTime(required=True)
     actor = fields.String(allow_none=True, required=True)
+    roles = fields.List(fields.String(), allow_none=True, load_default=None)  # the actor's roles, when known
     entity = fields.String(allow_none=True, required=True)
     subject = fields.String(required=True)
     subjects = fields.List(fields.String(), required=True)

@@ -1,9 +1,23 @@
 """Type approvals: registration (JSON or from an IVI message), extensions, withdrawal, impact."""
+from marshmallow import Schema, fields, validate
+
+from common.contracts.approvals import ApprovalIn, ExtensionIn, WithdrawalIn
+from common.contracts.responses import ApprovalImpact, ApprovalOut, ApprovalPage, FromIviOutcome
 from gateway.auth import may_see, scoped
-from gateway.http import http, json_body, json_response
+from gateway.http import json_response, route
 from gateway.problems import bad_request, invalid
+from gateway.routes.paging import Page, page_of
 
 XML_TYPES = ("application/xml", "text/xml")
+
+
+class ApprovalQuery(Page):
+    number = fields.String(validate=validate.Length(1, 64), metadata={"description": "approval number"})
+
+
+class EntityQuery(Schema):
+    entity = fields.String(required=True, validate=validate.Length(1, 32),
+                           metadata={"description": "legal-entity code the message belongs to"})
 
 
 def _unknown_entity(entity):
@@ -12,23 +26,20 @@ def _unknown_entity(entity):
 
 class ApprovalRoutes:
 
-    @http("POST", "/v1/approvals")
-    def register_approval(self, request):
-        identity = self._who(request, "approvals_manager")
-        body = json_body(request)
-        if isinstance(body, dict) and isinstance(body.get("entity"), str) and not may_see(identity, body["entity"]):
-            raise _unknown_entity(body["entity"])
-        return json_response(self._rpc("approvals", "register", body), status=201)
+    @route("POST", "/v1/approvals", roles=("approvals_manager",), body=ApprovalIn, response=ApprovalOut, status=201,
+           summary="Register a type approval")
+    def register_approval(self, call):
+        if not may_see(call.identity, call.body["entity"]):
+            raise _unknown_entity(call.body["entity"])
+        return self._rpc("approvals", "register", call.body)
 
-    @http("POST", "/v1/approvals/from-ivi")
-    def register_approval_from_ivi(self, request):
-        """201 when the approval or its version is new, 200 when the message adds nothing."""
-        identity = self._who(request, "approvals_manager")
-        entity = request.args.get("entity")
-        if not entity:
-            raise invalid("A legal entity is required.",
-                          [{"field": "entity", "message": "give the entity as ?entity=CODE"}])
-        if not may_see(identity, entity):
+    @route("POST", "/v1/approvals/from-ivi", roles=("approvals_manager",), query=EntityQuery, status=201,
+           consumes=XML_TYPES, response=FromIviOutcome,
+           summary="Register an approval, or add its version, from an IVI 2.0 message",
+           description="201 when the approval or its version is new, 200 when the message adds nothing.")
+    def register_approval_from_ivi(self, call):
+        entity, request = call.query["entity"], call.request
+        if not may_see(call.identity, entity):
             raise _unknown_entity(entity)
         if request.mimetype not in XML_TYPES:
             raise bad_request("the body must be an IVI 2.0 message as application/xml", "Content-Type")
@@ -39,39 +50,41 @@ class ApprovalRoutes:
         result = self._rpc("approvals", "from_ivi", entity, document)
         return json_response(result, status=200 if result["outcome"] == "unchanged" else 201)
 
-    @http("GET", "/v1/approvals")
-    def find_approvals(self, request):
-        identity = self._who(request)
-        entities = None if "*" in identity["entities"] else identity["entities"]
-        found = self._rpc("approvals", "find", request.args.get("number"), entities)
-        return json_response({"items": found, "next_cursor": None})
+    @route("GET", "/v1/approvals", roles=(), query=ApprovalQuery, response=ApprovalPage,
+           summary="Find approvals (by number) in the caller's entities")
+    def find_approvals(self, call):
+        entities = None if "*" in call.identity["entities"] else call.identity["entities"]
+        items, next_cursor = page_of(self._rpc("approvals", "find", call.query.get("number"), entities), call.query)
+        return {"items": items, "next_cursor": next_cursor}
 
-    @http("GET", "/v1/approvals/<string:approval_id>")
-    def get_approval(self, request, approval_id):
-        return json_response(self._visible_approval(request, approval_id))
+    @route("GET", "/v1/approvals/{id}", roles=(), response=ApprovalOut,
+           summary="An approval with its extension history")
+    def get_approval(self, call, id):
+        return self._visible_approval(call, id)
 
-    @http("POST", "/v1/approvals/<string:approval_id>/extensions")
-    def extend_approval(self, request, approval_id):
-        self._visible_approval(request, approval_id, "approvals_manager")
-        return json_response(self._rpc("approvals", "extend", approval_id, json_body(request)), status=201)
+    @route("POST", "/v1/approvals/{id}/extensions", roles=("approvals_manager",), body=ExtensionIn,
+           response=ApprovalOut, status=201, summary="A new extension (immutable revision)")
+    def extend_approval(self, call, id):
+        self._visible_approval(call, id)
+        return self._rpc("approvals", "extend", id, call.body)
 
-    @http("POST", "/v1/approvals/<string:approval_id>/withdrawal")
-    def withdraw_approval(self, request, approval_id):
-        self._visible_approval(request, approval_id, "approvals_manager")
-        return json_response(self._rpc("approvals", "withdraw", approval_id, json_body(request)))
+    @route("POST", "/v1/approvals/{id}/withdrawal", roles=("approvals_manager",), body=WithdrawalIn,
+           response=ApprovalOut, summary="Withdraw an approval with effect from a date")
+    def withdraw_approval(self, call, id):
+        self._visible_approval(call, id)
+        return self._rpc("approvals", "withdraw", id, call.body)
 
-    @http("GET", "/v1/approvals/<string:approval_id>/impact")
-    def approval_impact(self, request, approval_id):
-        """Vehicles of the approval (any extension): unreleased ones by state (re-validated), released ones."""
-        approval = self._visible_approval(request, approval_id)
+    @route("GET", "/v1/approvals/{id}/impact", roles=(), response=ApprovalImpact,
+           summary="Vehicles an approval change touches: unreleased ones by state (re-validated), released ones")
+    def approval_impact(self, call, id):
+        approval = self._visible_approval(call, id)
         impact = self._rpc("vehicles", "impact", approval["number"])
-        return json_response(dict(impact, approval={
+        return dict(impact, approval={
             "id": approval["id"], "number": approval["number"], "status": approval["status"],
-            "withdrawn_on": approval["withdrawn_on"]}))
+            "withdrawn_on": approval["withdrawn_on"]})
 
-    def _visible_approval(self, request, approval_id, *roles):
-        """The approval, for a caller holding one of `roles`; one of another entity is not found."""
-        identity = self._who(request, *roles)
+    def _visible_approval(self, call, approval_id):
+        """The approval; one of another entity is not found."""
         approval = self._rpc("approvals", "get", approval_id)
-        scoped(identity, approval["entity"], f"approval {approval_id}")
+        scoped(call.identity, approval["entity"], f"approval {approval_id}")
         return approval

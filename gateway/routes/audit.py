@@ -1,23 +1,46 @@
-"""The audit trail."""
+"""The audit trail: entries, chain verification and a vehicle's evidence pack."""
+from marshmallow import fields
+from werkzeug.wrappers import Response
+
+from common.contracts.responses import AuditPage, AuditVerification
 from gateway.auth import may_see
-from gateway.http import http, json_response
-from gateway.problems import invalid
-from gateway.routes.paging import limit_param
+from gateway.http import route
+from gateway.routes.paging import Page
+from services.audit.domain.evidence import build_pack
+
+
+class AuditQuery(Page):
+    subject = fields.String(metadata={"description": "entries naming this VIN, approval number or release id"})
+    actor = fields.String(metadata={"description": "entries of this actor (`sub`)"})
+    event_type = fields.String(metadata={"description": "entries of this event type"})
+    since = fields.String(metadata={"description": "occurred at or after this ISO-8601 date-time (with zone)"})
+    until = fields.String(metadata={"description": "occurred before this ISO-8601 date-time (with zone)"})
 
 
 class AuditRoutes:
 
-    @http("GET", "/v1/audit")
-    def audit_entries(self, request):
-        identity = self._who(request, "auditor")
-        subject = request.args.get("subject")
-        if not subject:
-            raise invalid("A subject is required.", [{"field": "subject", "message": "give a VIN or approval number"}])
-        found = self._rpc("audit", "query", subject, limit_param(request.args.get("limit")), request.args.get("cursor"))
-        found["entries"] = [e for e in found["entries"] if e.get("entity") is None or may_see(identity, e["entity"])]
-        return json_response(found)
+    @route("GET", "/v1/audit", roles=("auditor",), query=AuditQuery, response=AuditPage,
+           summary="Audit entries by subject, actor, event type and time window, in order (at least one filter)")
+    def audit_entries(self, call):
+        q = call.query
+        found = self._rpc("audit", "query", q.get("subject"), q["limit"], q.get("cursor"), actor=q.get("actor"),
+                          event_type=q.get("event_type"), since=q.get("since"), until=q.get("until"))
+        found["entries"] = [e for e in found["entries"]
+                            if e.get("entity") is None or may_see(call.identity, e["entity"])]
+        return found
 
-    @http("GET", "/v1/audit/verify")
-    def audit_verify(self, request):
-        self._who(request, "auditor")
-        return json_response(self._rpc("audit", "verify_chain"))
+    @route("GET", "/v1/audit/verify", roles=("auditor",), response=AuditVerification,
+           summary="Re-hash the whole audit chain and check its sealed checkpoints; names the first broken entry")
+    def audit_verify(self, call):
+        return self._rpc("audit", "verify_chain")
+
+    @route("GET", "/v1/vehicles/{vin}/evidence", roles=("auditor",), produces="application/zip",
+           summary="Evidence pack: every certificate version, data revisions, validation reports, audit entries "
+                   "with chain proof and the sealed checkpoint (check it with `ecoc evidence verify`)")
+    def vehicle_evidence(self, call, vin):
+        vehicle = self._rpc("vehicles", "get", vin)  # scope: 404 outside the caller's entities
+        pack = build_pack(
+            vin, vehicle, self._rpc("vehicles", "history", vin), self._rpc("validation", "report_history", vin),
+            self._rpc("signing", "documents", vin), self._rpc("audit", "evidence", vin))
+        return Response(pack, status=200, mimetype="application/zip", headers={
+            "Content-Disposition": f'attachment; filename="{vin}-evidence.zip"'})

@@ -1,23 +1,23 @@
 """Legal entities with their signatories and seal certificate."""
 from common.contracts.approvals import EntityBody
-from common.errors import load_or_raise
+from common.contracts.responses import EntityOut
 from gateway.auth import scoped
-from gateway.http import http, json_body, json_response
+from gateway.http import route
 
 
 class EntityRoutes:
 
-    @http("PUT", "/v1/entities/<string:code>")
-    def put_entity(self, request, code):
-        self._who(request, "admin")
-        body = load_or_raise(EntityBody(), json_body(request))
+    @route("PUT", "/v1/entities/{code}", roles=("admin",), body=EntityBody, response=EntityOut,
+           summary="Register or update a legal entity",
+           description="In local mode an entity registered without a seal certificate gets a self-signed one.")
+    def put_entity(self, call, code):
+        scoped(call.identity, code, f"legal entity {code}")  # an admin acts for its own entities only
+        body = dict(call.body)
         if not body.get("seal_certificate") and self.settings.local_mode:
             body["seal_certificate"] = self._rpc("signing", "ensure_seal", code, body["legal_name"])
-        payload = dict(body, code=code)
-        return json_response(self._rpc("approvals", "put_entity", payload))
+        return self._rpc("approvals", "put_entity", dict(body, code=code))
 
-    @http("GET", "/v1/entities/<string:code>")
-    def get_entity(self, request, code):
-        identity = self._who(request)
-        scoped(identity, code, f"legal entity {code}")
-        return json_response(self._rpc("approvals", "get_entity", code))
+    @route("GET", "/v1/entities/{code}", roles=(), response=EntityOut, summary="A legal entity")
+    def get_entity(self, call, code):
+        scoped(call.identity, code, f"legal entity {code}")
+        return self._rpc("approvals", "get_entity", code)

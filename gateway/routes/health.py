@@ -2,7 +2,8 @@
 import eventlet
 
 from common.config import SERVICES
-from gateway.http import http, json_response, with_timeout
+from common.contracts.responses import Contract, Health
+from gateway.http import route, with_timeout
 from gateway.openapi import openapi_document
 
 HEALTH_TIMEOUT = 3.0  # seconds each service has to answer; all are asked at once
@@ -10,8 +11,8 @@ HEALTH_TIMEOUT = 3.0  # seconds each service has to answer; all are asked at onc
 
 class HealthRoutes:
 
-    @http("GET", "/health")
-    def health(self, request):
+    @route("GET", "/health", summary="Liveness of the gateway and reachability of each service", response=Health)
+    def health(self, call):
         def ask(name):
             try:
                 with_timeout(HEALTH_TIMEOUT, getattr(self, name).health)
@@ -21,8 +22,8 @@ class HealthRoutes:
 
         services = dict(eventlet.GreenPool(len(SERVICES)).imap(ask, SERVICES))
         ok = all(v == "ok" for v in services.values())
-        return json_response({"status": "ok" if ok else "degraded", "gateway": "ok", "services": services})
+        return {"status": "ok" if ok else "degraded", "gateway": "ok", "services": services}
 
-    @http("GET", "/openapi.json")
-    def openapi(self, request):
-        return json_response(openapi_document())
+    @route("GET", "/openapi.json", summary="This contract (OpenAPI 3.1)", response=Contract)
+    def openapi(self, call):
+        return openapi_document()

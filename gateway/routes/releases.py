@@ -1,36 +1,41 @@
 """Releases through review and signing."""
-from gateway.http import http, json_body, json_response
+from common.contracts.responses import ReleaseOut, ReleaseRequested
+from common.contracts.vehicles import RejectIn, ReleaseIn
+from gateway.http import route
 from gateway.problems import forbidden
 
 
 class ReleaseRoutes:
 
-    @http("POST", "/v1/releases")
-    def request_release(self, request):
-        self._who(request, "data_steward")
-        return json_response(self._rpc("vehicles", "request_release", json_body(request)), status=201)
+    @route("POST", "/v1/releases", roles=("data_steward",), body=ReleaseIn, response=ReleaseRequested, status=201,
+           summary="Request a release of valid vehicles", description="Only `valid` vehicles enter; the others are "
+           "listed in `rejected` with the reason.")
+    def request_release(self, call):
+        return self._rpc("vehicles", "request_release", call.body)
 
-    @http("GET", "/v1/releases/<string:release_id>")
-    def get_release(self, request, release_id):
-        self._who(request)
-        return json_response(self._rpc("vehicles", "get_release", release_id))
+    @route("GET", "/v1/releases/{id}", roles=(), response=ReleaseOut,
+           summary="A release with its counts and per-VIN state")
+    def get_release(self, call, id):
+        return self._rpc("vehicles", "get_release", id)
 
-    @http("POST", "/v1/releases/<string:release_id>/approve")
-    def approve_release(self, request, release_id):
-        self._who(request, "reviewer")
-        return json_response(self._rpc("vehicles", "approve_release", release_id))
+    @route("POST", "/v1/releases/{id}/approve", roles=("reviewer",), response=ReleaseOut,
+           summary="Approve a release (four-eyes: never one you requested or hold a last edit in)")
+    def approve_release(self, call, id):
+        return self._rpc("vehicles", "approve_release", id)
 
-    @http("POST", "/v1/releases/<string:release_id>/reject")
-    def reject_release(self, request, release_id):
-        self._who(request, "reviewer")
-        return json_response(self._rpc("vehicles", "reject_release", release_id, json_body(request)))
+    @route("POST", "/v1/releases/{id}/reject", roles=("reviewer",), body=RejectIn, response=ReleaseOut,
+           summary="Reject a release (four-eyes)")
+    def reject_release(self, call, id):
+        return self._rpc("vehicles", "reject_release", id, call.body)
 
-    @http("POST", "/v1/releases/<string:release_id>/sign")
-    def sign_release(self, request, release_id):
-        identity = self._who(request, "signer")
-        release = self._rpc("vehicles", "get_release", release_id)
+    @route("POST", "/v1/releases/{id}/sign", roles=("signer",), response=ReleaseOut, status=202,
+           summary="Sign an approved release; signing runs in the background",
+           description="The caller must be an authorised signatory of the release's entity.")
+    def sign_release(self, call, id):
+        identity = call.identity
+        release = self._rpc("vehicles", "get_release", id)
         entity = self._rpc("approvals", "get_entity", release["entity"])
         signatory = next((s for s in entity["signatories"] if s["sub"] == identity["sub"]), None)
         if signatory is None:
             raise forbidden(f"{identity['sub']} is not an authorised signatory of {release['entity']}")
-        return json_response(self._rpc("vehicles", "sign_release", release_id, signatory), status=202)
+        return self._rpc("vehicles", "sign_release", id, signatory)

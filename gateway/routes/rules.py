@@ -1,12 +1,21 @@
 """The validation rule catalogue: every rule with its pack, version, severity, applicability and description."""
-from gateway.http import http, json_response
+from marshmallow import fields
+
+from common.contracts.responses import RulePage
+from gateway.http import route
+from gateway.routes.paging import Page, page_of
+
+
+class RuleQuery(Page):
+    pack = fields.String(metadata={"description": "only the rules of this pack"})
+    category = fields.String(metadata={"description": "only the rules applying to this vehicle category"})
 
 
 class RuleRoutes:
 
-    @http("GET", "/v1/rules")
-    def list_rules(self, request):
-        self._who(request)
-        catalogue = self._rpc("validation", "rules", pack=request.args.get("pack"),
-                              category=request.args.get("category"))
-        return json_response(dict(catalogue, next_cursor=None))
+    @route("GET", "/v1/rules", roles=(), query=RuleQuery, response=RulePage,
+           summary="The validation rule catalogue")
+    def list_rules(self, call):
+        catalogue = self._rpc("validation", "rules", pack=call.query.get("pack"), category=call.query.get("category"))
+        items, next_cursor = page_of(catalogue["items"], call.query)
+        return dict(catalogue, items=items, next_cursor=next_cursor)

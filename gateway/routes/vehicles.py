@@ -1,12 +1,33 @@
 """Vehicles: import (JSON, CSV, IVI), edits with optimistic concurrency, corrections, withdrawal, history,
 earlier stages and certificates."""
+from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
+from common.contracts.responses import (
+    CertificatePage, FromIviOutcome, ImportOutcome, VehicleOut, VehiclePage, VehicleRevisions, VehicleStages, Verification,
+)
 from common.contracts.vehicles import PreconditionFailed  # noqa: F401 - registers it for RPC deserialisation
+from common.contracts.vehicles import (
+    REASON, CorrectionIn, FromIviParams, ImportIn, VehiclePatch, VehicleWithdrawalIn, csv_columns_description,
+)
 from gateway.auth import may_see
-from gateway.http import http, json_body, json_response
+from gateway.http import json_response, route
 from gateway.problems import HttpProblem, forbidden, invalid
-from gateway.routes.paging import limit_param
+from gateway.routes.paging import Page, page_of
+
+XML_TYPES = ("application/xml", "text/xml")
+IF_MATCH = ("If-Match", True, 'the vehicle\'s revision as its ETag gave it, e.g. "3"')
+IF_MATCH_OPTIONAL = ("If-Match", False, "the revision the correction is based on (412 when stale)")
+
+
+class ImportQuery(Schema):
+    reason = fields.String(validate=REASON, metadata={"description": "why (CSV imports; JSON bodies carry it)"})
+
+
+class VehicleQuery(Page):
+    status = fields.String(validate=validate.Length(1, 16))
+    entity = fields.String(validate=validate.Length(1, 32))
+    approval_number = fields.String(validate=validate.Length(1, 35))
 
 
 def vehicle_response(vehicle, status=200):
@@ -39,79 +60,89 @@ def text_body(request, what):
 
 class VehicleRoutes:
 
-    @http("POST", "/v1/vehicles/import")
-    def import_vehicles(self, request):
-        self._who(request, "data_steward")
-        if request.mimetype == "text/csv":
-            return json_response(self._rpc("vehicles", "import_csv", text_body(request, "CSV file"),
-                                           request.args.get("reason")))
-        return json_response(self._rpc("vehicles", "import_vehicles", json_body(request)))
+    @route("POST", "/v1/vehicles/import", roles=("data_steward",), body=ImportIn, query=ImportQuery,
+           consumes=("application/json", "text/csv"), response=ImportOutcome,
+           summary="Bulk import of vehicles (JSON or CSV)", description=csv_columns_description())
+    def import_vehicles(self, call):
+        if call.body is None:
+            if call.request.mimetype != "text/csv":
+                raise HttpProblem(415, "urn:ecoc:problem:bad-request", "Unsupported media type",
+                                  "the body must be application/json or text/csv",
+                                  [{"field": "Content-Type", "message": "must be application/json or text/csv"}])
+            return self._rpc("vehicles", "import_csv", text_body(call.request, "CSV file"), call.query.get("reason"))
+        return self._rpc("vehicles", "import_vehicles", call.body)
 
-    @http("POST", "/v1/vehicles/from-ivi")
-    def vehicle_from_ivi(self, request):
-        identity = self._who(request, "data_steward")
-        if request.mimetype not in ("application/xml", "text/xml"):
+    @route("POST", "/v1/vehicles/from-ivi", roles=("data_steward",), query=FromIviParams, consumes=XML_TYPES,
+           response=FromIviOutcome, status=201, errors=(415,),
+           summary="A vehicle record from an IVI 2.0 message",
+           description="?production_date= and ?intended_country= when the message has none; ?stage=base keeps "
+                       "it as the earlier stage of a multi-stage vehicle (answered with the stage, not a vehicle).")
+    def vehicle_from_ivi(self, call):
+        request = call.request
+        if request.mimetype not in XML_TYPES:
             raise HttpProblem(415, "urn:ecoc:problem:bad-request", "Unsupported media type",
                               "the body must be an IVI 2.0 XML document (application/xml)",
                               [{"field": "Content-Type", "message": "must be application/xml"}])
-        params = request.args.to_dict()
-        entity = params.get("entity")
-        if isinstance(entity, str) and not may_see(identity, entity):
+        entity = call.query["entity"]
+        if not may_see(call.identity, entity):
             raise invalid("Unknown legal entity.", [{"field": "entity", "message": f"no legal entity {entity}"}])
-        result = self._rpc("vehicles", "import_ivi", text_body(request, "document"), params)
+        result = self._rpc("vehicles", "import_ivi", text_body(request, "document"), request.args.to_dict())
         created = 201 if result["outcome"] in ("accepted", "base_stage") else 200
-        if "stage" in result:  # ?stage=base: an earlier stage's eCoC, not a vehicle record
+        if "stage" in result:
             return json_response(result, status=created)
         return vehicle_response(result, status=created)
 
-    @http("GET", "/v1/vehicles")
-    def list_vehicles(self, request):
-        self._who(request)
-        args = request.args
-        limit = limit_param(args.get("limit"))
-        return json_response(self._rpc("vehicles", "list", args.get("status"), args.get("entity"),
-                                       args.get("approval_number"), limit, args.get("cursor")))
+    @route("GET", "/v1/vehicles", roles=(), query=VehicleQuery, response=VehiclePage, summary="List vehicles")
+    def list_vehicles(self, call):
+        q = call.query
+        return self._rpc("vehicles", "list", q.get("status"), q.get("entity"), q.get("approval_number"), q["limit"],
+                         q.get("cursor"))
 
-    @http("GET", "/v1/vehicles/<string:vin>")
-    def get_vehicle(self, request, vin):
-        self._who(request)
+    @route("GET", "/v1/vehicles/{vin}", roles=(), response=VehicleOut,
+           summary="A vehicle with status, revision (also as ETag) and findings")
+    def get_vehicle(self, call, vin):
         return vehicle_response(self._rpc("vehicles", "get", vin))
 
-    @http("PATCH", "/v1/vehicles/<string:vin>")
-    def patch_vehicle(self, request, vin):
-        self._who(request, "data_steward")
-        revision = if_match(request)
-        return vehicle_response(self._rpc("vehicles", "update", vin, json_body(request), revision))
+    @route("PATCH", "/v1/vehicles/{vin}", roles=("data_steward",), body=VehiclePatch, response=VehicleOut,
+           headers=(IF_MATCH,), errors=(412, 428), summary="Change an unreleased vehicle",
+           description="`coc` is a JSON merge patch (RFC 7396). If-Match is required: 428 without, 412 when stale.")
+    def patch_vehicle(self, call, vin):
+        revision = if_match(call.request)
+        return vehicle_response(self._rpc("vehicles", "update", vin, call.body, revision))
 
-    @http("POST", "/v1/vehicles/<string:vin>/corrections")
-    def correct_vehicle(self, request, vin):
-        self._who(request, "data_steward")
-        revision = if_match(request, required=False)
-        return vehicle_response(self._rpc("vehicles", "correct", vin, json_body(request), revision), status=201)
+    @route("POST", "/v1/vehicles/{vin}/corrections", roles=("data_steward",), body=CorrectionIn, response=VehicleOut,
+           status=201, headers=(IF_MATCH_OPTIONAL,), errors=(412,),
+           summary="Correct a released vehicle: back through validation, review and signing",
+           description="The next certificate has IviVersionNumber + 1.")
+    def correct_vehicle(self, call, vin):
+        revision = if_match(call.request, required=False)
+        return vehicle_response(self._rpc("vehicles", "correct", vin, call.body, revision), status=201)
 
-    @http("POST", "/v1/vehicles/<string:vin>/withdrawal")
-    def withdraw_vehicle(self, request, vin):
-        identity = self._who(request, "signer")
-        body = json_body(request)
+    @route("POST", "/v1/vehicles/{vin}/withdrawal", roles=("signer",), body=VehicleWithdrawalIn, response=VehicleOut,
+           summary="Withdraw a released vehicle's certificate, with reason",
+           description="The caller must be an authorised signatory of the vehicle's entity.")
+    def withdraw_vehicle(self, call, vin):
+        identity = call.identity
         vehicle = self._rpc("vehicles", "get", vin)  # scope: 404 outside the caller's entities
         entity = self._rpc("approvals", "get_entity", vehicle["entity"])
         if not any(s["sub"] == identity["sub"] for s in entity["signatories"]):
             raise forbidden(f"{identity['sub']} is not an authorised signatory of {vehicle['entity']}")
-        return vehicle_response(self._rpc("vehicles", "withdraw", vin, body))
+        return vehicle_response(self._rpc("vehicles", "withdraw", vin, call.body))
 
-    @http("GET", "/v1/vehicles/<string:vin>/history")
-    def vehicle_history(self, request, vin):
-        self._who(request)
-        return json_response({"vin": vin, "revisions": self._rpc("vehicles", "history", vin)})
+    @route("GET", "/v1/vehicles/{vin}/history", roles=(), query=Page, response=VehicleRevisions,
+           summary="Every revision of a vehicle: who, when, why, diff")
+    def vehicle_history(self, call, vin):
+        revisions, next_cursor = page_of(self._rpc("vehicles", "history", vin), call.query)
+        return {"vin": vin, "revisions": revisions, "next_cursor": next_cursor}
 
-    @http("GET", "/v1/vehicles/<string:vin>/stages")
-    def vehicle_stages(self, request, vin):
-        self._who(request)
-        return json_response({"vin": vin, "stages": self._rpc("vehicles", "stages", vin)})
+    @route("GET", "/v1/vehicles/{vin}/stages", roles=(), response=VehicleStages,
+           summary="Earlier stages' eCoC data of a multi-stage vehicle")
+    def vehicle_stages(self, call, vin):
+        return {"vin": vin, "stages": self._rpc("vehicles", "stages", vin)}
 
-    @http("GET", "/v1/vehicles/<string:vin>/certificate")
-    def current_certificate(self, request, vin):
-        self._who(request)
+    @route("GET", "/v1/vehicles/{vin}/certificate", roles=(), produces="application/xml",
+           summary="The current signed eCoC (exact bytes)")
+    def current_certificate(self, call, vin):
         self._rpc("vehicles", "get", vin)  # scope: 404 outside the caller's entities
         found = self._rpc("signing", "get_current", vin)
         summary = found["summary"]
@@ -120,13 +151,14 @@ class VehicleRoutes:
             "X-Ivi-Version-Number": str(summary["version_number"]),
             "Content-Disposition": f'attachment; filename="{vin}-v{summary["version_number"]}.xml"'})
 
-    @http("GET", "/v1/vehicles/<string:vin>/certificates")
-    def certificate_versions(self, request, vin):
-        self._who(request)
+    @route("GET", "/v1/vehicles/{vin}/certificates", roles=(), query=Page, response=CertificatePage,
+           summary="All certificate versions of a vehicle")
+    def certificate_versions(self, call, vin):
         self._rpc("vehicles", "get", vin)
-        return json_response({"vin": vin, "items": self._rpc("signing", "versions", vin)})
+        items, next_cursor = page_of(self._rpc("signing", "versions", vin), call.query)
+        return {"vin": vin, "items": items, "next_cursor": next_cursor}
 
-    @http("POST", "/v1/certificates/verify")
-    def verify_certificate(self, request):
-        self._who(request)
-        return json_response(self._rpc("signing", "verify", text_body(request, "document")))
+    @route("POST", "/v1/certificates/verify", roles=(), consumes=XML_TYPES, response=Verification,
+           summary="Verify an eCoC document")
+    def verify_certificate(self, call):
+        return self._rpc("signing", "verify", text_body(call.request, "document"))

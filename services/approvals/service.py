@@ -6,6 +6,7 @@ from nameko.rpc import rpc
 from sqlalchemy.exc import IntegrityError
 
 from common.approval_number import parse_approval_number
+from common.authz import may_see
 from common.contracts.approvals import ApprovalIn, EntityIn, ExtensionIn, ResolveItem, WithdrawalIn
 from common.contracts.events import (
     APPROVAL_EXTENDED, APPROVAL_REGISTERED, APPROVAL_VERSION_ADDED, APPROVAL_WITHDRAWN, ENTITY_CHANGED,
@@ -59,7 +60,9 @@ class ApprovalsService:
 
     @rpc(expected_exceptions=EXPECTED)
     def put_entity(self, payload):
+        self.caller.require("admin")
         data = load_or_raise(EntityIn(), payload)
+        self.caller.scope(data["code"], f"legal entity {data['code']}", "admin")
         if data.get("seal_certificate"):
             problem = seal_certificate_problem(data["seal_certificate"], data["legal_name"])
             if problem:
@@ -74,6 +77,7 @@ class ApprovalsService:
 
     @rpc(expected_exceptions=EXPECTED)
     def get_entity(self, code):
+        self.caller.scope(code, f"legal entity {code}", service=True)
         with self.db as uow:
             entity = repo.get_entity(uow.session, code)
         if entity is None:
@@ -84,6 +88,7 @@ class ApprovalsService:
 
     @rpc(expected_exceptions=EXPECTED)
     def register(self, payload):
+        self.caller.require("approvals_manager")
         data = load_or_raise(ApprovalIn(), payload)
         number = parse_approval_number(data["number"])
         with self.db as uow:
@@ -97,6 +102,7 @@ class ApprovalsService:
         """Register the approval of an IVI 2.0 message (its type-level part), or add its version to the
         approval registered already. `document` is the XML text. Returns `outcome`: registered,
         version_added or unchanged. Problems name the IVI element (`MassGroup.ActualMass`, `Version`)."""
+        self.caller.require("approvals_manager")
         data = self._read_registration(entity, document)
         number = parse_approval_number(data["number"])
         [version] = data["versions"]
@@ -131,9 +137,9 @@ class ApprovalsService:
             raise InvalidInput(exc.detail, _renamed(exc.errors, ivi_import.ivi_field)) from None
 
     def _check(self, uow, data, rename=None):
-        """The registration's entity exists and its data is fine (see `domain.registration`)."""
+        """The registration's entity exists for the caller and its data is fine (see `domain.registration`)."""
         entity = repo.get_entity(uow.session, data["entity"])
-        if entity is None:
+        if entity is None or not may_see(self.caller.get(), data["entity"]):
             raise InvalidInput("Unknown legal entity.", [{"field": "entity", "message": f"no legal entity {data['entity']}"}])
         errors = registration_errors(self.ivi, data, entity["legal_name"])
         if errors:
@@ -173,9 +179,11 @@ class ApprovalsService:
     @rpc(expected_exceptions=EXPECTED)
     def extend(self, approval_id, payload):
         """A new extension as a new immutable revision (see `domain.extension`)."""
-        data = load_or_raise(ExtensionIn(), payload)
+        self.caller.require("approvals_manager")
         with self.db as uow:
             approval = self._approval(uow, approval_id, for_update=True)
+            self.caller.scope(approval.entity, f"approval {approval_id}")  # before the body: others' are 404
+            data = load_or_raise(ExtensionIn(), payload)
             entity = repo.get_entity(uow.session, approval.entity)
             with answering():
                 revision = extension.extend(approval, data, self.ivi, entity["legal_name"], self.caller.sub, utcnow())
@@ -195,9 +203,11 @@ class ApprovalsService:
     @rpc(expected_exceptions=EXPECTED)
     def withdraw(self, approval_id, payload):
         """Withdraw with effect from a date: production on or after it no longer resolves."""
-        data = load_or_raise(WithdrawalIn(), payload)
+        self.caller.require("approvals_manager")
         with self.db as uow:
             approval = self._approval(uow, approval_id, for_update=True)
+            self.caller.scope(approval.entity, f"approval {approval_id}")
+            data = load_or_raise(WithdrawalIn(), payload)
             with answering():
                 extension.withdraw(approval, data, self.caller.sub, utcnow())
             repo.save_withdrawal(uow.session, approval)
@@ -220,10 +230,16 @@ class ApprovalsService:
     @rpc(expected_exceptions=EXPECTED)
     def get(self, approval_id):
         with self.db as uow:
-            return approval_view(self._approval(uow, approval_id))
+            approval = self._approval(uow, approval_id)
+            self.caller.scope(approval.entity, f"approval {approval_id}")
+            return approval_view(approval)
 
     @rpc(expected_exceptions=EXPECTED)
     def find(self, number=None, entities=None):
+        """Approvals by number, of the caller's entities (narrowed further to `entities` when given)."""
+        visible = self.caller.entities()
+        if entities is None or visible is not None:
+            entities = visible if entities is None else [e for e in entities if e in visible]
         condition = approvals.c.id.isnot(None)
         if number:
             try:
@@ -238,6 +254,7 @@ class ApprovalsService:
     @rpc(expected_exceptions=EXPECTED)
     def resolve(self, items):
         """Batch: [{number, type, variant, version, production_date}] → the type-level data in force."""
+        self.caller.require(service=True)
         loaded = [load_or_raise(ResolveItem(), item, f"items[{i}]") for i, item in enumerate(items)]
         numbers = {}
         for item in loaded:

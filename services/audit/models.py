@@ -1,7 +1,8 @@
 """Tables of the audit service (database `ecoc_audit`).
 
-`audit_entries` is append-only: a trigger (see the initial migration) refuses UPDATE, DELETE and
-TRUNCATE, and every row carries the sha256 hash chaining it to the row before it.
+`audit_entries` and `audit_checkpoints` are append-only: triggers (see the migrations) refuse UPDATE,
+DELETE and TRUNCATE, the service connects as a role that may only INSERT and SELECT, and every entry
+carries the sha256 hash chaining it to the entry before it.
 """
 from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, MetaData, String, Table, Text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
@@ -23,11 +24,28 @@ audit_entries = Table(
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("actor", Text),
+    Column("roles", ARRAY(Text)),
     Column("entity", Text),
     Column("subject", Text, nullable=False),
     Column("subjects", ARRAY(Text), nullable=False),
+    Column("trace_id", Text),
     Column("payload", JSONB, nullable=False),
+    Column("payload_digest", String(64)),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     Index("ix_audit_entries_subjects", "subjects", postgresql_using="gin"),
+    Index("ix_audit_entries_actor_seq", "actor", "seq"),
+    Index("ix_audit_entries_event_type_seq", "event_type", "seq"),
+    Index("ix_audit_entries_occurred_at", "occurred_at"),
+)
+
+# The chain's head sealed with the audit key from time to time (domain/checkpoints.py).
+audit_checkpoints = Table(
+    "audit_checkpoints", metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("head_hash", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("signature", Text, nullable=False),
 )

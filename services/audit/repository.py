@@ -1,65 +1,134 @@
-"""Reading and appending audit entries (SQL only; the hashing is in domain/chain.py)."""
-from sqlalchemy import func, literal, select
+"""Reading and appending audit entries and checkpoints (SQL only; the hashing is in domain/)."""
+from psycopg.types.json import Jsonb
+from sqlalchemy import and_, func, literal, select
 from sqlalchemy.dialects.postgresql import JSONB
 
-from common.outbox import utcnow
 from services.audit.domain import chain
-from services.audit.domain.entries import content_from_envelope
-from services.audit.models import audit_entries
+from services.audit.domain.entries import fields_of, has_float, with_payload
+from services.audit.models import audit_checkpoints, audit_entries
 
-# Key of the transaction-level advisory lock that serialises appends, so that two handlers (in
+# Key of the transaction-level advisory lock that serialises appends, so that two writers (in
 # one replica or many) never read the same head and fork the chain. Any fixed bigint would do.
 CHAIN_LOCK = 0x6563_6F63_6175_6469  # "ecocaudi"
 
-VERIFY_CHUNK = 1000
+VERIFY_CHUNK = 5000
 
 t = audit_entries
+c = audit_checkpoints
 
 
-def is_stored(session, event_id):
-    return session.execute(select(t.c.seq).where(t.c.event_id == event_id)).first() is not None
-
-
-def append(session, envelope):
-    """Append the event as the new head, unless an entry with its event_id exists; the entry or None.
+def append_batch(session, envelopes, recorded_at):
+    """Append the events in order as the new head, skipping any whose event_id is stored (or repeated in
+    the batch); the entries appended.
 
     Call inside a transaction and commit right after: the advisory lock is held until then.
     """
     session.execute(select(func.pg_advisory_xact_lock(CHAIN_LOCK)))
-    content = content_from_envelope(envelope, recorded_at=utcnow())
-    if is_stored(session, content["event_id"]):
-        return None
-    # The payload is hashed as PostgreSQL will give it back (jsonb normalises numbers such as
-    # 1e20 and drops duplicate keys), or verification would fail on a faithful copy.
-    head, payload = session.execute(select(
-        select(t.c.hash).order_by(t.c.seq.desc()).limit(1).scalar_subquery(),
-        literal(content["payload"], JSONB),
-    )).one()
-    content["payload"] = payload
-    entry = chain.link(head or chain.GENESIS, content)
-    entry["seq"] = session.execute(t.insert().values(**entry).returning(t.c.seq)).scalar_one()
-    return entry
+    contents = {}
+    for envelope in envelopes:
+        content = fields_of(envelope, recorded_at)
+        contents.setdefault(content["event_id"], (content, envelope))
+    stored = set(session.execute(select(t.c.event_id).where(t.c.event_id.in_(list(contents)))).scalars())
+    fresh = [pair for event_id, pair in contents.items() if event_id not in stored]
+    if not fresh:
+        return []
+    # Payloads are hashed as PostgreSQL will give them back (jsonb normalises numbers such as 1e20;
+    # duplicate keys are gone already), or verification would fail on a faithful copy.
+    odd = [has_float(envelope) for _, envelope in fresh]
+    if any(odd):
+        stated = [envelope for (_, envelope), flag in zip(fresh, odd) if flag]
+        normalised = iter(session.execute(select(func.jsonb_array_elements(literal(stated, JSONB)))).scalars().all())
+        fresh = [(content, next(normalised) if flag else envelope) for (content, envelope), flag in zip(fresh, odd)]
+    prev = head(session) or chain.GENESIS
+    entries = []
+    for content, payload in fresh:
+        entry = chain.link(prev, with_payload(content, payload))
+        entries.append(entry)
+        prev = entry["hash"]
+    copy_in(session, entries)
+    return entries
+
+
+COPIED = [c.name for c in t.columns if c.name != "seq"]
+
+
+def copy_in(session, entries):
+    """Insert the entries in order with one COPY (a batch is hundreds of rows; row-by-row INSERTs cost
+    several times more). seq comes from the identity, in the order written."""
+    raw = session.connection().connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY audit_entries ({', '.join(COPIED)}) FROM STDIN") as copy:
+        for entry in entries:
+            copy.write_row([Jsonb(entry["payload"]) if name == "payload" else entry[name] for name in COPIED])
 
 
 def head(session):
     return session.execute(select(t.c.hash).order_by(t.c.seq.desc()).limit(1)).scalar()
 
 
-def by_subject(session, subject, after_seq=None, limit=None):
-    query = select(t).where(t.c.subjects.contains([subject])).order_by(t.c.seq)
+def head_entry(session):
+    row = session.execute(select(t.c.seq, t.c.hash).order_by(t.c.seq.desc()).limit(1)).first()
+    return None if row is None else {"seq": row.seq, "hash": row.hash}
+
+
+def find(session, subject=None, actor=None, event_type=None, since=None, until=None, after_seq=None, limit=None):
+    """Entries matching every given filter, in seq order."""
+    conditions = []
+    if subject is not None:
+        conditions.append(t.c.subjects.contains([subject]))
+    if actor is not None:
+        conditions.append(t.c.actor == actor)
+    if event_type is not None:
+        conditions.append(t.c.event_type == event_type)
+    if since is not None:
+        conditions.append(t.c.occurred_at >= since)
+    if until is not None:
+        conditions.append(t.c.occurred_at < until)
     if after_seq is not None:
-        query = query.where(t.c.seq > after_seq)
+        conditions.append(t.c.seq > after_seq)
+    query = select(t).where(and_(True, *conditions)).order_by(t.c.seq)
     if limit is not None:
         query = query.limit(limit)
     return [row._asdict() for row in session.execute(query)]
 
 
-def verify(session):
+def by_subject(session, subject, after_seq=None, limit=None):
+    return find(session, subject=subject, after_seq=after_seq, limit=limit)
+
+
+def checkpoints(session):
+    return [row._asdict() for row in session.execute(select(c).order_by(c.c.id))]
+
+
+def latest_checkpoint(session):
+    row = session.execute(select(c).order_by(c.c.id.desc()).limit(1)).first()
+    return None if row is None else row._asdict()
+
+
+def add_checkpoint(session, checkpoint):
+    session.execute(c.insert().values(**checkpoint))
+
+
+def verify(session, sealed=()):
     """Re-hash the whole table in seq order, streamed from a server-side cursor in chunks."""
     rows = session.execute(
         select(t).order_by(t.c.seq).execution_options(stream_results=True, yield_per=VERIFY_CHUNK)
     )
-    return chain.verify(row._asdict() for row in rows)
+    return chain.verify((row._asdict() for row in rows), sealed)
+
+
+def digests_between(session, first_seq, last_seq):
+    """(seq, digest) of every entry from first_seq to last_seq: the links an evidence pack needs to
+    re-hash the chain between a VIN's entries and a checkpoint (the digest is recomputed from the
+    stored content, so a tampered entry shows in the proof as it would in `verify`)."""
+    rows = session.execute(
+        select(t).where(t.c.seq.between(first_seq, last_seq)).order_by(t.c.seq)
+        .execution_options(stream_results=True, yield_per=VERIFY_CHUNK)
+    )
+    return [(row.seq, chain.entry_digest(row._asdict())) for row in rows]
+
+
+def prev_hash_of(session, seq):
+    return session.execute(select(t.c.prev_hash).where(t.c.seq == seq)).scalar()
 
 
 def entry_dict(row):
@@ -71,9 +140,12 @@ def entry_dict(row):
         "occurred_at": chain.canonical_time(row["occurred_at"]),
         "recorded_at": chain.canonical_time(row["recorded_at"]),
         "actor": row["actor"],
+        "roles": list(row["roles"]) if row["roles"] is not None else None,
         "entity": row["entity"],
         "subject": row["subject"],
         "subjects": list(row["subjects"]),
+        "trace_id": row["trace_id"],
+        "payload_digest": row["payload_digest"],
         "data": row["payload"].get("data"),
         "hash": row["hash"],
         "prev_hash": row["prev_hash"],

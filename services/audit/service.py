@@ -1,54 +1,68 @@
 """audit: the append-only, tamper-evident log of every domain event, and evidence packs."""
 import logging
-import uuid
+from datetime import datetime
 
 from nameko.rpc import rpc
+from nameko.timer import timer
 
-from common.dependencies import Database
+from common.config import settings
+from common.dependencies import Identity
 from common.errors import EXPECTED, InvalidInput
-from common.events import on_event
 from common.outbox import utcnow
 from services.audit import repository as repo
-from services.audit.domain import chain
+from services.audit.batching import on_events
+from services.audit.dependencies import AuditDatabase, CheckpointKey
+from services.audit.domain import chain, checkpoints
+from services.audit.domain.evidence import pack_entry
 from services.audit.models import audit_entries
 
 log = logging.getLogger(__name__)
 
 ALL_EVENTS = "#"  # topic-exchange wildcard: every event type of the source
 MAX_PAGE = 1000
+MAX_FILTER = 500
+CHECKPOINT_SECONDS = settings().audit_checkpoint_seconds
 
 
 class AuditService:
     name = "audit"
 
     # No outbox (the audit log emits nothing, so no relay polls) and no inbox: the unique
-    # event_id of audit_entries is what makes a redelivered event a no-op.
-    db = Database()
+    # event_id of audit_entries is what makes a redelivered event a no-op. Events arrive in batches
+    # (services/audit/batching.py): one transaction per batch, not per event.
+    db = AuditDatabase()
+    checkpoint_key = CheckpointKey()
+    caller = Identity()
 
-    @on_event("approvals", ALL_EVENTS)
-    def on_approvals_event(self, envelope):
-        self._record("approvals", envelope)
+    @on_events("approvals", ALL_EVENTS)
+    def on_approvals_event(self, envelopes):
+        self._record("approvals", envelopes)
 
-    @on_event("vehicles", ALL_EVENTS)
-    def on_vehicles_event(self, envelope):
-        self._record("vehicles", envelope)
+    @on_events("vehicles", ALL_EVENTS)
+    def on_vehicles_event(self, envelopes):
+        self._record("vehicles", envelopes)
 
-    @on_event("validation", ALL_EVENTS)
-    def on_validation_event(self, envelope):
-        self._record("validation", envelope)
+    @on_events("validation", ALL_EVENTS)
+    def on_validation_event(self, envelopes):
+        self._record("validation", envelopes)
 
-    @on_event("signing", ALL_EVENTS)
-    def on_signing_event(self, envelope):
-        self._record("signing", envelope)
+    @on_events("signing", ALL_EVENTS)
+    def on_signing_event(self, envelopes):
+        self._record("signing", envelopes)
 
-    def _record(self, exchange_source, envelope):
-        if envelope["source"] != exchange_source:
-            log.warning("event %s claims source %s but came from %s.events",
-                        envelope["event_id"], envelope["source"], exchange_source)
+    def _record(self, exchange_source, envelopes):
+        """Append a batch of events in one transaction (redelivered ones are skipped by event id)."""
+        for envelope in envelopes:
+            if envelope["source"] != exchange_source:
+                log.warning("event %s claims source %s but came from %s.events",
+                            envelope["event_id"], envelope["source"], exchange_source)
         with self.db as uow:
-            if not repo.is_stored(uow.session, str(uuid.UUID(envelope["event_id"]))):
-                repo.append(uow.session, envelope)
+            repo.append_batch(uow.session, envelopes, utcnow())
             uow.commit()
+
+    @timer(interval=CHECKPOINT_SECONDS)
+    def seal_head(self):
+        self._seal()
 
     @rpc
     def health(self):
@@ -57,14 +71,39 @@ class AuditService:
         return {"service": self.name, "ok": True}
 
     @rpc(expected_exceptions=EXPECTED)
-    def query(self, subject, limit=100, cursor=None):
-        """One page of the entries naming `subject`, in seq order; pass `next_cursor` back for more."""
+    def checkpoint(self):
+        """Seal the current head with the audit key unless the newest checkpoint already does; the newest
+        checkpoint (None while the log is empty)."""
+        self.caller.require("auditor", service=True)
+        return self._seal()
+
+    def _seal(self):
+        with self.db as uow:
+            latest = repo.latest_checkpoint(uow.session)
+            head = repo.head_entry(uow.session)
+            if head is not None and (latest is None or latest["seq"] != head["seq"]):
+                latest = checkpoints.seal(self.checkpoint_key, head["seq"], head["hash"], utcnow())
+                repo.add_checkpoint(uow.session, latest)
+                uow.commit()
+        return checkpoints.as_dict(latest) if latest else None
+
+    @rpc(expected_exceptions=EXPECTED)
+    def query(self, subject=None, limit=100, cursor=None, actor=None, event_type=None, since=None, until=None):
+        """One page of the entries matching every filter given, in seq order; pass `next_cursor` back for more."""
+        self.caller.require("auditor")
         after = _cursor(cursor)
         if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE:
             raise InvalidInput("Invalid limit.",
                                [{"field": "limit", "message": f"an integer from 1 to {MAX_PAGE}"}])
+        window = {"since": _moment("since", since), "until": _moment("until", until)}
+        filters = {name: _text(name, value) for name, value in
+                   (("subject", subject), ("actor", actor), ("event_type", event_type))}
+        if all(v is None for v in filters.values()) and window == {"since": None, "until": None}:
+            raise InvalidInput("Give at least one filter.", [
+                {"field": "subject", "message": "filter by subject, actor, event_type, since or until"}])
         with self.db as uow:
-            rows = repo.by_subject(uow.session, subject, after_seq=after, limit=limit + 1)
+            rows = repo.find(uow.session, **filters, **window,
+                             after_seq=after, limit=limit + 1)
         page = rows[:limit]
         return {
             "entries": [repo.entry_dict(r) for r in page],
@@ -73,31 +112,77 @@ class AuditService:
 
     @rpc(expected_exceptions=EXPECTED)
     def verify_chain(self):
+        """Re-hash the whole chain, check every checkpoint's seal and that each sealed entry is still there."""
+        self.caller.require("auditor")
         with self.db as uow:
-            return repo.verify(uow.session)
+            sealed = repo.checkpoints(uow.session)
+            result = repo.verify(uow.session, sealed)
+        public = checkpoints.public_pem(self.checkpoint_key)
+        forged = [cp["seq"] for cp in sealed if not checkpoints.signature_valid(public, checkpoints.as_dict(cp))]
+        if forged and result["valid"]:
+            result.update(valid=False, first_invalid_seq=forged[0],
+                          reason=f"the checkpoint at entry {forged[0]} is not sealed by the audit key")
+        result["checkpoint"] = checkpoints.as_dict(sealed[-1]) if sealed else None
+        return result
 
     @rpc(expected_exceptions=EXPECTED)
     def evidence(self, subject):
-        """Every entry naming `subject` with what a third party needs to re-check its hash, the
-        current head, and the verification of the whole chain."""
+        """Every entry naming `subject`, sealed by a fresh checkpoint, with the (seq, digest) of every other
+        entry from the first of them up to that checkpoint: enough to re-hash that span of the chain
+        offline and compare it with the signed head, without anyone else's data."""
+        self.caller.require("auditor")
+        subject = _text("subject", subject)
+        if subject is None:
+            raise InvalidInput("A subject is required.", [{"field": "subject", "message": "a VIN"}])
+        sealed = self._seal()
         with self.db as uow:
             rows = repo.by_subject(uow.session, subject)
-            verification = repo.verify(uow.session)
+            rows = [r for r in rows if sealed is not None and r["seq"] <= sealed["seq"]]
+            links, start = [], None
+            if rows:
+                start = repo.prev_hash_of(uow.session, rows[0]["seq"])
+                mine = {r["seq"] for r in rows}
+                links = [{"seq": seq, "digest": digest}
+                         for seq, digest in repo.digests_between(uow.session, rows[0]["seq"], sealed["seq"])
+                         if seq not in mine]
         return {
             "subject": subject,
             "generated_at": chain.canonical_time(utcnow()),
             "algorithm": chain.ALGORITHM,
-            "genesis": chain.GENESIS,
-            "entries": [dict(repo.entry_dict(r), canonical=chain.canonical_json(chain.content_of(r)))
-                        for r in rows],
-            "head": verification["head"],
-            "chain": verification,
+            "checkpoint_algorithm": checkpoints.ALGORITHM,
+            "public_key": checkpoints.public_pem(self.checkpoint_key),
+            "checkpoint": sealed,
+            "entries": [pack_entry(r) for r in rows],
+            "proof": {"prev_hash": start, "links": links},
         }
 
 
 def _cursor(cursor):
     if cursor is None or cursor == "":
         return None
-    if isinstance(cursor, str) and cursor.isdigit():
+    if isinstance(cursor, str) and cursor.isascii() and cursor.isdigit() and len(cursor) <= 18:  # a bigint
         return int(cursor)
     raise InvalidInput("Invalid cursor.", [{"field": "cursor", "message": "use next_cursor of the previous page"}])
+
+
+def _text(field, value):
+    """A text filter: None when not given; a clear 4xx for what PostgreSQL could not compare."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or "\x00" in value or len(value) > MAX_FILTER:
+        raise InvalidInput(f"Invalid {field}.", [
+            {"field": field, "message": f"text of at most {MAX_FILTER} characters, without NUL"}])
+    return value
+
+
+def _moment(field, value):
+    if value in (None, ""):
+        return None
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except (ValueError, OverflowError):
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise InvalidInput(f"Invalid {field}.", [
+            {"field": field, "message": "an ISO-8601 date-time with a time zone, e.g. 2026-03-01T08:00:00Z"}])
+    return moment

@@ -20,6 +20,7 @@ from nameko.extensions import DependencyProvider
 from common.config import settings
 from common.ivi.schema import load_schema
 from common.ivi.xsd import SchemaValidator, schema_available
+from services.signing import sealing_threads
 from services.signing.domain.keys import SealKeyError, entity_env_var, make_key_provider
 from services.signing.domain.seal import Sealer
 
@@ -113,6 +114,7 @@ class Seals(DependencyProvider):
                                      keys_dir=config.get("KEYS_DIR", s.keys_dir))
         self.keyring = Keyring(provider, SealPolicy.from_config(config), s.local_mode,
                                config.get("IVI_SCHEMA", s.schema_path))
+        sealing_threads.prepare()
         if not schema_available(self.keyring.schema_path):
             log.warning("IVI schema not found at %r: certificates cannot be built. Download IVI2.0.xsd from the "
                         "EUCARIS eCoC documentation page and set ECOC_IVI_SCHEMA.", self.keyring.schema_path)

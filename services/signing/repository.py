@@ -73,3 +73,18 @@ def versions(session, vin):
     rows = session.execute(select(*SUMMARY).where(certificates.c.vin == vin)
                            .order_by(certificates.c.version_number)).all()
     return [summary_dict(r) for r in rows]
+
+
+def current_counts_by_seal(session, entities):
+    """{(entity, seal fingerprint): number of current certificates sealed with it} for these entities."""
+    rows = session.execute(
+        select(certificates.c.entity, certificates.c.seal_fingerprint, func.count())
+        .where(and_(certificates.c.status == "current", certificates.c.entity.in_(list(entities))))
+        .group_by(certificates.c.entity, certificates.c.seal_fingerprint)).all()
+    return {(e, f): n for e, f, n in rows}
+
+
+def all_versions(session, vin):
+    """Every certificate row of `vin` with its document, oldest version first."""
+    return session.execute(select(certificates).where(certificates.c.vin == vin)
+                           .order_by(certificates.c.version_number)).all()

@@ -2,20 +2,26 @@
 import logging
 from datetime import datetime, timezone
 
+import eventlet
 from eventlet import tpool
 from nameko.rpc import ServiceRpc, rpc
 
+from common.config import settings
 from common.contracts.events import (
     CERTIFICATE_FAILED, CERTIFICATE_SIGNED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN, RELEASE_SIGN_REQUESTED,
     VEHICLE_WITHDRAWN,
 )
 from common.dependencies import Database, Identity
 from common.contracts.signing import SignBatchIn
-from common.errors import EXPECTED, InvalidInput, NotFound, load_or_raise
+from common.errors import EXPECTED, Forbidden, InvalidInput, NotFound, load_or_raise
 from common.events import on_event
+from common.ivi.reader import read_ivi
 from services.signing import repository as repo
+from services.signing import sealing_threads
 from services.signing.domain.issuance import issue_batch
 from services.signing.domain.keys import SealKeyError
+from services.signing.domain.seal_checks import EXPIRY_WARNING_DAYS
+from services.signing.domain.seal_status import seal_status
 from services.signing.domain.verify import verify_document
 from services.signing.keyring import Seals
 from services.signing.models import certificates, inbox, outbox
@@ -41,13 +47,18 @@ class SigningService:
     def ensure_seal(self, entity, organisation):
         """The entity's seal certificate (PEM); in local mode a self-signed seal is created when missing (key
         generation runs off the event loop)."""
+        self.caller.scope(entity, f"legal entity {entity}", "admin")
         return tpool.execute(self.seals.ensure_seal, entity, organisation)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_current(self, vin):
+        self.caller.require()
         with self.db as uow:
             row = repo.current(uow.session, vin)
             latest = repo.latest(uow.session, vin) if row is None else None
+        for found in (row, latest):
+            if found is not None:
+                self.caller.scope(found.entity, f"certificate of {vin}")
         if latest is not None and latest.status == "withdrawn":
             raise NotFound(f"the certificate of {vin} (version {latest.version_number}) was withdrawn: "
                            f"{latest.status_reason}; GET /v1/vehicles/{vin}/certificates lists every version")
@@ -57,8 +68,10 @@ class SigningService:
 
     @rpc(expected_exceptions=EXPECTED)
     def versions(self, vin):
+        entities = self.caller.entities()
         with self.db as uow:
-            return repo.versions(uow.session, vin)
+            found = repo.versions(uow.session, vin)
+        return [v for v in found if entities is None or v["entity"] in entities]
 
     @rpc(expected_exceptions=EXPECTED)
     def verify(self, document):
@@ -77,7 +90,14 @@ class SigningService:
 
     @rpc(expected_exceptions=EXPECTED)
     def sign_batch(self, release_id, entity, signatory, vehicles):
-        """Seal certificates for hundreds of vehicles of one entity; same path as the release event."""
+        """Seal certificates for hundreds of vehicles of one entity; same path as the release event.
+
+        The caller signs as themself: `signatory.sub` is the caller, an authorised signatory of `entity`."""
+        caller = self.caller.require("signer")
+        self.caller.scope(entity, f"legal entity {entity}")
+        if not isinstance(signatory, dict) or signatory.get("sub") != caller["sub"]:
+            raise Forbidden(f"{caller['sub']} signs only as themself", [
+                {"field": "signatory.sub", "message": f"must be {caller['sub']}"}])
         data = load_or_raise(SignBatchIn(), {"release_id": release_id, "entity": entity, "signatory": signatory,
                                              "vehicles": vehicles})
         return self._sign(data["release_id"], data["entity"], data["signatory"], data["vehicles"])
@@ -114,7 +134,7 @@ class SigningService:
         todo = [v for v in vehicles if v["vin"] not in done]
         issued, failed, problem = [], [], None
         if todo:
-            signatory, problem = self._authorised(entity, signatory)
+            signatory, problem = self._authorised(entity, signatory, event["actor"] if event else signatory["sub"])
         if todo and not problem:
             problem, issued, failed = self._issue(entity, signatory, todo)
         if problem:
@@ -148,23 +168,79 @@ class SigningService:
             return str(exc), [], []
         if self.seals.validator is None:
             return "the IVI schema is not configured (ECOC_IVI_SCHEMA): certificates cannot be checked", [], []
-        resolved = self.approvals.resolve([
-            {"number": v["approval_number"], "type": v["type"], "variant": v["variant"],
-             "version": v["version"], "production_date": v["production_date"]} for v in vehicles])
+        with _rpc_deadline("approvals.resolve"):  # a reply lost to a broker outage fails the batch: retried
+            resolved = self.approvals.resolve([
+                {"number": v["approval_number"], "type": v["type"], "variant": v["variant"],
+                 "version": v["version"], "production_date": v["production_date"]} for v in vehicles])
         with self.db as uow:
             versions = repo.next_versions(uow.session, [v["vin"] for v in vehicles])
-        result = tpool.execute(issue_batch, self.seals.schema, self.seals.validator, sealer, vehicles, resolved,
-                               signatory, versions)
+        with sealing_threads.slots:
+            result = tpool.execute(issue_batch, self.seals.schema, self.seals.validator, sealer, vehicles,
+                                   resolved, signatory, versions)
         for warning in result.warnings:
             log.warning("entity %s: %s", entity, warning)
         return None, result.issued, [{"vin": f.vin, "reason": f.reason} for f in result.failed]
 
-    def _authorised(self, entity, signatory):
-        """Re-check what the gateway checked: the signer is an authorised signatory of the entity.
+    def _authorised(self, entity, signatory, requested_by):
+        """Re-check what the gateway checked: the signer is an authorised signatory of the entity, and the one
+        who asked for the seal (a release's sign request is made by the signatory, never for them).
 
         Returns the entity's own record of the signatory (name, position, location as registered)."""
-        record = self.approvals.get_entity(entity)
+        if signatory.get("sub") != requested_by:
+            return signatory, f"{requested_by} asked to seal as {signatory.get('sub')}: a signatory signs only as themself"
+        with _rpc_deadline("approvals.get_entity"):
+            record = self.approvals.get_entity(entity)
         for registered in record["signatories"]:
             if registered["sub"] == signatory.get("sub"):
                 return registered, None
         return signatory, f"{signatory.get('sub')} is not an authorised signatory of {entity}"
+
+    # -- the dashboard ---------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def seal_statuses(self, within_days=None):
+        """Per entity the caller may see that has a seal: its validity, state (valid | expiring | expired |
+        not_yet_valid; expiring = notAfter within `within_days`, default the sealing warning window) and the
+        number of current certificates sealed with it. Unusable seals are listed with their problem."""
+        entities = self.caller.entities()
+        provider = self.seals.provider
+        visible = [e for e in provider.entities() if entities is None or "*" in entities or e in entities]
+        now = datetime.now(timezone.utc)
+        with self.db as uow:
+            sealed = repo.current_counts_by_seal(uow.session, visible)
+        out = []
+        for entity in visible:
+            try:
+                key = provider.get(entity)
+            except SealKeyError as exc:
+                out.append({"entity": entity, "state": "unusable", "problem": str(exc)})
+                continue
+            status = seal_status(key.certificate, now, EXPIRY_WARNING_DAYS if within_days is None else within_days)
+            out.append(dict(status, entity=entity, fingerprint=key.fingerprint_sha256,
+                            current_certificates=sealed.get((entity, key.fingerprint_sha256), 0)))
+        return out
+
+    @rpc(expected_exceptions=EXPECTED)
+    def readable(self, vin):
+        """The current certificate of `vin` read back: {summary, header, coc} (IVI-shaped, signature left out)."""
+        found = self.get_current(vin)
+        if self.seals.validator is None:
+            raise NotFound("the IVI schema is not configured (ECOC_IVI_SCHEMA): certificates cannot be read")
+        data = read_ivi(found["document"].encode("utf-8"), self.seals.schema)
+        return {"summary": found["summary"], "header": data["header"], "coc": data["coc"]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def documents(self, vin):
+        """Every certificate version of `vin`, oldest first: {summary, document} with the exact text sealed
+        (for evidence packs)."""
+        self.caller.require("auditor")
+        with self.db as uow:
+            return [{"summary": repo.summary_dict(row), "document": row.document.decode("utf-8")}
+                    for row in repo.all_versions(uow.session, vin)]
+
+
+def _rpc_deadline(call):
+    """A deadline for an RPC made by a worker; it raises TimeoutError (an Exception, so nameko's worker handles
+    it: an event is retried) rather than eventlet.Timeout, which would escape the worker."""
+    seconds = settings().rpc_timeout
+    return eventlet.Timeout(seconds, TimeoutError(f"{call} did not answer within {seconds:g}s"))

@@ -54,3 +54,9 @@ def _report(row):
 
 def event_seen(session, event_id):
     return session.execute(select(inbox.c.event_id).where(inbox.c.event_id == event_id)).first() is not None
+
+
+def report_history(session, vin):
+    """Every report made on `vin` (replaced ones too), in the order they were made."""
+    t = validation_report_history
+    return [_report(row) for row in session.execute(select(t).where(t.c.vin == vin).order_by(t.c.id))]

@@ -15,7 +15,7 @@ from nameko.rpc import ServiceRpc, rpc
 
 from common.config import settings
 from common.contracts.events import VALIDATION_COMPLETED, VEHICLE_CHANGED, VehicleRecord
-from common.dependencies import Database, IviSchema
+from common.dependencies import Database, Identity, IviSchema
 from common.errors import EXPECTED, InvalidInput, NotFound, field_errors
 from common.events import on_event
 from common.outbox import utcnow
@@ -38,6 +38,7 @@ class ValidationService:
     name = "validation"
 
     db = Database(outbox, inbox)
+    caller = Identity()  # event handlers ask approvals as this service; RPCs pass their caller on
     approvals = ServiceRpc("approvals")
     drafts = IviSchema(DraftChecker.from_path)
 
@@ -63,10 +64,12 @@ class ValidationService:
 
     @rpc(expected_exceptions=EXPECTED)
     def report(self, vin):
+        self.caller.require(service=True)
         with self.db as uow:
             found = repo.latest_report(uow.session, vin)
         if found is None:
             raise NotFound(f"no validation report for VIN {vin}")
+        self.caller.scope(found["entity"], f"validation report for VIN {vin}", service=True)
         return found
 
     @rpc(expected_exceptions=EXPECTED)
@@ -76,9 +79,11 @@ class ValidationService:
             raise InvalidInput("vins must be a list of VINs.", [{"field": "vins", "message": "a list of strings"}])
         if len(vins) > MAX_VINS:
             raise InvalidInput(f"At most {MAX_VINS} VINs per call.", [{"field": "vins", "message": "too many"}])
+        entities = self.caller.entities(service=True)
         with self.db as uow:
             found = repo.latest_reports(uow.session, vins)
-        return [found[v] for v in dict.fromkeys(vins) if v in found]
+        return [found[v] for v in dict.fromkeys(vins)
+                if v in found and (entities is None or found[v]["entity"] in entities)]
 
     @rpc(expected_exceptions=EXPECTED)
     def validate_document(self, xml, draft=False):
@@ -86,6 +91,7 @@ class ValidationService:
 
         Returns `{"valid", "schema": "full" | "draft", "issues": [{path, line, message, raw}]}`; the path is the
         IVI path below CocDataGroup (or `Header.…`), the message a sentence, `raw` the schema's own message."""
+        self.caller.require(service=True)
         if not isinstance(xml, str) or not xml.strip():
             raise InvalidInput("No document.", [{"field": "xml", "message": "an IVI 2.0 XML document as text"}])
         if self.drafts is None:
@@ -97,6 +103,7 @@ class ValidationService:
     @rpc(expected_exceptions=EXPECTED)
     def validate_batch(self, vehicles):
         """Judge and store; returns [{vin, revision, status, findings}]. Emits nothing (the event path does)."""
+        self.caller.require()
         if not isinstance(vehicles, list):
             raise InvalidInput("vehicles must be a list of vehicle records.")
         loaded, errors = [], []
@@ -133,7 +140,7 @@ class ValidationService:
         vehicle off the hub thread."""
         plan = ResolutionPlan(vehicles)
         results = []
-        with eventlet.Timeout(settings().rpc_timeout):
+        with eventlet.Timeout(settings().rpc_timeout, TimeoutError("approvals did not answer in time")):
             if plan.items:
                 results = self.approvals.resolve(plan.items)
             wmis = {code: self._wmis(code) for code in entity_codes(vehicles)}
@@ -146,6 +153,15 @@ class ValidationService:
         except NotFound:
             return None
         return tuple(entity.get("wmis") or ())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def report_history(self, vin):
+        """Every report ever made on `vin`, oldest first, each with the rule-pack versions that judged it
+        (for evidence packs)."""
+        entities = self.caller.entities("auditor")
+        with self.db as uow:
+            found = repo.report_history(uow.session, vin)
+        return [r for r in found if entities is None or r["entity"] in entities]
 
 
 def _completed(reports, batch_subject):

@@ -22,12 +22,14 @@ class ImportEntrypoints:
 
     @rpc(expected_exceptions=EXPECTED)
     def import_vehicles(self, payload, reason=None):
+        self.caller.require("data_steward")
         data = load_or_raise(ImportIn(), payload)
         return self._import(data["vehicles"], data["reason"] or reason or "import")
 
     @rpc(expected_exceptions=EXPECTED)
     def import_csv(self, text, reason=None):
         """CSV text with a header row (see `common.contracts.vehicles.CSV_COLUMNS`); rejections name column and row."""
+        self.caller.require("data_steward")
         if not isinstance(text, str):
             raise InvalidInput("No CSV text.", [{"field": "_body", "message": "a CSV document is required"}])
         try:
@@ -44,6 +46,7 @@ class ImportEntrypoints:
     def import_ivi(self, document, params):
         """A vehicle record from an IVI 2.0 message (its vehicle-level part); with `stage=base` the message is
         the eCoC of an earlier stage of a multi-stage vehicle and is kept beside the VIN's record."""
+        self.caller.require("data_steward")
         params = load_or_raise(FromIviParams(), params)
         if not allowed(params["entity"], self._entities()):
             raise InvalidInput("Unknown legal entity.", [{"field": "entity",

@@ -10,7 +10,7 @@ from common.contracts.events import (
     RELEASE_SIGN_REQUESTED,
 )
 from common.contracts.vehicles import RejectIn, ReleaseIn, SignatoryIn
-from common.errors import EXPECTED, Conflict, FourEyes, InvalidInput, NotFound, load_or_raise
+from common.errors import EXPECTED, Conflict, Forbidden, FourEyes, InvalidInput, NotFound, load_or_raise
 from common.events import on_event
 from common.outbox import utcnow
 from services.vehicles import repository as repo
@@ -25,6 +25,7 @@ class ReleaseEntrypoints:
 
     @rpc(expected_exceptions=EXPECTED)
     def request_release(self, payload):
+        self.caller.require("data_steward")
         data = load_or_raise(ReleaseIn(), payload)
         with self.db as uow:
             found = repo.load_vehicles(uow.session, data["vins"], for_update=True)
@@ -73,6 +74,7 @@ class ReleaseEntrypoints:
 
     @rpc(expected_exceptions=EXPECTED)
     def approve_release(self, release_id):
+        self.caller.require("reviewer")
         with self.db as uow:
             release = self._release_for_update(uow, release_id, "in_review")
             found = self._decide(uow, release)
@@ -88,6 +90,7 @@ class ReleaseEntrypoints:
 
     @rpc(expected_exceptions=EXPECTED)
     def reject_release(self, release_id, payload):
+        self.caller.require("reviewer")
         data = load_or_raise(RejectIn(), payload)
         with self.db as uow:
             release = self._release_for_update(uow, release_id, "in_review")
@@ -105,9 +108,13 @@ class ReleaseEntrypoints:
     @rpc(expected_exceptions=EXPECTED)
     def sign_release(self, release_id, signatory):
         """Hand an approved release to signing; `signatory` is the entity's authorised signatory acting."""
+        caller = self.caller.require("signer")
         signatory = load_or_raise(SignatoryIn(), signatory, "signatory")
+        if signatory["sub"] != caller["sub"]:
+            raise Forbidden(f"{caller['sub']} signs only as themself, not as {signatory['sub']}")
         with self.db as uow:
             release = self._release_for_update(uow, release_id, "approved")
+            self._check_signatory(release["entity"], caller["sub"])
             vins = [i["vin"] for i in release["items"]]
             found = repo.load_vehicles(uow.session, vins)
             repo.update_release(uow.session, release_id, status="signing", signer=signatory["sub"],
@@ -141,13 +148,11 @@ class ReleaseEntrypoints:
             if not uow.inbox.first_time(uow.session, event):
                 return
             found = repo.load_vehicles(uow.session, [a["vin"] for a in answers], for_update=True)
-            moved = []
-            for answer in answers:
-                repo.update_items(uow.session, release_id, [answer["vin"]], state=state, **item(answer))
-                if self._may_become(found.get(answer["vin"]), target):
-                    repo.set_status(uow.session, [answer["vin"]], target, **vehicle(answer))
-                    moved.append(answer["vin"])
-            self._emit_status(uow, event["entity"], moved, target)
+            repo.update_items_each(uow.session, release_id, [dict(item(a), vin=a["vin"]) for a in answers],
+                                   state=state)
+            movable = [a for a in answers if self._may_become(found.get(a["vin"]), target)]
+            repo.set_status_each(uow.session, target, [dict(vehicle(a), vin=a["vin"]) for a in movable])
+            self._emit_status(uow, event["entity"], [a["vin"] for a in movable], target)
             self._complete_if_done(uow, release_id)
             uow.commit()
 
@@ -164,14 +169,17 @@ class ReleaseEntrypoints:
         return True
 
     def _complete_if_done(self, uow, release_id):
-        release = repo.load_release(uow.session, release_id, for_update=True)
+        release = repo.load_release(uow.session, release_id, for_update=True, with_items=False)
         if release is None:  # certificates sealed by a direct sign_batch call belong to no release here
             log.info("certificate event for release %s, which this service does not hold", release_id)
             return
-        states = {i["state"] for i in release["items"]}
-        if release["status"] != "signing" or "signing" in states:
+        if release["status"] != "signing":
             return
-        status = "released" if states == {"released"} else "completed_with_failures"
+        states = repo.item_states(uow.session, release_id)  # counts: every answer need not load every item
+        if "signing" in states:
+            return
+        release = repo.load_release(uow.session, release_id)
+        status = "released" if set(states) == {"released"} else "completed_with_failures"
         repo.update_release(uow.session, release_id, status=status, completed_at=utcnow())
         released = [i["vin"] for i in release["items"] if i["state"] == "released"]
         failed = [{"vin": i["vin"], "reason": i["failure"]} for i in release["items"] if i["state"] == "failed"]

@@ -1,7 +1,7 @@
 """Reading and writing vehicles and releases (SQL only)."""
 import uuid
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from common.ids import is_uuid
@@ -72,6 +72,16 @@ def set_status(session, vins, status, **values):
     if vins:
         session.execute(update(vehicles).where(vehicles.c.vin.in_(list(vins)))
                         .values(status=status, updated_at=utcnow(), **values))
+
+
+def set_status_each(session, status, rows):
+    """Move vehicles to `status`, each with values of its own: `rows` are `{"vin": …, column: value, …}`,
+    all with the same columns. One statement, executed for every row (one round trip, not one per VIN)."""
+    if rows:
+        columns = [c for c in rows[0] if c != "vin"]
+        stmt = update(vehicles).where(vehicles.c.vin == bindparam("b_vin")).values(
+            status=status, updated_at=utcnow(), **{c: bindparam(f"b_{c}") for c in columns})
+        session.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in rows])
 
 
 def withdraw(session, vehicle, withdrawal, actor, reason):
@@ -171,7 +181,7 @@ def add_release(session, entity, admitted, note, actor):
     return release_id
 
 
-def load_release(session, release_id, for_update=False):
+def load_release(session, release_id, for_update=False, with_items=True):
     if not is_uuid(release_id):
         return None
     stmt = select(releases).where(releases.c.id == release_id)
@@ -181,10 +191,17 @@ def load_release(session, release_id, for_update=False):
     if row is None:
         return None
     release = dict(row._mapping)
-    items = session.execute(select(release_items).where(release_items.c.release_id == release_id)
-                            .order_by(release_items.c.vin)).all()
-    release["items"] = [dict(i._mapping) for i in items]
+    if with_items:
+        items = session.execute(select(release_items).where(release_items.c.release_id == release_id)
+                                .order_by(release_items.c.vin)).all()
+        release["items"] = [dict(i._mapping) for i in items]
     return release
+
+
+def item_states(session, release_id):
+    """{state: number of the release's vehicles in it}."""
+    return dict(session.execute(select(release_items.c.state, func.count()).where(
+        release_items.c.release_id == release_id).group_by(release_items.c.state)).all())
 
 
 def update_release(session, release_id, **values):
@@ -194,6 +211,16 @@ def update_release(session, release_id, **values):
 def update_items(session, release_id, vins, **values):
     session.execute(update(release_items).where(
         and_(release_items.c.release_id == release_id, release_items.c.vin.in_(list(vins)))).values(**values))
+
+
+def update_items_each(session, release_id, rows, **values):
+    """Release items with `values`, each also with values of its own (`rows` as in `set_status_each`)."""
+    if rows:
+        columns = [c for c in rows[0] if c != "vin"]
+        stmt = update(release_items).where(and_(release_items.c.release_id == release_id,
+                                                release_items.c.vin == bindparam("b_vin"))).values(
+            **values, **{c: bindparam(f"b_{c}") for c in columns})
+        session.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in rows])
 
 
 def release_dict(release):

@@ -5,8 +5,9 @@ records, edits, withdrawal, the shared helpers and the reactions to validation a
 import logging
 from datetime import date
 
-from nameko.rpc import rpc
+from nameko.rpc import ServiceRpc, rpc
 
+from common import authz
 from common.contracts.events import (
     APPROVAL_EXTENDED, APPROVAL_VERSION_ADDED, APPROVAL_WITHDRAWN, VALIDATION_COMPLETED, VEHICLE_CHANGED,
     VEHICLE_STATUS_CHANGED, VEHICLE_WITHDRAWN,
@@ -16,6 +17,7 @@ from common.dependencies import Database, Identity, IviSchema
 from common.errors import EXPECTED, Conflict, InvalidInput, NotFound, load_or_raise
 from common.events import on_event
 from common.outbox import utcnow
+from services.vehicles import overview
 from services.vehicles import repository as repo
 from services.vehicles.domain import lifecycle
 from services.vehicles.domain.impact import base_number, impact_of
@@ -43,10 +45,15 @@ class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
     db = Database(outbox, inbox)
     caller = Identity()
     ivi = IviSchema()
+    approvals = ServiceRpc("approvals")
+
+    def _check_signatory(self, entity, sub):
+        """Signing and withdrawing certificates: `sub` must be an authorised signatory of the entity."""
+        authz.check_signatory(self.approvals.get_entity(entity), sub)
 
     def _entities(self):
-        identity = self.caller.get()
-        return identity.get("entities") if identity else None
+        """The caller's entities (None: all); every entrypoint serving a caller needs one with a role."""
+        return self.caller.entities()
 
     def _emit_batches(self, uow, event_type, entity, items, key="vehicles", **extra):
         for part in chunks(items):
@@ -130,6 +137,7 @@ class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
 
     @rpc(expected_exceptions=EXPECTED)
     def counts(self, vins=None):
+        self.caller.require()
         with self.db as uow:
             return repo.status_counts(uow.session, vins)
 
@@ -148,11 +156,13 @@ class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
     @rpc(expected_exceptions=EXPECTED)
     def update(self, vin, payload, if_match):
         """PATCH: change an unreleased vehicle's data; `if_match` must be its current revision."""
+        self.caller.require("data_steward")
         return self._edit(vin, load_or_raise(VehiclePatch(), payload), if_match, correction=False)
 
     @rpc(expected_exceptions=EXPECTED)
     def correct(self, vin, payload, if_match=None):
         """Correct a released vehicle: a new revision, back through validation, review and signing."""
+        self.caller.require("data_steward")
         return self._edit(vin, load_or_raise(CorrectionIn(), payload), if_match, correction=True)
 
     def _edit(self, vin, changes, if_match, correction):
@@ -190,9 +200,11 @@ class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
     @rpc(expected_exceptions=EXPECTED)
     def withdraw(self, vin, payload):
         """Withdraw a released vehicle's certificate, with a reason (final; reported out of band)."""
+        caller = self.caller.require("signer")
         data = load_or_raise(VehicleWithdrawalIn(), payload)
         with self.db as uow:
             vehicle = self._vehicle_for_update(uow, vin)
+            self._check_signatory(vehicle["entity"], caller["sub"])
             self._check(vehicle, lifecycle.WITHDRAWN)
             withdrawal = {"reason": data["reason"], "by": self.caller.sub, "at": utcnow().isoformat(),
                           "certificate": vehicle["certificate"]}
@@ -218,15 +230,17 @@ class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
                 return
             results = event["data"]["results"]
             current = repo.load_vehicles(uow.session, [r["vin"] for r in results], for_update=True)
-            changed = {}
+            changed, judged = {}, {}
             for result in results:
                 vehicle = current.get(result["vin"])
                 if vehicle is None or vehicle["revision"] != result["revision"] \
                         or vehicle["status"] not in lifecycle.EDITABLE:
                     continue  # judged an older revision, or the vehicle moved on
                 lifecycle.check_transition(vehicle["status"], result["status"], vehicle["vin"])
-                repo.set_status(uow.session, [vehicle["vin"]], result["status"], findings=result["findings"])
+                judged.setdefault(result["status"], []).append({"vin": vehicle["vin"], "findings": result["findings"]})
                 changed.setdefault((vehicle["entity"], result["status"]), []).append(vehicle["vin"])
+            for status, rows in judged.items():
+                repo.set_status_each(uow.session, status, rows)
             for (entity, status), vins in changed.items():
                 self._emit_status(uow, entity, vins, status)
             uow.commit()
@@ -254,3 +268,22 @@ class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
             self._emit_changed(uow, found)
             uow.commit()
         log.info("%s %s: %d vehicles re-enter validation", event["event_type"], number, len(found))
+
+    # -- the dashboard ---------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def dashboard(self, entity=None, country=None, blocked_limit=20):
+        """Counts by entity, intended country and state; blocked vehicles with their findings (at most
+        `blocked_limit` per entity, most recent first); releases waiting for review or signing."""
+        entities = self._entities()
+        with self.db as uow:
+            counts = overview.counts(uow.session, entities, entity, country)
+            blocked = overview.blocked(uow.session, entities, entity, country, blocked_limit)
+            waiting = overview.waiting_releases(uow.session, entities, entity, country)
+        return {
+            "counts": [{"entity": e, "country": c, "status": s, "count": n} for e, c, s, n in counts],
+            "blocked": [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in b.items() if k != "rank"}
+                        for b in blocked],
+            "releases": [dict({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()},
+                              waiting_for=overview.WAITING[r["status"]]) for r in waiting],
+        }

@@ -8,7 +8,6 @@ something failed.
 import os
 import re
 import secrets
-import socket
 import sys
 import time
 from dataclasses import dataclass
@@ -25,19 +24,15 @@ from common.config import REPO_ROOT, Settings
 if str(REPO_ROOT) not in sys.path:  # `tests` has no __init__.py: make `tests.support` importable
     sys.path.append(str(REPO_ROOT))
 
-from tests.support import drop_stack_databases, throwaway_prefix, throwaway_vhost  # noqa: E402
+from tests.support import (  # noqa: E402
+    drop_stack_databases, free_port, stack_env, throwaway_prefix, throwaway_vhost, wait_until,
+)
 
 SCHEMA_PATH = Path(os.environ.get("ECOC_IVI_SCHEMA") or REPO_ROOT.parent / "shared" / "ivi" / "IVI2.0.xsd")
 START_TIMEOUT = 90.0
 LOG_TAIL_LINES = 40
 
 _stack_handle = None  # the running `E2EStack`, for the failure-report hook
-
-
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 _ACCESS_OK = re.compile(r'nameko\.web\.server: .*" [23]\d\d ')  # successful requests: noise in a failure report
@@ -75,32 +70,6 @@ class E2EStack:
         return "\n".join(parts)
 
 
-def _stack_env(amqp_uri, prefix, port, keys_dir, jwt_secret):
-    env = {k: v for k, v in os.environ.items()
-           if not (k.startswith("ECOC_") or k.startswith("OTEL_EXPORTER_OTLP"))}
-    # Keep the server location of PostgreSQL the caller configured; everything else is ours.
-    if os.environ.get("ECOC_DATABASE_URL"):
-        env["ECOC_DATABASE_URL"] = os.environ["ECOC_DATABASE_URL"]
-    env.update({
-        "ECOC_AMQP_URI": amqp_uri,
-        "ECOC_DB_PREFIX": prefix,
-        "ECOC_GATEWAY_HOST": "127.0.0.1",
-        "ECOC_GATEWAY_PORT": str(port),
-        "ECOC_GATEWAY_URL": f"http://127.0.0.1:{port}",
-        "ECOC_KEYS_DIR": str(keys_dir),
-        "ECOC_LOCAL_MODE": "1",
-        "ECOC_IVI_SCHEMA": str(SCHEMA_PATH),
-        "ECOC_JWT_SECRET": jwt_secret,
-        "ECOC_JWT_ISSUER": "ecoc-e2e",
-        "ECOC_JWT_AUDIENCE": "ecoc-e2e",
-        "ECOC_RPC_TIMEOUT": "30",
-        "ECOC_LOG_LEVEL": "INFO",
-        "PSYCOPG_WAIT_FUNC": "wait_selector",
-        "PYTHONUNBUFFERED": "1",
-    })
-    return env
-
-
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory, request):
     """The running stack: `base_url`, `client(sub, roles, entities)`, `settings`, `keys_dir`, `log_tails()`."""
@@ -111,12 +80,12 @@ def stack(tmp_path_factory, request):
     keys_dir, log_dir = root / "keys", root / "logs"
     keys_dir.mkdir()
     log_dir.mkdir()
-    port = _free_port()
+    port = free_port()
     prefix = throwaway_prefix()
     jwt_secret = "e2e-" + secrets.token_hex(24)
 
     with throwaway_vhost("e2e") as amqp_uri:
-        env = _stack_env(amqp_uri, prefix, port, keys_dir, jwt_secret)
+        env = stack_env(amqp_uri, prefix, port, keys_dir, jwt_secret, SCHEMA_PATH)
         # The test process builds tokens and migrates with the stack's settings. They are read from the
         # stack's environment here and handed on explicitly: the session's own environment stays as it
         # was, so other tests in the session never talk to this stack's broker vhost or databases.
@@ -185,17 +154,6 @@ def nordwind(stack):
     entity = admin.get(f"/v1/entities/{demo_data.ENTITY}")
     return Nordwind(entity_put, approval_post, entity, approval_post.json()["id"])
 
-
-def wait_until(check, timeout, interval=0.25, what="condition"):
-    """Poll `check()` until it returns a truthy value; that value is returned."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
 
 
 @pytest.fixture(scope="session")

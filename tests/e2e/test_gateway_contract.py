@@ -94,6 +94,71 @@ def test_openapi_is_3_1_with_the_v1_paths(stack):
     assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
 
 
+def test_openapi_describes_requests_responses_and_errors_of_every_operation(stack):
+    doc = requests.get(stack.url("/openapi.json"), timeout=10).json()
+    problem = {"$ref": "#/components/schemas/Problem"}
+    operations = [(m.upper(), p, op) for p, item in doc["paths"].items() for m, op in item.items()]
+    assert len(operations) >= 30
+    for method, path, op in operations:
+        label = f"{method} {path}"
+        successes = {code: r for code, r in op["responses"].items() if code[0] in "23"}
+        assert successes, label
+        for code, response in successes.items():
+            if code.startswith("3"):  # a redirect: where to, no body
+                assert "Location" in response["headers"], label
+                continue
+            [(media, content)] = response["content"].items()
+            assert content["schema"], label
+            if media == "application/json":
+                assert "$ref" in content["schema"] or content["schema"].get("properties"), label
+        errors = {code: r for code, r in op["responses"].items() if code[0] in "45"}
+        for code in ("422", "503", "504"):
+            assert errors[code]["content"]["application/problem+json"]["schema"] == problem, (label, code)
+        if path.startswith("/v1/"):
+            assert op["security"] == [{"bearer": []}], label
+            assert {"401", "403", "404"} <= set(errors), label
+        if method in ("POST", "PUT", "PATCH") and "requestBody" in op:
+            json_body = op["requestBody"]["content"].get("application/json")
+            if json_body:
+                assert "$ref" in json_body["schema"], label
+    # request bodies reject unknown fields in the contract too
+    for name in ("ApprovalIn", "ReleaseIn", "EntityBody", "VehiclePatch", "RejectIn"):
+        assert doc["components"]["schemas"][name]["additionalProperties"] is False, name
+
+
+# -- bad input ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method,path,body", [
+    ("POST", "/v1/releases", {"vins": ["X"], "colour": "red"}),
+    ("PUT", "/v1/entities/NORDWIND", dict(demo_data.entity(), colour="red")),
+    ("POST", "/v1/approvals/{approval}/withdrawal", {"effective_date": "2026-01-01", "reason": "r", "colour": "red"}),
+    ("PATCH", f"/v1/vehicles/{demo_data.WMI}00000000000000", {"reason": "r", "colour": "red"}),
+], ids=["release", "entity", "withdrawal", "patch"])
+def test_unknown_fields_are_422_on_every_json_route(stack, nordwind, method, path, body):
+    admin = stack.client("ada", ["admin"])
+    path = path.format(approval=nordwind.approval_id)
+    response = admin.request(method, path, json=body, expect=None, headers={"If-Match": '"1"'})
+    problem = assert_problem(response, 422, "urn:ecoc:problem:validation")
+    assert "colour" in {e["field"] for e in problem["errors"]}, problem
+
+
+@pytest.mark.parametrize("where", ["query", "body", "key"])
+def test_text_with_nul_is_422_naming_the_field(stack, nordwind, where):
+    steward = stack.client("dana", ["data_steward"], [demo_data.ENTITY])
+    if where == "query":
+        response = steward.request("GET", "/v1/vehicles", params={"status": "va\x00lid"}, expect=None)
+        field = "status"
+    elif where == "body":
+        response = steward.request("POST", "/v1/releases", json={"vins": ["A\x00"]}, expect=None)
+        field = "vins[0]"
+    else:
+        response = steward.request("POST", "/v1/releases", json={"vins": ["A"], "\ud800": 1}, expect=None)
+        field = "_body"
+    problem = assert_problem(response, 422, "urn:ecoc:problem:validation")
+    assert [e["field"] for e in problem["errors"]] == [field], problem
+
+
 # -- authentication and roles ---------------------------------------------------------------------
 
 

@@ -11,7 +11,6 @@ Fixtures (all built on `tests.support`):
 - `db_rows`        `db_rows(db_url, "SELECT …", **params)` → result rows as dicts
 - `publish_event`  publishes an envelope to its source's events exchange (retried until a queue takes it)
 """
-import json
 import sys
 import time
 
@@ -22,7 +21,7 @@ from nameko.testing.services import entrypoint_hook
 from sqlalchemy import create_engine, text
 
 from common.config import REPO_ROOT, nameko_config
-from common.dependencies import IDENTITY_KEY
+from common.dependencies import caller_context
 
 if str(REPO_ROOT) not in sys.path:  # `tests` has no __init__.py: make `tests.support` importable
     sys.path.append(str(REPO_ROOT))
@@ -62,8 +61,8 @@ def service_config(amqp_uri):
 
 
 def identity_context(sub, roles=(), entities=("*",)):
-    return {IDENTITY_KEY: json.dumps({"sub": sub, "roles": list(roles), "entities": list(entities)},
-                                     sort_keys=True)}
+    """Context data as the gateway sends it: the verified caller as a passport signed with the internal secret."""
+    return caller_context({"sub": sub, "roles": list(roles), "entities": list(entities)})
 
 
 @pytest.fixture

@@ -242,7 +242,8 @@ def test_register_names_every_bad_ivi_path(registered, rpc):
 def test_register_refuses_an_entity_the_approval_does_not_name(registered, rpc):
     rpc("put_entity", dict(demo_data.entity(), code="OTHER", legal_name="OTHER MOTORS BV"), user=ADMIN)
     with pytest.raises(InvalidInput) as caught:
-        rpc("register", dict(demo_data.approval(), number="e6*2018/858*04321*00", entity="OTHER"))
+        rpc("register", dict(demo_data.approval(), number="e6*2018/858*04321*00", entity="OTHER"),
+            user=("mia", ["approvals_manager"], [demo_data.ENTITY, "OTHER"]))
     assert fields_of(caught) == {"entity"}
     assert "OTHER MOTORS BV" in caught.value.errors[0]["message"]
 
@@ -383,7 +384,7 @@ def test_from_ivi_registers_the_type_level_part_and_reads_it_back(mirai, rpc, db
     result = rpc("from_ivi", "TME", mirai, user=TME_MANAGER)
     assert (result["outcome"], result["number"], result["revision"]) == ("registered", "e6*2018/858*00002*03", 1)
     assert (result["type"], result["variant"], result["version"]) == ("AD2(JP,M)", "JPD20(E)", "JPD20L-CEDHSW(1D)")
-    stored = rpc("get", result["id"])
+    stored = rpc("get", result["id"], user=TME_MANAGER)
     type_level = split_levels(read_ivi(mirai.encode(), load_schema(XSD_PATH))["coc"])[0]
     assert stored["versions"][0]["type_level_coc"] == type_level
     assert "TypeApprovalNumber" not in stored["coc"] and stored["category"] == "M1"
@@ -402,7 +403,7 @@ def test_from_ivi_adds_a_second_version_and_refuses_a_changed_one(mirai, rpc, db
     assert (added["outcome"], added["id"], added["revision"]) == ("version_added", first["id"], 1)
     [event] = outbox_rows(db_url, APPROVAL_VERSION_ADDED)
     assert event["data"]["version"] == "JPD20L-CEDHSW(2D)" and data_errors(event) == {}
-    speeds = {v["version"]: v["type_level_coc"]["MaximumSpeed"] for v in rpc("get", first["id"])["versions"]}
+    speeds = {v["version"]: v["type_level_coc"]["MaximumSpeed"] for v in rpc("get", first["id"], user=TME_MANAGER)["versions"]}
     assert speeds == {"JPD20L-CEDHSW(1D)": 175, "JPD20L-CEDHSW(2D)": 170}
 
     changed = mirai.replace("<MaximumSpeed>175</MaximumSpeed>", "<MaximumSpeed>160</MaximumSpeed>")

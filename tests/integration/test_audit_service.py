@@ -7,6 +7,7 @@ take: publishing a real type such as `vehicle_changed` would also land in the qu
 consumers where the broker is shared (no rights to make a vhost).
 """
 import hashlib
+import json
 import time
 import uuid
 
@@ -18,10 +19,16 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy.engine import make_url
 
 from common.contracts.events import EVENTS_BY_SOURCE
-from common.errors import InvalidInput
+from common.authz import passport
+from common.config import settings
+from common.dependencies import IDENTITY_KEY
+from common.errors import Forbidden, InvalidInput
+from common.events import ATTEMPT_HEADER, ERROR_HEADER
 from common.outbox import Outbox
-from services.audit.domain import chain
+from common.topology import dead_queue_name, event_queue_name, failure_queues, parse_delays
+from services.audit.domain import chain, checkpoints
 from services.audit.service import AuditService
+from tests.support import take
 
 pytestmark = pytest.mark.integration
 
@@ -29,31 +36,46 @@ PROBE = "audit_probe"
 VIN_A = "WVWZZZ1JZXW000001"
 VIN_B = "WVWZZZ1JZXW000002"
 WAIT = 15
+RETRY_DELAYS = "0.5,0.5"
 
 
 @pytest.fixture
 def db_url(service_db):
-    return service_db("audit")
+    url = service_db("audit")
+    yield url
+    # the writer role of migration 0002 is server-wide: drop it with its throwaway database
+    role = writer_role(url)
+    with psycopg.connect(libpq(url), autocommit=True) as conn:
+        conn.execute(f'DROP OWNED BY "{role}"')
+        conn.execute(f'DROP ROLE "{role}"')
+
+
+def libpq(url):
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def writer_role(url):
+    return f"{make_url(url).database}_writer"
 
 
 @pytest.fixture
 def sql(db_url):
     """A raw autocommit connection to the service's database, as an intruder would have."""
-    conn = psycopg.connect(
-        make_url(db_url).set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True)
+    conn = psycopg.connect(libpq(db_url), autocommit=True)
     yield conn
     conn.close()
 
 
 @pytest.fixture
-def audit(container_factory, service_config, db_url):
+def audit(container_factory, service_config, db_url, tmp_path):
     service_cls = type("AuditUnderTest", (AuditService,), {"name": f"audit_test_{uuid.uuid4().hex[:8]}"})
-    config = service_config("audit", db_url)
+    config = service_config("audit", db_url, KEYS_DIR=str(tmp_path / "keys"), EVENT_RETRY_DELAYS=RETRY_DELAYS)
     container = container_factory(service_cls, config)
     container.start()
     yield container
     container.stop()
     queues = [ext.queue.name for ext in container.entrypoints if isinstance(ext, EventHandler)]
+    queues += [q.name for name in queues for q in failure_queues(name, parse_delays(RETRY_DELAYS))]
     queues.append(f"rpc-{container.service_name}")
     with Connection(config["AMQP_URI"]) as conn:
         channel = conn.channel()
@@ -68,8 +90,8 @@ def publish(audit, publish_event):
         if not wait:
             publish_event(envelope)
             return None
-        def is_this_event(worker_ctx, result, exc_info):
-            return worker_ctx.args[0]["event_id"] == envelope["event_id"]
+        def is_this_event(worker_ctx, result, exc_info):  # handlers take batches of envelopes
+            return envelope["event_id"] in {e["event_id"] for e in worker_ctx.args[0]}
 
         with entrypoint_waiter(audit, f"on_{envelope['source']}_event", timeout=WAIT, callback=is_this_event) as got:
             publish_event(envelope)
@@ -82,7 +104,7 @@ def publish(audit, publish_event):
 def envelope(subject, source="vehicles", subjects=None, **data):
     return Outbox(source, None).envelope(
         PROBE, data or {"vin": subject}, subject=subject, subjects=subjects,
-        entity="ACME", actor="steward@example.eu")
+        entity="ACME", actor="steward@example.eu", roles=["data_steward"])
 
 
 def rows(sql):
@@ -90,8 +112,14 @@ def rows(sql):
     return cur.execute("SELECT * FROM audit_entries ORDER BY seq").fetchall()
 
 
+def identity_context(sub, roles):
+    """Context data as the gateway sends it (the caller's passport)."""
+    return {IDENTITY_KEY: passport({"sub": sub, "roles": list(roles), "entities": ["*"]}, settings())}
+
+
 def rpc(container, method, *args, **kwargs):
-    with entrypoint_hook(container, method) as call:
+    """Call an RPC of the service as an auditor (the gateway's passport)."""
+    with entrypoint_hook(container, method, context_data=identity_context("audrey", ["auditor"])) as call:
         return call(*args, **kwargs)
 
 
@@ -123,6 +151,15 @@ def test_events_are_chained_in_order(audit, publish, sql):
     assert stored[1]["payload"] == sent[1]
     assert stored[1]["event_type"] == PROBE and stored[1]["source"] == "vehicles"
     assert stored[1]["subjects"] == [VIN_A] and stored[1]["entity"] == "ACME"
+    assert stored[1]["roles"] == ["data_steward"] and stored[1]["actor"] == "steward@example.eu"
+    assert stored[1]["payload_digest"] == chain.payload_digest(stored[1]["payload"])
+
+
+def test_trace_id_of_the_producer_is_recorded(audit, publish, sql):
+    sent = envelope(VIN_A)
+    sent["trace"] = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
+    publish(sent)
+    assert rows(sql)[0]["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
 
 
 def test_every_source_is_recorded(audit, publish, sql):
@@ -153,8 +190,7 @@ def _count_calls(event_id, n, failures):
     def callback(worker_ctx, result, exc_info):
         if exc_info is not None:
             failures.append(exc_info)
-        if worker_ctx.args[0]["event_id"] == event_id:
-            seen.append(1)
+        seen.extend(1 for e in worker_ctx.args[0] if e["event_id"] == event_id)
         return len(seen) == n
 
     return callback
@@ -203,12 +239,18 @@ def test_query_pages_through_a_subject(audit, publish):
 
 def test_verify_chain_on_empty_and_filled_log(audit, publish, sql):
     assert rpc(audit, "verify_chain") == {
-        "valid": True, "entries": 0, "head": None, "first_invalid_seq": None, "reason": None}
+        "valid": True, "entries": 0, "head": None, "last_seq": None, "first_invalid_seq": None, "reason": None,
+        "checkpoint": None}
+    assert rpc(audit, "checkpoint") is None  # nothing to seal yet
     for i in range(3):
         publish(envelope(VIN_A, revision=i))
+    sealed = rpc(audit, "checkpoint")
+    stored = rows(sql)
+    assert sealed["seq"] == stored[-1]["seq"] and sealed["head_hash"] == stored[-1]["hash"]
+    assert rpc(audit, "checkpoint") == sealed  # the head did not move: no new checkpoint
     result = rpc(audit, "verify_chain")
-    assert result == {"valid": True, "entries": 3, "head": rows(sql)[-1]["hash"],
-                      "first_invalid_seq": None, "reason": None}
+    assert result == {"valid": True, "entries": 3, "head": stored[-1]["hash"], "last_seq": stored[-1]["seq"],
+                      "first_invalid_seq": None, "reason": None, "checkpoint": sealed}
     assert rpc(audit, "health") == {"service": audit.service_name, "ok": True}
 
 
@@ -225,6 +267,47 @@ def test_update_delete_and_truncate_are_refused(audit, publish, sql):
     assert len(rows(sql)) == 1 and rows(sql)[0]["actor"] == "steward@example.eu"
 
 
+def test_the_service_role_may_only_insert_and_select(audit, publish, sql, db_url):
+    publish(envelope(VIN_A))
+    rpc(audit, "checkpoint")
+    url = make_url(libpq(db_url)).set(username=writer_role(db_url)).render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as writer:
+        assert writer.execute("SELECT current_user").fetchone()[0] == writer_role(db_url)
+        assert writer.execute("SELECT count(*) FROM audit_entries").fetchone()[0] == 1
+        for statement in ("UPDATE audit_entries SET actor = 'x'", "DELETE FROM audit_entries",
+                          "TRUNCATE audit_entries", "DELETE FROM audit_checkpoints",
+                          "ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_no_update_delete"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                writer.execute(statement)
+    connected_as = sql.execute("SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = %s",
+                               (make_url(db_url).database,)).fetchall()
+    assert (writer_role(db_url),) in connected_as  # the running service uses the writer role
+
+
+def test_deleted_tail_is_caught_by_the_checkpoint(audit, publish, sql):
+    for i in range(4):
+        publish(envelope(VIN_A, revision=i))
+    sealed = rpc(audit, "checkpoint")
+    stored = rows(sql)
+    sql.execute("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_no_update_delete")
+    sql.execute("DELETE FROM audit_entries WHERE seq >= %s", (stored[2]["seq"],))
+    sql.execute("ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_no_update_delete")
+    result = rpc(audit, "verify_chain")
+    assert result["valid"] is False and result["entries"] == 2  # the remaining chain itself is intact...
+    assert result["first_invalid_seq"] == sealed["seq"] == stored[3]["seq"]  # ...but the sealed head is gone
+    assert "removed from the tail" in result["reason"]
+
+
+def test_forged_checkpoint_is_detected(audit, publish, sql):
+    publish(envelope(VIN_A))
+    sealed = rpc(audit, "checkpoint")
+    sql.execute("INSERT INTO audit_checkpoints (seq, head_hash, at, key_id, signature) "
+                "VALUES (%s, %s, now(), %s, %s)", (sealed["seq"], sealed["head_hash"], sealed["key_id"],
+                                                   sealed["signature"][:-4] + "AAA="))
+    result = rpc(audit, "verify_chain")
+    assert result["valid"] is False and "not sealed by the audit key" in result["reason"]
+
+
 def test_tampering_with_the_trigger_disabled_is_detected(audit, publish, sql):
     for i in range(3):
         publish(envelope(VIN_A, revision=i))
@@ -237,11 +320,8 @@ def test_tampering_with_the_trigger_disabled_is_detected(audit, publish, sql):
     result = rpc(audit, "verify_chain")
     assert result["valid"] is False
     assert result["first_invalid_seq"] == target
-    assert "altered" in result["reason"]
+    assert "payload was altered" in result["reason"]
     assert result["entries"] == 3
-
-    evidence = rpc(audit, "evidence", VIN_A)
-    assert evidence["chain"]["valid"] is False and evidence["chain"]["first_invalid_seq"] == target
 
 
 def test_deleted_entry_is_detected(audit, publish, sql):
@@ -261,14 +341,52 @@ def test_evidence_pack_can_be_checked_independently(audit, publish, sql):
     publish(envelope(VIN_A, revision=2))
 
     pack = rpc(audit, "evidence", VIN_A)
+    stored = rows(sql)
     assert pack["subject"] == VIN_A
-    assert pack["head"] == rows(sql)[-1]["hash"]
-    assert pack["chain"]["valid"] is True and pack["chain"]["entries"] == 3
-    assert [e["data"] for e in pack["entries"]] == [{"revision": 1}, {"revision": 2}]
-    for entry in pack["entries"]:
-        recomputed = hashlib.sha256(bytes.fromhex(entry["prev_hash"]) + entry["canonical"].encode("utf-8"))
-        assert recomputed.hexdigest() == entry["hash"]
+    assert pack["checkpoint"]["seq"] == stored[-1]["seq"] and pack["checkpoint"]["head_hash"] == stored[-1]["hash"]
+    assert [e["payload"]["data"] for e in pack["entries"]] == [{"revision": 1}, {"revision": 2}]
+    assert [link["seq"] for link in pack["proof"]["links"]] == [stored[1]["seq"]]  # VIN_B's entry: a digest only
+    assert VIN_B not in json.dumps(pack["proof"])
+    # recomputed from the pack alone, with nothing but hashlib and json
+    links = sorted(pack["entries"] + pack["proof"]["links"], key=lambda item: item["seq"])
+    current = pack["proof"]["prev_hash"]
+    for item in links:
+        if "digest" in item:
+            digest = item["digest"]
+        else:
+            content = {name: item[name] for name in pack["algorithm"]["content_fields"]}
+            digest = hashlib.sha256(canonical(content)).hexdigest()
+            assert hashlib.sha256(canonical(item["payload"])).hexdigest() == item["payload_digest"]
+        current = hashlib.sha256(bytes.fromhex(current) + bytes.fromhex(digest)).hexdigest()
+    assert current == pack["checkpoint"]["head_hash"]
+    assert checkpoints.signature_valid(pack["public_key"], pack["checkpoint"])
     assert rpc(audit, "evidence", "NOBODY")["entries"] == []
+
+
+def canonical(value):
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def test_query_filters_by_actor_type_and_time_window(audit, publish, sql):
+    early = envelope(VIN_A, revision=1)
+    early["occurred_at"] = "2026-01-01T10:00:00+00:00"
+    publish(early)
+    other = envelope(VIN_B)
+    other["actor"], other["event_type"] = "reviewer@example.eu", "audit_probe_other"
+    publish(other)
+    publish(envelope(VIN_A, revision=2))
+
+    by_actor = rpc(audit, "query", actor="reviewer@example.eu")["entries"]
+    assert [e["event_id"] for e in by_actor] == [other["event_id"]]
+    assert [e["subject"] for e in rpc(audit, "query", event_type=PROBE)["entries"]] == [VIN_A, VIN_A]
+    window = rpc(audit, "query", subject=VIN_A, since="2026-01-01T00:00:00Z", until="2026-01-02T00:00:00+00:00")
+    assert [e["event_id"] for e in window["entries"]] == [early["event_id"]]
+    assert len(rpc(audit, "query", since="2026-01-02T00:00:00Z")["entries"]) == 2
+    assert rpc(audit, "query", subject=VIN_A, actor="reviewer@example.eu")["entries"] == []
+    for bad in ({"since": "yesterday"}, {"until": "2026-01-01T00:00:00"}, {}, {"subject": "A\x00B"},
+                {"actor": "x" * 501}, {"subject": VIN_A, "cursor": "9" * 19}, {"subject": VIN_A, "cursor": "١٢"}):
+        with pytest.raises(InvalidInput):
+            rpc(audit, "query", **bad)
 
 
 def test_payload_is_hashed_as_postgresql_stores_it(audit, publish, sql):
@@ -279,3 +397,93 @@ def test_payload_is_hashed_as_postgresql_stores_it(audit, publish, sql):
     assert stored["payload"]["data"]["mass"] == 10**20
     assert stored["payload"]["data"]["note"] == "Prüfung ✓ 認証"
     assert rpc(audit, "verify_chain")["valid"] is True
+
+
+def test_only_auditors_read_the_log(audit, publish):
+    publish(envelope(VIN_A))
+    for method, args in (("query", (VIN_A,)), ("verify_chain", ()), ("evidence", (VIN_A,))):
+        for context in ({}, identity_context("sam", ["data_steward"])):
+            with entrypoint_hook(audit, method, context_data=context) as call, pytest.raises(Forbidden):
+                call(*args)
+    with entrypoint_hook(audit, "query", context_data=identity_context("ada", ["admin"])) as call:
+        assert len(call(VIN_A)["entries"]) == 1
+
+
+# -- batches and their failures -------------------------------------------------------------------------
+
+
+def vehicles_queue(audit):
+    return event_queue_name("vehicles", "#", audit.service_name, "on_vehicles_event")
+
+
+def test_events_arriving_together_are_written_in_batches(audit, publish, sql):
+    sizes = []
+
+    def all_in(worker_ctx, result, exc_info):
+        sizes.append(len(worker_ctx.args[0]))
+        return sum(sizes) == 300
+
+    with entrypoint_waiter(audit, "on_vehicles_event", timeout=60, callback=all_in):
+        for i in range(300):
+            publish(envelope(VIN_B, n=i), wait=False)
+    assert max(sizes) > 1 and len(sizes) < 300, sizes  # fewer transactions than events
+    assert wait_for_count(sql, 300) == 300
+    assert [r["payload"]["data"]["n"] for r in rows(sql)] == list(range(300))  # in the order published
+    assert rpc(audit, "verify_chain")["valid"]
+
+
+def test_a_failed_batch_is_retried_and_recorded_once(audit, publish, sql, db_url, amqp_uri):
+    role = writer_role(db_url)
+    sql.execute(f'REVOKE INSERT ON audit_entries FROM "{role}"')  # the database refuses every append
+    sent = envelope(VIN_A)
+    try:
+        with entrypoint_waiter(audit, "on_vehicles_event", timeout=WAIT,
+                               callback=lambda ctx, result, exc_info: exc_info is not None) as failed:
+            publish(sent, wait=False)
+        with pytest.raises(Exception, match="permission denied"):
+            failed.get()
+    finally:
+        sql.execute(f'GRANT INSERT ON audit_entries TO "{role}"')
+    assert wait_for_count(sql, 1) == 1  # the retry after the back-off went through
+    assert [str(r["event_id"]) for r in rows(sql)] == [sent["event_id"]]
+    assert take(amqp_uri, dead_queue_name(vehicles_queue(audit)), 0) is None
+
+
+def test_events_that_keep_failing_are_dead_lettered_not_dropped(audit, publish, sql, db_url, amqp_uri):
+    role = writer_role(db_url)
+    sql.execute(f'REVOKE INSERT ON audit_entries FROM "{role}"')
+    sent = envelope(VIN_A)
+    try:
+        publish(sent, wait=False)
+        dead = take(amqp_uri, dead_queue_name(vehicles_queue(audit)), timeout=WAIT)
+    finally:
+        sql.execute(f'GRANT INSERT ON audit_entries TO "{role}"')
+    assert dead is not None, "the event never reached the dead-letter queue"
+    assert json.loads(dead.body)["event_id"] == sent["event_id"]
+    assert dead.headers[ATTEMPT_HEADER] == 3 and "permission denied" in dead.headers[ERROR_HEADER]
+    assert rows(sql) == []
+
+
+def test_a_malformed_envelope_is_dead_lettered_and_the_rest_recorded(audit, publish, publish_event, sql,
+                                                                     amqp_uri):
+    bad = envelope(VIN_A)
+    del bad["subject"]
+    good = envelope(VIN_B)
+    publish_event(bad)
+    publish(good)
+    dead = take(amqp_uri, dead_queue_name(vehicles_queue(audit)), timeout=WAIT)
+    assert dead is not None and "subject" in dead.headers[ERROR_HEADER]
+    assert [str(r["event_id"]) for r in rows(sql)] == [good["event_id"]]
+
+
+def test_one_event_the_database_refuses_fails_alone(audit, publish, sql, amqp_uri):
+    bad = envelope(VIN_A, note="nul \u0000 byte")  # jsonb refuses U+0000: this event can never be stored
+    good = [envelope(VIN_B, n=i) for i in range(20)]
+    publish(bad, wait=False)
+    for e in good:
+        publish(e, wait=False)
+    dead = take(amqp_uri, dead_queue_name(vehicles_queue(audit)), timeout=WAIT)
+    assert dead is not None and json.loads(dead.body)["event_id"] == bad["event_id"]
+    assert wait_for_count(sql, 20) == 20
+    assert [str(r["event_id"]) for r in rows(sql)] == [e["event_id"] for e in good]
+    assert rpc(audit, "verify_chain")["valid"]

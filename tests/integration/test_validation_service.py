@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, func, select
 from cli import demo_data
 from common.config import REPO_ROOT, settings
 from common.contracts.events import VALIDATION_COMPLETED, VEHICLE_CHANGED
-from common.errors import InvalidInput, NotFound
+from common.errors import Forbidden, InvalidInput, NotFound
 from common.outbox import Outbox
 
 pytestmark = pytest.mark.integration
@@ -61,6 +61,16 @@ def errors_of(result):
 
 
 # -- infrastructure (amqp_uri, service_db, service_config, publish_event: tests/integration/conftest.py) ----
+
+STEWARD = ("dana", ["data_steward"], [demo_data.ENTITY])
+
+
+@pytest.fixture
+def call(call, as_user):
+    """Every RPC here runs as a data steward of NORDWIND unless the test gives other context data."""
+    return lambda container, method, *args, context_data=None, **kwargs: call(
+        container, method, *args, context_data=as_user(*STEWARD) if context_data is None else context_data, **kwargs)
+
 
 @pytest.fixture
 def database_url(service_db):
@@ -261,17 +271,30 @@ def test_vehicle_changed_is_judged_stored_and_reported_once(container, completed
     assert container.approvals.get_entity.call_count == 1
 
 
-def test_concurrent_batches_share_the_schema_safely(container):
+def test_concurrent_batches_share_the_schema_safely(container, as_user):
     """Rules and XSD run in tpool threads; several workers judging at once must all finish correctly."""
     import eventlet
 
     def run(batch):
         vehicles = [vehicle(f"NWAZZZ1KZ8W{batch:02d}{i:04d}", version=VERSION["version"] if i % 2 else "WITHDRAWN")
                     for i in range(40)]
-        with entrypoint_hook(container, "validate_batch") as validate_batch:
+        with entrypoint_hook(container, "validate_batch", context_data=as_user(*STEWARD)) as validate_batch:
             return validate_batch(vehicles)
 
     with eventlet.Timeout(60):
         outcomes = list(eventlet.GreenPool().imap(run, range(4)))
     for results in outcomes:
         assert [r["status"] for r in results] == ["blocked", "valid"] * 20
+
+
+def test_reports_are_for_callers_of_their_entity(container, call, as_user):
+    call(container, "validate_batch", [vehicle("NWAZZZ1KZ8W000009")])
+    assert call(container, "report", "NWAZZZ1KZ8W000009")["entity"] == demo_data.ENTITY
+    outsider = as_user("olga", ["viewer"], ["OTHERCO"])
+    with pytest.raises(NotFound):
+        call(container, "report", "NWAZZZ1KZ8W000009", context_data=outsider)
+    assert call(container, "reports", ["NWAZZZ1KZ8W000009"], context_data=outsider) == []
+    with pytest.raises(Forbidden):
+        call(container, "validate_batch", [vehicle("NWAZZZ1KZ8W000010")], context_data={})
+    with pytest.raises(Forbidden):
+        call(container, "report", "NWAZZZ1KZ8W000009", context_data={})

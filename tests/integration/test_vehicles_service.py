@@ -16,8 +16,9 @@ from common.contracts.events import (
     RELEASE_REQUESTED, RELEASE_SIGN_REQUESTED, VALIDATION_COMPLETED, VEHICLE_CHANGED, VEHICLE_STATUS_CHANGED,
 )
 from common.contracts.vehicles import PreconditionFailed
-from common.errors import Conflict, FourEyes, InvalidInput, NotFound
+from common.errors import Conflict, Forbidden, FourEyes, InvalidInput, NotFound
 from common.outbox import Outbox
+from services.approvals.service import ApprovalsService
 from services.signing.models import outbox as signing_outbox
 from services.validation.models import outbox as validation_outbox
 from services.vehicles.service import VehiclesService
@@ -125,8 +126,18 @@ def ready(rpc, validate):
 
 
 @pytest.fixture
-def approved(ready, rpc):
-    """A release of three valid vehicles, requested by bob and approved by rita."""
+def signatories(container_factory, service_config, service_db, call, as_user):
+    """The approvals service beside vehicles, holding NORDWIND with its authorised signatory sam: vehicles asks
+    it before a release is signed or a certificate withdrawn."""
+    container = container_factory(ApprovalsService, service_config("approvals", service_db("approvals")))
+    container.start()
+    call(container, "put_entity", dict(demo_data.entity(), code=ENTITY), context_data=as_user(*ADMIN))
+    return container
+
+
+@pytest.fixture
+def approved(ready, rpc, signatories):
+    """A release of three valid vehicles, requested by bob and approved by rita (sam may sign it)."""
     vins = ready(3)
     release = rpc("request_release", {"vins": vins, "note": "week 45"}, user=BOB)
     rpc("approve_release", release["id"], user=RITA)
@@ -306,8 +317,8 @@ def test_four_eyes_on_approval(rpc, ready, db_url, db_rows, outbox_rows):
     vins = ready(3)
     release = rpc("request_release", {"vins": vins}, user=BOB)
 
-    with pytest.raises(FourEyes, match="requested"):
-        rpc("approve_release", release["id"], user=BOB)
+    with pytest.raises(FourEyes, match="requested"):  # the requester, though holding the reviewer role too
+        rpc("approve_release", release["id"], user=("bob", ["data_steward", "reviewer"], [ENTITY]))
     with pytest.raises(FourEyes, match="last edited") as caught:
         rpc("approve_release", release["id"], user=("alice", ["reviewer"], [ENTITY]))
     assert vins[0] in str(caught.value)
@@ -327,7 +338,8 @@ def test_a_rejected_release_returns_its_vehicles_to_valid(rpc, ready, db_url, db
     vins = ready(2)
     release = rpc("request_release", {"vins": vins}, user=BOB)
     with pytest.raises(FourEyes):
-        rpc("reject_release", release["id"], {"reason": "mass looks wrong"}, user=BOB)
+        rpc("reject_release", release["id"], {"reason": "mass looks wrong"},
+            user=("bob", ["data_steward", "reviewer"], [ENTITY]))
     with pytest.raises(InvalidInput) as caught:
         rpc("reject_release", release["id"], {}, user=RITA)
     assert {e["field"] for e in caught.value.errors} == {"reason"}
@@ -589,6 +601,8 @@ def test_a_correction_sends_a_released_vehicle_back_through_validation(rpc, rele
 
 def test_a_withdrawal_ends_a_released_vehicle_with_its_reason(rpc, released, db_url, outbox_rows):
     vin = sorted(released)[0]
+    with pytest.raises(Forbidden, match="not an authorised signatory of NORDWIND"):
+        rpc("withdraw", vin, {"reason": "x"}, user=("mallory", ["signer"], [ENTITY]))
     withdrawn = rpc("withdraw", vin, {"reason": "vehicle destroyed before registration"}, user=SAM)
     assert withdrawn["status"] == "withdrawn" and withdrawn["revision"] == 2
     assert withdrawn["withdrawal"]["reason"] == "vehicle destroyed before registration"
@@ -601,7 +615,7 @@ def test_a_withdrawal_ends_a_released_vehicle_with_its_reason(rpc, released, db_
     for again in ("withdraw", "correct"):
         with pytest.raises(Conflict, match="withdrawn"):
             rpc(again, vin, {"reason": "x", "coc": {"ColourTable": [{"Colour": "2"}]}} if again == "correct"
-                else {"reason": "x"}, user=SAM)
+                else {"reason": "x"}, user=("sam", ["signer", "data_steward"], [ENTITY]))
     [draft] = demo_data.vehicles(1, seed=5)
     rpc("import_vehicles", {"vehicles": [draft]})
     with pytest.raises(Conflict, match="a draft vehicle cannot become withdrawn"):

@@ -22,8 +22,9 @@ def envelope(n, subject="WVWZZZ1JZXW000001"):
         "entity": "ACME",
         "subject": subject,
         "subjects": [subject],
+        "roles": ["reviewer", "data_steward"],
         "data": {"vin": subject, "revision": n, "note": "Prüfung ✓"},
-        "trace": {},
+        "trace": {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
     }
 
 
@@ -41,20 +42,21 @@ def test_genesis_is_64_zeros_and_first_entry_links_to_it():
     assert chain.GENESIS == "0" * 64
     first = build(1)[0]
     assert first["prev_hash"] == chain.GENESIS
-    expected = hashlib.sha256(bytes(32) + chain.canonical_json(chain.content_of(first)).encode()).hexdigest()
-    assert first["hash"] == expected
+    digest = hashlib.sha256(chain.canonical_json(chain.content_of(first)).encode()).digest()
+    assert first["hash"] == hashlib.sha256(bytes(32) + digest).hexdigest()
+    assert first["payload_digest"] == hashlib.sha256(chain.canonical_json(first["payload"]).encode()).hexdigest()
 
 
 def test_empty_chain_is_valid_with_no_head():
     assert chain.verify(iter(())) == {
-        "valid": True, "entries": 0, "head": None, "first_invalid_seq": None, "reason": None}
+        "valid": True, "entries": 0, "head": None, "last_seq": None, "first_invalid_seq": None, "reason": None}
 
 
 def test_three_appended_entries_verify():
     entries = build(3)
     assert [e["prev_hash"] for e in entries[1:]] == [e["hash"] for e in entries[:-1]]
     result = chain.verify(e for e in entries)  # a generator: verify reads the chain once
-    assert result == {"valid": True, "entries": 3, "head": entries[-1]["hash"],
+    assert result == {"valid": True, "entries": 3, "head": entries[-1]["hash"], "last_seq": 30,
                       "first_invalid_seq": None, "reason": None}
 
 
@@ -64,12 +66,13 @@ def test_tampered_payload_is_invalid_at_that_entry():
     result = chain.verify(entries)
     assert not result["valid"]
     assert result["first_invalid_seq"] == 20
-    assert "altered" in result["reason"]
+    assert "payload was altered" in result["reason"]
     assert result["entries"] == 3 and result["head"] == entries[-1]["hash"]
 
 
 @pytest.mark.parametrize("field,value", [
     ("actor", "someone-else"), ("subjects", ["OTHER"]), ("occurred_at", T0 - timedelta(days=1)),
+    ("roles", ["admin"]), ("trace_id", "f" * 32), ("payload_digest", "0" * 64),
 ])
 def test_tampered_column_is_invalid(field, value):
     entries = build(3)
@@ -80,6 +83,7 @@ def test_tampered_column_is_invalid(field, value):
 def test_tampered_and_rehashed_entry_breaks_the_next_link():
     entries = build(3)
     entries[0]["payload"]["data"]["revision"] = 99
+    entries[0]["payload_digest"] = chain.payload_digest(entries[0]["payload"])
     entries[0]["hash"] = chain.entry_hash(entries[0]["prev_hash"], chain.content_of(entries[0]))
     result = chain.verify(entries)
     assert result["first_invalid_seq"] == 20
@@ -145,3 +149,56 @@ def test_content_from_envelope_normalises_ids_and_subjects():
     assert content["subjects"] == ["BATCH-1", env["subject"]]
     assert content["occurred_at"] == T0 + timedelta(seconds=7)
     assert content["payload"] is env
+    assert content["payload_digest"] == chain.payload_digest(env)
+    assert content["roles"] == ["data_steward", "reviewer"]
+    assert content["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+def test_envelope_without_roles_or_trace_is_recorded_with_none():
+    env = envelope(3)
+    del env["roles"]
+    env["trace"] = {"traceparent": "00-00000000000000000000000000000000-00f067aa0ba902b7-01"}
+    content = content_from_envelope(env, recorded_at=T0)
+    assert content["roles"] is None and content["trace_id"] is None
+
+
+def test_checkpoint_truncated_tail_is_detected():
+    entries = build(4)
+    sealed = [{"seq": 40, "head_hash": entries[3]["hash"]}]
+    assert chain.verify(entries, sealed)["valid"]
+    result = chain.verify(entries[:2], sealed)
+    assert not result["valid"] and result["first_invalid_seq"] == 40
+    assert "removed from the tail" in result["reason"] and "ends at 20" in result["reason"]
+
+
+def test_checkpoint_of_a_rewritten_chain_is_detected():
+    entries = build(3)
+    rewritten = [dict(e) for e in entries[:2]]
+    other = chain.link(rewritten[1]["hash"], content_from_envelope(envelope(99), recorded_at=T0))
+    rewritten.append(dict(other, seq=30))
+    result = chain.verify(rewritten, [{"seq": 30, "head_hash": entries[2]["hash"]}])
+    assert not result["valid"] and result["first_invalid_seq"] == 30 and "rewritten" in result["reason"]
+
+
+def test_span_recomputes_from_digests_and_full_entries():
+    entries = build(5)
+    links = [entries[1], {"seq": 30, "digest": chain.entry_digest(entries[2])}, entries[3],
+             {"seq": 50, "digest": chain.entry_digest(entries[4])}]
+    end, hashes, problem = chain.verify_span(entries[1]["prev_hash"], links)
+    assert problem is None and end == entries[4]["hash"] and hashes[40] == entries[3]["hash"]
+
+    links[1] = {"seq": 30, "digest": "1" * 64}  # a changed entry someone else's: the end moves
+    end, _, problem = chain.verify_span(entries[1]["prev_hash"], links)
+    assert end != entries[4]["hash"]
+
+    tampered = dict(entries[3], actor="someone-else")
+    _, _, problem = chain.verify_span(entries[1]["prev_hash"],
+                                      [entries[1], {"seq": 30, "digest": chain.entry_digest(entries[2])}, tampered])
+    assert problem == "entry 40 does not hash to its recorded hash"
+
+
+def test_only_payloads_with_floats_need_jsonb_normalising():
+    from services.audit.domain.entries import has_float
+
+    assert not has_float({"a": [1, "2", None, True, {"b": 10**30}]})
+    assert has_float({"a": [1, {"b": 1e20}]}) and has_float(2.5)

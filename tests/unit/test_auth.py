@@ -1,12 +1,16 @@
 """Gateway authentication and roles, without a broker."""
+import json
 import time
+from dataclasses import replace
 
 import jwt
 import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
+from common import authz
 from common.config import Settings
+from common.errors import Forbidden, NotFound
 from gateway.auth import authenticate, issue_token, may_see, require
 from gateway.problems import HttpProblem
 
@@ -71,3 +75,71 @@ def test_entity_scope():
     assert may_see({"entities": ["*"]}, "ANY")
     assert may_see({"entities": ["A"]}, "A")
     assert not may_see({"entities": ["A"]}, "B")
+
+
+def test_not_yet_valid_and_tampered_tokens_are_401():
+    early = hs256(nbf=int(time.time()) + 3600)
+    with pytest.raises(HttpProblem, match="not yet valid"):
+        authenticate(request_with(early), S)
+    header, _, signature = hs256().split(".")
+    payload = jwt.utils.base64url_encode(json.dumps(claims(roles=["admin"], entities=["*"])).encode()).decode()
+    with pytest.raises(HttpProblem) as caught:
+        authenticate(request_with(f"{header}.{payload}.{signature}"), S)
+    assert caught.value.status == 401 and "signature verification failed" in caught.value.detail.lower()
+
+
+def test_algorithms_are_pinned_by_configuration(monkeypatch):
+    monkeypatch.setenv("ECOC_JWT_JWKS_URL", "https://idp.example.test/certs")
+    assert Settings().jwt_algorithms == ("RS256", "ES256")  # OIDC mode: the issuer's asymmetric keys only
+    monkeypatch.setenv("ECOC_JWT_ALGORITHMS", "RS256,HS256")
+    with pytest.raises(ValueError, match="HS256 cannot be accepted"):
+        Settings()
+    monkeypatch.setenv("ECOC_JWT_ALGORITHMS", "none")
+    with pytest.raises(ValueError, match="none not accepted"):
+        Settings()
+    monkeypatch.delenv("ECOC_JWT_JWKS_URL")
+    monkeypatch.setenv("ECOC_JWT_ALGORITHMS", "RS256")
+    with pytest.raises(ValueError, match="need ECOC_JWT_JWKS_URL"):
+        Settings()
+    # a local HS256 token is refused once the gateway runs against an issuer
+    oidc = replace(S, jwt_jwks_url="https://idp.example.test/certs", jwt_algorithms=("RS256", "ES256"))
+    with pytest.raises(HttpProblem, match="algorithm 'HS256' is not accepted"):
+        authenticate(request_with(hs256()), oidc)
+
+
+# -- the passport every service re-checks ---------------------------------------------------------------
+
+def test_a_passport_carries_the_identity_and_only_a_signed_one_is_believed():
+    identity = {"sub": "rita", "roles": ["reviewer"], "entities": ["NORDWIND"]}
+    assert authz.read_passport(authz.passport(identity, S), S) == identity
+    forged = jwt.encode({"sub": "rita", "roles": ["admin"], "entities": ["*"], "iss": authz.PASSPORT_ISSUER,
+                         "aud": authz.PASSPORT_AUDIENCE, "exp": int(time.time()) + 60},
+                        "a-guessed-secret-of-enough-length-00", algorithm="HS256")
+    for bad in (forged, json.dumps(identity), None, jwt.encode(dict(identity, exp=1), None, algorithm="none"),
+                authz.passport(identity, replace(S, passport_ttl=-60))):
+        with pytest.raises(authz.BadPassport):
+            authz.read_passport(bad, S)
+    # a user token is no passport (other issuer and audience, other secret)
+    with pytest.raises(authz.BadPassport):
+        authz.read_passport(issue_token(S, "rita", ["admin"], ["*"]), S)
+
+
+def test_service_rules_from_the_passport():
+    rita = {"sub": "rita", "roles": ["reviewer"], "entities": ["NORDWIND"]}
+    assert authz.require(rita, "reviewer") is rita and authz.require(rita) is rita
+    with pytest.raises(Forbidden, match="needs the role data_steward"):
+        authz.require(rita, "data_steward")
+    with pytest.raises(Forbidden, match="verified identity"):
+        authz.require({}, "reviewer")
+    service = authz.read_passport(authz.service_passport("signing", S), S)
+    assert service["sub"] == "service:signing"
+    assert authz.require(service, service=True) is service
+    with pytest.raises(Forbidden):
+        authz.require(service)  # a service is no user: user entrypoints refuse it
+    with pytest.raises(NotFound, match="no release"):
+        authz.scope(rita, "OTHERCO", "release 1")
+    assert authz.entities_of(rita) == ["NORDWIND"] and authz.entities_of({"entities": ["*"]}) is None
+    entity = {"code": "NORDWIND", "signatories": [{"sub": "sam", "name": "SAM"}]}
+    assert authz.check_signatory(entity, "sam")["name"] == "SAM"
+    with pytest.raises(Forbidden, match="not an authorised signatory of NORDWIND"):
+        authz.check_signatory(entity, "rita")

@@ -75,3 +75,43 @@ def test_spans_are_exported_over_otlp_http_when_an_endpoint_is_configured():
     body = b"".join(b for p, b in _Collector.received if p == "/v1/traces")
     assert b"probe-span" in body and b"ecoc-probe" in body
     assert b"leak" not in body
+
+
+def test_log_records_carry_the_trace_id_of_the_current_span():
+    import logging
+
+    from common.logs import TraceIdFilter
+
+    provider = TracerProvider()
+    records = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(self.format(record))
+
+    handler = Keep()
+    handler.addFilter(TraceIdFilter())
+    handler.setFormatter(logging.Formatter("trace=%(trace_id)s %(message)s"))
+    logger = logging.getLogger("ecoc.test.trace")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("outside")
+        with provider.get_tracer("t").start_as_current_span("work") as span:
+            logger.warning("inside")
+            trace_id = format(span.get_span_context().trace_id, "032x")
+    finally:
+        logger.removeHandler(handler)
+    assert records == ["trace=- outside", f"trace={trace_id} inside"]
+
+
+def test_a_batch_span_continues_the_trace_of_its_first_event():
+    from types import SimpleNamespace
+
+    from common.tracing import EnvelopeBatchAdapter
+
+    parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    worker_ctx = SimpleNamespace(args=([{"trace": {"traceparent": parent}}, {"trace": {}}],), context_data={})
+    assert EnvelopeBatchAdapter({}).get_metadata(worker_ctx) == {"traceparent": parent}
+    single = SimpleNamespace(args=({"not": "a batch"},), context_data={"traceparent": parent})
+    assert EnvelopeBatchAdapter({}).get_metadata(single) == {"traceparent": parent}

@@ -1,7 +1,10 @@
 """The hash chain of the audit log (plain Python: no SQL, no nameko).
 
-Each entry's hash is sha256(prev_hash as 32 raw bytes + canonical JSON of its content fields),
-so changing, removing, inserting or reordering any entry breaks every link after it.
+Each entry has a digest, sha256 of the canonical JSON of its content fields, and a hash,
+sha256(prev_hash as 32 raw bytes + digest as 32 raw bytes); so changing, removing, inserting or
+reordering any entry breaks every link after it. The payload is committed through its own digest
+(a content field): the chain can be re-checked from (seq, digest) pairs alone, which is how an
+evidence pack proves one VIN's entries without carrying anyone else's data.
 The canonical JSON uses sorted keys, no whitespace, UTF-8, and timestamps as UTC ISO-8601 with
 microseconds, so the same content always gives the same bytes whoever computes it.
 """
@@ -14,10 +17,18 @@ GENESIS = "0" * 64
 
 CONTENT_FIELDS = (
     "event_id", "event_type", "source", "occurred_at", "recorded_at",
-    "actor", "entity", "subject", "subjects", "payload",
+    "actor", "roles", "entity", "subject", "subjects", "trace_id", "payload_digest",
 )
 
-ALGORITHM = "sha256(bytes.fromhex(prev_hash) + canonical_json(content).encode('utf-8'))"
+ALGORITHM = {
+    "payload_digest": "sha256(canonical_json(payload))",
+    "digest": "sha256(canonical_json({field: entry[field] for field in content_fields}))",
+    "hash": "sha256(bytes.fromhex(prev_hash) + bytes.fromhex(digest)); the first entry's prev_hash is genesis",
+    "canonical_json": "json.dumps(value, sort_keys=True, separators=(',', ':'), ensure_ascii=False), UTF-8; "
+                      "timestamps as UTC ISO-8601 with microseconds",
+    "content_fields": list(CONTENT_FIELDS),
+    "genesis": GENESIS,
+}
 
 
 def _json_default(value):
@@ -34,20 +45,34 @@ def canonical_time(value):
     return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
-def content_of(entry):
-    """The hashed fields of an entry (a mapping with at least CONTENT_FIELDS)."""
-    return {name: entry[name] for name in CONTENT_FIELDS}
-
-
 def canonical_json(content):
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       allow_nan=False, default=_json_default)
 
 
+def sha256_hex(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def payload_digest(payload):
+    return sha256_hex(canonical_json(payload))
+
+
+def content_of(entry):
+    """The hashed fields of an entry (a mapping with at least CONTENT_FIELDS)."""
+    return {name: entry[name] for name in CONTENT_FIELDS}
+
+
+def entry_digest(content):
+    return sha256_hex(canonical_json(content_of(content)))
+
+
+def link_hash(prev_hash, digest):
+    return hashlib.sha256(bytes.fromhex(prev_hash) + bytes.fromhex(digest)).hexdigest()
+
+
 def entry_hash(prev_hash, content):
-    digest = hashlib.sha256(bytes.fromhex(prev_hash))
-    digest.update(canonical_json(content).encode("utf-8"))
-    return digest.hexdigest()
+    return link_hash(prev_hash, entry_digest(content))
 
 
 def link(prev_hash, content):
@@ -55,13 +80,16 @@ def link(prev_hash, content):
     return dict(content, prev_hash=prev_hash, hash=entry_hash(prev_hash, content))
 
 
-def verify(entries):
+def verify(entries, checkpoints=()):
     """Check a chain given in seq order, reading it once (constant memory).
 
-    Each entry is a mapping with `seq`, `prev_hash`, `hash` and the content fields. The whole
-    chain is read even after a fault, so `entries` and `head` describe what is stored; only the
-    first fault is reported.
+    Each entry is a mapping with `seq`, `prev_hash`, `hash`, the content fields and, when stored,
+    `payload`. `checkpoints` are sealed heads `{seq, head_hash}` (signatures checked by the caller):
+    each must name an entry that is still there with that hash, or the tail was cut or rewritten.
+    The whole chain is read even after a fault, so `entries` and `head` describe what is stored;
+    only the first fault is reported.
     """
+    sealed = {c["seq"]: c["head_hash"] for c in checkpoints}
     expected_prev = GENESIS
     last_seq = None
     count = 0
@@ -73,15 +101,24 @@ def verify(entries):
         seq = entry["seq"]
         if first_invalid_seq is None:
             problem = _fault(entry, expected_prev, last_seq)
+            if problem is None and seq in sealed and sealed[seq] != entry["hash"]:
+                problem = f"the checkpoint sealed at entry {seq} names another hash: the chain was rewritten"
             if problem:
                 first_invalid_seq, reason = seq, problem
+        sealed.pop(seq, None)
         expected_prev = entry["hash"]
         last_seq = seq
         head = entry["hash"]
+    if first_invalid_seq is None and sealed:
+        missing = min(sealed)
+        first_invalid_seq = missing
+        reason = (f"a checkpoint sealed entry {missing}, which is missing: entries were removed from the "
+                  f"tail (the log now ends at {last_seq})")
     return {
         "valid": first_invalid_seq is None,
         "entries": count,
         "head": head,
+        "last_seq": last_seq,
         "first_invalid_seq": first_invalid_seq,
         "reason": reason,
     }
@@ -94,9 +131,37 @@ def _fault(entry, expected_prev, last_seq):
         what = "the genesis value" if expected_prev == GENESIS else "the previous entry's hash"
         return f"prev_hash does not match {what}: an entry before it was removed, inserted or reordered"
     try:
-        actual = entry_hash(entry["prev_hash"], content_of(entry))
+        actual = entry_hash(entry["prev_hash"], entry)
+        stored_payload = payload_digest(entry["payload"]) if "payload" in entry else entry["payload_digest"]
     except (TypeError, ValueError) as exc:
         return f"content cannot be hashed: {exc}"
     if actual != entry["hash"]:
         return "hash does not match the entry's content: the entry was altered"
+    if stored_payload != entry["payload_digest"]:
+        return "the payload does not match its digest: the payload was altered"
     return None
+
+
+def verify_span(prev_hash, links):
+    """Recompute the chain over consecutive `links` from `prev_hash` (offline proof of an evidence pack).
+
+    Each link is `{seq, digest}` or a full entry (its digest is computed from its content, and its
+    stored `hash` and payload must agree). Returns (hash after the last link, {seq: hash}, problem or None).
+    """
+    current, hashes, last_seq = prev_hash, {}, None
+    for item in links:
+        seq = item["seq"]
+        if last_seq is not None and seq <= last_seq:
+            return current, hashes, f"entry {seq} is out of order (after {last_seq})"
+        if "digest" in item:
+            digest = item["digest"]
+        else:
+            digest = entry_digest(item)
+            if "payload" in item and payload_digest(item["payload"]) != item["payload_digest"]:
+                return current, hashes, f"the payload of entry {seq} does not match its digest"
+        current = link_hash(current, digest)
+        if "hash" in item and item["hash"] != current:
+            return current, hashes, f"entry {seq} does not hash to its recorded hash"
+        hashes[seq] = current
+        last_seq = seq
+    return current, hashes, None

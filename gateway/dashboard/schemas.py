@@ -1,0 +1,120 @@
+"""The dashboard's query parameters and answers, for checking requests and for /openapi.json."""
+from marshmallow import INCLUDE, Schema, fields, pre_load, validate
+
+
+class Open(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+
+class DashboardQuery(Schema):
+    entity = fields.String(validate=validate.Length(min=1, max=32), metadata={"description": "one legal entity"})
+    country = fields.String(validate=validate.Length(min=1, max=3),
+                            metadata={"description": "one intended country of registration (Vienna code)"})
+    blocked_limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200),
+                                   metadata={"description": "blocked vehicles listed per entity (most recent first)"})
+
+    @pre_load
+    def _empty_is_absent(self, data, **kwargs):
+        """The page's filter form sends `entity=&country=` when a field is left empty."""
+        return {k: v for k, v in data.items() if v != ""}
+
+
+class StateCounts(Open):
+    draft = fields.Integer(required=True)
+    valid = fields.Integer(required=True)
+    blocked = fields.Integer(required=True)
+    in_review = fields.Integer(required=True)
+    approved = fields.Integer(required=True)
+    released = fields.Integer(required=True)
+    withdrawn = fields.Integer(required=True)
+
+
+class CountryCounts(Open):
+    country = fields.String(required=True)
+    counts = fields.Nested(StateCounts, required=True)
+    total = fields.Integer(required=True)
+
+
+class LabelledFinding(Open):
+    rule = fields.String(required=True)
+    severity = fields.String(required=True)
+    path = fields.String(allow_none=True)
+    message = fields.String(required=True)
+    item = fields.String(required=True, metadata={"description": "CoC item number of the field, if any"})
+    label = fields.String(required=True, metadata={"description": "what the field is called on the CoC"})
+
+
+class BlockedVehicle(Open):
+    vin = fields.String(required=True)
+    country = fields.String(required=True)
+    revision = fields.Integer(required=True)
+    approval_number = fields.String(required=True)
+    since = fields.String(required=True)
+    findings = fields.List(fields.Nested(LabelledFinding), required=True,
+                           metadata={"description": "the top findings, errors first"})
+    finding_count = fields.Integer(required=True)
+    coc_view = fields.String(required=True, metadata={"description": "the readable CoC page"})
+
+
+class WaitingRelease(Open):
+    id = fields.String(required=True)
+    status = fields.String(required=True)
+    waiting_for = fields.String(required=True, validate=validate.OneOf(["review", "signing"]))
+    vehicles = fields.Integer(required=True)
+    countries = fields.List(fields.String(), required=True)
+    note = fields.String(allow_none=True)
+    requested_by = fields.String(required=True)
+    requested_at = fields.String(required=True)
+    reviewed_by = fields.String(allow_none=True)
+    reviewed_at = fields.String(allow_none=True)
+    link = fields.String(required=True)
+
+
+class SealStatus(Open):
+    entity = fields.String(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(
+        ["valid", "expiring", "expired", "not_yet_valid", "unusable"]))
+    not_before = fields.String()
+    not_after = fields.String()
+    days_left = fields.Integer()
+    fingerprint = fields.String()
+    current_certificates = fields.Integer()
+    problem = fields.String()
+
+
+class EntityDashboard(Open):
+    entity = fields.String(required=True)
+    counts = fields.Nested(StateCounts, required=True)
+    total = fields.Integer(required=True)
+    countries = fields.List(fields.Nested(CountryCounts), required=True)
+    blocked = fields.List(fields.Nested(BlockedVehicle), required=True)
+    releases = fields.List(fields.Nested(WaitingRelease), required=True)
+    seal = fields.Nested(SealStatus, allow_none=True, required=True)
+
+
+class Dashboard(Open):
+    generated_at = fields.String(required=True)
+    filters = fields.Dict(required=True)
+    states = fields.List(fields.String(), required=True)
+    entities = fields.List(fields.Nested(EntityDashboard), required=True)
+    expiring_seals = fields.List(fields.Nested(SealStatus), required=True, metadata={
+        "description": "seal certificates whose notAfter is within 30 days (or past): signing stops then"})
+
+
+class CocLine(Open):
+    item = fields.String(required=True)
+    label = fields.String(required=True)
+    name = fields.String(required=True)
+    path = fields.String(required=True)
+    value = fields.Raw()
+    entries = fields.List(fields.List(fields.Dict()))
+
+
+class CocView(Open):
+    vin = fields.String(required=True)
+    source = fields.String(required=True, validate=validate.OneOf(["certificate", "preview"]))
+    certificate = fields.Dict(allow_none=True, required=True)
+    numbered = fields.Boolean(required=True)
+    header = fields.List(fields.Nested(CocLine), required=True)
+    lines = fields.List(fields.Nested(CocLine), required=True)

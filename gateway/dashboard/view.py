@@ -1,0 +1,77 @@
+"""The dashboard's content, assembled from the services' answers (plain Python, no I/O)."""
+import re
+
+from common.ivi.labels import label_of
+
+STATES = ("draft", "valid", "blocked", "in_review", "approved", "released", "withdrawn")
+TOP_FINDINGS = 3
+_SEVERITY_ORDER = {"error": 0, "warning": 1}
+_LAST_NAME = re.compile(r"([A-Za-z0-9]+)(?:\[\d+\])?$")
+
+
+def coc_link(vin):
+    return f"/dashboard/vehicles/{vin}/coc"
+
+
+def release_link(release_id):
+    return f"/dashboard/releases/{release_id}"
+
+
+def labelled_finding(finding):
+    """A finding with the CoC item and label of the field it concerns (`path` is an IVI path)."""
+    match = _LAST_NAME.search(finding.get("path") or "")
+    item, label = label_of(match.group(1)) if match else ("", "")
+    return dict(finding, item=item, label=label)
+
+
+def top_findings(findings, limit=TOP_FINDINGS):
+    """Errors before warnings, in the order validation reported them; at most `limit`."""
+    ordered = sorted(findings or [], key=lambda f: _SEVERITY_ORDER.get(f.get("severity"), 2))
+    return [labelled_finding(f) for f in ordered[:limit]]
+
+
+def _zero():
+    return {state: 0 for state in STATES}
+
+
+def dashboard(vehicles_answer, seals, generated_at, entity=None, country=None):
+    """{generated_at, filters, states, entities: [...], expiring_seals: [...]} from `vehicles.dashboard` and
+    `signing.seal_statuses` answers. An entity appears when it has vehicles or a seal the caller may see."""
+    entities = {}
+
+    def of(code):
+        return entities.setdefault(code, {"entity": code, "counts": _zero(), "total": 0, "countries": {},
+                                          "blocked": [], "releases": [], "seal": None})
+
+    for row in vehicles_answer["counts"]:
+        e = of(row["entity"])
+        per_country = e["countries"].setdefault(row["country"], {"country": row["country"], "counts": _zero(),
+                                                                 "total": 0})
+        for target in (e, per_country):
+            target["counts"][row["status"]] = target["counts"].get(row["status"], 0) + row["count"]
+            target["total"] += row["count"]
+    for vehicle in vehicles_answer["blocked"]:
+        of(vehicle["entity"])["blocked"].append({
+            "vin": vehicle["vin"], "country": vehicle["intended_country"], "revision": vehicle["revision"],
+            "approval_number": vehicle["approval_number"], "since": vehicle["updated_at"],
+            "findings": top_findings(vehicle["findings"]), "finding_count": len(vehicle["findings"] or []),
+            "coc_view": coc_link(vehicle["vin"])})
+    for release in vehicles_answer["releases"]:
+        shown = {k: release[k] for k in ("id", "status", "waiting_for", "vehicles", "countries", "note",
+                                         "requested_by", "requested_at", "reviewed_by", "reviewed_at")}
+        of(release["entity"])["releases"].append(dict(shown, link=release_link(release["id"])))
+    for seal in seals:
+        if entity and seal["entity"] != entity:
+            continue
+        if seal["entity"] in entities or not country:
+            of(seal["entity"])["seal"] = seal
+
+    ordered = []
+    for code in sorted(entities):
+        e = entities[code]
+        e["countries"] = [e["countries"][c] for c in sorted(e["countries"])]
+        ordered.append(e)
+    expiring = [s for s in seals if s.get("state") in ("expiring", "expired", "not_yet_valid", "unusable")
+                and (not entity or s["entity"] == entity)]
+    return {"generated_at": generated_at, "filters": {"entity": entity, "country": country}, "states": list(STATES),
+            "entities": ordered, "expiring_seals": expiring}

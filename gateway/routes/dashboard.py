@@ -1,0 +1,134 @@
+"""The dashboard (JSON and HTML) and the readable CoC of a vehicle.
+
+HTML pages authenticate with the bearer header or the session cookie of `gateway.dashboard.session`; a page
+without either sends the browser to the login form."""
+from datetime import datetime, timezone
+
+from common.composition import compose_coc
+from common.errors import DomainError
+from gateway.dashboard import session
+from gateway.dashboard.coc_view import coc_view
+from gateway.dashboard.render import error_page, redirect, render
+from gateway.dashboard.schemas import CocView, Dashboard, DashboardQuery
+from gateway.dashboard.view import coc_link, dashboard
+from gateway.http import route
+from gateway.problems import HttpProblem
+
+PAGE = "Authenticated by the session cookie that `POST /dashboard/login` sets, or by a bearer token; without "\
+       "either the page redirects (303) to the login form. Any role may read; the caller sees only its entities."
+PAGE_ERRORS = (303, 401, 403)  # 401/403: a bearer token that fails; the session cookie never answers them
+
+
+class DashboardRoutes:
+
+    def _page_caller(self, request):
+        """The caller of an HTML page, carried into every RPC after; None: not signed in."""
+        identity = session.page_identity(request, self.settings)
+        if identity is not None:
+            self.caller.set(identity)
+        return identity
+
+    def _page(self, call, build):
+        """An HTML page: `build(identity)` makes it for a signed-in caller; a browser that is not signed in
+        goes to the login form; a problem inside (an unknown VIN) is answered as a page."""
+        identity = self._page_caller(call.request)
+        if identity is None:
+            return redirect(session.LOGIN_PATH)
+        try:
+            return build(identity)
+        except (HttpProblem, DomainError) as exc:
+            return error_page(exc, identity)
+
+    def _dashboard(self, query):
+        answer = self._rpc("vehicles", "dashboard", query.get("entity"), query.get("country"),
+                           query.get("blocked_limit", 20))
+        seals = self._rpc("signing", "seal_statuses")
+        return dashboard(answer, seals, datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                         query.get("entity"), query.get("country"))
+
+    def _coc(self, vin):
+        """The CoC of `vin` as a person reads it: the sealed certificate of a released vehicle, otherwise the
+        data it would be certified with (approval data in force + vehicle data), which a reviewer approves.
+        The preview leaves out what only sealing adds: the signature block and a multi-stage vehicle's
+        earlier-stage tables."""
+        vehicle = self._rpc("vehicles", "get", vin)  # 404 outside the caller's entities
+        if vehicle["status"] == "released":
+            found = self._rpc("signing", "readable", vin)
+            view = coc_view(found["coc"], found["header"])
+            return dict(view, vin=vin, source="certificate", certificate=found["summary"], vehicle=vehicle)
+        [resolved] = self._rpc("approvals", "resolve", [{
+            "number": vehicle["approval_number"], "type": vehicle["type"], "variant": vehicle["variant"],
+            "version": vehicle["version"], "production_date": vehicle["production_date"]}])
+        coc = compose_coc(resolved["coc"] if resolved.get("ok") else {}, vehicle)
+        header = {"IntendedCountryRegistration": vehicle["intended_country"]}
+        view = coc_view(coc, header)
+        return dict(view, vin=vin, source="preview", certificate=None, vehicle=vehicle,
+                    approval_problem=None if resolved.get("ok") else resolved.get("message"))
+
+    # -- JSON ------------------------------------------------------------------------------------
+
+    @route("GET", "/v1/dashboard", roles=(), query=DashboardQuery, response=Dashboard,
+           summary="What needs attention, per legal entity and intended country",
+           description="Vehicle counts by state per entity and intended country; blocked vehicles with their top "
+                       "findings (item number and label of the field beside each); releases waiting for review "
+                       "(`in_review`) or signing (`approved`); each entity's seal certificate and those expiring "
+                       "within 30 days. An eCoC does not expire; the seal that signs it does, and signing stops "
+                       "then.")
+    def dashboard_json(self, call):
+        return self._dashboard(call.query)
+
+    @route("GET", "/v1/vehicles/{vin}/coc", roles=(), response=CocView,
+           summary="A vehicle's CoC with item numbers and labels beside the values",
+           description="Released: read from the sealed certificate (`source: certificate`). Otherwise the data "
+                       "it would be certified with (`source: preview`). Item numbers follow the EU CoC models "
+                       "of Annex VIII to Regulation (EU) 2020/683 (categories M, N, O).")
+    def coc_json(self, call, vin):
+        view = self._coc(vin)
+        view.pop("vehicle")
+        return view
+
+    # -- HTML ------------------------------------------------------------------------------------
+
+    @route("GET", "/dashboard", query=DashboardQuery, produces="text/html", description=PAGE, errors=PAGE_ERRORS,
+           summary="The dashboard page")
+    def dashboard_page(self, call):
+        return self._page(call, lambda identity: render(
+            "dashboard.html", board=self._dashboard(call.query), identity=identity))
+
+    @route("GET", "/dashboard/releases/{release_id}", produces="text/html", description=PAGE, errors=PAGE_ERRORS,
+           summary="A release's vehicles, each linked to its readable CoC")
+    def release_page(self, call, release_id):
+        return self._page(call, lambda identity: render(
+            "release.html", release=self._rpc("vehicles", "get_release", release_id), identity=identity,
+            coc_link=coc_link))
+
+    @route("GET", "/dashboard/vehicles/{vin}/coc", produces="text/html", description=PAGE, errors=PAGE_ERRORS,
+           summary="A vehicle's CoC to read: item number, label and value per line")
+    def coc_page(self, call, vin):
+        return self._page(call, lambda identity: render("coc.html", view=self._coc(vin), identity=identity))
+
+    @route("GET", "/dashboard/login", produces="text/html", summary="The sign-in form of the dashboard")
+    def login_form(self, call):
+        return render("login.html", error=None, identity=None)
+
+    @route("POST", "/dashboard/login", consumes=("application/x-www-form-urlencoded",), produces="text/html",
+           status=303, errors=(303, 401, 403),
+           summary="Sign in with a token (form field `token`): sets the HttpOnly, SameSite=Strict session cookie and "
+                   "redirects (303) to the dashboard")
+    def login(self, call):
+        request = call.request
+        session.refuse_cross_site(request)
+        token = (request.form.get("token") or "").strip()
+        if not token:
+            return render("login.html", status=422, identity=None, error="Paste a token into the field “token”.")
+        try:
+            session.identity_from_token(token, self.settings)
+        except HttpProblem as exc:
+            return render("login.html", status=exc.status, identity=None, error=exc.detail)
+        return session.set_session(redirect("/dashboard"), request, token)
+
+    @route("POST", "/dashboard/logout", produces="text/html", status=303, errors=(303, 403),
+           summary="Sign out: the session cookie is cleared and the browser sent to the login form")
+    def logout(self, call):
+        session.refuse_cross_site(call.request)
+        return session.clear_session(redirect(session.LOGIN_PATH), call.request)

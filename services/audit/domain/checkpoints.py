@@ -1,0 +1,90 @@
+"""Checkpoints: the chain's head sealed with the audit key (Ed25519), so cutting the tail is detectable.
+
+A checkpoint signs the canonical JSON of `{seq, head_hash, at}`. The key lives in the keys directory
+as `audit-checkpoints.ed25519.pem` (PKCS#8); in local mode it is generated on first use.
+"""
+import base64
+import hashlib
+import os
+from datetime import datetime
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from services.audit.domain import chain
+
+KEY_FILE = "audit-checkpoints.ed25519.pem"
+ALGORITHM = "Ed25519 over canonical_json({seq, head_hash, at})"
+
+
+class CheckpointKeyMissing(RuntimeError):
+    pass
+
+
+def load_or_create_key(keys_dir, local_mode):
+    path = Path(keys_dir) / KEY_FILE
+    if not path.is_file():
+        if not local_mode:
+            raise CheckpointKeyMissing(f"the audit checkpoint key {path} is missing (local mode is off)")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        try:  # another replica may create it at the same moment: the first file wins
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "wb") as f:
+                f.write(pem)
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise CheckpointKeyMissing(f"{path} is not an Ed25519 private key")
+    return key
+
+
+def public_pem(key):
+    return key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+
+
+def key_id(public_key_pem):
+    """sha256 of the DER public key: names the key that sealed a checkpoint."""
+    public = serialization.load_pem_public_key(public_key_pem.encode("ascii"))
+    der = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(der).hexdigest()
+
+
+def message(seq, head_hash, at):
+    at_text = chain.canonical_time(at) if isinstance(at, datetime) else at
+    return chain.canonical_json({"seq": seq, "head_hash": head_hash, "at": at_text}).encode("utf-8")
+
+
+def seal(key, seq, head_hash, at):
+    """The checkpoint row for head (seq, head_hash) at `at`."""
+    pem = public_pem(key)
+    return {
+        "seq": seq, "head_hash": head_hash, "at": at, "key_id": key_id(pem),
+        "signature": base64.b64encode(key.sign(message(seq, head_hash, at))).decode("ascii"),
+    }
+
+
+def signature_valid(public_key_pem, checkpoint):
+    public = serialization.load_pem_public_key(public_key_pem.encode("ascii"))
+    if not isinstance(public, Ed25519PublicKey):
+        return False
+    try:
+        public.verify(base64.b64decode(checkpoint["signature"]),
+                      message(checkpoint["seq"], checkpoint["head_hash"], checkpoint["at"]))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def as_dict(checkpoint):
+    return {
+        "seq": checkpoint["seq"], "head_hash": checkpoint["head_hash"],
+        "at": chain.canonical_time(checkpoint["at"]) if isinstance(checkpoint["at"], datetime) else checkpoint["at"],
+        "key_id": checkpoint["key_id"], "signature": checkpoint["signature"],
+    }

@@ -1,0 +1,170 @@
+"""One trace spans the signing of a release: the gateway request → vehicles → (event) signing → approvals →
+(events) vehicles and audit, across RPCs and events, with W3C trace context.
+
+A stack of its own exports its spans over OTLP/HTTP (the standard `OTEL_*` variables) to a small receiver in
+this test process, which decodes them with `opentelemetry-proto` and keeps them in memory. The broker password
+never appears in a span attribute; the services' log lines carry the trace id."""
+import gzip
+import os
+import socket
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from cli import demo_data
+from common.config import REPO_ROOT
+from tests.support import running_stack, throwaway_vhost, wait_until
+
+pytestmark = pytest.mark.e2e
+
+COUNT = 3
+SCHEMA_PATH = os.environ.get("ECOC_IVI_SCHEMA") or str(REPO_ROOT.parent / "shared" / "ivi" / "IVI2.0.xsd")
+
+
+class Receiver(BaseHTTPRequestHandler):
+    """OTLP/HTTP traces endpoint: `POST /v1/traces` with a protobuf ExportTraceServiceRequest."""
+
+    spans = []  # dicts: service, name, trace_id, span_id, parent_id, attributes
+    lock = threading.Lock()
+
+    def do_POST(self):  # noqa: N802 - http.server's naming
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        request = ExportTraceServiceRequest()
+        request.ParseFromString(body)
+        found = []
+        for resource_spans in request.resource_spans:
+            resource = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
+            for scope in resource_spans.scope_spans:
+                for span in scope.spans:
+                    found.append({
+                        "service": resource.get("service.name"), "name": span.name,
+                        "trace_id": span.trace_id.hex(), "span_id": span.span_id.hex(),
+                        "parent_id": span.parent_span_id.hex() or None,
+                        "attributes": {a.key: _value(a.value) for a in span.attributes},
+                    })
+        with Receiver.lock:
+            Receiver.spans.extend(found)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def _value(any_value):
+    kind = any_value.WhichOneof("value")
+    if kind == "array_value":
+        return [_value(v) for v in any_value.array_value.values]
+    return getattr(any_value, kind) if kind else None
+
+
+@pytest.fixture
+def receiver():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    Receiver.spans = []
+    server = ThreadingHTTPServer(("127.0.0.1", port), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+
+
+
+def test_one_trace_spans_the_signing_of_a_release(receiver):
+    otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver, "OTEL_BSP_SCHEDULE_DELAY": "200"}
+    with tempfile.TemporaryDirectory(prefix="ecoc-trace-") as root, throwaway_vhost("trace") as amqp_uri, \
+            running_stack(amqp_uri, Path(root), SCHEMA_PATH, **otel) as stack:
+        password = urlsplit(amqp_uri.replace("pyamqp://", "http://")).password
+        e = [demo_data.ENTITY]
+        stack.client("ada", ["admin"]).put(f"/v1/entities/{demo_data.ENTITY}", demo_data.entity())
+        stack.client("alice", ["approvals_manager"], e).post("/v1/approvals", demo_data.approval())
+        steward = stack.client("dana", ["data_steward"], e)
+        vehicles = demo_data.vehicles(COUNT, seed=77)
+        vins = [v["vin"] for v in vehicles]
+        steward.post("/v1/vehicles/import", {"vehicles": vehicles})
+        wait_until(lambda: all(steward.get(f"/v1/vehicles/{v}")["status"] == "valid" for v in vins), 60,
+                   "validation")
+        release = steward.post("/v1/releases", {"vins": vins})
+        stack.client("rita", ["reviewer"], e).post(f"/v1/releases/{release['id']}/approve")
+        signer = stack.client(demo_data.SIGNATORY["sub"], ["signer"], e)
+        signer.post(f"/v1/releases/{release['id']}/sign")
+        trace_id = signer.last_trace_id
+        assert trace_id and len(trace_id) == 32
+        wait_until(lambda: steward.get(f"/v1/releases/{release['id']}")["status"] == "released", 90, "release")
+
+        def in_trace():
+            with Receiver.lock:
+                return [s for s in Receiver.spans if s["trace_id"] == trace_id]
+
+        wanted = {"ecoc-gateway", "ecoc-vehicles", "ecoc-signing", "ecoc-approvals", "ecoc-audit"}
+        try:
+            wait_until(lambda: wanted <= {s["service"] for s in in_trace()}
+                       and any(s["service"] == "ecoc-vehicles" and "on_certificate_signed" in s["name"]
+                               for s in in_trace()), 30, f"spans of {wanted} in trace {trace_id}")
+        except AssertionError as exc:
+            seen = sorted({(s["service"], s["name"], s["trace_id"] == trace_id) for s in Receiver.spans})
+            raise AssertionError(f"{exc}; spans received (service, name, in the trace): {seen}") from None
+        time.sleep(1.0)  # the last batches of every process
+        spans = in_trace()
+        logs = {name: stack.log(name) for name in ("vehicles", "signing", "audit")}
+
+    by_id = {s["span_id"]: s for s in spans}
+    roots = [s for s in spans if s["parent_id"] is None]
+    assert len(roots) == 1, [(s["service"], s["name"]) for s in roots]
+    [root] = roots
+    assert root["service"] == "ecoc-gateway"
+    assert [s for s in spans if s["parent_id"] and s["parent_id"] not in by_id] == []  # no broken parent link
+
+    def chain(span):
+        path = [span]
+        while path[-1]["parent_id"]:
+            path.append(by_id[path[-1]["parent_id"]])
+        return [(s["service"], s["name"]) for s in reversed(path)]
+
+    def find(service, name_part):
+        found = [s for s in spans if s["service"] == service and name_part in s["name"]]
+        assert found, f"no {service} span named like {name_part}: {sorted({(s['service'], s['name']) for s in spans})}"
+        return found[0]
+
+    sign_rpc = find("ecoc-vehicles", "sign_release")
+    signing = find("ecoc-signing", "on_release_sign_requested")
+    answered = find("ecoc-vehicles", "on_certificate_signed")
+    audit_of_signing = find("ecoc-audit", "on_signing_event")
+    resolve = find("ecoc-approvals", "resolve")
+
+    assert root["span_id"] in _ancestors(sign_rpc, by_id)
+    assert sign_rpc["span_id"] in _ancestors(signing, by_id)  # RPC → event: vehicles emitted, signing handled
+    assert signing["span_id"] in _ancestors(resolve, by_id)  # signing asked approvals over RPC
+    assert signing["span_id"] in _ancestors(answered, by_id)  # signing's event answered in vehicles
+    assert signing["span_id"] in _ancestors(audit_of_signing, by_id)
+    assert chain(answered)[0] == ("ecoc-gateway", root["name"])
+
+    for span in spans:  # the broker password never leaves a process
+        for key, value in span["attributes"].items():
+            assert f":{password}@" not in str(value), (span["name"], key, value)
+    uris = [v for s in spans for k, v in s["attributes"].items() if "amqp_uri" in k]
+    assert uris and all("***" in u for u in uris), uris[:3]
+
+    # the services' log lines carry the trace id
+    assert f"trace={trace_id}" in logs["signing"]
+    assert f"trace={trace_id}" in logs["vehicles"]
+
+
+def _ancestors(span, by_id):
+    found = []
+    while span["parent_id"]:
+        found.append(span["parent_id"])
+        span = by_id[span["parent_id"]]
+    return found

@@ -1,0 +1,39 @@
+"""Fault (c): every PostgreSQL connection of the stack is terminated (`pg_terminate_backend`) in the middle of a
+2,000-vehicle release, three times over. Pooled connections are re-checked (`pool_pre_ping`), failed handlers
+retried, the outbox relays resume; nothing is lost or done twice."""
+import time
+
+import pytest
+
+from fault_support import FAULT_ENV, ReleaseRun, assert_released_exactly_once, dead_lettered, query
+from tests.support import running_stack, throwaway_vhost
+
+pytestmark = [pytest.mark.fault, pytest.mark.slow]
+
+
+def terminate_backends(stack):
+    """Terminate every server connection to the stack's own databases (never anyone else's)."""
+    rows = query(stack.database_url("vehicles"), """
+        SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity
+        WHERE datname LIKE :prefix AND pid <> pg_backend_pid()""", prefix=stack.prefix + r"\_%")
+    return sum(1 for r in rows if r["done"])
+
+
+def test_database_connections_terminated_mid_batch(scratch, fault_schema):
+    with throwaway_vhost("fault-pg") as amqp_uri, \
+            running_stack(amqp_uri, scratch, fault_schema, **FAULT_ENV) as stack:
+        run = ReleaseRun(stack).prepare()
+        run.sign()
+        stored = run.wait_signing_started()
+
+        terminated = []
+        for _ in range(3):
+            terminated.append(terminate_backends(stack))
+            time.sleep(1.0)
+        assert all(n > 0 for n in terminated), terminated
+
+        run.wait_released(timeout=600)
+        assert_released_exactly_once(stack, run)
+        assert dead_lettered(amqp_uri) == []
+        print(f"\nterminated {terminated} connections after {stored}/{run.count} certificates; "
+              f"timings {run.timings}")
