@@ -19,7 +19,6 @@ os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_selector")
 
 import logging  # noqa: E402
 import platform  # noqa: E402
-import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
@@ -42,6 +41,7 @@ from services.audit.domain.entries import content_from_envelope  # noqa: E402
 
 if str(REPO_ROOT) not in sys.path:
     sys.path.append(str(REPO_ROOT))
+from bench.stack import start_service, stop_service  # noqa: E402
 from bench.tables import table  # noqa: E402
 from tests.support import throwaway_prefix, throwaway_vhost  # noqa: E402
 
@@ -80,22 +80,6 @@ def publish(amqp_uri, envelopes):
         producer = conn.Producer(serializer="json")
         for e in envelopes:
             producer.publish(e, exchange=exchanges[e["source"]], routing_key=e["event_type"], delivery_mode=2)
-
-
-def start_audit(env, logs):
-    log = open(Path(logs) / "audit.log", "a")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen([sys.executable, "-m", "cli.run_service", "audit"], env=env, stdout=log,
-                               stderr=subprocess.STDOUT, cwd=REPO_ROOT)
-    return process, log
-
-
-def stop(process, log):
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
 
 
 def cpu_seconds(pid):
@@ -144,7 +128,7 @@ def ingestion(n):
             declare(amqp_uri, declarations(services=("audit",)))  # queues first, as `ecoc migrate` does
             backlog = events(n)
             publish(amqp_uri, backlog)
-            process, log = start_audit(env, logs)
+            process, log = start_service("audit", env, logs, mode="a")
             try:
                 started = time.monotonic()
                 wait_for(engine, 1, 600, process, logs)
@@ -166,7 +150,7 @@ def ingestion(n):
                              f"{stored / (done - started):,.0f}/s publish-to-stored; the publisher alone "
                              f"{n / published:,.0f}/s"])
             finally:
-                stop(process, log)
+                stop_service(process, log)
             with Session(engine) as session:
                 result = repo.verify(session)
                 distinct = session.execute(text("SELECT count(DISTINCT event_id) FROM audit_entries")).scalar()

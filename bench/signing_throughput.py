@@ -24,7 +24,6 @@ eventlet.monkey_patch()
 
 import logging  # noqa: E402
 import platform  # noqa: E402
-import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
@@ -43,6 +42,7 @@ from services.signing.domain.seal import Sealer  # noqa: E402
 
 if str(REPO_ROOT) not in sys.path:
     sys.path.append(str(REPO_ROOT))
+from bench.stack import start_service, stop_service, wait_rpc_healthy  # noqa: E402
 from bench.tables import table  # noqa: E402
 from tests.support import drop_stack_databases, throwaway_prefix, throwaway_vhost  # noqa: E402
 
@@ -76,42 +76,17 @@ class Services:
             migrate(name, f"{s.database_server.rstrip('/')}/{self.prefix}_{name}")
         env = dict(os.environ, ECOC_AMQP_URI=self.amqp_uri, ECOC_DB_PREFIX=self.prefix, ECOC_LOG_LEVEL="WARNING",
                    ECOC_KEYS_DIR=str(self.keys_dir), ECOC_LOCAL_MODE="1", PSYCOPG_WAIT_FUNC="wait_selector")
-        for name in SERVICES:
-            log = open(self.logs / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
-            self.processes.append((subprocess.Popen([sys.executable, "-m", "cli.run_service", name], env=env,
-                                                    stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT), log))
+        self.processes = [start_service(name, env, self.logs) for name in SERVICES]
         try:
-            self._wait_healthy()
+            wait_rpc_healthy(self.amqp_uri, SERVICES, self.logs)
         except RuntimeError:
-            for name in SERVICES:
-                sys.stderr.write(f"----- {name}.log -----\n{(self.logs / f'{name}.log').read_text()[-3000:]}\n")
             self.__exit__(None, None, None)
             raise
         return self
 
-    def _wait_healthy(self, timeout=60.0):
-        from nameko.standalone.rpc import ServiceRpcClient
-
-        deadline = time.monotonic() + timeout
-        for name in SERVICES:
-            while True:
-                try:
-                    with eventlet.Timeout(3), ServiceRpcClient(name, uri=self.amqp_uri) as client:
-                        client.health()
-                    break
-                except BaseException:  # noqa: BLE001 - not up yet
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"{name} did not become healthy in {timeout:.0f} s") from None
-                    time.sleep(0.5)
-
     def __exit__(self, *exc):
         for process, log in self.processes:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-            log.close()
+            stop_service(process, log)
         drop_stack_databases(self.prefix)
         self._vhost.__exit__(None, None, None)
 

@@ -4,33 +4,20 @@ the shared broker takes its messages, and each process's peak memory and CPU tim
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 from cli.stack import PROCESSES, Stack, migrate_all
 from common.config import settings
 from common.db import drop_database
+from tests.support import free_port, throwaway_vhost
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 REPO = Path(__file__).resolve().parent.parent
-
-
-def _rabbitmqctl(*args):
-    try:
-        return subprocess.run(["rabbitmqctl", *args], capture_output=True, timeout=60).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager
@@ -54,36 +41,67 @@ def bench_stack(log_dir="var/log/bench", signing_processes=1):
     consumers of the same queues, as replicas would be); yields the `cli.stack.Stack`; removes it all
     afterwards."""
     label = uuid.uuid4().hex[:8]
-    vhost = f"ecoc-bench-{label}"
-    own_vhost = bool(shutil.which("rabbitmqctl")) and _rabbitmqctl("add_vhost", vhost) and _rabbitmqctl(
-        "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
     keys_dir = tempfile.mkdtemp(prefix="ecoc-bench-keys-")
-    values = {"ECOC_DB_PREFIX": f"ecoc_bench_{label}", "ECOC_GATEWAY_PORT": str(_free_port()),
+    values = {"ECOC_DB_PREFIX": f"ecoc_bench_{label}", "ECOC_GATEWAY_PORT": str(free_port()),
               "ECOC_KEYS_DIR": keys_dir}
-    if own_vhost:
-        values["ECOC_AMQP_URI"] = settings().amqp_uri.rstrip("/") + "/" + quote(vhost, safe="")
-    stack = None
     try:
-        with _environment(values):
+        with throwaway_vhost("bench") as amqp_uri, _environment(dict(values, ECOC_AMQP_URI=amqp_uri)):
             s = settings()
             os.environ.pop("ECOC_GATEWAY_URL", None)
             migrate_all(s, echo=lambda *_: None)
             stack = Stack(log_dir=log_dir)
-            stack.start()
-            for n in range(2, signing_processes + 1):
-                stack.children[f"signing-{n}"] = subprocess.Popen(
-                    [sys.executable, "-m", "cli.run_service", "signing"], env=stack.env, cwd=REPO,
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            stack.wait_healthy(s.gateway_url, timeout=120)
-            yield stack
+            try:  # the processes stop before their vhost is deleted
+                stack.start()
+                for n in range(2, signing_processes + 1):
+                    stack.children[f"signing-{n}"] = subprocess.Popen(
+                        [sys.executable, "-m", "cli.run_service", "signing"], env=stack.env, cwd=REPO,
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                stack.wait_healthy(s.gateway_url, timeout=120)
+                yield stack
+            finally:
+                stack.stop()
     finally:
-        if stack is not None:
-            stack.stop()
         for name in PROCESSES:
             drop_database(settings().database_server.rstrip("/") + f"/{values['ECOC_DB_PREFIX']}_{name}")
-        if own_vhost:
-            _rabbitmqctl("delete_vhost", vhost)
         shutil.rmtree(keys_dir, ignore_errors=True)
+
+
+def start_service(name, env, logs, mode="w"):
+    """`cli.run_service <name>` as a child process writing to `<logs>/<name>.log`; returns (process, log)."""
+    log = open(Path(logs) / f"{name}.log", mode)  # noqa: SIM115 - closed by stop_service
+    return subprocess.Popen([sys.executable, "-m", "cli.run_service", name], env=env, stdout=log,
+                            stderr=subprocess.STDOUT, cwd=REPO), log
+
+
+def stop_service(process, log):
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+def wait_rpc_healthy(amqp_uri, names, logs, timeout=60.0):
+    """Every service in `names` answers `health` over RPC; otherwise the tail of each log is printed and
+    RuntimeError raised."""
+    import eventlet
+    from nameko.standalone.rpc import ServiceRpcClient
+
+    deadline = time.monotonic() + timeout
+    for name in names:
+        while True:
+            try:
+                with eventlet.Timeout(3), ServiceRpcClient(name, uri=amqp_uri) as client:
+                    client.health()
+                break
+            except BaseException:  # noqa: BLE001 - not up yet
+                if time.monotonic() > deadline:
+                    for each in names:
+                        tail = (Path(logs) / f"{each}.log").read_text()[-3000:]
+                        sys.stderr.write(f"----- {each}.log -----\n{tail}\n")
+                    raise RuntimeError(f"{name} did not become healthy in {timeout:.0f} s") from None
+                time.sleep(0.5)
 
 
 def process_usage(pid):

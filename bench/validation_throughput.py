@@ -24,11 +24,9 @@ eventlet.monkey_patch()
 import copy  # noqa: E402
 import logging  # noqa: E402
 import platform  # noqa: E402
-import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from datetime import date  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 from cli import demo_data  # noqa: E402
 from common.config import REPO_ROOT, settings  # noqa: E402
@@ -45,6 +43,7 @@ SPECIMEN = REPO_ROOT.parent / "shared" / "ivi" / "samples" / "M1-01-LexusRZ450e.
 if str(REPO_ROOT) not in sys.path:
     sys.path.append(str(REPO_ROOT))
 from tests.support import drop_stack_databases, throwaway_prefix, throwaway_vhost  # noqa: E402
+from bench.stack import start_service, stop_service, wait_rpc_healthy  # noqa: E402
 from bench.tables import table  # noqa: E402
 
 
@@ -144,23 +143,6 @@ def _identity(sub, roles):
     return caller_context({"sub": sub, "roles": roles, "entities": ["*"]})
 
 
-def _wait_healthy(amqp_uri, names, timeout=60.0):
-    from nameko.standalone.rpc import ServiceRpcClient
-
-    deadline = time.monotonic() + timeout
-    for name in names:
-        while True:
-            try:
-                with eventlet.Timeout(3):
-                    with ServiceRpcClient(name, uri=amqp_uri) as client:
-                        client.health()
-                break
-            except BaseException:  # noqa: BLE001 - not up yet
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"{name} did not become healthy in {timeout:.0f} s") from None
-                time.sleep(0.5)
-
-
 def through_service(count):
     from nameko.standalone.rpc import ClusterRpcClient
 
@@ -176,19 +158,12 @@ def through_service(count):
             env = dict(os.environ, ECOC_AMQP_URI=amqp_uri, ECOC_DB_PREFIX=prefix, ECOC_LOG_LEVEL="WARNING",
                        PSYCOPG_WAIT_FUNC="wait_selector")
             for name in ("approvals", "validation"):
-                log = open(Path(logs) / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
-                processes.append((subprocess.Popen([sys.executable, "-m", "cli.run_service", name], env=env,
-                                                   stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT), log))
-            try:
-                _wait_healthy(amqp_uri, ("approvals", "validation"))
-            except RuntimeError:
-                for name in ("approvals", "validation"):
-                    sys.stderr.write(f"----- {name}.log -----\n{(Path(logs) / f'{name}.log').read_text()[-3000:]}\n")
-                raise
+                processes.append(start_service(name, env, logs))
+            wait_rpc_healthy(amqp_uri, ("approvals", "validation"), logs)
             with ClusterRpcClient(context_data=_identity("bench", ["admin"]), uri=amqp_uri) as admin:
                 admin.approvals.put_entity(dict(demo_data.entity(), code=demo_data.ENTITY))
                 admin.approvals.register(demo_data.approval())
-            with ClusterRpcClient(uri=amqp_uri) as client:
+            with ClusterRpcClient(context_data=_identity("bench", ["data_steward"]), uri=amqp_uri) as client:
                 client.validation.validate_batch(vehicles[:BATCH])  # warm: connections, schema, caches
                 start = time.perf_counter()
                 statuses = []
@@ -206,12 +181,7 @@ def through_service(count):
             valid = statuses.count("valid")
         finally:
             for process, log in processes:
-                process.terminate()
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                log.close()
+                stop_service(process, log)
             drop_stack_databases(prefix)
     n = len(vehicles)
     return [

@@ -4,7 +4,6 @@ with its finding, the release waiting for review, and from there the readable Co
 Skipped, saying why, when chromium or chromedriver is not installed (`make system-deps` installs them)."""
 import copy
 import shutil
-import socket
 import subprocess
 import time
 
@@ -12,6 +11,7 @@ import pytest
 import requests
 
 from cli import demo_data
+from tests.support import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -23,12 +23,6 @@ CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                 "--disable-dev-shm-usage", "--window-size=1400,1000"]
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"  # the W3C WebDriver element reference key
 BLOCKED_VIN = demo_data.vins(1, seed=SEED + 1)[0]
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Browser:
@@ -84,7 +78,7 @@ def browser(tmp_path_factory):
         pytest.skip("chromium and chromedriver are needed (Debian: apt-get install chromium chromium-driver, "
                     "or `make system-deps`)")
     root = tmp_path_factory.mktemp("chromium")
-    port = _free_port()
+    port = free_port()
     log = open(root / "chromedriver.log", "w")
     driver = subprocess.Popen([CHROMEDRIVER, f"--port={port}"], stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
