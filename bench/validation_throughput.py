@@ -32,7 +32,7 @@ from cli import demo_data  # noqa: E402
 from common.config import REPO_ROOT, settings  # noqa: E402
 from common.db import migrate  # noqa: E402
 from common.dependencies import caller_context  # noqa: E402
-from services.validation.domain.batch import ResolutionPlan, judge, judge_batch  # noqa: E402
+from services.validation.domain.batch import judge, judge_batch, resolution_plan  # noqa: E402
 from services.validation.domain.draft import DraftChecker  # noqa: E402
 
 BATCH = 250
@@ -54,12 +54,12 @@ def batches(items, size=BATCH):
 # -- 1. in process ------------------------------------------------------------------------------------
 
 def demo_workload(count):
-    """Demo vehicles with their resolutions, shared per batch and reference as `ResolutionPlan` shares them."""
+    """Demo vehicles with their resolutions, shared per batch and reference as `resolution_plan` shares them."""
     vehicles = [dict(v, revision=1) for v in demo_data.vehicles(count, seed=5)]
     resolved = {}
     work = []
     for batch in batches(vehicles):
-        plan = ResolutionPlan(batch)
+        plan = resolution_plan(batch)
         results = []
         for item in plan.items:
             key = tuple(sorted(item.items()))

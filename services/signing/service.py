@@ -16,6 +16,7 @@ from common.contracts.signing import SignBatchIn
 from common.errors import EXPECTED, Forbidden, InvalidInput, NotFound, load_or_raise
 from common.events import on_event
 from common.ivi.reader import read_ivi
+from common.resolution_plan import ResolutionPlan
 from services.signing import repository as repo
 from services.signing import sealing_threads
 from services.signing.domain.issuance import issue_batch
@@ -168,10 +169,9 @@ class SigningService:
             return str(exc), [], []
         if self.seals.validator is None:
             return "the IVI schema is not configured (ECOC_IVI_SCHEMA): certificates cannot be checked", [], []
+        plan = ResolutionPlan(vehicles)  # once per distinct reference; the answers are shared read-only
         with _rpc_deadline("approvals.resolve"):  # a reply lost to a broker outage fails the batch: retried
-            resolved = self.approvals.resolve([
-                {"number": v["approval_number"], "type": v["type"], "variant": v["variant"],
-                 "version": v["version"], "production_date": v["production_date"]} for v in vehicles])
+            resolved = plan.per_vehicle(self.approvals.resolve(plan.items))
         with self.db as uow:
             versions = repo.next_versions(uow.session, [v["vin"] for v in vehicles])
         with sealing_threads.slots:

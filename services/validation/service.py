@@ -21,7 +21,7 @@ from common.events import on_event
 from common.outbox import utcnow
 from services.validation import repository as repo
 from services.validation.domain.draft import DraftChecker
-from services.validation.domain.batch import ResolutionPlan, entity_codes, judge_batch, result_of
+from services.validation.domain.batch import entity_codes, judge_batch, resolution_plan, result_of
 from services.validation.domain.draft import DOWNLOAD_HINT
 from services.validation.domain.pack import PACKS, catalogue, pack_versions
 from services.validation.models import inbox, outbox, validation_reports
@@ -138,7 +138,7 @@ class ValidationService:
     def _judge(self, vehicles):
         """One resolve call and one entity lookup per legal entity for the batch, then the rules for every
         vehicle off the hub thread."""
-        plan = ResolutionPlan(vehicles)
+        plan = resolution_plan(vehicles)
         results = []
         with eventlet.Timeout(settings().rpc_timeout, TimeoutError("approvals did not answer in time")):
             if plan.items:

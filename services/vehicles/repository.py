@@ -1,9 +1,10 @@
 """Reading and writing vehicles and releases (SQL only)."""
 import uuid
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from common.bulk_update import update_each
 from common.ids import is_uuid
 from common.outbox import utcnow
 from services.vehicles.domain.impact import base_number
@@ -76,12 +77,8 @@ def set_status(session, vins, status, **values):
 
 def set_status_each(session, status, rows):
     """Move vehicles to `status`, each with values of its own: `rows` are `{"vin": …, column: value, …}`,
-    all with the same columns. One statement, executed for every row (one round trip, not one per VIN)."""
-    if rows:
-        columns = [c for c in rows[0] if c != "vin"]
-        stmt = update(vehicles).where(vehicles.c.vin == bindparam("b_vin")).values(
-            status=status, updated_at=utcnow(), **{c: bindparam(f"b_{c}") for c in columns})
-        session.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in rows])
+    all with the same columns (one statement, `update_each`)."""
+    update_each(session, vehicles, rows, status=status, updated_at=utcnow())
 
 
 def withdraw(session, vehicle, withdrawal, actor, reason):
@@ -215,12 +212,7 @@ def update_items(session, release_id, vins, **values):
 
 def update_items_each(session, release_id, rows, **values):
     """Release items with `values`, each also with values of its own (`rows` as in `set_status_each`)."""
-    if rows:
-        columns = [c for c in rows[0] if c != "vin"]
-        stmt = update(release_items).where(and_(release_items.c.release_id == release_id,
-                                                release_items.c.vin == bindparam("b_vin"))).values(
-            **values, **{c: bindparam(f"b_{c}") for c in columns})
-        session.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in rows])
+    update_each(session, release_items, rows, release_items.c.release_id == release_id, **values)
 
 
 def release_dict(release):

@@ -13,7 +13,7 @@ import pytest
 from common.composition import compose_coc
 from common.ivi.catalogue import missing_mandatory
 from services.validation.domain.applicability import Applicability
-from services.validation.domain.batch import ResolutionPlan, entity_codes, judge, judge_batch
+from services.validation.domain.batch import entity_codes, judge, judge_batch, resolution_plan
 from services.validation.domain.context import VehicleContext
 from services.validation.domain.data import compose, schema_path, values_at
 from services.validation.domain.document import case_from_document
@@ -127,7 +127,7 @@ def _demo_batch(count):
     from cli import demo_data
 
     vehicles = [dict(v, revision=1) for v in demo_data.vehicles(count, seed=11)]
-    plan = ResolutionPlan(vehicles)
+    plan = resolution_plan(vehicles)
     resolved = [demo_data.resolution(dict(i, vin="X")) for i in plan.items]
     return vehicles, plan.per_vehicle(resolved)
 
@@ -307,7 +307,7 @@ def test_the_plan_asks_once_per_distinct_reference(documents):
     vehicle = lexus(documents)[0]
     other = dict(vehicle, vin="JTJM1C0MPTEST0002")
     late = dict(vehicle, vin="JTJM1C0MPTEST0003", production_date="2024-05-01")
-    plan = ResolutionPlan([vehicle, other, late])
+    plan = resolution_plan([vehicle, other, late])
     assert len(plan.items) == 2
     assert plan.per_vehicle(["r1", "r2"]) == ["r1", "r1", "r2"]
     with pytest.raises(ValueError):
@@ -317,7 +317,7 @@ def test_the_plan_asks_once_per_distinct_reference(documents):
 def test_an_incomplete_reference_is_judged_without_asking_approvals(documents, checker):
     vehicle = lexus(documents)[0]
     vehicle["production_date"] = "08.04.2024"
-    plan = ResolutionPlan([vehicle])
+    plan = resolution_plan([vehicle])
     assert plan.items == []
     [resolution] = plan.per_vehicle([])
     report = judge(vehicle, resolution, checker, wmis=["JTJ"])

@@ -41,6 +41,7 @@ from common.ivi.schema import DS_NS, IVI_NS  # noqa: F401 - IVI_NS: part of this
 
 from .keys import SealKey
 from .profile import NS, REFERENCE_DEFAULT_C14N, SIG_ECDSA_SHA256, SIG_RSA_SHA256, is_xades, profile_errors
+from .seal_recheck import recheck_seal
 
 
 ALGORITHMS = {
@@ -160,7 +161,7 @@ class Sealer:
         return _ProfileSigner(**options)
 
     def seal(self, unsigned_root: etree._Element) -> bytes:
-        """Return the sealed document as final UTF-8 bytes with an XML declaration.
+        """Return the sealed document as final UTF-8 bytes with an XML declaration, rechecked (`recheck_seal`).
 
         The input element is not modified. Whitespace-only text between elements is dropped before
         signing, so the output is never pretty-printed.
@@ -185,7 +186,11 @@ class Sealer:
             always_add_key_value=False,
         )
         self._assert_profile(signed_root)
-        return etree.tostring(signed_root, xml_declaration=True, encoding="UTF-8")
+        data = etree.tostring(signed_root, xml_declaration=True, encoding="UTF-8")
+        problems = recheck_seal(data, self.seal_key.certificate.public_key())
+        if problems:
+            raise SealError("the seal just made does not verify: " + "; ".join(problems))
+        return data
 
     def _assert_profile(self, root: etree._Element) -> None:
         """Guard against signxml behaviour changes: the output must be exactly the profile's shape."""

@@ -1,4 +1,6 @@
 """A batch of vehicles: what to ask the approvals service, and judging each vehicle with the packs."""
+from common.resolution_plan import REFERENCE, ResolutionPlan, reference_item
+
 from .context import VehicleContext
 from .data import iso_date
 from .engine import run_rules
@@ -6,44 +8,21 @@ from .findings import status_of
 from .pack import PACKS, pack_versions
 from .rules.approval import INCOMPLETE
 
-_REFERENCE = ("approval_number", "type", "variant", "version", "production_date")
+
+def resolution_plan(vehicles):
+    """What the batch asks the approvals service; an incomplete reference is judged locally (`resolve_item`)."""
+    return ResolutionPlan(vehicles, resolve_item)
 
 
 def resolve_item(vehicle):
     """The approvals `resolve` item for a vehicle, or a local failed resolution saying what is missing."""
-    missing = [k for k in _REFERENCE if not isinstance(vehicle.get(k), str) or not vehicle.get(k).strip()]
+    missing = [k for k in REFERENCE if not isinstance(vehicle.get(k), str) or not vehicle.get(k).strip()]
     if missing:
         return None, {"ok": False, "reason": INCOMPLETE, "message": f"{', '.join(missing)} missing"}
     if iso_date(vehicle["production_date"]) is None:
         return None, {"ok": False, "reason": INCOMPLETE,
                       "message": f"production date {vehicle['production_date']!r} is not an ISO date (YYYY-MM-DD)"}
-    return {"number": vehicle["approval_number"], "type": vehicle["type"], "variant": vehicle["variant"],
-            "version": vehicle["version"], "production_date": vehicle["production_date"]}, None
-
-
-class ResolutionPlan:
-    """Distinct resolve items of a batch (vehicles of one version and day share one), mapped back per vehicle."""
-
-    def __init__(self, vehicles):
-        self.items = []
-        self._slots = []  # per vehicle: index into items, or a local resolution dict
-        index = {}
-        for vehicle in vehicles:
-            item, local = resolve_item(vehicle)
-            if item is None:
-                self._slots.append(local)
-                continue
-            key = tuple(item[k] for k in ("number", "type", "variant", "version", "production_date"))
-            if key not in index:
-                index[key] = len(self.items)
-                self.items.append(item)
-            self._slots.append(index[key])
-
-    def per_vehicle(self, results):
-        """The resolution of each vehicle, given the results of `resolve(self.items)`."""
-        if len(results) != len(self.items):
-            raise ValueError(f"resolve returned {len(results)} results for {len(self.items)} items")
-        return [results[s] if isinstance(s, int) else s for s in self._slots]
+    return reference_item(vehicle)
 
 
 def entity_codes(vehicles):

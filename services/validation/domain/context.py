@@ -1,7 +1,6 @@
 """What the rules look at for one vehicle: its record, the resolved approval, the composed CoC and the
 legal entity's registered WMIs."""
 from dataclasses import dataclass
-from functools import cached_property
 
 from common.ivi.catalogue import MANDATORY_PATHS
 
@@ -12,6 +11,24 @@ SIGNING_PREFIX = "SigningAuthorityTable"  # added by the signing service when th
 ELECTRICITY = "95"
 _MANDATORY = tuple((p, tuple(p.split("."))) for p in MANDATORY_PATHS
                    if p != SIGNING_PREFIX and not p.startswith(SIGNING_PREFIX + "."))
+
+
+class cached_property:  # noqa: N801 - used like functools.cached_property
+    """`functools.cached_property` without its lock: in Python 3.11 that lock is one per property for all
+    instances, so the threads judging batches at once queue on it (measured: a third of the validation
+    service's samples waited there). A context belongs to one thread; computing a value twice is harmless."""
+
+    def __init__(self, func):
+        self.func, self.name, self.__doc__ = func, func.__name__, func.__doc__
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.func(instance)
+        return value
 
 
 @dataclass

@@ -1,0 +1,43 @@
+"""Asking the approvals service once per distinct approval reference of a batch.
+
+Vehicles of one version made on one day resolve alike, so a batch asks `approvals.resolve` once per distinct
+(number, type, variant, version, production date) and shares each answer, and its type-level CoC, between
+those vehicles: a 250-vehicle chunk of one version over a few weeks' production is about 20 items, not 250.
+Validation and signing both resolve this way; what they then do with the shared data is read-only.
+"""
+
+REFERENCE = ("approval_number", "type", "variant", "version", "production_date")
+
+
+def reference_item(vehicle):
+    """The `resolve` item of a vehicle whose reference is complete (as for a vehicle being signed)."""
+    return {"number": vehicle["approval_number"], "type": vehicle["type"], "variant": vehicle["variant"],
+            "version": vehicle["version"], "production_date": vehicle["production_date"]}, None
+
+
+class ResolutionPlan:
+    """Distinct resolve items of a batch, mapped back per vehicle.
+
+    `item_of(vehicle)` gives `(item, None)`, or `(None, resolution)` for a vehicle resolved locally (e.g. a
+    failed resolution naming what is missing), which is then not asked for."""
+
+    def __init__(self, vehicles, item_of=reference_item):
+        self.items = []
+        self._slots = []  # per vehicle: index into items, or a local resolution dict
+        index = {}
+        for vehicle in vehicles:
+            item, local = item_of(vehicle)
+            if item is None:
+                self._slots.append(local)
+                continue
+            key = tuple(item[k] for k in ("number", "type", "variant", "version", "production_date"))
+            if key not in index:
+                index[key] = len(self.items)
+                self.items.append(item)
+            self._slots.append(index[key])
+
+    def per_vehicle(self, results):
+        """The resolution of each vehicle, given the results of `resolve(self.items)`."""
+        if len(results) != len(self.items):
+            raise ValueError(f"resolve returned {len(results)} results for {len(self.items)} items")
+        return [results[s] if isinstance(s, int) else s for s in self._slots]
