@@ -5,6 +5,7 @@ import base64
 import pytest
 from lxml import etree
 
+from services.signing.domain import enveloped
 from services.signing.domain import seal as seal_module
 from services.signing.domain.keys import SealKey
 from services.signing.domain.seal import DS_NS, SealError, Sealer
@@ -61,14 +62,21 @@ def test_changed_xades_properties_break_their_reference(seal_key):
     assert len(problems) == 1 and problems[0].startswith("digest of #") and problems[0].endswith("does not match")
 
 
-def test_a_wrong_seal_from_the_library_never_leaves_the_sealer(seal_key, monkeypatch):
-    made_by_library = seal_module._ProfileSigner.sign
+def test_a_wrong_xades_seal_from_the_library_never_leaves_the_sealer(seal_key, monkeypatch):
+    made_by_library = seal_module._XadesProfileSigner.sign
 
     def sign_then_change(self, data, **options):
         signed = made_by_library(self, data, **options)
         signed.find(".//{*}Make").text += " (changed after signing)"
         return signed
 
-    monkeypatch.setattr(seal_module._ProfileSigner, "sign", sign_then_change)
+    monkeypatch.setattr(seal_module._XadesProfileSigner, "sign", sign_then_change)
     with pytest.raises(SealError, match="document digest does not match"):
+        Sealer(seal_key, xades=True).seal(unsigned_root())
+
+
+def test_a_wrong_plain_seal_never_leaves_the_sealer(seal_key, ec_key, monkeypatch):
+    signed_with = enveloped.signature_value
+    monkeypatch.setattr(enveloped, "signature_value", lambda key, data: signed_with(ec_key, data))  # wrong key
+    with pytest.raises(SealError, match="SignatureValue does not verify"):
         Sealer(seal_key).seal(unsigned_root())

@@ -19,6 +19,9 @@ SigningCertificateV2, DataObjectFormat) and SignedInfo two more references, to t
 the KeyInfo. The document reference stays the first one, ``URI=""`` with only the enveloped transform. The
 IVI schema accepts this: its ``ds:Signature`` is the W3C type, whose ``ds:Object`` holds any content (lax).
 
+The plain profile is built by `enveloped.sign_enveloped`; the XAdES variant by signxml's XAdES signer. Both
+leave the sealer only after `_assert_profile` and `seal_recheck.recheck_seal` have passed.
+
 The returned bytes are final: nothing may re-serialise them (pretty-printing breaks the seal).
 """
 
@@ -31,7 +34,6 @@ from dataclasses import replace
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
-from signxml import XMLSigner
 from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureConstructionMethod
 from signxml.util import ds_tag
 from signxml.xades import XAdESDataObjectFormat, XAdESSigner
@@ -39,6 +41,7 @@ from signxml.xades import XAdESDataObjectFormat, XAdESSigner
 from common.ivi.reader import ROOT_TAG, SIGNATURE_TAG, safe_parser
 from common.ivi.schema import DS_NS, IVI_NS  # noqa: F401 - IVI_NS: part of this module's interface
 
+from .enveloped import sign_enveloped
 from .keys import SealKey
 from .profile import NS, REFERENCE_DEFAULT_C14N, SIG_ECDSA_SHA256, SIG_RSA_SHA256, is_xades, profile_errors
 from .seal_recheck import recheck_seal
@@ -80,10 +83,6 @@ class _DocumentReferenceC14n:
         sig_root, doc_root, c14n_inputs, refs = super()._unpack(data, references)
         refs = [replace(r, c14n_method=REFERENCE_DEFAULT_C14N) for r in refs]
         return sig_root, doc_root, c14n_inputs, refs
-
-
-class _ProfileSigner(_DocumentReferenceC14n, XMLSigner):
-    """The plain EUCARIS profile."""
 
 
 class _XadesProfileSigner(_DocumentReferenceC14n, XAdESSigner):
@@ -148,17 +147,15 @@ class Sealer:
             etree.SubElement(x509_data, f"{{{DS_NS}}}X509Certificate").text = b64
         return key_info
 
-    def _signer(self) -> XMLSigner:
-        """A new signxml signer per document (the XAdES signer keeps state while signing)."""
-        options = dict(
+    def _xades_signer(self) -> XAdESSigner:
+        """A new signxml XAdES signer per document (it keeps state while signing)."""
+        return _XadesProfileSigner(
+            data_object_format=XADES_DATA_OBJECT_FORMAT,
             method=SignatureConstructionMethod.enveloped,
             signature_algorithm=self.signature_method,
             digest_algorithm=DigestAlgorithm.SHA256,
             c14n_algorithm=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0,
         )
-        if self.xades:
-            return _XadesProfileSigner(data_object_format=XADES_DATA_OBJECT_FORMAT, **options)
-        return _ProfileSigner(**options)
 
     def seal(self, unsigned_root: etree._Element) -> bytes:
         """Return the sealed document as final UTF-8 bytes with an XML declaration, rechecked (`recheck_seal`).
@@ -177,14 +174,18 @@ class Sealer:
             # signxml would then reference "#<id>" instead of the whole document (URI="").
             raise SealError("the root element must not carry an Id attribute")
 
-        signed_root = self._signer().sign(
-            doc,
-            key=self.seal_key.private_key,
-            key_info=self._key_info(),
-            cert=[self.seal_key.certificate],  # only read by XAdES, for SigningCertificateV2
-            exclude_c14n_transform_element=True,
-            always_add_key_value=False,
-        )
+        if self.xades:
+            signed_root = self._xades_signer().sign(
+                doc,
+                key=self.seal_key.private_key,
+                key_info=self._key_info(),
+                cert=[self.seal_key.certificate],  # for SigningCertificateV2
+                exclude_c14n_transform_element=True,
+                always_add_key_value=False,
+            )
+        else:
+            sign_enveloped(doc, self.seal_key.private_key, self.signature_method, self._key_info())
+            signed_root = doc
         self._assert_profile(signed_root)
         data = etree.tostring(signed_root, xml_declaration=True, encoding="UTF-8")
         problems = recheck_seal(data, self.seal_key.certificate.public_key())
