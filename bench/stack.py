@@ -51,11 +51,7 @@ def bench_stack(log_dir="var/log/bench", signing_processes=1):
             migrate_all(s, echo=lambda *_: None)
             stack = Stack(log_dir=log_dir)
             try:  # the processes stop before their vhost is deleted
-                stack.start()
-                for n in range(2, signing_processes + 1):
-                    stack.children[f"signing-{n}"] = subprocess.Popen(
-                        [sys.executable, "-m", "cli.run_service", "signing"], env=stack.env, cwd=REPO,
-                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                stack.start(signing_processes)
                 stack.wait_healthy(s.gateway_url, timeout=120)
                 yield stack
             finally:

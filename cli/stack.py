@@ -52,9 +52,13 @@ class Stack:
         self.children = {}
         self._logs = []
 
-    def start(self):
+    def start(self, signing_processes=1):
+        """Every process; signing in `signing_processes` processes (`signing`, `signing-2`, …), competing
+        consumers of the same queues as replicas are: sealing is CPU-bound, one process uses one core."""
         for name in PROCESSES:
             self._spawn(name)
+        for n in range(2, signing_processes + 1):
+            self._spawn(f"signing-{n}")
 
     def _spawn(self, name):
         out = None
@@ -63,7 +67,7 @@ class Stack:
             out = open(os.path.join(self.log_dir, f"{name}.log"), "ab")
             self._logs.append(out)
         self.children[name] = subprocess.Popen(
-            [sys.executable, "-m", "cli.run_service", name], env=self.env, stdout=out,
+            [sys.executable, "-m", "cli.run_service", name.split("-")[0]], env=self.env, stdout=out,
             stderr=subprocess.STDOUT if out else None,
             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), preexec_fn=_die_with_parent,
         )
@@ -126,8 +130,9 @@ def up(echo=print):
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    echo("starting " + ", ".join(PROCESSES) + " …")
-    stack.start()
+    echo("starting " + ", ".join(PROCESSES) + (f" ({s.signing_processes} signing processes)"
+                                               if s.signing_processes > 1 else "") + " …")
+    stack.start(s.signing_processes)
     try:
         health = stack.wait_healthy(s.gateway_url)
         echo(f"ecoc is up: gateway {s.gateway_url} ({', '.join(f'{k} {v}' for k, v in health['services'].items())})")

@@ -54,6 +54,7 @@ class Settings:
     rpc_timeout: float = field(default_factory=lambda: float(_env("ECOC_RPC_TIMEOUT", "30")))
     # how long the gateway keeps a POST's answer for replays under the same Idempotency-Key
     idempotency_ttl_hours: float = field(default_factory=lambda: float(_env("ECOC_IDEMPOTENCY_TTL_HOURS", "24")))
+    signing_processes: int = field(default_factory=lambda: int(_env("ECOC_SIGNING_PROCESSES", "1")))
     max_workers: int = field(default_factory=lambda: int(_env("ECOC_MAX_WORKERS", "10")))
     heartbeat: int = field(default_factory=lambda: int(_env("ECOC_AMQP_HEARTBEAT", "15")))
     log_level: str = field(default_factory=lambda: _env("ECOC_LOG_LEVEL", "INFO"))
@@ -64,6 +65,8 @@ class Settings:
     event_retry_delays: str = field(default_factory=lambda: _env("ECOC_EVENT_RETRY_DELAYS", "1,5,30"))
 
     def __post_init__(self):
+        if self.signing_processes < 1:
+            raise ValueError("ECOC_SIGNING_PROCESSES must be 1 or more")
         if not self.jwt_algorithms:  # the default follows the mode: OIDC keys, or the local secret
             object.__setattr__(self, "jwt_algorithms", ASYMMETRIC_DEFAULT if self.jwt_jwks_url else ("HS256",))
         unknown = [a for a in self.jwt_algorithms if a not in TOKEN_ALGORITHMS]

@@ -159,6 +159,7 @@ class SigningService:
                 uow.emit(CERTIFICATE_FAILED, {"release_id": release_id, "failures": failed},
                          subject=failed[0]["vin"], subjects=[f["vin"] for f in failed], entity=entity)
             uow.commit()
+        log.info("release %s: %d sealed, %d failed", release_id, len(issued), len(failed))
         return {"signed": len(issued), "failed": failed}
 
     def _issue(self, entity, signatory, vehicles):
