@@ -3,7 +3,8 @@
 #   docker run IMAGE run <approvals|vehicles|validation|signing|audit|gateway>
 #   docker run IMAGE migrate
 #   docker run IMAGE probe <name>
-# Not shipped: the IVI 2.0 schema (mount it at /etc/ecoc/ivi) and seal keys (/etc/ecoc/keys).
+# Not shipped: the IVI 2.0 schema (mount it at /etc/ecoc/ivi), seal keys (/etc/ecoc/keys) and the audit
+# checkpoint key (/etc/ecoc/audit-key).
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 # --- build: a self-contained virtualenv in /opt/ecoc -------------------------------------------
@@ -30,7 +31,7 @@ LABEL org.opencontainers.image.title="ecoc" \
 RUN groupadd --system --gid 10001 ecoc \
     && useradd --system --uid 10001 --gid 10001 --home-dir /home/ecoc --create-home \
         --shell /usr/sbin/nologin ecoc \
-    && install -d -o 10001 -g 10001 -m 0750 /etc/ecoc /etc/ecoc/keys \
+    && install -d -o 10001 -g 10001 -m 0750 /etc/ecoc /etc/ecoc/keys /etc/ecoc/audit-key \
     && install -d -o root -g root -m 0755 /etc/ecoc/ivi
 COPY --from=build /opt/ecoc /opt/ecoc
 ENV PATH=/opt/ecoc/bin:$PATH \
@@ -41,6 +42,7 @@ ENV PATH=/opt/ecoc/bin:$PATH \
     ECOC_GATEWAY_PORT=8000 \
     ECOC_IVI_SCHEMA=/etc/ecoc/ivi/IVI2.0.xsd \
     ECOC_KEYS_DIR=/etc/ecoc/keys \
+    ECOC_AUDIT_KEYS_DIR=/etc/ecoc/audit-key \
     ECOC_LOCAL_MODE=0
 USER 10001:10001
 WORKDIR /home/ecoc

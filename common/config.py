@@ -38,6 +38,8 @@ class Settings:
     database_prefix: str = field(default_factory=lambda: _env("ECOC_DB_PREFIX", "ecoc"))
     schema_path: str = field(default_factory=lambda: _env("ECOC_IVI_SCHEMA", _default_schema_path()))
     keys_dir: str = field(default_factory=lambda: _env("ECOC_KEYS_DIR", str(REPO_ROOT / "var" / "keys")))
+    # the audit service's checkpoint key; its own directory in production (only the audit pods see it)
+    audit_keys_dir: str = field(default_factory=lambda: _env("ECOC_AUDIT_KEYS_DIR", ""))
     local_mode: bool = field(default_factory=lambda: _env("ECOC_LOCAL_MODE", "1") not in ("0", "false", "no"))
     jwt_secret: str = field(default_factory=lambda: _env("ECOC_JWT_SECRET", "ecoc-local-development-secret-not-for-production"))
     jwt_issuer: str = field(default_factory=lambda: _env("ECOC_JWT_ISSUER", "ecoc-local"))
@@ -65,6 +67,8 @@ class Settings:
     event_retry_delays: str = field(default_factory=lambda: _env("ECOC_EVENT_RETRY_DELAYS", "1,5,30"))
 
     def __post_init__(self):
+        if not self.audit_keys_dir:
+            object.__setattr__(self, "audit_keys_dir", self.keys_dir)
         if self.signing_processes < 1:
             raise ValueError("ECOC_SIGNING_PROCESSES must be 1 or more")
         if not self.jwt_algorithms:  # the default follows the mode: OIDC keys, or the local secret

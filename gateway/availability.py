@@ -1,13 +1,22 @@
-"""Whether a service is running at all: some consumer is on its RPC queue. The gateway asks when a call
-timed out, to tell a service that is down (503) from one that is slow (504)."""
+"""Whether a service is running at all: some consumer is on its RPC queue.
+
+The gateway asks the broker when a call timed out, to tell a service that is down (503) from one that is slow
+(504). `Availability` also watches every service's RPC queue in the background (one passive declare per
+service every `WATCH_SECONDS`), so that a call to a service seen without consumers is answered 503 at once,
+after one live re-check, instead of after the whole RPC timeout."""
 import logging
 
+import eventlet
 from kombu import Connection
+from nameko.extensions import DependencyProvider
 from nameko.rpc import RPC_QUEUE_TEMPLATE
+
+from common.config import SERVICES
 
 log = logging.getLogger(__name__)
 
 CHECK_TIMEOUT = 2.0  # seconds for the broker to answer
+WATCH_SECONDS = 5.0
 
 
 def consumers(amqp_uri, service):
@@ -15,11 +24,59 @@ def consumers(amqp_uri, service):
     cannot tell."""
     try:
         with Connection(amqp_uri, connect_timeout=CHECK_TIMEOUT, transport_options={"max_retries": 0}) as conn:
-            channel = conn.channel()
-            try:
-                return channel.queue_declare(RPC_QUEUE_TEMPLATE.format(service), passive=True).consumer_count
-            except conn.channel_errors:  # 404: never declared
-                return 0
+            return _count(conn, service)
     except Exception as exc:  # the broker itself is unreachable: say nothing about the service
         log.warning("cannot ask the broker about %s: %s", service, exc)
         return None
+
+
+def _count(conn, service):
+    channel = conn.channel()
+    try:
+        return channel.queue_declare(RPC_QUEUE_TEMPLATE.format(service), passive=True).consumer_count
+    except conn.channel_errors:  # 404: never declared (and the channel is closed by the broker)
+        return 0
+    finally:
+        if channel.is_open:
+            channel.close()
+
+
+class Availability(DependencyProvider):
+    """What the gateway knows of each service's consumers: watched in the background, checked on demand."""
+
+    def __init__(self, amqp_uri):
+        self.amqp_uri = amqp_uri
+        self.seen = {}  # service -> consumer count at the last watch (None: the broker could not tell)
+        self._running = False
+
+    def start(self):
+        self._running = True
+        self.container.spawn_managed_thread(self._watch, identifier="availability-watch")
+
+    def stop(self):
+        self._running = False
+
+    def _watch(self):
+        while self._running:
+            try:
+                with Connection(self.amqp_uri, connect_timeout=CHECK_TIMEOUT,
+                                transport_options={"max_retries": 0}) as conn:
+                    while self._running:
+                        self.seen = {service: _count(conn, service) for service in SERVICES}
+                        eventlet.sleep(WATCH_SECONDS)
+            except Exception as exc:  # the broker is away: forget what was seen, try again later
+                self.seen = {}
+                log.warning("availability watch: %s", exc)
+                eventlet.sleep(WATCH_SECONDS)
+
+    def known_down(self, service):
+        """True when the watcher (or the last check) saw the service without consumers and it still has none."""
+        return self.seen.get(service) == 0 and self.check(service) == 0
+
+    def check(self, service):
+        """The consumer count of the service's RPC queue now (None: the broker cannot tell); remembered."""
+        self.seen[service] = consumers(self.amqp_uri, service)
+        return self.seen[service]
+
+    def get_dependency(self, worker_ctx):
+        return self

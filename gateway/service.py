@@ -7,7 +7,7 @@ from nameko.rpc import ServiceRpc
 from common.config import settings
 from common.dependencies import Identity
 from gateway.auth import authenticate, require
-from gateway.availability import consumers
+from gateway.availability import Availability
 from gateway.http import ServiceTimeout, with_timeout
 from gateway.idempotency import Idempotency
 from gateway.routes.approvals import ApprovalRoutes
@@ -34,6 +34,7 @@ class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, 
     signing = ServiceRpc("signing", expiration=SETTINGS.rpc_timeout)
     audit = ServiceRpc("audit", expiration=SETTINGS.rpc_timeout)
     idempotency = Idempotency()
+    availability = Availability(SETTINGS.amqp_uri)
 
     settings = SETTINGS
 
@@ -44,10 +45,13 @@ class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, 
         return identity
 
     def _rpc(self, service, method, *args, **kwargs):
-        """The service's answer; 504 when it did not come in time, 503 when the service is not running."""
+        """The service's answer; 504 when it did not come in time, 503 when the service is not running (at once
+        when the availability watch has seen it without consumers)."""
+        if self.availability.known_down(service):
+            raise UnknownService(service)
         try:
             return with_timeout(SETTINGS.rpc_timeout, getattr(getattr(self, service), method), *args, **kwargs)
         except ServiceTimeout:
-            if consumers(SETTINGS.amqp_uri, service) == 0:
+            if self.availability.check(service) == 0:
                 raise UnknownService(service) from None
             raise

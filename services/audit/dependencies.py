@@ -28,14 +28,15 @@ class AuditDatabase(Database):
 
 
 class CheckpointKey(DependencyProvider):
-    """The Ed25519 key that seals checkpoints (`KEYS_DIR` / ECOC_KEYS_DIR; made on first use in local mode)."""
+    """The Ed25519 key that seals checkpoints (`KEYS_DIR`, else ECOC_AUDIT_KEYS_DIR, which defaults to
+    ECOC_KEYS_DIR; made on first use in local mode)."""
 
     def __init__(self):
         self.key = None
 
     def setup(self):
         s = settings()
-        self.key = checkpoints.load_or_create_key(config.get("KEYS_DIR", s.keys_dir), s.local_mode)
+        self.key = checkpoints.load_or_create_key(config.get("KEYS_DIR", s.audit_keys_dir), s.local_mode)
 
     def get_dependency(self, worker_ctx):
         return self.key

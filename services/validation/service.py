@@ -52,6 +52,7 @@ class ValidationService:
     @rpc(expected_exceptions=EXPECTED)
     def rules(self, pack=None, category=None):
         """The catalogue: `{"items": [rule...], "packs": {name: version}}`, optionally of one pack or category."""
+        self.caller.require()
         errors = []
         if pack is not None and pack not in pack_versions():
             errors.append({"field": "pack", "message": f"unknown rule pack {pack!r}; packs: "

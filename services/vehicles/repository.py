@@ -157,15 +157,6 @@ def list_vehicles(session, status=None, entity=None, approval_number=None, entit
     return rows[:limit], next_cursor
 
 
-def status_counts(session, vins=None):
-    from sqlalchemy import func
-
-    stmt = select(vehicles.c.status, func.count()).group_by(vehicles.c.status)
-    if vins is not None:
-        stmt = stmt.where(vehicles.c.vin.in_(vins))
-    return dict(session.execute(stmt).all())
-
-
 def add_release(session, entity, admitted, note, actor):
     release_id = str(uuid.uuid4())
     session.execute(releases.insert().values(

@@ -136,12 +136,6 @@ class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
         return [{k: v for k, v in s.items() if k != "id"} for s in found]
 
     @rpc(expected_exceptions=EXPECTED)
-    def counts(self, vins=None):
-        self.caller.require()
-        with self.db as uow:
-            return repo.status_counts(uow.session, vins)
-
-    @rpc(expected_exceptions=EXPECTED)
     def impact(self, approval_number):
         """Vehicles of the approval (any extension): unreleased by state, and released."""
         if not isinstance(approval_number, str) or not approval_number:

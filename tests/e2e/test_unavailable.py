@@ -1,5 +1,6 @@
 """A service that is slow answers 504 and one that is down answers 503, each within the RPC timeout, never a
-hang; a request that nobody took expires and does not run once the service is back."""
+hang, and once the gateway knows a service is down, at once; a request that nobody took expires and does not
+run once the service is back."""
 import os
 import signal
 import time
@@ -50,6 +51,8 @@ def test_slow_is_504_and_down_is_503(tmp_path):
         body = _problem(down, 503)
         assert body["type"] == "urn:ecoc:problem:unavailable" and "approvals" in body["detail"]
         assert took < RPC_TIMEOUT + 5
+        again, took = _timed(admin, "GET", "/v1/entities/LATE")  # now known to be down: no waiting
+        assert _problem(again, 503)["type"] == "urn:ecoc:problem:unavailable" and took < 2
 
         stack.processes.restart("approvals")
         stack.processes.wait_healthy(stack.settings.gateway_url, timeout=90)

@@ -189,6 +189,8 @@ def test_the_rule_catalogue(container, call):
     with pytest.raises(InvalidInput) as caught:
         call(container, "rules", pack="nope", category="M 1")
     assert {e["field"] for e in caught.value.errors} == {"pack", "category"}
+    with pytest.raises(Forbidden):  # the catalogue, too, is read by a verified caller only
+        call(container, "rules", context_data={})
 
 
 @needs_schema

@@ -27,6 +27,7 @@ OVERLAYS = sorted(p.name for p in (K8S / "overlays").iterdir() if (p / "kustomiz
 SEAL_KEYS_SECRET = "ecoc-seal-keys"
 SEAL_PASSPHRASES_SECRET = "ecoc-seal-passphrases"
 APP_SECRET = "ecoc-secrets"
+AUDIT_KEY_SECRET = "ecoc-audit-key"
 IVI_CONFIGMAP = "ecoc-ivi-schema"
 
 
@@ -221,20 +222,25 @@ def test_secrets_are_referenced_by_least_privilege(rendered, overlay):
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_only_signing_sees_the_seal_keys(rendered, overlay):
-    keys_dir = config_map(rendered[overlay])["data"]["ECOC_KEYS_DIR"]
+def test_only_signing_sees_the_seal_keys_and_only_audit_its_key(rendered, overlay):
+    data = config_map(rendered[overlay])["data"]
+    mounted_at = {SEAL_KEYS_SECRET: data["ECOC_KEYS_DIR"], AUDIT_KEY_SECRET: data["ECOC_AUDIT_KEYS_DIR"]}
+    assert mounted_at[SEAL_KEYS_SECRET] != mounted_at[AUDIT_KEY_SECRET]
     for name, spec in workloads(rendered[overlay]):
         secret_volumes = {v["name"]: v["secret"]["secretName"] for v in spec.get("volumes") or [] if "secret" in v}
         passphrases = [e for c in all_containers(spec) for e in c.get("envFrom") or []
                        if e.get("secretRef", {}).get("name") == SEAL_PASSPHRASES_SECRET]
-        if name == "ecoc-signing":
-            assert list(secret_volumes.values()) == [SEAL_KEYS_SECRET]
+        own = {"ecoc-signing": SEAL_KEYS_SECRET, "ecoc-audit": AUDIT_KEY_SECRET}.get(name)
+        if own is None:
+            assert secret_volumes == {}, f"{name} must not mount any Secret"
+        else:
+            assert list(secret_volumes.values()) == [own], name
             (container,) = spec["containers"]
             (mount,) = [m for m in container["volumeMounts"] if m["name"] in secret_volumes]
-            assert mount["mountPath"] == keys_dir and mount["readOnly"] is True
+            assert mount["mountPath"] == mounted_at[own] and mount["readOnly"] is True
+        if name == "ecoc-signing":
             assert passphrases and passphrases[0]["secretRef"].get("optional") is True
         else:
-            assert secret_volumes == {}, f"{name} must not mount any Secret"
             assert passphrases == [], name
 
 
@@ -347,7 +353,7 @@ def test_operator_created_objects_are_documented(rendered):
             external.update(t["secretName"] for t in ingress["spec"].get("tls") or [])
         external -= rendered_names
     external.discard(None)
-    assert {APP_SECRET, SEAL_KEYS_SECRET, SEAL_PASSPHRASES_SECRET, IVI_CONFIGMAP} <= external
+    assert {APP_SECRET, SEAL_KEYS_SECRET, SEAL_PASSPHRASES_SECRET, AUDIT_KEY_SECRET, IVI_CONFIGMAP} <= external
     assert [name for name in sorted(external) if name not in readme] == []
 
 
@@ -463,9 +469,10 @@ def test_compose_traces_go_to_jaeger_over_otlp_http(compose):
     assert compose["x-ecoc-env"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://jaeger:4318"
 
 
-def test_compose_volumes_keys_only_on_signing_and_schema_read_only(compose):
+def test_compose_volumes_keys_only_on_signing_audit_key_only_on_audit_schema_read_only(compose):
     services = compose["services"]
     keys_dir = compose["x-ecoc-env"]["ECOC_KEYS_DIR"]
+    audit_keys_dir = compose["x-ecoc-env"]["ECOC_AUDIT_KEYS_DIR"]
     schema_dir = posixpath.dirname(compose["x-ecoc-env"]["ECOC_IVI_SCHEMA"])
     for name in PROCESSES + ("migrate",):
         mounts = {}
@@ -473,6 +480,7 @@ def test_compose_volumes_keys_only_on_signing_and_schema_read_only(compose):
             source, target, *mode = interpolate(volume).split(":")
             mounts[target] = (source, mode)
         assert (keys_dir in mounts) == (name == "signing"), name
+        assert (audit_keys_dir in mounts) == (name == "audit"), name
         if name != "migrate":
             assert mounts[schema_dir] == ("../shared/ivi", ["ro"]), name
     assert "${ECOC_IVI_DIR:-../shared/ivi}" in services["signing"]["volumes"][0]
