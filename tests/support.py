@@ -10,6 +10,9 @@ import time
 import uuid
 from urllib.parse import quote
 
+from sqlalchemy import create_engine, text
+
+from cli import demo_data
 from common.config import settings
 from common.db import drop_database, migrate
 
@@ -198,6 +201,91 @@ def running_stack(amqp_uri, root, schema_path, start_timeout=90.0, **extra_env):
     finally:
         processes.stop()
         drop_stack_databases(prefix)
+
+
+def query(url, statement, **params):
+    engine = create_engine(url, pool_size=1, max_overflow=0)
+    try:
+        with engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(text(statement), params)]
+    finally:
+        engine.dispose()
+
+
+class ReleaseRun:
+    """One release of `count` fresh demo vehicles (NORDWIND) through a stack's gateway as the demo's five people:
+    `prepare()` registers the entity and approval, imports, waits for validation, requests the release and has
+    it approved (four-eyes); `sign()` asks for the seals; `wait_released()` waits for the outcome."""
+
+    def __init__(self, stack, count, seed=None):
+        e = [demo_data.ENTITY]
+        self.stack = stack
+        self.steward = stack.client("dana", ["data_steward"], e)
+        self.reviewer = stack.client("rita", ["reviewer"], e)
+        self.signer = stack.client(demo_data.SIGNATORY["sub"], ["signer"], e)
+        self.auditor = stack.client("audrey", ["auditor"], ["*"])
+        self.count = count
+        self.seed = seed if seed is not None else time.time_ns()
+        self.timings = {}
+        self.release_id = None
+        self.vins = []
+
+    def prepare(self):
+        start = time.monotonic()
+        self.stack.client("ada", ["admin"]).put(f"/v1/entities/{demo_data.ENTITY}", demo_data.entity())
+        manager = self.stack.client("alice", ["approvals_manager"], [demo_data.ENTITY])
+        if not manager.get("/v1/approvals", params={"number": demo_data.APPROVAL_NUMBER})["items"]:
+            manager.post("/v1/approvals", demo_data.approval())
+        vehicles = demo_data.vehicles(self.count, seed=self.seed)
+        self.vins = [v["vin"] for v in vehicles]
+        imported = self.steward.post("/v1/vehicles/import", {"vehicles": vehicles}, timeout=300)
+        assert imported["accepted"] == self.count, imported
+        wait_until(lambda: self.vehicle_states().get("valid", 0) == self.count, 300, "validation")
+        self.timings["prepare"] = time.monotonic() - start
+        release = self.steward.post("/v1/releases", {"vins": self.vins, "note": "fault test"}, timeout=300)
+        assert release["accepted"] == self.count, release
+        self.release_id = release["id"]
+        self.reviewer.post(f"/v1/releases/{self.release_id}/approve", timeout=300)
+        return self
+
+    def vehicle_states(self):
+        rows = query(self.stack.database_url("vehicles"),
+                     "SELECT status, count(*) AS n FROM vehicles WHERE vin = ANY(:vins) GROUP BY status",
+                     vins=self.vins)
+        return {r["status"]: r["n"] for r in rows}
+
+    def certificates_stored(self):
+        return query(self.stack.database_url("signing"),
+                     "SELECT count(*) AS n FROM certificates WHERE vin = ANY(:vins)", vins=self.vins)[0]["n"]
+
+    def sign(self):
+        self.sign_started = time.monotonic()
+        self.signer.post(f"/v1/releases/{self.release_id}/sign", timeout=300)
+
+    def wait_signing_started(self, timeout=300):
+        """Returns the number of certificates stored when signing was seen under way (not finished)."""
+        stored = wait_until(lambda: self.certificates_stored(), timeout, "the first certificates")
+        assert stored < self.count, f"signing finished ({stored}) before the fault could strike"
+        return stored
+
+    def release(self):
+        return self.steward.get(f"/v1/releases/{self.release_id}")
+
+    def release_status(self):
+        """The release's status, or None while the gateway answers 5xx (the fault may still be striking)."""
+        from cli.client import ApiError
+
+        try:
+            return self.release()["status"]
+        except ApiError as exc:
+            if exc.response.status_code < 500:
+                raise
+            return None
+
+    def wait_released(self, timeout=600):
+        wait_until(lambda: self.release_status() in ("released", "completed_with_failures"), timeout,
+                   "the release to complete", interval=1.0)
+        self.timings["sign"] = time.monotonic() - self.sign_started
 
 
 def wait_until(check, timeout, what="condition", interval=0.25):

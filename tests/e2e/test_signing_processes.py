@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from cli import demo_data
 from common.config import REPO_ROOT
-from tests.support import running_stack, throwaway_vhost, wait_until
+from tests.support import ReleaseRun, running_stack, throwaway_vhost
 
 pytestmark = pytest.mark.e2e
 
@@ -20,27 +19,17 @@ def test_two_signing_processes_share_a_release():
     with tempfile.TemporaryDirectory(prefix="ecoc-signing-2-") as root, throwaway_vhost("signing2") as amqp_uri, \
             running_stack(amqp_uri, Path(root), SCHEMA_PATH, ECOC_SIGNING_PROCESSES="2") as stack:
         assert {"signing", "signing-2"} <= set(stack.processes.children)
-        e = [demo_data.ENTITY]
-        stack.client("ada", ["admin"]).put(f"/v1/entities/{demo_data.ENTITY}", demo_data.entity())
-        stack.client("alice", ["approvals_manager"], e).post("/v1/approvals", demo_data.approval())
-        steward = stack.client("dana", ["data_steward"], e)
-        vehicles = demo_data.vehicles(COUNT, seed=5)
-        vins = [v["vin"] for v in vehicles]
-        steward.post("/v1/vehicles/import", {"vehicles": vehicles})
-        board = lambda: steward.get("/v1/dashboard", params={"entity": demo_data.ENTITY})["entities"][0]["counts"]  # noqa: E731
-        wait_until(lambda: board()["valid"] == COUNT, 120, "validation")
-        release = steward.post("/v1/releases", {"vins": vins})
-        stack.client("rita", ["reviewer"], e).post(f"/v1/releases/{release['id']}/approve")
-        stack.client(demo_data.SIGNATORY["sub"], ["signer"], e).post(f"/v1/releases/{release['id']}/sign")
-        done = wait_until(lambda: (lambda r: r if r["status"] != "signing" else None)(
-            steward.get(f"/v1/releases/{release['id']}")), 180, "the release")
+        run = ReleaseRun(stack, COUNT, seed=5).prepare()
+        run.sign()
+        run.wait_released(timeout=180)
+        done = run.release()
         logs = {name: stack.log(name) for name in ("signing", "signing-2")}
 
     assert done["status"] == "released" and done["counts"] == {"released": COUNT}
     for name, text in logs.items():
-        sealed = [line for line in text.splitlines() if f"release {release['id']}:" in line and " sealed," in line]
+        sealed = [line for line in text.splitlines() if f"release {run.release_id}:" in line and " sealed," in line]
         assert sealed, f"{name} sealed no chunk of the release"
-    total = sum(int(line.split(f"release {release['id']}: ")[1].split(" sealed")[0])
+    total = sum(int(line.split(f"release {run.release_id}: ")[1].split(" sealed")[0])
                 for text in logs.values() for line in text.splitlines()
-                if f"release {release['id']}:" in line and " sealed," in line)
+                if f"release {run.release_id}:" in line and " sealed," in line)
     assert total == COUNT

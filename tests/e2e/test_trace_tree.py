@@ -17,9 +17,8 @@ from urllib.parse import urlsplit
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from cli import demo_data
 from common.config import REPO_ROOT
-from tests.support import running_stack, throwaway_vhost, wait_until
+from tests.support import ReleaseRun, running_stack, throwaway_vhost, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -87,22 +86,12 @@ def test_one_trace_spans_the_signing_of_a_release(receiver):
     with tempfile.TemporaryDirectory(prefix="ecoc-trace-") as root, throwaway_vhost("trace") as amqp_uri, \
             running_stack(amqp_uri, Path(root), SCHEMA_PATH, **otel) as stack:
         password = urlsplit(amqp_uri.replace("pyamqp://", "http://")).password
-        e = [demo_data.ENTITY]
-        stack.client("ada", ["admin"]).put(f"/v1/entities/{demo_data.ENTITY}", demo_data.entity())
-        stack.client("alice", ["approvals_manager"], e).post("/v1/approvals", demo_data.approval())
-        steward = stack.client("dana", ["data_steward"], e)
-        vehicles = demo_data.vehicles(COUNT, seed=77)
-        vins = [v["vin"] for v in vehicles]
-        steward.post("/v1/vehicles/import", {"vehicles": vehicles})
-        wait_until(lambda: all(steward.get(f"/v1/vehicles/{v}")["status"] == "valid" for v in vins), 60,
-                   "validation")
-        release = steward.post("/v1/releases", {"vins": vins})
-        stack.client("rita", ["reviewer"], e).post(f"/v1/releases/{release['id']}/approve")
-        signer = stack.client(demo_data.SIGNATORY["sub"], ["signer"], e)
-        signer.post(f"/v1/releases/{release['id']}/sign")
-        trace_id = signer.last_trace_id
+        run = ReleaseRun(stack, COUNT, seed=77).prepare()
+        run.sign()
+        trace_id = run.signer.last_trace_id
         assert trace_id and len(trace_id) == 32
-        wait_until(lambda: steward.get(f"/v1/releases/{release['id']}")["status"] == "released", 90, "release")
+        run.wait_released(timeout=90)
+        assert run.release()["status"] == "released"
 
         def in_trace():
             with Receiver.lock:

@@ -1,9 +1,9 @@
 """What the fault tests share: a whole stack releases 2,000 vehicles while something breaks, then every
 guarantee is checked.
 
-`ReleaseRun(stack).prepare()` drives the release over HTTP as the demo's five people (entity, approval, import,
-validation, request, four-eyes approval); `run.sign()` hands it to signing and `run.wait_signing_started()`
-returns once signing has stored its first certificates, the moment each test breaks something.
+`ReleaseRun(stack, VEHICLES).prepare()` (`tests.support`) drives the release over HTTP as the demo's five people;
+`run.sign()` hands it to signing and `run.wait_signing_started()` returns once signing has stored its first
+certificates, the moment each test breaks something.
 `assert_released_exactly_once(stack, run)` checks the outcome the issue asks for.
 """
 import os
@@ -12,103 +12,16 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
-from cli import demo_data
 from common.config import REPO_ROOT, SERVICES
 
 if str(REPO_ROOT) not in sys.path:  # `tests` has no __init__.py: make `tests.support` importable
     sys.path.append(str(REPO_ROOT))
 
-from tests.support import wait_until  # noqa: E402
+from tests.support import query, wait_until  # noqa: E402
 
 SCHEMA_PATH = Path(os.environ.get("ECOC_IVI_SCHEMA") or REPO_ROOT.parent / "shared" / "ivi" / "IVI2.0.xsd")
 VEHICLES = int(os.environ.get("ECOC_FAULT_VEHICLES", "2000"))
 FAULT_ENV = {"ECOC_EVENT_RETRY_DELAYS": "0.5,1,2,4,8"}  # quick back-off: the faults last seconds
-
-
-
-def query(url, statement, **params):
-    engine = create_engine(url, pool_size=1, max_overflow=0)
-    try:
-        with engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(text(statement), params)]
-    finally:
-        engine.dispose()
-
-
-class ReleaseRun:
-    """One release of `count` fresh vehicles of NORDWIND through the gateway, up to its approval."""
-
-    def __init__(self, stack, count=VEHICLES, seed=None):
-        e = [demo_data.ENTITY]
-        self.stack = stack
-        self.steward = stack.client("dana", ["data_steward"], e)
-        self.reviewer = stack.client("rita", ["reviewer"], e)
-        self.signer = stack.client(demo_data.SIGNATORY["sub"], ["signer"], e)
-        self.auditor = stack.client("audrey", ["auditor"], ["*"])
-        self.count = count
-        self.seed = seed if seed is not None else time.time_ns()
-        self.timings = {}
-        self.release_id = None
-        self.vins = []
-
-    def prepare(self):
-        start = time.monotonic()
-        self.stack.client("ada", ["admin"]).put(f"/v1/entities/{demo_data.ENTITY}", demo_data.entity())
-        manager = self.stack.client("alice", ["approvals_manager"], [demo_data.ENTITY])
-        if not manager.get("/v1/approvals", params={"number": demo_data.APPROVAL_NUMBER})["items"]:
-            manager.post("/v1/approvals", demo_data.approval())
-        vehicles = demo_data.vehicles(self.count, seed=self.seed)
-        self.vins = [v["vin"] for v in vehicles]
-        imported = self.steward.post("/v1/vehicles/import", {"vehicles": vehicles}, timeout=300)
-        assert imported["accepted"] == self.count, imported
-        wait_until(lambda: self.vehicle_states().get("valid", 0) == self.count, 300, "validation")
-        self.timings["prepare"] = time.monotonic() - start
-        release = self.steward.post("/v1/releases", {"vins": self.vins, "note": "fault test"}, timeout=300)
-        assert release["accepted"] == self.count, release
-        self.release_id = release["id"]
-        self.reviewer.post(f"/v1/releases/{self.release_id}/approve", timeout=300)
-        return self
-
-    def vehicle_states(self):
-        rows = query(self.stack.database_url("vehicles"),
-                     "SELECT status, count(*) AS n FROM vehicles WHERE vin = ANY(:vins) GROUP BY status",
-                     vins=self.vins)
-        return {r["status"]: r["n"] for r in rows}
-
-    def certificates_stored(self):
-        return query(self.stack.database_url("signing"),
-                     "SELECT count(*) AS n FROM certificates WHERE vin = ANY(:vins)", vins=self.vins)[0]["n"]
-
-    def sign(self):
-        self.sign_started = time.monotonic()
-        self.signer.post(f"/v1/releases/{self.release_id}/sign", timeout=300)
-
-    def wait_signing_started(self, timeout=300):
-        """Returns the number of certificates stored when signing was seen under way (not finished)."""
-        stored = wait_until(lambda: self.certificates_stored(), timeout, "the first certificates")
-        assert stored < self.count, f"signing finished ({stored}) before the fault could strike"
-        return stored
-
-    def release(self):
-        return self.steward.get(f"/v1/releases/{self.release_id}")
-
-    def release_status(self):
-        """The release's status, or None while the gateway answers 5xx (the fault may still be striking)."""
-        from cli.client import ApiError
-
-        try:
-            return self.release()["status"]
-        except ApiError as exc:
-            if exc.response.status_code < 500:
-                raise
-            return None
-
-    def wait_released(self, timeout=600):
-        wait_until(lambda: self.release_status() in ("released", "completed_with_failures"), timeout,
-                   "the release to complete", interval=1.0)
-        self.timings["sign"] = time.monotonic() - self.sign_started
 
 
 def published_event_ids(stack):

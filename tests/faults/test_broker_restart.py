@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from fault_support import FAULT_ENV, ReleaseRun, assert_released_exactly_once, dead_lettered
-from tests.support import running_stack
+from fault_support import FAULT_ENV, VEHICLES, assert_released_exactly_once, dead_lettered
+from tests.support import ReleaseRun, running_stack
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
 
@@ -15,7 +15,7 @@ OUTAGE_SECONDS = 5
 
 def test_broker_stopped_and_started_mid_batch(scratch, fault_schema, private_rabbitmq):
     with running_stack(private_rabbitmq.amqp_uri, scratch, fault_schema, **FAULT_ENV) as stack:
-        run = ReleaseRun(stack).prepare()
+        run = ReleaseRun(stack, VEHICLES).prepare()
         run.sign()
         stored = run.wait_signing_started()
 

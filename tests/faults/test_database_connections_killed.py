@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from fault_support import FAULT_ENV, ReleaseRun, assert_released_exactly_once, dead_lettered, query
-from tests.support import running_stack, throwaway_vhost
+from fault_support import FAULT_ENV, VEHICLES, assert_released_exactly_once, dead_lettered
+from tests.support import ReleaseRun, query, running_stack, throwaway_vhost
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
 
@@ -22,7 +22,7 @@ def terminate_backends(stack):
 def test_database_connections_terminated_mid_batch(scratch, fault_schema):
     with throwaway_vhost("fault-pg") as amqp_uri, \
             running_stack(amqp_uri, scratch, fault_schema, **FAULT_ENV) as stack:
-        run = ReleaseRun(stack).prepare()
+        run = ReleaseRun(stack, VEHICLES).prepare()
         run.sign()
         stored = run.wait_signing_started()
 

@@ -2,8 +2,8 @@
 started again. Its unacked batches are redelivered; no vehicle is sealed twice or lost."""
 import pytest
 
-from fault_support import FAULT_ENV, ReleaseRun, assert_released_exactly_once, dead_lettered
-from tests.support import running_stack, throwaway_vhost
+from fault_support import FAULT_ENV, VEHICLES, assert_released_exactly_once, dead_lettered
+from tests.support import ReleaseRun, running_stack, throwaway_vhost
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
 
@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.fault, pytest.mark.slow]
 def test_signing_killed_mid_batch(scratch, fault_schema):
     with throwaway_vhost("fault-kill") as amqp_uri, \
             running_stack(amqp_uri, scratch, fault_schema, **FAULT_ENV) as stack:
-        run = ReleaseRun(stack).prepare()
+        run = ReleaseRun(stack, VEHICLES).prepare()
         run.sign()
         stored = run.wait_signing_started()
 

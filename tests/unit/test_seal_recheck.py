@@ -3,17 +3,29 @@ each kind of damage, and a seal the signing library got wrong never leaves the s
 import base64
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lxml import etree
 
 from services.signing.domain import enveloped
 from services.signing.domain import seal as seal_module
 from services.signing.domain.keys import SealKey
-from services.signing.domain.seal import DS_NS, SealError, Sealer
+from services.signing.domain.seal import DS_NS, Sealer, SealError
 from services.signing.domain.seal_recheck import recheck_seal
 from services.signing.domain.verify import verify_document
-from test_seal import ec_key, make_cert, seal_key, seal_key_for, seal_pems, unsigned_root  # noqa: F401 - fixtures
+from test_seal import make_cert, seal_key_for, unsigned_root
 
 NS = {"ds": DS_NS}
+
+
+@pytest.fixture(scope="module")
+def seal_key():
+    key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    return seal_key_for(key, make_cert(key))
+
+
+@pytest.fixture(scope="module")
+def ec_key():
+    return ec.generate_private_key(ec.SECP256R1())
 
 
 def public(key: SealKey):
