@@ -48,6 +48,11 @@ class Settings:
     jwt_algorithms: tuple = field(default_factory=lambda: _algorithms(_env("ECOC_JWT_ALGORITHMS", "")))
     jwt_leeway: int = field(default_factory=lambda: int(_env("ECOC_JWT_LEEWAY", "30")))
     jwks_max_age: int = field(default_factory=lambda: int(_env("ECOC_JWT_JWKS_MAX_AGE", "300")))
+    # where an issuer's tokens carry the roles and entities (dotted paths, e.g. realm_access.roles), and the
+    # prefix its role names carry (e.g. "ecoc-": the role ecoc-signer is signer; other roles are ignored)
+    jwt_roles_claim: str = field(default_factory=lambda: _env("ECOC_JWT_ROLES_CLAIM", "roles"))
+    jwt_entities_claim: str = field(default_factory=lambda: _env("ECOC_JWT_ENTITIES_CLAIM", "entities"))
+    jwt_role_prefix: str = field(default_factory=lambda: _env("ECOC_JWT_ROLE_PREFIX", ""))
     internal_secret: str = field(
         default_factory=lambda: _env("ECOC_INTERNAL_SECRET", "ecoc-local-internal-secret-not-for-production"))
     passport_ttl: int = field(default_factory=lambda: int(_env("ECOC_PASSPORT_TTL", "300")))

@@ -1,7 +1,8 @@
 """JWT authentication and the role table of the v1 contract.
 
 Tokens are HS256 with the local secret, or, when `ECOC_JWT_JWKS_URL` is set, RS/ES tokens of an OIDC
-issuer verified with its published keys. The accepted algorithms are pinned by configuration
+issuer verified with its published keys. Roles and entities are read where the issuer puts them
+(`ECOC_JWT_ROLES_CLAIM`, `ECOC_JWT_ENTITIES_CLAIM`, `ECOC_JWT_ROLE_PREFIX`). The accepted algorithms are pinned by configuration
 (`Settings.jwt_algorithms`): the token's header never chooses them. The role and entity checks are the
 ones every service repeats (`common.authz`); here they answer as HTTP problems."""
 import time
@@ -31,10 +32,22 @@ def authenticate(request, settings, keys=None):
     if not header.startswith("Bearer "):
         raise unauthorized("a bearer token is required")
     claims = verify_token(header[len("Bearer "):].strip(), settings, keys)
-    roles, entities = claims.get("roles"), claims.get("entities")
-    if not _strings(roles) or not _strings(entities) or not isinstance(claims["sub"], str):
-        raise unauthorized("the token must carry `roles` and `entities` lists of strings")
-    return {"sub": claims["sub"], "roles": [r for r in roles if r in ROLES], "entities": entities}
+    roles = _strings(_claim(claims, settings.jwt_roles_claim))
+    entities = _strings(_claim(claims, settings.jwt_entities_claim))
+    if roles is None or entities is None or not isinstance(claims["sub"], str):
+        raise unauthorized(f"the token must carry `{settings.jwt_roles_claim}` and `{settings.jwt_entities_claim}` "
+                           "as lists of strings (or space-separated strings)")
+    prefix = settings.jwt_role_prefix
+    roles = [r[len(prefix):] for r in roles if r.startswith(prefix) and r[len(prefix):] in ROLES]
+    return {"sub": claims["sub"], "roles": roles, "entities": entities}
+
+
+def _claim(claims, path):
+    """The value at a dotted claim path (`realm_access.roles`), or None."""
+    value = claims
+    for step in path.split("."):
+        value = value.get(step) if isinstance(value, dict) else None
+    return value
 
 
 def verify_token(token, settings, keys=None):
@@ -57,7 +70,10 @@ def verify_token(token, settings, keys=None):
 
 
 def _strings(value):
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    """A list of strings as it is, a space-separated string split (as issuers write `scope`); else None."""
+    if isinstance(value, str):
+        return value.split()
+    return value if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
 
 
 def require(identity, *roles):

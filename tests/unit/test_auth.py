@@ -143,3 +143,20 @@ def test_service_rules_from_the_passport():
     assert authz.check_signatory(entity, "sam")["name"] == "SAM"
     with pytest.raises(Forbidden, match="not an authorised signatory of NORDWIND"):
         authz.check_signatory(entity, "rita")
+
+
+def test_roles_and_entities_are_read_where_the_issuer_puts_them():
+    keycloak = replace(S, jwt_roles_claim="realm_access.roles", jwt_entities_claim="ecoc_entities",
+                       jwt_role_prefix="ecoc-")
+    token = hs256(roles=None, entities=None, realm_access={"roles": ["offline_access", "ecoc-signer", "signer",
+                                                                    "ecoc-reviewer", "ecoc-nobody"]},
+                  ecoc_entities="NORDWIND OTHERCO")
+    identity = authenticate(request_with(token), keycloak)
+    assert identity == {"sub": "dana", "roles": ["signer", "reviewer"], "entities": ["NORDWIND", "OTHERCO"]}
+
+    with pytest.raises(HttpProblem) as caught:  # the default claims are not where this issuer puts them
+        authenticate(request_with(token), S)
+    assert caught.value.status == 401 and "`roles`" in caught.value.detail
+    with pytest.raises(HttpProblem) as caught:
+        authenticate(request_with(hs256(realm_access={"roles": [1, 2]}, ecoc_entities=["NORDWIND"])), keycloak)
+    assert caught.value.status == 401 and "`realm_access.roles`" in caught.value.detail
