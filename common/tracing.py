@@ -10,6 +10,7 @@ import re
 
 from nameko_opentelemetry.events import EventHandlerEntrypointAdapter
 from opentelemetry import trace
+from opentelemetry.propagate import extract
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -69,20 +70,37 @@ def setup_tracing(service_name, extra_processors=()):
 
 class EnvelopeBatchAdapter(EventHandlerEntrypointAdapter):
     """For an entrypoint whose worker gets a list of envelopes (one worker for many messages): the span
-    continues the trace of the batch's first event (its envelope's W3C `trace`) and counts the events."""
+    continues the trace of the batch's first event (its envelope's W3C `trace`), links the span of every other
+    trace in the batch (so each event's trace leads to the batch that recorded it) and counts the events."""
 
     def get_metadata(self, worker_ctx):
-        envelopes = worker_ctx.args[0] if worker_ctx.args else None
-        if isinstance(envelopes, list) and envelopes and isinstance(envelopes[0], dict):
+        envelopes = _envelopes(worker_ctx)
+        if envelopes:
             return envelopes[0].get("trace") or {}
         return super().get_metadata(worker_ctx)
 
+    def start_span(self, span, worker_ctx):
+        super().start_span(span, worker_ctx)
+        if not span.is_recording():
+            return
+        own = span.get_span_context().trace_id
+        linked = set()
+        for envelope in _envelopes(worker_ctx)[1:]:
+            parent = trace.get_current_span(extract(envelope.get("trace") or {})).get_span_context()
+            if parent.is_valid and parent.trace_id != own and parent.trace_id not in linked:
+                linked.add(parent.trace_id)
+                span.add_link(parent, {"ecoc.event_id": str(envelope.get("event_id"))})
+
     def get_attributes(self, worker_ctx):
         attributes = super().get_attributes(worker_ctx)
-        envelopes = worker_ctx.args[0] if worker_ctx.args else None
-        if isinstance(envelopes, list):
-            attributes["ecoc.events.count"] = len(envelopes)
+        if worker_ctx.args and isinstance(worker_ctx.args[0], list):
+            attributes["ecoc.events.count"] = len(worker_ctx.args[0])
         return attributes
+
+
+def _envelopes(worker_ctx):
+    envelopes = worker_ctx.args[0] if worker_ctx.args else None
+    return [e for e in envelopes if isinstance(e, dict)] if isinstance(envelopes, list) else []
 
 
 def current_trace_id():

@@ -115,3 +115,28 @@ def test_a_batch_span_continues_the_trace_of_its_first_event():
     assert EnvelopeBatchAdapter({}).get_metadata(worker_ctx) == {"traceparent": parent}
     single = SimpleNamespace(args=({"not": "a batch"},), context_data={"traceparent": parent})
     assert EnvelopeBatchAdapter({}).get_metadata(single) == {"traceparent": parent}
+
+
+def test_a_batch_span_links_the_other_traces_of_its_events(monkeypatch):
+    from types import SimpleNamespace
+
+    from nameko_opentelemetry.events import EventHandlerEntrypointAdapter
+    from opentelemetry.propagate import extract
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from common.tracing import EnvelopeBatchAdapter
+
+    monkeypatch.setattr(EventHandlerEntrypointAdapter, "start_span", lambda self, span, worker_ctx: None)
+    first, second, third = (f"00-{n * 32}-b7ad6b716920333{i}-01" for i, n in enumerate("abc"))
+    envelopes = [{"event_id": "e1", "trace": {"traceparent": first}}, {"event_id": "e2", "trace": {"traceparent": second}},
+                 {"event_id": "e3", "trace": {"traceparent": second}}, {"event_id": "e4", "trace": {}},
+                 {"event_id": "e5", "trace": {"traceparent": first}}, {"event_id": "e6", "trace": {"traceparent": third}}]
+    worker_ctx = SimpleNamespace(args=(envelopes,), context_data={})
+    adapter = EnvelopeBatchAdapter({})
+    span = TracerProvider().get_tracer("t").start_span("batch", context=extract(adapter.get_metadata(worker_ctx)))
+    adapter.start_span(span, worker_ctx)
+    span.end()
+
+    assert format(span.get_span_context().trace_id, "032x") == "a" * 32  # continues the first event's trace
+    assert [(format(link.context.trace_id, "032x"), link.attributes["ecoc.event_id"]) for link in span.links] == [
+        ("b" * 32, "e2"), ("c" * 32, "e6")]  # each other trace once
