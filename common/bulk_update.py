@@ -11,7 +11,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 def update_each(session, table, rows, *where, key="vin", **same):
     """Set, in `table`, each row's own values (`rows`: `{key: …, column: value, …}`, all with the same
-    columns) and `same` on all of them; `where` narrows the rows further (e.g. to one release)."""
+    columns, JSON values: PostgreSQL casts them to the columns' types) and `same` (any values) on all of them;
+    `where` narrows the rows further (e.g. to one release)."""
     if not rows:
         return
     columns = list(rows[0])
