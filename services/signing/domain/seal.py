@@ -194,7 +194,7 @@ class Sealer:
         return data
 
     def _assert_profile(self, root: etree._Element) -> None:
-        """Guard against signxml behaviour changes: the output must be exactly the profile's shape."""
+        """The output must be exactly the profile's shape (guards the builder here and signxml's behaviour alike)."""
         problems = profile_errors(root)
         sig = root[-1]
         allowed = {"Id"} if self.xades else set()
