@@ -87,6 +87,12 @@ def declarations(services=SERVICES, delays=DEFAULT_RETRY_DELAYS):
     return entities
 
 
+def dead_letter_queues(services=SERVICES):
+    """The names of every dead-letter queue of the installation."""
+    return [dead_queue_name(event_queue_name(source, event_type, service, method))
+            for service in services for source, event_type, method in event_handlers(service_class(service))]
+
+
 def declare(amqp_uri, entities):
     with Connection(amqp_uri) as conn:
         channel = conn.channel()

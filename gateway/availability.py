@@ -1,17 +1,20 @@
-"""Whether a service is running at all: some consumer is on its RPC queue.
+"""Whether a service is running at all: some consumer is on its RPC queue; and which events were dead-lettered.
 
 The gateway asks the broker when a call timed out, to tell a service that is down (503) from one that is slow
 (504). `Availability` also watches every service's RPC queue in the background (one passive declare per
-service every `WATCH_SECONDS`), so that a call to a service seen without consumers is answered 503 at once,
-after one live re-check, instead of after the whole RPC timeout."""
+queue every `WATCH_SECONDS`), so that a call to a service seen without consumers is answered 503 at once,
+after one live re-check, instead of after the whole RPC timeout. The same watch counts the messages in every
+dead-letter queue (`common.topology`), which `GET /health` reports: a dead letter waits for a person."""
 import logging
 
 import eventlet
+from amqp.protocol import queue_declare_ok_t
 from kombu import Connection
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RPC_QUEUE_TEMPLATE
 
 from common.config import SERVICES
+from common.topology import dead_letter_queues
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +34,16 @@ def consumers(amqp_uri, service):
 
 
 def _count(conn, service):
+    return _declared(conn, RPC_QUEUE_TEMPLATE.format(service)).consumer_count
+
+
+def _declared(conn, queue):
+    """The broker's (queue, message_count, consumer_count) of `queue`; zeros when it was never declared."""
     channel = conn.channel()
     try:
-        return channel.queue_declare(RPC_QUEUE_TEMPLATE.format(service), passive=True).consumer_count
+        return channel.queue_declare(queue, passive=True)
     except conn.channel_errors:  # 404: never declared (and the channel is closed by the broker)
-        return 0
+        return queue_declare_ok_t(queue, 0, 0)
     finally:
         if channel.is_open:
             channel.close()
@@ -47,6 +55,7 @@ class Availability(DependencyProvider):
     def __init__(self, amqp_uri):
         self.amqp_uri = amqp_uri
         self.seen = {}  # service -> consumer count at the last watch (None: the broker could not tell)
+        self.dead_letters = {}  # dead-letter queue -> messages in it, for the non-empty ones
         self._running = False
 
     def start(self):
@@ -57,15 +66,18 @@ class Availability(DependencyProvider):
         self._running = False
 
     def _watch(self):
+        dead_queues = dead_letter_queues()
         while self._running:
             try:
                 with Connection(self.amqp_uri, connect_timeout=CHECK_TIMEOUT,
                                 transport_options={"max_retries": 0}) as conn:
                     while self._running:
                         self.seen = {service: _count(conn, service) for service in SERVICES}
+                        counts = {queue: _declared(conn, queue).message_count for queue in dead_queues}
+                        self.dead_letters = {queue: n for queue, n in counts.items() if n}
                         eventlet.sleep(WATCH_SECONDS)
             except Exception as exc:  # the broker is away: forget what was seen, try again later
-                self.seen = {}
+                self.seen, self.dead_letters = {}, {}
                 log.warning("availability watch: %s", exc)
                 eventlet.sleep(WATCH_SECONDS)
 

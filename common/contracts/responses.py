@@ -18,6 +18,8 @@ class Health(Open):
     status = fields.String(required=True)
     gateway = fields.String(required=True)
     services = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    # messages waiting in each non-empty dead-letter queue (events that failed every retry), as last watched
+    dead_letters = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
 
 
 class Contract(Open):

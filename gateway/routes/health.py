@@ -11,7 +11,8 @@ HEALTH_TIMEOUT = 3.0  # seconds each service has to answer; all are asked at onc
 
 class HealthRoutes:
 
-    @route("GET", "/health", summary="Liveness of the gateway and reachability of each service", response=Health)
+    @route("GET", "/health", response=Health,
+           summary="Liveness of the gateway, reachability of each service, and events waiting in dead-letter queues")
     def health(self, call):
         def ask(name):
             try:
@@ -22,7 +23,8 @@ class HealthRoutes:
 
         services = dict(eventlet.GreenPool(len(SERVICES)).imap(ask, SERVICES))
         ok = all(v == "ok" for v in services.values())
-        return {"status": "ok" if ok else "degraded", "gateway": "ok", "services": services}
+        return {"status": "ok" if ok else "degraded", "gateway": "ok", "services": services,
+                "dead_letters": dict(self.availability.dead_letters)}
 
     @route("GET", "/openapi.json", summary="This contract (OpenAPI 3.1)", response=Contract)
     def openapi(self, call):

@@ -3,7 +3,7 @@ import pytest
 
 from common.config import SERVICES
 from common.topology import (
-    declarations, dead_queue_name, event_handlers, failure_queues, parse_delays, retry_queue_name, service_class,
+    dead_letter_queues, declarations, dead_queue_name, event_handlers, failure_queues, parse_delays, retry_queue_name, service_class,
 )
 
 
@@ -22,6 +22,8 @@ def test_every_event_handler_of_every_service_is_declared_with_its_failure_queue
         assert dead_queue_name(queue) in entities
     for service in SERVICES:
         assert f"{service}.events" in entities
+    assert sorted(dead_letter_queues()) == sorted(n for n in entities if n.endswith(".dead"))
+    assert len(dead_letter_queues()) == len(handlers)
 
 
 def test_delay_queue_names_carry_the_delay_so_arguments_never_change_under_a_name():
