@@ -3,6 +3,7 @@ the contract and requests that break it, to every operation, as an admin of an e
 may be a 5xx, and every answer must be one the contract lists for the operation, with that media type and
 schema."""
 import json
+import os
 
 import pytest
 import schemathesis
@@ -16,7 +17,8 @@ from gateway.openapi import openapi_document
 pytestmark = pytest.mark.e2e
 
 FUZZ_ENTITY = "FUZZ"
-MAX_EXAMPLES = 10  # per operation and generation mode: the whole run stays within a few minutes
+# per operation and generation mode: the whole run stays within a few minutes; ECOC_FUZZ_EXAMPLES=200 digs deeper
+MAX_EXAMPLES = int(os.environ.get("ECOC_FUZZ_EXAMPLES", "10"))
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
           checks.response_schema_conformance]
 OPERATIONS = sorted((path, method) for path, item in openapi_document()["paths"].items() for method in item)
