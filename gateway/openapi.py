@@ -17,15 +17,16 @@ ERRORS = {
     404: "Not found (or outside the caller's entities)",
     409: "Conflict with the current state, or a request with this Idempotency-Key is still running",
     412: "If-Match names a revision that is no longer current",
+    414: "Request line (path and query) longer than 8,192 bytes: the HTTP server refuses it, with no body",
     415: "Unsupported media type",
     422: "Invalid input, fields named (also: Idempotency-Key reused with another body)",
     428: "If-Match is required",
     503: "A service is unavailable",
     504: "A service did not answer in time",
 }
-# any route may meet bad input, a missing object, a conflict or an unavailable service; /v1 routes also
-# answer for the token and the roles
-OPEN_ERRORS = (400, 404, 409, 422, 503, 504)
+# any route may meet bad input, an overlong URL, a missing object, a conflict or an unavailable service; /v1
+# routes also answer for the token and the roles
+OPEN_ERRORS = (400, 404, 409, 414, 422, 503, 504)
 AUTHENTICATED_ERRORS = OPEN_ERRORS + (401, 403)
 
 IDEMPOTENCY_KEY = {
@@ -99,6 +100,9 @@ def _operation(spec):
     for code in sorted(set(codes)):
         if code == 303:  # a redirect has no body
             responses[str(code)] = {"description": ERRORS[code], "headers": {"Location": {"schema": {"type": "string"}}}}
+            continue
+        if code == 414:  # answered by the HTTP server before the gateway sees the request
+            responses[str(code)] = {"description": ERRORS[code]}
             continue
         content = {PROBLEM_MEDIA: {"schema": {"$ref": "#/components/schemas/Problem"}}}
         if spec.produces == "text/html":  # a page answers a person's mistake with a page
