@@ -33,22 +33,27 @@ class HttpEntrypoint(HttpRequestHandler):
         super().__init__(method, url, **kwargs)
 
     def response_from_exception(self, exc):
+        """The problem+json answer to what the route raised, with the trace id the route saw (this runs after
+        the worker, and its span, have ended)."""
+        return problem_response(self._problem_of(exc), getattr(exc, "trace_id", None))
+
+    @staticmethod
+    def _problem_of(exc):
         if isinstance(exc, (HttpProblem, DomainError)):
-            return problem_response(exc)
+            return exc
         if isinstance(exc, HTTPException):
-            return problem_response(HttpProblem(exc.code, "urn:ecoc:problem:http", exc.name, exc.description))
+            return HttpProblem(exc.code, "urn:ecoc:problem:http", exc.name, exc.description)
         if isinstance(exc, (ServiceTimeout, eventlet.Timeout)):
-            return problem_response(HttpProblem(504, "urn:ecoc:problem:timeout", "Gateway timeout",
-                                                "a service did not answer in time"))
+            return HttpProblem(504, "urn:ecoc:problem:timeout", "Gateway timeout", "a service did not answer in time")
         if isinstance(exc, UnknownService):
-            return problem_response(HttpProblem(503, "urn:ecoc:problem:unavailable", "Service unavailable",
-                                                f"service {exc._service_name} is not running"))
+            return HttpProblem(503, "urn:ecoc:problem:unavailable", "Service unavailable",
+                               f"service {exc._service_name} is not running")
         if isinstance(exc, RemoteError):
             log.error("remote error: %s %s", exc.exc_type, exc.value)
         else:
             log.exception("unhandled error in gateway", exc_info=exc)
-        return problem_response(HttpProblem(500, "urn:ecoc:problem:internal", "Internal error",
-                                            "the request failed inside ecoc; the error is logged"))
+        return HttpProblem(500, "urn:ecoc:problem:internal", "Internal error",
+                           "the request failed inside ecoc; the error is logged")
 
 
 def json_response(payload, status=200, headers=None):
@@ -68,9 +73,27 @@ def json_body(request):
         raise bad_request(f"the body is not valid JSON: {exc}") from None
 
 
-def with_timeout(seconds, call, *args, **kwargs):
-    with eventlet.Timeout(seconds, ServiceTimeout(f"no answer within {seconds:g} s")):
-        return call(*args, **kwargs)
+def with_timeout(seconds, method, *args, **kwargs):
+    """`method(*args, **kwargs)` of a service RPC proxy, answered within `seconds`, or ServiceTimeout.
+
+    A call whose answer will never be read still has its client span open (nameko_opentelemetry ends it when
+    the reply is read): it is ended here, marked as an error, so a timed-out call shows in its trace."""
+    call = method.call_async(*args, **kwargs)
+    try:
+        with eventlet.Timeout(seconds, ServiceTimeout(f"no answer within {seconds:g} s")):
+            return call.result()
+    except ServiceTimeout as exc:
+        _end_client_span(call, exc)
+        raise
+
+
+def _end_client_span(call, exc):
+    from nameko_opentelemetry.rpc import active_spans
+
+    activation, span = active_spans.pop(call, (None, None))
+    if activation is not None:
+        activation.__exit__(type(exc), exc, exc.__traceback__)  # records the exception, status ERROR
+        span.end()
 
 
 # -- declared routes: one registry that serves requests and generates /openapi.json ----------------
@@ -133,6 +156,13 @@ def route(method, path, *, summary, roles=None, body=None, query=None, response=
     def decorate(fn):
         @functools.wraps(fn)
         def handler(self, request, **params):
+            try:
+                return answer(self, request, params)
+            except Exception as exc:  # the problem answer is made after this worker's span has ended
+                exc.trace_id = current_trace_id()
+                raise
+
+        def answer(self, request, params):
             identity = None if spec.roles is None else self._who(request, *spec.roles)
             check_text(params, "")
             check_text(request.args.to_dict(), "")

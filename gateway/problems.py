@@ -4,6 +4,7 @@ import json
 from werkzeug.wrappers import Response
 
 from common.errors import DomainError
+from common.tracing import current_trace_id
 
 
 class HttpProblem(Exception):
@@ -36,9 +37,13 @@ def bad_request(detail, field="_body"):
                        [{"field": field, "message": detail}])
 
 
-def problem_response(exc):
+def problem_response(exc, trace_id=None):
     if isinstance(exc, DomainError):
         exc = HttpProblem(exc.status, exc.problem, exc.title, exc.detail, exc.errors)
     body = {"type": exc.problem, "title": exc.title, "status": exc.status, "detail": exc.detail,
             "errors": exc.errors}
-    return Response(json.dumps(body), status=exc.status, mimetype="application/problem+json", headers=exc.headers)
+    headers = dict(exc.headers or {})
+    trace_id = trace_id or current_trace_id()
+    if trace_id:  # the trace of a failed request is the one worth looking up
+        headers["X-Trace-Id"] = trace_id
+    return Response(json.dumps(body), status=exc.status, mimetype="application/problem+json", headers=headers)

@@ -6,6 +6,7 @@ this test process, which decodes them with `opentelemetry-proto` and keeps them 
 never appears in a span attribute; the services' log lines carry the trace id."""
 import gzip
 import os
+import signal
 import socket
 import tempfile
 import threading
@@ -46,7 +47,7 @@ class Receiver(BaseHTTPRequestHandler):
                     found.append({
                         "service": resource.get("service.name"), "name": span.name,
                         "trace_id": span.trace_id.hex(), "span_id": span.span_id.hex(),
-                        "parent_id": span.parent_span_id.hex() or None,
+                        "parent_id": span.parent_span_id.hex() or None, "status": span.status.code,
                         "attributes": {a.key: _value(a.value) for a in span.attributes},
                     })
         with Receiver.lock:
@@ -157,3 +158,32 @@ def _ancestors(span, by_id):
         found.append(span["parent_id"])
         span = by_id[span["parent_id"]]
     return found
+
+
+def test_a_timed_out_call_is_an_error_span_of_its_request(receiver):
+    """The gateway gives up on a service that does not answer (504): the RPC's client span is still ended and
+    exported, marked as an error, in the trace of the request, and nothing is left open to be collected later
+    ("Failed to detach context")."""
+    otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver, "OTEL_BSP_SCHEDULE_DELAY": "200", "ECOC_RPC_TIMEOUT": "4"}
+    with tempfile.TemporaryDirectory(prefix="ecoc-trace-") as root, throwaway_vhost("trace504") as amqp_uri, \
+            running_stack(amqp_uri, Path(root), SCHEMA_PATH, **otel) as stack:
+        admin = stack.client("ada", ["admin"])
+        approvals = stack.processes.children["approvals"]
+        os.kill(approvals.pid, signal.SIGSTOP)
+        try:
+            response = admin.request("GET", "/v1/entities/NOBODY", expect=None, timeout=60)
+        finally:
+            os.kill(approvals.pid, signal.SIGCONT)
+        assert response.status_code == 504
+        trace_id = admin.last_trace_id
+
+        def client_span():
+            with Receiver.lock:
+                return next((s for s in Receiver.spans if s["trace_id"] == trace_id and s["service"] == "ecoc-gateway"
+                             and s["name"] == "RPC to approvals.get_entity"), None)
+
+        span = wait_until(client_span, 30, f"the client span of get_entity in trace {trace_id}")
+        gateway_log = stack.log("gateway")
+    assert span["status"] == 2  # STATUS_CODE_ERROR
+    assert span["parent_id"] is not None  # a child of the request's span
+    assert "Failed to detach context" not in gateway_log
