@@ -15,7 +15,7 @@ class HealthRoutes:
            summary="Liveness of the gateway, reachability of each service, and events waiting in dead-letter queues")
     def health(self, call):
         def ask(name):
-            if self.availability.check(name) == 0:  # no consumer: calling would only wait, or fail to route
+            if self.availability.known_down(name):  # no consumer: calling would only wait, or fail to route
                 return name, "unreachable: not running"
             try:
                 with_timeout(HEALTH_TIMEOUT, getattr(self, name).health)
