@@ -6,13 +6,13 @@ those vehicles: a 250-vehicle chunk of one version over a few weeks' production 
 Validation and signing both resolve this way; what they then do with the shared data is read-only.
 """
 
-REFERENCE = ("approval_number", "type", "variant", "version", "production_date")
+REFERENCE = ("approval_number", "type", "variant", "version", "production_date")  # of a vehicle record
+ITEM = ("number", "type", "variant", "version", "production_date")  # the same, as `resolve` names them
 
 
 def reference_item(vehicle):
     """The `resolve` item of a vehicle whose reference is complete (as for a vehicle being signed)."""
-    return {"number": vehicle["approval_number"], "type": vehicle["type"], "variant": vehicle["variant"],
-            "version": vehicle["version"], "production_date": vehicle["production_date"]}, None
+    return {name: vehicle[field] for name, field in zip(ITEM, REFERENCE)}, None
 
 
 class ResolutionPlan:
@@ -30,7 +30,7 @@ class ResolutionPlan:
             if item is None:
                 self._slots.append(local)
                 continue
-            key = tuple(item[k] for k in ("number", "type", "variant", "version", "production_date"))
+            key = tuple(item[name] for name in ITEM)
             if key not in index:
                 index[key] = len(self.items)
                 self.items.append(item)
