@@ -10,7 +10,7 @@ import re
 
 from nameko_opentelemetry.events import EventHandlerEntrypointAdapter
 from opentelemetry import trace
-from opentelemetry.propagate import extract
+from opentelemetry.propagate import extract, inject
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -64,8 +64,40 @@ def setup_tracing(service_name, extra_processors=()):
             "services.audit.batching.BatchEventHandler": "common.tracing.EnvelopeBatchAdapter",
         },
     )
+    _close_client_span_when_a_call_fails(provider.get_tracer(__name__))
     _configured = True
     return provider
+
+
+def _close_client_span_when_a_call_fails(tracer):
+    """nameko_opentelemetry enters an RPC's client span before it publishes the request, and leaves it when the
+    reply is read; when the publish itself raises (UnknownService: no queue for the service yet), it never
+    leaves it: the span is lost, and when the garbage collector closes the activation it detaches a context
+    token in another context ("Failed to detach context"). This replaces its `Client._call` wrapper with one
+    that ends the span, as an error, in the same context it entered it."""
+    import nameko.rpc
+    from nameko_opentelemetry.rpc import active_spans
+    from opentelemetry.instrumentation.utils import unwrap
+    from wrapt import wrap_function_wrapper
+
+    def start_call(wrapped, client, args, kwargs):
+        span = tracer.start_span(f"RPC to {client.identifier}", kind=trace.SpanKind.CLIENT, attributes={
+            "nameko.rpc.target_service": client.service_name, "nameko.rpc.target_method": client.method_name})
+        activation = trace.use_span(span)
+        activation.__enter__()
+        try:
+            inject(client.context_data)
+            call = wrapped(*args, **kwargs)
+        except BaseException as exc:
+            activation.__exit__(type(exc), exc, exc.__traceback__)  # records it, status ERROR, detaches here
+            span.end()
+            raise
+        span.set_attribute("nameko.rpc.correlation_id", call.correlation_id)
+        active_spans[call] = (activation, span)  # left when the reply is read (nameko_opentelemetry)
+        return call
+
+    unwrap(nameko.rpc.Client, "_call")
+    wrap_function_wrapper("nameko.rpc", "Client._call", start_call)
 
 
 class EnvelopeBatchAdapter(EventHandlerEntrypointAdapter):

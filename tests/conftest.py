@@ -13,3 +13,6 @@ if _REPO not in sys.path:  # `tests` has no __init__.py: make `tests.support` im
 import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
+
+# the whole stack, started once per session, for tests/e2e and tests/security alike
+pytest_plugins = ["tests.stack_fixtures"]

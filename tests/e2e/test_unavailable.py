@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from conftest import SCHEMA_PATH
+from tests.stack_fixtures import SCHEMA_PATH
 from tests.support import running_stack, throwaway_vhost
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

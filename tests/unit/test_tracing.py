@@ -140,3 +140,41 @@ def test_a_batch_span_links_the_other_traces_of_its_events(monkeypatch):
     assert format(span.get_span_context().trace_id, "032x") == "a" * 32  # continues the first event's trace
     assert [(format(link.context.trace_id, "032x"), link.attributes["ecoc.event_id"]) for link in span.links] == [
         ("b" * 32, "e2"), ("c" * 32, "e6")]  # each other trace once
+
+
+def test_an_rpc_whose_publish_fails_ends_its_client_span_in_its_own_context():
+    """A call to a service with no queue yet fails in the publish (UnknownService): its client span is ended as
+    an error at once, the caller's span is current again, and nothing is left for the garbage collector to
+    detach in another context ("Failed to detach context", which nameko_opentelemetry's own wrapper leaves)."""
+    script = (
+        "import gc, logging, sys\n"
+        "from nameko.exceptions import UnknownService\n"
+        "from nameko.rpc import Client\n"
+        "from opentelemetry import trace\n"
+        "from opentelemetry.sdk.trace.export import SimpleSpanProcessor\n"
+        "from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter\n"
+        "from common.tracing import setup_tracing\n"
+        "logging.basicConfig(stream=sys.stdout)\n"
+        "exporter = InMemorySpanExporter()\n"
+        "setup_tracing('probe', [SimpleSpanProcessor(exporter)])\n"
+        "def publish(*args, **kwargs):\n"
+        "    raise UnknownService('approvals')\n"
+        "client = Client(publish, lambda correlation_id: None, {}, 'approvals', 'health')\n"
+        "with trace.get_tracer('t').start_as_current_span('request') as request:\n"
+        "    try:\n"
+        "        client.call_async()\n"
+        "    except UnknownService:\n"
+        "        pass\n"
+        "    print('current', trace.get_current_span() is request)\n"
+        "gc.collect()\n"
+        "spans = {s.name: s for s in exporter.get_finished_spans()}\n"
+        "rpc = spans['RPC to approvals.health']\n"
+        "print('status', rpc.status.status_code.name, rpc.parent.span_id == request.get_span_context().span_id)\n"
+        "print('events', [e.name for e in rpc.events])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "current True" in done.stdout
+    assert "status ERROR True" in done.stdout
+    assert "events ['exception']" in done.stdout
+    assert "Failed to detach context" not in done.stdout + done.stderr

@@ -1,4 +1,5 @@
-"""The whole ecoc stack, started once per test session in isolation and driven over HTTP.
+"""The whole ecoc stack, started once per test session in isolation and driven over HTTP (tests/e2e and
+tests/security; a plugin of the root conftest).
 
 Isolation: a RabbitMQ vhost of its own, databases `<throwaway prefix>_<service>`, a free gateway port,
 a temporary keys directory and a per-session JWT secret. The six processes log to files in a temporary
