@@ -1,13 +1,14 @@
 """Asking the approvals service once per distinct approval reference of a batch.
 
 Vehicles of one version made on one day resolve alike, so a batch asks `approvals.resolve` once per distinct
-(number, type, variant, version, production date) and shares each answer, and its type-level CoC, between
+(entity, number, type, variant, version, production date) and shares each answer, and its type-level CoC, between
 those vehicles: a 250-vehicle chunk of one version over a few weeks' production is about 20 items, not 250.
 Validation and signing both resolve this way; what they then do with the shared data is read-only.
 """
 
-REFERENCE = ("approval_number", "type", "variant", "version", "production_date")  # of a vehicle record
-ITEM = ("number", "type", "variant", "version", "production_date")  # the same, as `resolve` names them
+# of a vehicle record; an approval resolves only within the vehicle's own legal entity
+REFERENCE = ("entity", "approval_number", "type", "variant", "version", "production_date")
+ITEM = ("entity", "number", "type", "variant", "version", "production_date")  # the same, as `resolve` names them
 
 
 def reference_item(vehicle):

@@ -91,6 +91,7 @@ class WithdrawalIn(Strict):
 
 
 class ResolveItem(Strict):
+    entity = fields.String(required=True)  # the vehicle's legal entity: approvals of others are never resolved
     number = fields.String(required=True)
     type = fields.String(required=True)
     variant = fields.String(required=True)

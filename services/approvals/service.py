@@ -253,7 +253,10 @@ class ApprovalsService:
 
     @rpc(expected_exceptions=EXPECTED)
     def resolve(self, items):
-        """Batch: [{number, type, variant, version, production_date}] → the type-level data in force."""
+        """Batch: [{entity, number, type, variant, version, production_date}] → the type-level data in force.
+
+        Only approvals of the item's entity resolve: another entity's approval number answers exactly like a
+        number never registered."""
         self.caller.require(service=True)
         loaded = [load_or_raise(ResolveItem(), item, f"items[{i}]") for i, item in enumerate(items)]
         numbers = {}
@@ -265,11 +268,11 @@ class ApprovalsService:
         with self.db as uow:
             found = repo.load_approvals(
                 uow.session, approvals.c.base_number.in_({n.base for n in numbers.values() if n}))
-        by_base = {a.base_number: a for a in found}
+        by_base = {(a.entity, a.base_number): a for a in found}
         results = []
         for item in loaded:
             number = numbers[item["number"]]
-            approval = by_base.get(number.base) if number else None
+            approval = by_base.get((item["entity"], number.base)) if number else None
             results.append(resolve(approval, item["type"], item["variant"], item["version"], item["production_date"],
                                    extension=number.extension if number else None))
         return results

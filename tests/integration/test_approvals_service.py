@@ -60,8 +60,8 @@ def registered(rpc):
     return rpc("register", demo_data.approval())
 
 
-def item(production_date="2026-11-02", number=NUMBER, version=VERSION["version"]):
-    return {"number": number, "type": VERSION["type"], "variant": VERSION["variant"], "version": version,
+def item(production_date="2026-11-02", number=NUMBER, version=VERSION["version"], entity=demo_data.ENTITY):
+    return {"entity": entity, "number": number, "type": VERSION["type"], "variant": VERSION["variant"], "version": version,
             "production_date": production_date}
 
 
@@ -205,6 +205,12 @@ def test_resolve_a_batch(registered, rpc):
                                                        "approval_unknown"]
     assert "2026-03-01" in results[1]["message"] and "2026-03-02" in results[1]["message"]
     assert "NWA1-RWD-XX" in results[2]["message"]
+
+
+def test_an_approval_resolves_only_within_the_vehicles_entity(registered, rpc):
+    """Another entity's vehicle naming this approval number gets exactly the answer of a number never registered."""
+    foreign, unknown = rpc("resolve", [item(entity="OTHERCO"), item(entity="OTHERCO", number="e6*2018/858*09999*00")])
+    assert foreign == dict(unknown) and foreign["reason"] == "approval_unknown", (foreign, unknown)
 
 
 def test_resolve_names_the_bad_item_field(registered, rpc):
