@@ -2,10 +2,10 @@
 
 The routes live in `gateway/routes/`, one mixin per area; this class holds what they share."""
 from nameko.exceptions import UnknownService
-from nameko.rpc import ServiceRpc
 
 from common.config import settings
 from common.dependencies import Identity
+from common.rpc import ServiceRpc
 from gateway.auth import authenticate, require
 from gateway.availability import Availability
 from gateway.http import ServiceTimeout, with_timeout

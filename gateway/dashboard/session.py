@@ -49,7 +49,13 @@ def is_https(request):
 
 
 def same_origin(request):
-    """A form post from another site is refused (login CSRF): Origin, when the browser sends it, must be ours."""
+    """A form post from another site is refused (login CSRF). A browser that sends Fetch Metadata says itself
+    where the request came from (`Sec-Fetch-Site`, which no page can set or change): only `same-origin`, or
+    `none` (typed or bookmarked by the person), passes. Otherwise Origin, when the browser sends it, must be
+    ours; a client that sends neither (not a browser) passes."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")
     origin = request.headers.get("Origin")
     if not origin or origin == "null":
         return origin is None

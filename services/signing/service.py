@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import eventlet
 from eventlet import tpool
-from nameko.rpc import ServiceRpc, rpc
+from nameko.rpc import rpc
 
 from common.config import settings
 from common.contracts.events import (
@@ -17,6 +17,7 @@ from common.errors import EXPECTED, Forbidden, InvalidInput, NotFound, load_or_r
 from common.events import on_event
 from common.ivi.reader import read_ivi
 from common.resolution_plan import ResolutionPlan
+from common.rpc import ServiceRpc
 from services.signing import repository as repo
 from services.signing import sealing_threads
 from services.signing.domain.issuance import issue_batch

@@ -11,7 +11,7 @@ import re
 import eventlet
 from eventlet import tpool
 from marshmallow import ValidationError
-from nameko.rpc import ServiceRpc, rpc
+from nameko.rpc import rpc
 
 from common.config import settings
 from common.contracts.events import VALIDATION_COMPLETED, VEHICLE_CHANGED, VehicleRecord
@@ -19,6 +19,7 @@ from common.dependencies import Database, Identity, IviSchema
 from common.errors import EXPECTED, InvalidInput, NotFound, field_errors
 from common.events import on_event
 from common.outbox import utcnow
+from common.rpc import ServiceRpc
 from services.validation import repository as repo
 from services.validation.domain.draft import DraftChecker
 from services.validation.domain.batch import entity_codes, judge_batch, resolution_plan, result_of

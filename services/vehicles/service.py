@@ -5,7 +5,7 @@ records, edits, withdrawal, the shared helpers and the reactions to validation a
 import logging
 from datetime import date
 
-from nameko.rpc import ServiceRpc, rpc
+from nameko.rpc import rpc
 
 from common import authz
 from common.contracts.events import (
@@ -17,6 +17,7 @@ from common.dependencies import Database, Identity, IviSchema
 from common.errors import EXPECTED, Conflict, InvalidInput, NotFound, load_or_raise
 from common.events import on_event
 from common.outbox import utcnow
+from common.rpc import ServiceRpc
 from services.vehicles import overview
 from services.vehicles import repository as repo
 from services.vehicles.domain import lifecycle

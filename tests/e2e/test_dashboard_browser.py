@@ -44,6 +44,9 @@ class Browser:
         value = self._call("POST", "/session", {"capabilities": {"alwaysMatch": {
             "browserName": "chrome", "goog:chromeOptions": options}}})
         self.session = value["sessionId"]
+        # a click that submits a form or follows a link returns before the next page is there: finding an element
+        # waits for it (up to 20 s), and `wait_for_url` waits for a navigation
+        self._call("POST", f"/session/{self.session}/timeouts", {"implicit": 20000})
 
     def quit(self):
         if self.session:
@@ -54,6 +57,14 @@ class Browser:
 
     def url(self):
         return self._call("GET", f"/session/{self.session}/url")
+
+    def wait_for_url(self, url, timeout=20):
+        """The page's URL once it is `url` (after a click's navigation completed); the URL it has at the deadline
+        otherwise, for the assertion to show."""
+        deadline = time.monotonic() + timeout
+        while (current := self.url()) != url and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return current
 
     def find(self, xpath):
         return self._call("POST", f"/session/{self.session}/element", {"using": "xpath", "value": xpath})[ELEMENT]
@@ -133,7 +144,7 @@ def test_a_person_signs_in_and_sees_the_blocked_vehicle_and_the_release_waiting_
     assert browser.url() == stack.url("/dashboard/login")  # not signed in: the login form
     browser.type("//textarea[@name='token']", scene["token"].session.headers["Authorization"].split(" ", 1)[1])
     browser.click("//button[@id='sign-in']")
-    assert browser.url() == stack.url("/dashboard")
+    assert browser.wait_for_url(stack.url("/dashboard")) == stack.url("/dashboard"), browser.text("//body")
     [cookie] = [c for c in browser.cookies() if c["name"] == "ecoc_session"]
     assert (cookie["httpOnly"], cookie["sameSite"], cookie["path"]) == (True, "Strict", "/dashboard")
 
@@ -151,7 +162,8 @@ def test_a_person_signs_in_and_sees_the_blocked_vehicle_and_the_release_waiting_
     browser.click(f"{section}//a[text()='{scene['release']}']")
     vin = scene["good"]["vin"]
     browser.click(f"//a[text()='read the CoC of {vin}']")
-    assert browser.url() == stack.url(f"/dashboard/vehicles/{vin}/coc")
+    coc_page = stack.url(f"/dashboard/vehicles/{vin}/coc")
+    assert browser.wait_for_url(coc_page) == coc_page
     page = browser.text("//body")
     assert "Not sealed yet" in page
     mass = browser.text("//table[@class='coc']//tr[td[2][text()='Actual mass of the vehicle (kg)']]")

@@ -137,6 +137,16 @@ def test_a_login_form_is_taken_only_from_our_own_pages():
     assert not same_origin(_request(Origin="null"))
 
 
+def test_fetch_metadata_decides_for_a_browser_that_sends_it():
+    """The browser's own `Sec-Fetch-Site` wins over Origin, which browsers may send as `null` or without the port
+    for a form on our own page."""
+    assert same_origin(_request(**{"Sec-Fetch-Site": "same-origin", "Origin": "null"}))
+    assert same_origin(_request(**{"Sec-Fetch-Site": "same-origin", "Origin": "http://127.0.0.1"}))
+    assert same_origin(_request(**{"Sec-Fetch-Site": "none"}))
+    assert not same_origin(_request(**{"Sec-Fetch-Site": "cross-site", "Origin": "http://127.0.0.1:8000"}))
+    assert not same_origin(_request(**{"Sec-Fetch-Site": "same-site", "Origin": "http://127.0.0.1:8000"}))
+
+
 def test_pages_escape_every_value_and_run_no_script():
     answer = dict(ANSWER, blocked=[dict(ANSWER["blocked"][0], findings=[
         {"rule": "R", "severity": "error", "path": "Colour", "message": "<script>alert(1)</script>"}])])
