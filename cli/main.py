@@ -18,9 +18,9 @@ def cmd_run(args):
 
 
 def cmd_migrate(args):
-    from cli.stack import migrate_all
+    from cli.stack import migrate_when_reachable
 
-    migrate_all()
+    migrate_when_reachable(wait=args.wait)
     return 0
 
 
@@ -82,7 +82,11 @@ def build_parser():
     run = sub.add_parser("run", help="run one service in the foreground (containers)")
     run.add_argument("name", choices=["approvals", "vehicles", "validation", "signing", "audit", "gateway"])
     run.set_defaults(func=cmd_run)
-    sub.add_parser("migrate", help="create the databases if missing and migrate them").set_defaults(func=cmd_migrate)
+    migrate = sub.add_parser("migrate", help="create the databases if missing, migrate them and declare the broker "
+                                             "topology (waiting for PostgreSQL and RabbitMQ to be reachable)")
+    migrate.add_argument("--wait", type=float, default=120.0, metavar="SECONDS",
+                         help="how long to keep trying while PostgreSQL or RabbitMQ cannot be reached (default 120)")
+    migrate.set_defaults(func=cmd_migrate)
     token = sub.add_parser("token", help="print an HS256 token for local use")
     token.add_argument("--sub", required=True)
     token.add_argument("--roles", required=True, help="comma-separated roles")

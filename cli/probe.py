@@ -17,11 +17,13 @@ def probe(name, timeout=5.0):
     import eventlet
 
     eventlet.monkey_patch()
+    import nameko
     from nameko.standalone.rpc import ServiceRpcClient
 
     try:
-        with eventlet.Timeout(timeout):
-            with ServiceRpcClient(name, {"AMQP_URI": s.amqp_uri}) as client:
+        # the broker comes from nameko's config (the client's second argument is context data, not config)
+        with eventlet.Timeout(timeout), nameko.config.patch({"AMQP_URI": s.amqp_uri}):
+            with ServiceRpcClient(name) as client:
                 client.health()
         return 0
     except BaseException as exc:  # noqa: BLE001 - a probe reports every failure as "not healthy"

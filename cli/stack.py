@@ -24,6 +24,24 @@ def migrate_all(s=None, echo=print):
     echo(f"  broker: {declared} exchanges and queues declared")
 
 
+def migrate_when_reachable(s=None, echo=print, wait=120.0, pause=2.0, clock=time.monotonic, sleep=time.sleep):
+    """`migrate_all`, tried again every `pause` seconds for up to `wait` seconds while PostgreSQL or RabbitMQ
+    cannot be reached yet (a migration Job or container starts beside them; each step is idempotent)."""
+    import psycopg
+    from kombu.exceptions import OperationalError as BrokerUnreachable
+    from sqlalchemy.exc import OperationalError as DatabaseUnreachable
+
+    deadline = clock() + wait
+    while True:
+        try:
+            return migrate_all(s, echo)
+        except (DatabaseUnreachable, psycopg.OperationalError, BrokerUnreachable, ConnectionError) as exc:
+            if clock() + pause > deadline:
+                raise
+            echo(f"  not reachable yet, trying again in {pause:g} s: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+            sleep(pause)
+
+
 def gateway_health(url, timeout=2.0):
     try:
         response = requests.get(f"{url}/health", timeout=timeout)

@@ -104,3 +104,20 @@ def test_ecoc_verify_accepts_the_sealed_file_and_rejects_a_tampered_one(sealed_b
     tampered = ecoc("verify", str(bad), "--cert", str(cert))
     assert tampered.returncode == 1
     assert "INVALID" in tampered.stdout
+
+
+def test_migrate_keeps_trying_while_the_database_cannot_be_reached():
+    from dataclasses import replace
+
+    from cli.stack import migrate_when_reachable
+    from common.config import settings
+
+    unreachable = replace(settings(), database_server="postgresql+psycopg://postgres@127.0.0.1:1")
+    now, said = [0.0], []
+
+    def sleep(seconds):  # the test's own clock: attempts are counted, not timed
+        now[0] += seconds
+
+    with pytest.raises(Exception, match="Connection refused"):
+        migrate_when_reachable(unreachable, said.append, wait=2.0, pause=0.5, clock=lambda: now[0], sleep=sleep)
+    assert len([line for line in said if "not reachable yet" in line]) == 4, said  # at 0, 0.5, 1 and 1.5 s

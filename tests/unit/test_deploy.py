@@ -207,7 +207,7 @@ def test_config_is_safe_for_production(rendered, overlay):
 def test_secrets_are_referenced_by_least_privilege(rendered, overlay):
     wanted = {
         "ecoc-gateway": {"ECOC_DATABASE_URL", "ECOC_AMQP_URI", "ECOC_JWT_SECRET", "ECOC_INTERNAL_SECRET"},
-        "ecoc-migrate": {"ECOC_DATABASE_URL"},
+        "ecoc-migrate": {"ECOC_DATABASE_URL", "ECOC_AMQP_URI"},  # `ecoc migrate` declares the broker topology
         **{f"ecoc-{s}": {"ECOC_DATABASE_URL", "ECOC_AMQP_URI", "ECOC_INTERNAL_SECRET"} for s in SERVICES},
     }
     for name, spec in workloads(rendered[overlay]):
@@ -446,6 +446,7 @@ def test_compose_migrate_is_a_one_shot_dependency(compose):
     migrate = services["migrate"]
     assert migrate["restart"] == "no"
     assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert migrate["depends_on"]["rabbitmq"]["condition"] == "service_healthy"  # it declares the broker topology
     for name in PROCESSES:
         depends = services[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully", name
