@@ -118,10 +118,12 @@ def nameko_config(service, s=None):
         "LOGGING": {
             "version": 1,
             "disable_existing_loggers": False,
-            "filters": {"trace": {"()": "common.logs.TraceIdFilter"}},
+            "filters": {"trace": {"()": "common.logs.TraceIdFilter"},
+                        "expected": {"()": "common.logs.ExpectedErrorFilter"}},
             "formatters": {"plain": {
                 "format": f"%(asctime)s {service} %(levelname)s trace=%(trace_id)s %(name)s: %(message)s"}},
-            "handlers": {"console": {"class": "common.logs.StreamHandler", "formatter": "plain", "filters": ["trace"]}},
+            "handlers": {"console": {"class": "common.logs.StreamHandler", "formatter": "plain",
+                                     "filters": ["trace", "expected"]}},
             "root": {"level": s.log_level, "handlers": ["console"]},
         },
     }

@@ -19,6 +19,17 @@ class TraceIdFilter(logging.Filter):
         return True
 
 
+class ExpectedErrorFilter(logging.Filter):
+    """A caller's mistake (an entrypoint's expected exception: 4xx at the gateway, a refused RPC in a service)
+    is logged by nameko as a warning with its traceback; it is kept as one line, without the traceback: the
+    traceback says nothing an operator can act on, and it buries the real failures."""
+
+    def filter(self, record):
+        if record.name == "nameko.containers" and str(record.msg).startswith("(expected)"):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 class StreamHandler(logging.StreamHandler):
     """`logging.StreamHandler` with an OS lock instead of eventlet's green one.
 

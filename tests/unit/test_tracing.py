@@ -178,3 +178,28 @@ def test_an_rpc_whose_publish_fails_ends_its_client_span_in_its_own_context():
     assert "status ERROR True" in done.stdout
     assert "events ['exception']" in done.stdout
     assert "Failed to detach context" not in done.stdout + done.stderr
+
+
+def test_a_callers_mistake_is_logged_in_one_line_and_a_failure_with_its_traceback():
+    import io
+    import logging.config
+
+    from common.config import nameko_config
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    logging.config.dictConfig(nameko_config("gateway")["LOGGING"])  # as every process configures it
+    stream = io.StringIO()
+    root.handlers[0].setStream(stream)
+    log = logging.getLogger("nameko.containers")
+    try:
+        raise ValueError("no vehicle X")
+    except ValueError as exc:
+        log.warning("(expected) error handling worker %s: %s", "<worker>", exc, exc_info=True)
+        log.exception("error handling worker %s: %s", "<worker>", exc)
+    finally:
+        root.handlers[:], root.level = handlers, level
+    lines = stream.getvalue().splitlines()
+    assert "(expected) error handling worker <worker>: no vehicle X" in lines[0]
+    assert "Traceback" in lines[2] and lines[1].endswith("error handling worker <worker>: no vehicle X")
+    assert sum("Traceback" in line for line in lines) == 1
