@@ -65,6 +65,7 @@ class Settings:
     max_workers: int = field(default_factory=lambda: int(_env("ECOC_MAX_WORKERS", "10")))
     heartbeat: int = field(default_factory=lambda: int(_env("ECOC_AMQP_HEARTBEAT", "15")))
     log_level: str = field(default_factory=lambda: _env("ECOC_LOG_LEVEL", "INFO"))
+    log_format: str = field(default_factory=lambda: _env("ECOC_LOG_FORMAT", "json"))  # json, or plain for a person
     # how often the audit service seals the chain's head when it moved (seconds)
     audit_checkpoint_seconds: float = field(default_factory=lambda: float(_env("ECOC_AUDIT_CHECKPOINT_SECONDS", "60")))
     # unacked events per audit consumer: the most one batch (one transaction) can take
@@ -72,6 +73,8 @@ class Settings:
     event_retry_delays: str = field(default_factory=lambda: _env("ECOC_EVENT_RETRY_DELAYS", "1,5,30"))
 
     def __post_init__(self):
+        if self.log_format not in ("json", "plain"):
+            raise ValueError(f"ECOC_LOG_FORMAT must be json or plain, not {self.log_format!r}")
         if not self.audit_keys_dir:
             object.__setattr__(self, "audit_keys_dir", self.keys_dir)
         if self.signing_processes < 1:
@@ -120,11 +123,15 @@ def nameko_config(service, s=None):
             "disable_existing_loggers": False,
             "filters": {"trace": {"()": "common.logs.TraceIdFilter"},
                         "expected": {"()": "common.logs.ExpectedErrorFilter"}},
-            "formatters": {"plain": {
-                "format": f"%(asctime)s {service} %(levelname)s trace=%(trace_id)s %(name)s: %(message)s"}},
-            "handlers": {"console": {"class": "common.logs.StreamHandler", "formatter": "plain",
+            "formatters": {
+                "json": {"()": "common.logs.JsonFormatter", "service": service},
+                "plain": {"format": f"%(asctime)s {service} %(levelname)s trace=%(trace_id)s %(name)s: %(message)s"},
+            },
+            "handlers": {"console": {"class": "common.logs.StreamHandler", "formatter": s.log_format,
                                      "filters": ["trace", "expected"]}},
             "root": {"level": s.log_level, "handlers": ["console"]},
+            # eventlet's access lines know neither trace nor caller: the gateway writes its own (`gateway.access`)
+            "loggers": {"nameko.web.server": {"level": "WARNING"}},
         },
     }
     config["DATABASE_URL"] = s.database_url(service)  # the gateway's holds its Idempotency-Key answers

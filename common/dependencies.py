@@ -10,6 +10,7 @@ from common import authz
 from common.config import settings
 from common.db import UnitOfWork, make_engine, make_session_factory
 from common.errors import Forbidden
+from common.logs import CALLER_SUB
 from common.outbox import Inbox, Outbox, OutboxRelay
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ class Identity(DependencyProvider):
 
     def worker_setup(self, worker_ctx):
         if isinstance(worker_ctx.entrypoint, (Rpc, HttpRequestHandler)) or worker_ctx.context_data.get(IDENTITY_KEY):
+            CALLER_SUB.set(identity_of(worker_ctx, self.settings).get("sub"))  # for this worker's log lines
             return
         worker_ctx.context_data[IDENTITY_KEY] = authz.service_passport(self.container.service_name, self.settings)
 
@@ -119,6 +121,7 @@ class CallerIdentity:
 
     def set(self, identity):
         self._ctx.context_data[IDENTITY_KEY] = authz.passport(identity, self._settings)
+        CALLER_SUB.set(identity.get("sub"))
 
     def get(self):
         return identity_of(self._ctx, self._settings)

@@ -1,22 +1,63 @@
-"""Logging of every ecoc process: the trace id on every line, and a handler that tpool threads can use.
+"""Logging of every ecoc process: one JSON object a line (time, level, service, trace and span id, the caller's
+`sub` where known, logger, message, and the traceback of a failure), or the plain format for a person at a
+terminal (`ECOC_LOG_FORMAT=plain`); a handler that tpool threads can use.
 
 Configured by `common.config.nameko_config(...)["LOGGING"]`.
 """
+import contextvars
+import json
 import logging
+from datetime import datetime, timezone
 
 from eventlet import patcher
-
-from common.tracing import current_trace_id
+from opentelemetry import trace
 
 _OS_RLOCK = patcher.original("threading").RLock
 
+# the `sub` of the caller a worker serves (set where the identity is verified); each green thread has its own
+CALLER_SUB = contextvars.ContextVar("ecoc_caller_sub", default=None)
+
+
 
 class TraceIdFilter(logging.Filter):
-    """Puts the current trace id (or "-") on every log record as `trace_id`, for the log format."""
+    """Puts the current trace and span id (or "-") and the caller's `sub` on every log record (`trace_id`,
+    `span_id`, `sub`), for the log formats."""
 
     def filter(self, record):
-        record.trace_id = current_trace_id() or "-"
+        context = trace.get_current_span().get_span_context()
+        record.trace_id = format(context.trace_id, "032x") if context.is_valid else "-"
+        record.span_id = format(context.span_id, "016x") if context.is_valid else "-"
+        record.sub = CALLER_SUB.get()
         return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line, for log collectors; `service` names the process."""
+
+    def __init__(self, service="ecoc"):
+        super().__init__()
+        self.service = service
+
+    def format(self, record):
+        line = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "service": self.service,
+            "trace_id": _known(getattr(record, "trace_id", None)),
+            "span_id": _known(getattr(record, "span_id", None)),
+            "sub": getattr(record, "sub", None),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            record.exc_text = record.exc_text or self.formatException(record.exc_info)
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        return json.dumps(line, default=str, ensure_ascii=False)
+
+
+def _known(value):
+    return None if value in (None, "-") else value
 
 
 class ExpectedErrorFilter(logging.Filter):

@@ -3,6 +3,7 @@ import functools
 import json
 import logging
 import re
+import time
 from dataclasses import dataclass
 
 import eventlet
@@ -18,6 +19,7 @@ from gateway.idempotency import key_of
 from gateway.problems import HttpProblem, bad_request, invalid, problem_response
 
 log = logging.getLogger(__name__)
+access_log = logging.getLogger("gateway.access")  # one line a request, with its trace id and caller
 
 
 class ServiceTimeout(Exception):
@@ -35,25 +37,32 @@ class HttpEntrypoint(HttpRequestHandler):
     def response_from_exception(self, exc):
         """The problem+json answer to what the route raised, with the trace id the route saw (this runs after
         the worker, and its span, have ended)."""
-        return problem_response(self._problem_of(exc), getattr(exc, "trace_id", None))
+        problem = problem_of(exc)
+        if problem.status == 500:
+            if isinstance(exc, RemoteError):
+                log.error("remote error: %s %s", exc.exc_type, exc.value)
+            else:
+                log.exception("unhandled error in gateway", exc_info=exc)
+        return problem_response(problem, getattr(exc, "trace_id", None))
 
-    @staticmethod
-    def _problem_of(exc):
-        if isinstance(exc, (HttpProblem, DomainError)):
-            return exc
-        if isinstance(exc, HTTPException):
-            return HttpProblem(exc.code, "urn:ecoc:problem:http", exc.name, exc.description)
-        if isinstance(exc, (ServiceTimeout, eventlet.Timeout)):
-            return HttpProblem(504, "urn:ecoc:problem:timeout", "Gateway timeout", "a service did not answer in time")
-        if isinstance(exc, UnknownService):
-            return HttpProblem(503, "urn:ecoc:problem:unavailable", "Service unavailable",
-                               f"service {exc._service_name} is not running")
-        if isinstance(exc, RemoteError):
-            log.error("remote error: %s %s", exc.exc_type, exc.value)
-        else:
-            log.exception("unhandled error in gateway", exc_info=exc)
-        return HttpProblem(500, "urn:ecoc:problem:internal", "Internal error",
-                           "the request failed inside ecoc; the error is logged")
+
+def problem_of(exc):
+    """The problem answer to what a route raised (500 for anything not foreseen)."""
+    if isinstance(exc, (HttpProblem, DomainError)):
+        return exc
+    if isinstance(exc, HTTPException):
+        return HttpProblem(exc.code, "urn:ecoc:problem:http", exc.name, exc.description)
+    if isinstance(exc, (ServiceTimeout, eventlet.Timeout)):
+        return HttpProblem(504, "urn:ecoc:problem:timeout", "Gateway timeout", "a service did not answer in time")
+    if isinstance(exc, UnknownService):
+        return HttpProblem(503, "urn:ecoc:problem:unavailable", "Service unavailable",
+                           f"service {exc._service_name} is not running")
+    return HttpProblem(500, "urn:ecoc:problem:internal", "Internal error",
+                       "the request failed inside ecoc; the error is logged")
+
+
+def _access(request, status, started):
+    access_log.info("%s %s %s %.1f ms", request.method, request.path, status, (time.monotonic() - started) * 1000)
 
 
 def json_response(payload, status=200, headers=None):
@@ -156,11 +165,15 @@ def route(method, path, *, summary, roles=None, body=None, query=None, response=
     def decorate(fn):
         @functools.wraps(fn)
         def handler(self, request, **params):
+            started = time.monotonic()
             try:
-                return answer(self, request, params)
+                response = answer(self, request, params)
             except Exception as exc:  # the problem answer is made after this worker's span has ended
                 exc.trace_id = current_trace_id()
+                _access(request, problem_of(exc).status, started)
                 raise
+            _access(request, response.status_code, started)
+            return response
 
         def answer(self, request, params):
             identity = None if spec.roles is None else self._who(request, *spec.roles)

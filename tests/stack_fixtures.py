@@ -36,7 +36,7 @@ LOG_TAIL_LINES = 40
 _stack_handle = None  # the running `E2EStack`, for the failure-report hook
 
 
-_ACCESS_OK = re.compile(r'nameko\.web\.server: .*" [23]\d\d ')  # successful requests: noise in a failure report
+_ACCESS_OK = re.compile(r'"logger": "gateway\.access", "message": "\S+ \S+ [23]\d\d ')  # noise in a failure report
 
 
 def _tail(path, lines=LOG_TAIL_LINES):

@@ -148,8 +148,8 @@ def test_one_trace_spans_the_signing_of_a_release(receiver):
     assert uris and all("***" in u for u in uris), uris[:3]
 
     # the services' log lines carry the trace id
-    assert f"trace={trace_id}" in logs["signing"]
-    assert f"trace={trace_id}" in logs["vehicles"]
+    assert f'"trace_id": "{trace_id}"' in logs["signing"]
+    assert f'"trace_id": "{trace_id}"' in logs["vehicles"]
 
 
 def _ancestors(span, by_id):

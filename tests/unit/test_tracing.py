@@ -182,9 +182,13 @@ def test_an_rpc_whose_publish_fails_ends_its_client_span_in_its_own_context():
 
 def test_a_callers_mistake_is_logged_in_one_line_and_a_failure_with_its_traceback():
     import io
+    import json
     import logging.config
 
+    from opentelemetry.sdk.trace import TracerProvider
+
     from common.config import nameko_config
+    from common.logs import CALLER_SUB
 
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
@@ -192,14 +196,22 @@ def test_a_callers_mistake_is_logged_in_one_line_and_a_failure_with_its_tracebac
     stream = io.StringIO()
     root.handlers[0].setStream(stream)
     log = logging.getLogger("nameko.containers")
+    token = CALLER_SUB.set("dana")
     try:
-        raise ValueError("no vehicle X")
-    except ValueError as exc:
-        log.warning("(expected) error handling worker %s: %s", "<worker>", exc, exc_info=True)
-        log.exception("error handling worker %s: %s", "<worker>", exc)
+        with TracerProvider().get_tracer("t").start_as_current_span("work") as span:
+            try:
+                raise ValueError("no vehicle X")
+            except ValueError as exc:
+                log.warning("(expected) error handling worker %s: %s", "<worker>", exc, exc_info=True)
+                log.exception("error handling worker %s: %s", "<worker>", exc)
     finally:
+        CALLER_SUB.reset(token)
         root.handlers[:], root.level = handlers, level
-    lines = stream.getvalue().splitlines()
-    assert "(expected) error handling worker <worker>: no vehicle X" in lines[0]
-    assert "Traceback" in lines[2] and lines[1].endswith("error handling worker <worker>: no vehicle X")
-    assert sum("Traceback" in line for line in lines) == 1
+    expected, failure = [json.loads(line) for line in stream.getvalue().splitlines()]  # one JSON object a line
+    context = span.get_span_context()
+    assert expected == {"time": expected["time"], "level": "WARNING", "service": "gateway",
+                        "trace_id": format(context.trace_id, "032x"), "span_id": format(context.span_id, "016x"),
+                        "sub": "dana", "logger": "nameko.containers",
+                        "message": "(expected) error handling worker <worker>: no vehicle X"}
+    assert failure["level"] == "ERROR" and failure["exception"].startswith("Traceback")
+    assert "ValueError: no vehicle X" in failure["exception"]
