@@ -68,6 +68,7 @@ class Stack:
         self.env.setdefault("PSYCOPG_WAIT_FUNC", "wait_selector")
         self.log_dir = log_dir
         self.children = {}
+        self.ops_ports = {}  # process -> its /livez, /readyz, /metrics port (ECOC_OPS_PORT, then the next ones)
         self._logs = []
 
     def start(self, signing_processes=1):
@@ -84,8 +85,13 @@ class Stack:
             os.makedirs(self.log_dir, exist_ok=True)
             out = open(os.path.join(self.log_dir, f"{name}.log"), "ab")
             self._logs.append(out)
+        env = self.env
+        base = int(self.env.get("ECOC_OPS_PORT") or 0)
+        if base:  # one machine, several processes: each its own port
+            self.ops_ports.setdefault(name, base + len(self.ops_ports))
+            env = dict(self.env, ECOC_OPS_PORT=str(self.ops_ports[name]))
         self.children[name] = subprocess.Popen(
-            [sys.executable, "-m", "cli.run_service", name.split("-")[0]], env=self.env, stdout=out,
+            [sys.executable, "-m", "cli.run_service", name.split("-")[0]], env=env, stdout=out,
             stderr=subprocess.STDOUT if out else None,
             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), preexec_fn=_die_with_parent,
         )
@@ -154,6 +160,8 @@ def up(echo=print):
     try:
         health = stack.wait_healthy(s.gateway_url)
         echo(f"ecoc is up: gateway {s.gateway_url} ({', '.join(f'{k} {v}' for k, v in health['services'].items())})")
+        if stack.ops_ports:
+            echo("/livez, /readyz, /metrics: " + ", ".join(f"{n} :{p}" for n, p in stack.ops_ports.items()))
         echo("Ctrl-C stops every process.")
         while not stopping and stack.alive():
             time.sleep(0.3)

@@ -65,6 +65,9 @@ class Settings:
     max_workers: int = field(default_factory=lambda: int(_env("ECOC_MAX_WORKERS", "10")))
     heartbeat: int = field(default_factory=lambda: int(_env("ECOC_AMQP_HEARTBEAT", "15")))
     log_level: str = field(default_factory=lambda: _env("ECOC_LOG_LEVEL", "INFO"))
+    # each process's /livez, /readyz and /metrics (0: off; `ecoc up` gives each process a port of its own)
+    ops_port: int = field(default_factory=lambda: int(_env("ECOC_OPS_PORT", "0")))
+    ops_host: str = field(default_factory=lambda: _env("ECOC_OPS_HOST", "127.0.0.1"))
     log_format: str = field(default_factory=lambda: _env("ECOC_LOG_FORMAT", "json"))  # json, or plain for a person
     # how often the audit service seals the chain's head when it moved (seconds)
     audit_checkpoint_seconds: float = field(default_factory=lambda: float(_env("ECOC_AUDIT_CHECKPOINT_SECONDS", "60")))
@@ -118,6 +121,8 @@ def nameko_config(service, s=None):
         "HEARTBEAT": s.heartbeat,
         "serializer": "json",
         "EVENT_RETRY_DELAYS": s.event_retry_delays,
+        "OPS_PORT": s.ops_port,
+        "OPS_HOST": s.ops_host,
         "LOGGING": {
             "version": 1,
             "disable_existing_loggers": False,

@@ -13,6 +13,7 @@ from kombu import Connection
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RPC_QUEUE_TEMPLATE
 
+from common import metrics
 from common.config import SERVICES
 from common.topology import dead_letter_queues
 
@@ -49,6 +50,14 @@ def _declared(conn, queue):
             channel.close()
 
 
+def _measure(rpc_queues, dead_letters):
+    for service, queue in rpc_queues.items():
+        metrics.RPC_CONSUMERS.labels(service).set(queue.consumer_count)
+        metrics.RPC_MESSAGES.labels(service).set(queue.message_count)
+    for queue, count in dead_letters.items():
+        metrics.DEAD_LETTERS.labels(queue).set(count)
+
+
 class Availability(DependencyProvider):
     """What the gateway knows of each service's consumers: watched in the background, checked on demand."""
 
@@ -72,9 +81,11 @@ class Availability(DependencyProvider):
                 with Connection(self.amqp_uri, connect_timeout=CHECK_TIMEOUT,
                                 transport_options={"max_retries": 0}) as conn:
                     while self._running:
-                        self.seen = {service: _count(conn, service) for service in SERVICES}
+                        rpc_queues = {s: _declared(conn, RPC_QUEUE_TEMPLATE.format(s)) for s in SERVICES}
+                        self.seen = {service: q.consumer_count for service, q in rpc_queues.items()}
                         counts = {queue: _declared(conn, queue).message_count for queue in dead_queues}
                         self.dead_letters = {queue: n for queue, n in counts.items() if n}
+                        _measure(rpc_queues, counts)
                         eventlet.sleep(WATCH_SECONDS)
             except Exception as exc:  # the broker is away: forget what was seen, try again later
                 self.seen, self.dead_letters = {}, {}

@@ -13,6 +13,7 @@ from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from common import metrics
 from common.errors import DomainError, field_errors, load_or_raise
 from common.tracing import current_trace_id
 from gateway.idempotency import key_of
@@ -61,8 +62,11 @@ def problem_of(exc):
                        "the request failed inside ecoc; the error is logged")
 
 
-def _access(request, status, started):
-    access_log.info("%s %s %s %.1f ms", request.method, request.path, status, (time.monotonic() - started) * 1000)
+def _access(spec, request, status, started):
+    seconds = time.monotonic() - started
+    access_log.info("%s %s %s %.1f ms", request.method, request.path, status, seconds * 1000)
+    metrics.HTTP_REQUESTS.labels(spec.method, spec.path, str(status)).inc()
+    metrics.HTTP_SECONDS.labels(spec.method, spec.path).observe(seconds)
 
 
 def json_response(payload, status=200, headers=None):
@@ -170,9 +174,9 @@ def route(method, path, *, summary, roles=None, body=None, query=None, response=
                 response = answer(self, request, params)
             except Exception as exc:  # the problem answer is made after this worker's span has ended
                 exc.trace_id = current_trace_id()
-                _access(request, problem_of(exc).status, started)
+                _access(spec, request, problem_of(exc).status, started)
                 raise
-            _access(request, response.status_code, started)
+            _access(spec, request, response.status_code, started)
             return response
 
         def answer(self, request, params):

@@ -128,6 +128,10 @@ class Idempotency(DependencyProvider):
         self.store = IdempotencyStore(engine, ttl, self.wait_seconds if self.wait_seconds is not None
                                       else s.rpc_timeout)
 
+    @property
+    def engine(self):
+        return self.store.engine
+
     def stop(self):
         self.store.engine.dispose()
 

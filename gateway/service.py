@@ -5,6 +5,7 @@ from nameko.exceptions import UnknownService
 
 from common.config import settings
 from common.dependencies import Identity
+from common.ops import Ops
 from common.rpc import ServiceRpc
 from gateway.auth import authenticate, require
 from gateway.availability import Availability
@@ -27,6 +28,7 @@ class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, 
     name = "gateway"
 
     caller = Identity()
+    ops = Ops()  # /livez, /readyz, /metrics; measures every worker
     # a request nobody took within the timeout expires in its queue: it never runs after the caller got 503/504
     approvals = ServiceRpc("approvals", expiration=SETTINGS.rpc_timeout)
     vehicles = ServiceRpc("vehicles", expiration=SETTINGS.rpc_timeout)

@@ -26,7 +26,8 @@ if str(REPO_ROOT) not in sys.path:  # `tests` has no __init__.py: make `tests.su
     sys.path.append(str(REPO_ROOT))
 
 from tests.support import (  # noqa: E402
-    drop_stack_databases, free_port, stack_env, throwaway_prefix, throwaway_vhost, wait_until,
+    drop_stack_databases, free_port, free_port_block, readable, stack_env, throwaway_prefix, throwaway_vhost,
+    wait_until,
 )
 
 SCHEMA_PATH = Path(os.environ.get("ECOC_IVI_SCHEMA") or REPO_ROOT.parent / "shared" / "ivi" / "IVI2.0.xsd")
@@ -44,7 +45,8 @@ def _tail(path, lines=LOG_TAIL_LINES):
         text = Path(path).read_text(errors="replace")
     except OSError as exc:
         return f"(no log: {exc})"
-    return "\n".join([line for line in text.splitlines() if not _ACCESS_OK.search(line)][-lines:])
+    return "\n".join([readable(line) for line in text.splitlines() if not _ACCESS_OK.search(line)][-lines:])
+
 
 
 @dataclass
@@ -56,6 +58,7 @@ class E2EStack:
     prefix: str
     amqp_uri: str
     startup_seconds: float = 0.0
+    ops_ports: dict = None  # process -> its /livez, /readyz, /metrics port
 
     def client(self, sub, roles, entities=("*",)):
         """A `cli.client.Client` acting as `sub` with `roles` in `entities`, against this stack."""
@@ -63,6 +66,9 @@ class E2EStack:
 
     def url(self, path):
         return f"{self.base_url}{path}"
+
+    def database_url(self, service):
+        return self.settings.database_url(service)
 
     def log_tails(self, lines=LOG_TAIL_LINES):
         parts = []
@@ -86,7 +92,8 @@ def stack(tmp_path_factory, request):
     jwt_secret = "e2e-" + secrets.token_hex(24)
 
     with throwaway_vhost("e2e") as amqp_uri:
-        env = stack_env(amqp_uri, prefix, port, keys_dir, jwt_secret, SCHEMA_PATH)
+        env = stack_env(amqp_uri, prefix, port, keys_dir, jwt_secret, SCHEMA_PATH,
+                        ECOC_OPS_PORT=free_port_block(len(PROCESSES)))
         # The test process builds tokens and migrates with the stack's settings. They are read from the
         # stack's environment here and handed on explicitly: the session's own environment stays as it
         # was, so other tests in the session never talk to this stack's broker vhost or databases.
@@ -103,6 +110,7 @@ def stack(tmp_path_factory, request):
         handle = E2EStack(base_url=s.gateway_url, settings=s, keys_dir=keys_dir, log_dir=log_dir,
                           prefix=prefix, amqp_uri=amqp_uri)
         process_stack = Stack(env=env, log_dir=str(log_dir))
+        handle.ops_ports = process_stack.ops_ports
         failed_before = request.session.testsfailed
         try:
             migrate_all(s, echo=lambda *_: None)

@@ -1,7 +1,9 @@
 """Throwaway infrastructure for the integration and end-to-end tests: a RabbitMQ vhost and databases
 of their own, on the real broker and PostgreSQL server of this machine (URLs from the environment)."""
 import contextlib
+import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -96,6 +98,21 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def free_port_block(count):
+    """The first of `count` consecutive free ports, below the kernel's ephemeral range (where `free_port` and
+    outgoing connections take theirs), so nothing else picks one of them meanwhile."""
+    for base in random.sample(range(12000, 30000, count), 200):
+        try:
+            with contextlib.ExitStack() as held:
+                for port in range(base, base + count):
+                    sock = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+                    sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
 def stack_env(amqp_uri, prefix, port, keys_dir, jwt_secret, schema_path, **extra):
     """The environment of a whole test stack: ours for everything but the PostgreSQL server location the
     caller configured; `extra` (ECOC_… or OTEL_… names) is added last."""
@@ -150,8 +167,18 @@ class RunningStack:
     def log_tails(self, lines=40):
         from cli.stack import PROCESSES
 
-        return "\n".join(f"----- {name}.log -----\n" + "\n".join(self.log(name).splitlines()[-lines:])
-                         for name in PROCESSES)
+        tails = {name: "\n".join(map(readable, self.log(name).splitlines()[-lines:])) for name in PROCESSES}
+        return "\n".join(f"----- {name}.log -----\n{tail}" for name, tail in tails.items())
+
+
+def readable(line):
+    """A JSON log line as a person reads it in a failure report."""
+    try:
+        r = json.loads(line)
+        return (f"{r['time'][11:23]} {r['level']} trace={r.get('trace_id') or '-'} {r['logger']}: {r['message']}"
+                + (f"\n{r['exception']}" if r.get("exception") else ""))
+    except (ValueError, KeyError, TypeError):
+        return line
 
 
 @contextlib.contextmanager

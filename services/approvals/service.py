@@ -17,6 +17,7 @@ from common.ids import is_uuid
 from common.ivi.errors import IviFormatError
 from common.ivi.reader import read_ivi
 from common.ivi.xsd import schema_missing_message
+from common.ops import Ops
 from common.outbox import utcnow
 from services.approvals import repository as repo
 from services.approvals.domain import extension, ivi_import
@@ -48,6 +49,7 @@ class ApprovalsService:
 
     db = Database(outbox, inbox)
     caller = Identity()
+    ops = Ops()  # /livez, /readyz, /metrics; measures every worker
     ivi = IviSchema()
 
     @rpc

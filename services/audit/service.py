@@ -8,6 +8,7 @@ from nameko.timer import timer
 from common.config import settings
 from common.dependencies import Identity
 from common.errors import EXPECTED, InvalidInput
+from common.ops import Ops
 from common.outbox import utcnow
 from services.audit import repository as repo
 from services.audit.batching import on_events
@@ -33,6 +34,7 @@ class AuditService:
     db = AuditDatabase()
     checkpoint_key = CheckpointKey()
     caller = Identity()
+    ops = Ops()  # /livez, /readyz, /metrics; measures every worker
 
     @on_events("approvals", ALL_EVENTS)
     def on_approvals_event(self, envelopes):

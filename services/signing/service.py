@@ -6,6 +6,7 @@ import eventlet
 from eventlet import tpool
 from nameko.rpc import rpc
 
+from common import metrics
 from common.config import settings
 from common.contracts.events import (
     CERTIFICATE_FAILED, CERTIFICATE_SIGNED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN, RELEASE_SIGN_REQUESTED,
@@ -16,6 +17,7 @@ from common.contracts.signing import SignBatchIn
 from common.errors import EXPECTED, Forbidden, InvalidInput, NotFound, load_or_raise
 from common.events import on_event
 from common.ivi.reader import read_ivi
+from common.ops import Ops
 from common.resolution_plan import ResolutionPlan
 from common.rpc import ServiceRpc
 from services.signing import repository as repo
@@ -27,6 +29,7 @@ from services.signing.domain.seal_status import seal_status
 from services.signing.domain.verify import verify_document
 from services.signing.keyring import Seals
 from services.signing.models import certificates, inbox, outbox
+from services.signing.seal_metrics import seal_days_left
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,7 @@ class SigningService:
 
     db = Database(outbox, inbox)
     caller = Identity()
+    ops = Ops(collectors=[seal_days_left])  # /livez, /readyz, /metrics; measures every worker
     seals = Seals()
     approvals = ServiceRpc("approvals")
 
@@ -176,9 +180,10 @@ class SigningService:
             resolved = plan.per_vehicle(self.approvals.resolve(plan.items))
         with self.db as uow:
             versions = repo.next_versions(uow.session, [v["vin"] for v in vehicles])
-        with sealing_threads.slots:
+        with sealing_threads.slots, metrics.SEAL_SECONDS.time():
             result = tpool.execute(issue_batch, self.seals.schema, self.seals.validator, sealer, vehicles,
                                    resolved, signatory, versions)
+        metrics.SEALS.labels(entity).inc(len(result.issued))
         for warning in result.warnings:
             log.warning("entity %s: %s", entity, warning)
         return None, result.issued, [{"vin": f.vin, "reason": f.reason} for f in result.failed]

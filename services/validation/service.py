@@ -13,11 +13,13 @@ from eventlet import tpool
 from marshmallow import ValidationError
 from nameko.rpc import rpc
 
+from common import metrics
 from common.config import settings
 from common.contracts.events import VALIDATION_COMPLETED, VEHICLE_CHANGED, VehicleRecord
 from common.dependencies import Database, Identity, IviSchema
 from common.errors import EXPECTED, InvalidInput, NotFound, field_errors
 from common.events import on_event
+from common.ops import Ops
 from common.outbox import utcnow
 from common.rpc import ServiceRpc
 from services.validation import repository as repo
@@ -40,6 +42,7 @@ class ValidationService:
 
     db = Database(outbox, inbox)
     caller = Identity()  # event handlers ask approvals as this service; RPCs pass their caller on
+    ops = Ops()  # /livez, /readyz, /metrics; measures every worker
     approvals = ServiceRpc("approvals")
     drafts = IviSchema(DraftChecker.from_path)
 
@@ -146,7 +149,11 @@ class ValidationService:
             if plan.items:
                 results = self.approvals.resolve(plan.items)
             wmis = {code: self._wmis(code) for code in entity_codes(vehicles)}
-        return tpool.execute(judge_batch, vehicles, plan.per_vehicle(results), self.drafts, PACKS, wmis)
+        reports = tpool.execute(judge_batch, vehicles, plan.per_vehicle(results), self.drafts, PACKS, wmis)
+        for report in reports:
+            for finding in report["findings"]:
+                metrics.FINDINGS.labels(finding["rule"], finding["severity"]).inc()
+        return reports
 
     def _wmis(self, code):
         """The WMIs registered to a legal entity; None when the entity is not registered."""

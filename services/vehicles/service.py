@@ -16,6 +16,7 @@ from common.contracts.vehicles import CorrectionIn, PreconditionFailed, VehicleP
 from common.dependencies import Database, Identity, IviSchema
 from common.errors import EXPECTED, Conflict, InvalidInput, NotFound, load_or_raise
 from common.events import on_event
+from common.ops import Ops
 from common.outbox import utcnow
 from common.rpc import ServiceRpc
 from services.vehicles import overview
@@ -29,6 +30,7 @@ from services.vehicles.domain.stages import differs_from
 from services.vehicles.import_entrypoints import ImportEntrypoints
 from services.vehicles.models import inbox, outbox, vehicles
 from services.vehicles.release_entrypoints import ReleaseEntrypoints
+from services.vehicles.state_metrics import vehicle_states
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,7 @@ class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
 
     db = Database(outbox, inbox)
     caller = Identity()
+    ops = Ops(collectors=[vehicle_states])  # /livez, /readyz, /metrics; measures every worker
     ivi = IviSchema()
     approvals = ServiceRpc("approvals")
 

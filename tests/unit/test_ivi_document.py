@@ -4,7 +4,6 @@ The schema and the nine official samples are read from ../shared/ivi/ (public re
 product does not ship); the module is skipped when they are absent.
 """
 import copy
-import time
 import types
 from pathlib import Path
 
@@ -316,20 +315,3 @@ def test_the_input_is_not_modified(schema, samples):
     check_coc(schema, coc, level="type")
     assert coc == before
 
-
-# -- speed ----------------------------------------------------------------------------------------------------
-
-
-def test_more_than_5000_vehicle_level_documents_per_second(schema, samples):
-    """The vehicle-level part of a sample carries its whole axle and energy convertor tables: the
-    heaviest document a vehicle record has. The import checks 10,000 of them per request."""
-    documents = [split_levels(coc)[1] for coc in samples.values()]
-    rounds = 300
-    best = 0.0
-    for _ in range(3):
-        started = time.perf_counter()
-        for _ in range(rounds):
-            for document in documents:
-                check_coc(schema, document, level="vehicle")
-        best = max(best, rounds * len(documents) / (time.perf_counter() - started))
-    assert best > 5000, f"{best:.0f} documents/s"
