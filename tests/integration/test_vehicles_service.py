@@ -640,12 +640,15 @@ def test_impact_and_revalidation_after_an_approval_extension(rpc, released, read
     rpc("import_vehicles", {"vehicles": [draft]})
     [elsewhere] = demo_data.vehicles(1, seed=79)
     rpc("import_vehicles", {"vehicles": [dict(elsewhere, approval_number="e6*2018/858*04321*00")]})
+    [foreign] = demo_data.vehicles(1, seed=80)  # another entity's vehicle naming the same number: not this approval's
+    rpc("import_vehicles", {"vehicles": [dict(foreign, entity=OTHER)]}, user=ADMIN)
 
     extended = "e6*2018/858*01234*01"
     impact = rpc("impact", extended, ENTITY, user=("vic", ["viewer"], [ENTITY]))
     assert impact == {"approval_number": extended, "released": sorted(released),
                       "unreleased": {"valid": [fresh[0]["vin"]], "blocked": [fresh[1]["vin"]],
                                      "draft": [draft["vin"]]}}
+    assert rpc("impact", extended, ENTITY, user=ADMIN) == impact
     assert rpc("impact", extended, ENTITY, user=("olga", ["viewer"], [OTHER])) == {
         "approval_number": extended, "released": [], "unreleased": {}}
 
