@@ -256,8 +256,8 @@ class ApprovalsService:
         """Batch: [{entity, number, type, variant, version, production_date}] → the type-level data in force.
 
         Only approvals of the item's entity resolve: another entity's approval number answers exactly like a
-        number never registered."""
-        self.caller.require(service=True)
+        number never registered. So does every number of an item whose entity the caller does not act for."""
+        caller = self.caller.require(service=True)
         loaded = [load_or_raise(ResolveItem(), item, f"items[{i}]") for i, item in enumerate(items)]
         numbers = {}
         for item in loaded:
@@ -265,7 +265,8 @@ class ApprovalsService:
                 numbers[item["number"]] = parse_approval_number(item["number"])
             except ValueError:
                 numbers[item["number"]] = None
-        references = {(item["entity"], numbers[item["number"]].base) for item in loaded if numbers[item["number"]]}
+        references = {(item["entity"], numbers[item["number"]].base) for item in loaded
+                      if numbers[item["number"]] and may_see(caller, item["entity"])}
         with self.db as uow:
             found = repo.load_by_references(uow.session, references)
         results = []

@@ -167,8 +167,11 @@ def test_an_approval_number_is_unique_within_its_entity_only(registered, rpc, db
     assert other["id"] != registered["id"]
     with pytest.raises(Conflict, match="legal entity OTHER already holds"):
         rpc("register", dict(theirs, entity="OTHER"), user=("oz", ["approvals_manager"], ["OTHER"]))
-    ours, their = rpc("resolve", [item(), item(entity="OTHER")])
+    ours, their = rpc("resolve", [item(), item(entity="OTHER")], user=ADMIN)
     assert (ours["approval_id"], their["approval_id"]) == (registered["id"], other["id"])
+    # a caller resolves within its own entities only: OTHER's approval is unknown to a manager of NORDWIND
+    unknown = item(entity="OTHER", number="e6*2018/858*09999*00")
+    assert rpc("resolve", [item(entity="OTHER")]) == rpc("resolve", [unknown])
     assert [a["id"] for a in rpc("find", NUMBER)] == [registered["id"]]
     assert len(db_rows(db_url, "SELECT id FROM approvals")) == 2
 
