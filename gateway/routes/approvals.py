@@ -78,7 +78,7 @@ class ApprovalRoutes:
            summary="Vehicles an approval change touches: unreleased ones by state (re-validated), released ones")
     def approval_impact(self, call, id):
         approval = self._visible_approval(call, id)
-        impact = self._rpc("vehicles", "impact", approval["number"])
+        impact = self._rpc("vehicles", "impact", approval["number"], approval["entity"])
         return dict(impact, approval={
             "id": approval["id"], "number": approval["number"], "status": approval["status"],
             "withdrawn_on": approval["withdrawn_on"]})

@@ -57,8 +57,9 @@ class DashboardRoutes:
             view = coc_view(found["coc"], found["header"])
             return dict(view, vin=vin, source="certificate", certificate=found["summary"], vehicle=vehicle)
         [resolved] = self._rpc("approvals", "resolve", [{
-            "entity": vehicle["entity"], "number": vehicle["approval_number"], "type": vehicle["type"], "variant": vehicle["variant"],
-            "version": vehicle["version"], "production_date": vehicle["production_date"]}])
+            "entity": vehicle["entity"], "number": vehicle["approval_number"], "type": vehicle["type"],
+            "variant": vehicle["variant"], "version": vehicle["version"],
+            "production_date": vehicle["production_date"]}])
         coc = compose_coc(resolved["coc"] if resolved.get("ok") else {}, vehicle)
         header = {"IntendedCountryRegistration": vehicle["intended_country"]}
         view = coc_view(coc, header)

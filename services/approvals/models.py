@@ -26,8 +26,8 @@ entities = Table(
 approvals = Table(
     "approvals", metadata,
     Column("id", UUID(as_uuid=False), primary_key=True),
-    Column("number", String(35), nullable=False, unique=True),
-    Column("base_number", String(35), nullable=False, unique=True),
+    Column("number", String(35), nullable=False),
+    Column("base_number", String(35), nullable=False),
     Column("entity", String(32), ForeignKey("entities.code"), nullable=False, index=True),
     Column("approval_type", String(3), nullable=False),
     Column("provisional", Boolean, nullable=False),
@@ -41,6 +41,9 @@ approvals = Table(
     Column("revision", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("created_by", String(200)),
+    # numbers are unique within a legal entity only: another entity's approval is never looked at
+    UniqueConstraint("entity", "base_number", name="approvals_entity_base_number_key"),
+    UniqueConstraint("entity", "number", name="approvals_entity_number_key"),
 )
 
 # Each registration or extension is an immutable revision holding the complete type-level data.

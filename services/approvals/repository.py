@@ -1,7 +1,7 @@
 """Reading and writing approvals and entities (SQL only; no rules here)."""
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from common.outbox import utcnow
@@ -91,8 +91,10 @@ def _version_rows(revision_id, versions):
              "ranges": e["ranges"]} for (t, va, ve), e in versions.items()]
 
 
-def number_taken(session, base_number):
-    return session.execute(select(approvals.c.id).where(approvals.c.base_number == base_number)).first() is not None
+def number_taken(session, entity, base_number):
+    """Whether `entity` holds an approval with this base number (other entities' approvals are not looked at)."""
+    return session.execute(select(approvals.c.id).where(
+        approvals.c.entity == entity, approvals.c.base_number == base_number)).first() is not None
 
 
 def load_approvals(session, where, for_update=False):
@@ -134,6 +136,16 @@ def load_approval(session, approval_id, for_update=False):
     return found[0] if found else None
 
 
-def load_by_base(session, base_number, for_update=False):
-    found = load_approvals(session, approvals.c.base_number == base_number, for_update)
+def load_by_base(session, entity, base_number, for_update=False):
+    """The approval of `entity` with this base number, or None."""
+    found = load_approvals(session, (approvals.c.entity == entity) & (approvals.c.base_number == base_number),
+                           for_update)
     return found[0] if found else None
+
+
+def load_by_references(session, references):
+    """The approvals of the (entity, base number) pairs given, keyed by that pair."""
+    if not references:
+        return {}
+    found = load_approvals(session, tuple_(approvals.c.entity, approvals.c.base_number).in_(list(references)))
+    return {(a.entity, a.base_number): a for a in found}

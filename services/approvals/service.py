@@ -40,8 +40,8 @@ def answering():
         raise Conflict(exc.detail) from None
 
 
-def _already_registered(number):
-    return Conflict(f"an approval {number.base}*.. is already registered")
+def _already_registered(number, entity):
+    return Conflict(f"legal entity {entity} already holds an approval {number.base}*..")
 
 
 class ApprovalsService:
@@ -96,7 +96,7 @@ class ApprovalsService:
         with self.db as uow:
             self._check(uow, data)
             approval_id = self._add_approval(uow, data, number)
-            self._commit(uow, number)
+            self._commit(uow, number, data["entity"])
         return {"id": approval_id, "number": data["number"], "revision": 1}
 
     @rpc(expected_exceptions=EXPECTED)
@@ -110,13 +110,13 @@ class ApprovalsService:
         [version] = data["versions"]
         with self.db as uow:
             self._check(uow, data, rename=ivi_import.ivi_field)
-            existing = repo.load_by_base(uow.session, number.base, for_update=True)
+            existing = repo.load_by_base(uow.session, data["entity"], number.base, for_update=True)
             if existing is None:
                 approval_id, revision, outcome = self._add_approval(uow, data, number), 1, "registered"
             else:
                 approval_id, revision = existing.id, existing.current.revision
                 outcome = self._add_version(uow, existing, data)
-            self._commit(uow, number)
+            self._commit(uow, number, data["entity"])
         return {"id": approval_id, "number": data["number"], "revision": revision, "outcome": outcome,
                 "type": version["type"], "variant": version["variant"], "version": version["version"]}
 
@@ -148,8 +148,8 @@ class ApprovalsService:
             raise InvalidInput("The approval has invalid fields.", _renamed(errors, rename))
 
     def _add_approval(self, uow, data, number):
-        if repo.number_taken(uow.session, number.base):
-            raise _already_registered(number)
+        if repo.number_taken(uow.session, data["entity"], number.base):
+            raise _already_registered(number, data["entity"])
         approval_id = repo.add_approval(uow.session, data, number, self.caller.sub)
         uow.emit(APPROVAL_REGISTERED, {"id": approval_id, "number": data["number"], "revision": 1},
                  subject=data["number"], entity=data["entity"])
@@ -170,11 +170,11 @@ class ApprovalsService:
         return "version_added"
 
     @staticmethod
-    def _commit(uow, number):
+    def _commit(uow, number, entity):
         try:
             uow.commit()
         except IntegrityError:  # registered at the same moment by another request
-            raise _already_registered(number) from None
+            raise _already_registered(number, entity) from None
 
     # -- extension and withdrawal -----------------------------------------------------------------
 
@@ -258,8 +258,8 @@ class ApprovalsService:
         """Batch: [{entity, number, type, variant, version, production_date}] → the type-level data in force.
 
         Only approvals of the item's entity resolve: another entity's approval number answers exactly like a
-        number never registered."""
-        self.caller.require(service=True)
+        number never registered. So does every number of an item whose entity the caller does not act for."""
+        caller = self.caller.require(service=True)
         loaded = [load_or_raise(ResolveItem(), item, f"items[{i}]") for i, item in enumerate(items)]
         numbers = {}
         for item in loaded:
@@ -267,14 +267,14 @@ class ApprovalsService:
                 numbers[item["number"]] = parse_approval_number(item["number"])
             except ValueError:
                 numbers[item["number"]] = None
+        references = {(item["entity"], numbers[item["number"]].base) for item in loaded
+                      if numbers[item["number"]] and may_see(caller, item["entity"])}
         with self.db as uow:
-            found = repo.load_approvals(
-                uow.session, approvals.c.base_number.in_({n.base for n in numbers.values() if n}))
-        by_base = {(a.entity, a.base_number): a for a in found}
+            found = repo.load_by_references(uow.session, references)
         results = []
         for item in loaded:
             number = numbers[item["number"]]
-            approval = by_base.get((item["entity"], number.base)) if number else None
+            approval = found.get((item["entity"], number.base)) if number else None
             results.append(resolve(approval, item["type"], item["variant"], item["version"], item["production_date"],
                                    extension=number.extension if number else None))
         return results

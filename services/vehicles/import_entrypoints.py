@@ -12,7 +12,7 @@ from common.ivi.reader import read_ivi
 from services.vehicles import repository as repo
 from services.vehicles.domain import lifecycle
 from services.vehicles.domain.csv_rows import CsvError, column_errors, parse_csv
-from services.vehicles.domain.importing import classify
+from services.vehicles.domain.importing import VIN_NOT_AVAILABLE, classify
 from services.vehicles.domain.ivi_import import vehicle_from_ivi
 from services.vehicles.domain.scope import allowed
 from services.vehicles.domain.stages import base_stage, differs_from
@@ -121,8 +121,8 @@ class ImportEntrypoints:
             earlier = repo.load_stages(uow.session, [vin]).get(vin, [])
             owners = [vehicle["entity"]] if vehicle else []
             if not all(allowed(owner, self._entities()) for owner in owners + [s["entity"] for s in earlier]):
-                raise InvalidInput("The VIN belongs to another entity.", [
-                    {"field": "VehicleIdentificationNumber", "message": "this VIN belongs to another entity"}])
+                raise InvalidInput("The VIN is not available to this entity.", [
+                    {"field": "VehicleIdentificationNumber", "message": VIN_NOT_AVAILABLE}])
             unchanged = any(s["stage"] == stage["stage"] and s["coc"] == stage["coc"] for s in earlier)
             if vehicle is not None and not unchanged:
                 if vehicle["status"] not in lifecycle.EDITABLE:

@@ -140,13 +140,18 @@ class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
         return [{k: v for k, v in s.items() if k != "id"} for s in found]
 
     @rpc(expected_exceptions=EXPECTED)
-    def impact(self, approval_number):
-        """Vehicles of the approval (any extension): unreleased by state, and released."""
-        if not isinstance(approval_number, str) or not approval_number:
-            raise InvalidInput("An approval number is required.",
-                               [{"field": "approval_number", "message": "an approval number is required"}])
+    def impact(self, approval_number, entity):
+        """Vehicles of `entity`'s approval (any extension): unreleased by state, and released. Vehicles of
+        other entities naming the same number are not this approval's."""
+        errors = [{"field": name, "message": f"{what} is required"}
+                  for name, value, what in (("approval_number", approval_number, "an approval number"),
+                                            ("entity", entity, "the approval's legal entity"))
+                  if not isinstance(value, str) or not value]
+        if errors:
+            raise InvalidInput("The approval is not named.", errors)
+        entities = [entity] if allowed(entity, self._entities()) else []
         with self.db as uow:
-            found = repo.statuses_with_base_number(uow.session, base_number(approval_number), self._entities())
+            found = repo.statuses_with_base_number(uow.session, base_number(approval_number), entities)
         return impact_of(approval_number, found)
 
     # -- edits -----------------------------------------------------------------------------------
@@ -256,12 +261,14 @@ class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
         self._revalidate(event)
 
     def _revalidate(self, event):
-        """The approval changed: its unreleased, editable vehicles go back to draft and to validation."""
+        """The approval changed: its unreleased, editable vehicles (those of the approval's entity) go back to
+        draft and to validation."""
         number = event["data"].get("number") or event["subject"]
         with self.db as uow:
             if not uow.inbox.first_time(uow.session, event):
                 return
-            found = repo.with_base_number(uow.session, base_number(number), lifecycle.EDITABLE, for_update=True)
+            found = repo.with_base_number(uow.session, base_number(number), lifecycle.EDITABLE,
+                                          entities=[event["entity"]], for_update=True)
             self._move(uow, found, lifecycle.DRAFT, findings=[])
             self._emit_changed(uow, found)
             uow.commit()

@@ -158,6 +158,24 @@ def test_a_second_approval_with_the_same_base_number_is_a_conflict(registered, r
     assert len(db_rows(db_url, "SELECT id FROM approvals")) == 1
 
 
+def test_an_approval_number_is_unique_within_its_entity_only(registered, rpc, db_url, db_rows):
+    """Another entity holding the same number neither blocks nor sees this one: each resolves its own."""
+    rpc("put_entity", dict(demo_data.entity(), code="OTHER", legal_name="OTHER MOTORS BV"), user=ADMIN)
+    theirs = copy.deepcopy(demo_data.approval())
+    theirs["coc"]["ManufacturerTable"][0]["ManufacturerName"] = "OTHER MOTORS BV"
+    other = rpc("register", dict(theirs, entity="OTHER"), user=("oz", ["approvals_manager"], ["OTHER"]))
+    assert other["id"] != registered["id"]
+    with pytest.raises(Conflict, match="legal entity OTHER already holds"):
+        rpc("register", dict(theirs, entity="OTHER"), user=("oz", ["approvals_manager"], ["OTHER"]))
+    ours, their = rpc("resolve", [item(), item(entity="OTHER")], user=ADMIN)
+    assert (ours["approval_id"], their["approval_id"]) == (registered["id"], other["id"])
+    # a caller resolves within its own entities only: OTHER's approval is unknown to a manager of NORDWIND
+    unknown = item(entity="OTHER", number="e6*2018/858*09999*00")
+    assert rpc("resolve", [item(entity="OTHER")]) == rpc("resolve", [unknown])
+    assert [a["id"] for a in rpc("find", NUMBER)] == [registered["id"]]
+    assert len(db_rows(db_url, "SELECT id FROM approvals")) == 2
+
+
 def test_register_for_an_unknown_entity_names_entity(rpc, db_url, outbox_rows):
     with pytest.raises(InvalidInput) as caught:
         rpc("register", dict(demo_data.approval(), entity="NOBODY"))

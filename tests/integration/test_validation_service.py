@@ -30,10 +30,13 @@ ERROR = "error"
 
 
 def canned_resolve(items):
-    """What the approvals service would answer: the demo version resolves, any other version is withdrawn."""
+    """What the approvals service would answer: the demo version resolves, any other version is withdrawn;
+    for a vehicle of another entity the demo approval's number is unknown."""
     out = []
     for item in items:
-        if item["version"] == VERSION["version"]:
+        if item["entity"] != demo_data.ENTITY:
+            out.append({"ok": False, "reason": "approval_unknown", "message": "no type approval with this number"})
+        elif item["version"] == VERSION["version"]:
             out.append(demo_data.resolution(dict(item, vin="X")))
         else:
             out.append({"ok": False, "reason": "approval_withdrawn",
@@ -153,7 +156,9 @@ def test_the_wmi_is_checked_against_the_entity(container, call):
     assert errors_of(results[0]) == [("VIN-004", "VehicleIdentificationNumber")]
     assert "NWA" in results[0]["findings"][0]["message"]
     assert "VIN-005" in [f["rule"] for f in results[1]["findings"]]
-    assert ("APR-005", "TypeApprovalNumber") in errors_of(results[1])  # the approval belongs to NORDWIND
+    assert ("APR-002", "TypeApprovalNumber") in errors_of(results[1])  # NORDWIND's approval is not NOBODY's
+    [unknown] = [f for f in results[1]["findings"] if f["rule"] == "APR-002"]
+    assert "not registered for legal entity NOBODY" in unknown["message"]
     assert sorted(c.args[0] for c in container.approvals.get_entity.call_args_list) == ["NOBODY", demo_data.ENTITY]
 
 

@@ -640,13 +640,16 @@ def test_impact_and_revalidation_after_an_approval_extension(rpc, released, read
     rpc("import_vehicles", {"vehicles": [draft]})
     [elsewhere] = demo_data.vehicles(1, seed=79)
     rpc("import_vehicles", {"vehicles": [dict(elsewhere, approval_number="e6*2018/858*04321*00")]})
+    [foreign] = demo_data.vehicles(1, seed=80)  # another entity's vehicle naming the same number: not this approval's
+    rpc("import_vehicles", {"vehicles": [dict(foreign, entity=OTHER)]}, user=ADMIN)
 
     extended = "e6*2018/858*01234*01"
-    impact = rpc("impact", extended, user=("vic", ["viewer"], [ENTITY]))
+    impact = rpc("impact", extended, ENTITY, user=("vic", ["viewer"], [ENTITY]))
     assert impact == {"approval_number": extended, "released": sorted(released),
                       "unreleased": {"valid": [fresh[0]["vin"]], "blocked": [fresh[1]["vin"]],
                                      "draft": [draft["vin"]]}}
-    assert rpc("impact", extended, user=("olga", ["viewer"], [OTHER])) == {
+    assert rpc("impact", extended, ENTITY, user=ADMIN) == impact
+    assert rpc("impact", extended, ENTITY, user=("olga", ["viewer"], [OTHER])) == {
         "approval_number": extended, "released": [], "unreleased": {}}
 
     changed_before = len(outbox_rows(db_url, VEHICLE_CHANGED))
@@ -700,7 +703,7 @@ def test_a_completed_vehicle_carries_its_base_vehicles_ecoc(rpc, db_url, outbox_
     assert rpc("import_ivi", xml, {"entity": ENTITY, "stage": "base"}, user=ADMIN)["outcome"] == "unchanged"
     with pytest.raises(InvalidInput) as caught:  # the stage is another entity's
         rpc("import_ivi", xml, {"entity": OTHER, "stage": "base"}, user=("olga", ["data_steward"], [OTHER]))
-    assert caught.value.errors[0]["message"] == "this VIN belongs to another entity"
+    assert caught.value.errors[0]["message"] == "VIN not available to this entity"
 
     with pytest.raises(InvalidInput) as caught:  # a completed vehicle is no base
         rpc("import_ivi", xml.replace("<StageOfCompletion>I<", "<StageOfCompletion>V<"),

@@ -241,7 +241,6 @@ VECTORS = {
                                           "message": "the approval was withdrawn on 2026-07-31"}), OK),
     "APR-003": ("lexus", vehicle(approval_number="e6*2018/858*00264*02"), OK),
     "APR-004": ("lexus", vehicle(approval_number="e6*2018/858*00264*00"), OK),
-    "APR-005": ("lexus", resolved(entity="OTHER"), OK),
     "APR-006": ("lexus", attr(header={"DesignatedTypeApprovalCountry": "e4", "IntendedCountryRegistration": "NL"}),
                 attr(header={"DesignatedTypeApprovalCountry": "e6", "IntendedCountryRegistration": "NL"})),
     "APR-007": ("lexus", both(coc(TypeApprovalType="ESS"),

@@ -7,6 +7,10 @@ from services.vehicles.domain.lifecycle import EDITABLE
 from services.vehicles.domain.revisions import record_of
 from services.vehicles.domain.scope import allowed
 
+# Vehicles are keyed by VIN, so a VIN another entity holds cannot be stored for the caller. Its row is refused in
+# the words used for every VIN the caller may not store, never saying that another entity holds it.
+VIN_NOT_AVAILABLE = "VIN not available to this entity"
+
 # IVI elements that are fields of the vehicle record itself, never part of its `coc`
 RECORD_ELEMENTS = {"VehicleIdentificationNumber": "vin", "DateManufactureVehicle": "production_date"}
 
@@ -63,8 +67,8 @@ def classify(rows, schema, existing, allowed_entities, *, check_coc_of=None, che
         current = existing.get(data["vin"])
         if current is not None:
             if current["entity"] != data["entity"] and not allowed(current["entity"], allowed_entities):
-                rejected.append({"index": index, "vin": vin, "errors": [
-                    {"field": "vin", "message": "this VIN belongs to another entity"}]})
+                rejected.append({"index": index, "vin": vin,
+                                 "errors": [{"field": "vin", "message": VIN_NOT_AVAILABLE}]})
                 continue
             if record_of(current) == record_of(data):
                 unchanged += 1

@@ -1,5 +1,8 @@
 """The approval behind the vehicle: its number, in force on the production date, covering the vehicle's
-version, held by the vehicle's legal entity, and the small-series and provisional forms."""
+version, and the small-series and provisional forms.
+
+The approvals service resolves a number only among the approvals of the vehicle's own legal entity, so
+another entity's approval is never judged here: its number reads like one never registered."""
 from ..approval_number import member_state_of, read_number
 from ..data import rows
 from ..engine import Rule
@@ -10,8 +13,9 @@ INCOMPLETE = "reference_incomplete"  # set locally when the vehicle lacks what r
 RESOLVED = ("APR-002",)  # what every rule judging the composed certificate requires
 
 _EXPLAIN = {
-    "approval_unknown": "Type approval {number} is not registered, so the vehicle has no approval to be "
-                        "certified against. Register the approval or correct the vehicle's approval number.",
+    "approval_unknown": "Type approval {number} is not registered for legal entity {entity}, so the vehicle has "
+                        "no approval to be certified against. Register the approval or correct the vehicle's "
+                        "approval number or entity.",
     "approval_withdrawn": "Type approval {number} is withdrawn for vehicles produced on {date}: {detail}. "
                           "A CoC cannot be issued under a withdrawn approval.",
     "approval_not_yet_valid": "No revision of type approval {number} was in force on the production date "
@@ -22,7 +26,7 @@ _EXPLAIN = {
 }
 
 _EXPECTED = {
-    "approval_unknown": "a registered type approval",
+    "approval_unknown": "a type approval registered for the vehicle's legal entity",
     "approval_withdrawn": "an approval not withdrawn on the production date",
     "approval_not_yet_valid": "an approval revision issued on or before the production date",
     "version_unknown": "a type / variant / version listed in the approval",
@@ -51,8 +55,8 @@ def approval_in_force(ctx):
     yield Problem(
         _EXPECTED.get(reason, "an approval in force covering the vehicle's version"), f"{reason}: {detail}",
         path="Version" if reason == "version_unknown" else None,
-        message=template.format(number=v.get("approval_number"), date=v.get("production_date"),
-                                detail=detail, reason=reason),
+        message=template.format(number=v.get("approval_number"), entity=v.get("entity"),
+                                date=v.get("production_date"), detail=detail, reason=reason),
     )
 
 
@@ -78,12 +82,6 @@ def extension_current(ctx):
         yield Problem(f"extension {in_force:02d}", f"extension {named:02d}",
                       number=ctx.vehicle.get("approval_number"), date=ctx.vehicle.get("production_date"),
                       current=ctx.resolution.get("number"), issued=ctx.resolution.get("issue_date"))
-
-
-def approval_holder(ctx):
-    holder, entity = ctx.resolution.get("entity"), ctx.vehicle.get("entity")
-    if holder and entity and holder != entity:
-        yield Problem(holder, entity, number=ctx.resolution.get("number"))
 
 
 def designated_country(ctx):
@@ -149,8 +147,9 @@ RULES = [
          "form (KS) are accepted.", approval_number_format,
          message="The type-approval number is not valid: {reason}."),
     Rule("APR-002", ERROR, "TypeApprovalNumber",
-         "The approval exists, is not withdrawn, has a revision in force on the production date, and lists the "
-         "vehicle's type / variant / version.", approval_in_force, requires=("APR-001",),
+         "The approval is registered for the vehicle's legal entity (only the holder of an approval issues its "
+         "CoC), is not withdrawn, has a revision in force on the production date, and lists the vehicle's type / "
+         "variant / version.", approval_in_force, requires=("APR-001",),
          message="{found}"),
     Rule("APR-003", ERROR, "TypeApprovalNumber",
          "The extension the vehicle record names was issued on or before the production date: a vehicle is not "
@@ -163,11 +162,6 @@ RULES = [
          "certificate still carries the extension in force and its data.", extension_current, requires=RESOLVED,
          message="The vehicle record names {number}, but {current} (issued {issued}) was in force on the production "
                  "date {date}: the certificate carries {current} and its data. Update the vehicle record."),
-    Rule("APR-005", ERROR, "TypeApprovalNumber",
-         "The vehicle belongs to the legal entity that holds the approval: only the manufacturer or its EU "
-         "representative named in the approval issues its CoC.", approval_holder, requires=RESOLVED,
-         message="Type approval {number} is held by legal entity {expected}, but the vehicle is recorded for "
-                 "{found}. A CoC is issued by the approval's holder only."),
     Rule("APR-006", ERROR, "Header.DesignatedTypeApprovalCountry",
          "The header's DesignatedTypeApprovalCountry equals section 1 of the type-approval number (for vehicles the "
          "header is derived from the number, so this judges imported documents).", designated_country,
