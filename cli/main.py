@@ -71,6 +71,13 @@ def cmd_evidence_verify(args):
     return verify_evidence(args.pack, args.key)
 
 
+def cmd_dead_letters(args):
+    from cli.dead_letters import run
+    from common.config import settings
+
+    return run(args, settings().amqp_uri)
+
+
 def _split(text):
     return [part.strip() for part in text.split(",") if part.strip()]
 
@@ -118,6 +125,17 @@ def build_parser():
     check.add_argument("pack", help="the zip from GET /v1/vehicles/{vin}/evidence")
     check.add_argument("--key", help="PEM of the operator's audit public key (default: the key in the pack)")
     check.set_defaults(func=cmd_evidence_verify)
+    dead = sub.add_parser("dead-letters", help="events no consumer could handle: list, show, redrive")
+    dead_sub = dead.add_subparsers(dest="dead_command", required=True)
+    listing = dead_sub.add_parser("list", help="dead letters waiting, per dead-letter queue")
+    listing.add_argument("--all", action="store_true", help="also the empty queues")
+    show = dead_sub.add_parser("show", help="the dead letters of a queue with the reason of each (left in place)")
+    show.add_argument("queue")
+    show.add_argument("--limit", type=int, default=100)
+    again = dead_sub.add_parser("redrive", help="hand a queue's dead letters back to their consumer")
+    again.add_argument("queue")
+    again.add_argument("--event-id", action="append", help="only this event (repeatable); default: all")
+    dead.set_defaults(func=cmd_dead_letters)
     return parser
 
 
