@@ -12,10 +12,11 @@ class EntityRoutes:
            description="In local mode an entity registered without a seal certificate gets a self-signed one.")
     def put_entity(self, call, code):
         scoped(call.identity, code, f"legal entity {code}")  # an admin acts for its own entities only
-        body = dict(call.body)
+        body = dict(call.body, code=code)
         if not body.get("seal_certificate") and self.settings.local_mode:
+            self._rpc("approvals", "check_entity", body)  # a refused entity gets no seal
             body["seal_certificate"] = self._rpc("signing", "ensure_seal", code, body["legal_name"])
-        return self._rpc("approvals", "put_entity", dict(body, code=code))
+        return self._rpc("approvals", "put_entity", body)
 
     @route("GET", "/v1/entities/{code}", roles=(), response=EntityOut, summary="A legal entity")
     def get_entity(self, call, code):
