@@ -172,6 +172,10 @@ def test_finding_11_sealing_is_attributed_to_the_signatory_and_verify_says_when(
     assert verdict["valid"] is True, verdict
     assert verdict["signed_at"] == current["signed_at"] and verdict["signed_at"] is not None
     assert (verdict["signer"]["entity"], verdict["signer"]["organisation"]) == (maker.code, maker.legal_name)
+    stranger = stack.client("vic", ["viewer"], [f"NOBODY-{secrets.token_hex(3).upper()}"])
+    foreign = stranger.request("POST", "/v1/certificates/verify", data=document, headers=XML).json()
+    assert foreign["valid"] is True, foreign  # the seal is still checked against its entity, for anyone
+    assert (foreign["signed_at"], foreign["signer"]["entity"]) == (None, None)  # what it holds is not shown
 
 
 # -- finding 12: production mode ---------------------------------------------------------------------------
