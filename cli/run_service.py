@@ -19,7 +19,7 @@ import logging.config  # noqa: E402
 from nameko import config as nameko_config_store  # noqa: E402
 from nameko.cli.run import run  # noqa: E402
 
-from common.config import SERVICES, nameko_config  # noqa: E402
+from common.config import SERVICES, nameko_config, settings  # noqa: E402
 from common.topology import declare_all, parse_delays  # noqa: E402
 from common.tracing import setup_tracing  # noqa: E402
 
@@ -33,6 +33,11 @@ def main(argv=None):
         sys.stderr.write(f"usage: python -m cli.run_service {{{','.join(MODULES)}}}\n")
         return 2
     name = argv[0]
+    problems = settings().production_problems(name)
+    if problems:
+        sys.stderr.write(f"ecoc {name}: refusing to start in production mode (ECOC_LOCAL_MODE=0):\n"
+                         + "".join(f"  - {p}\n" for p in problems))
+        return 2
     cfg = nameko_config(name)
     nameko_config_store.setup(cfg)
     logging.config.dictConfig(cfg["LOGGING"])

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+BUILT_IN_JWT_SECRET = "ecoc-local-development-secret-not-for-production"
+BUILT_IN_INTERNAL_SECRET = "ecoc-local-internal-secret-not-for-production"
 SERVICES = ("approvals", "vehicles", "validation", "signing", "audit")
 
 
@@ -41,7 +43,7 @@ class Settings:
     # the audit service's checkpoint key; its own directory in production (only the audit pods see it)
     audit_keys_dir: str = field(default_factory=lambda: _env("ECOC_AUDIT_KEYS_DIR", ""))
     local_mode: bool = field(default_factory=lambda: _env("ECOC_LOCAL_MODE", "1") not in ("0", "false", "no"))
-    jwt_secret: str = field(default_factory=lambda: _env("ECOC_JWT_SECRET", "ecoc-local-development-secret-not-for-production"))
+    jwt_secret: str = field(default_factory=lambda: _env("ECOC_JWT_SECRET", BUILT_IN_JWT_SECRET))
     jwt_issuer: str = field(default_factory=lambda: _env("ECOC_JWT_ISSUER", "ecoc-local"))
     jwt_audience: str = field(default_factory=lambda: _env("ECOC_JWT_AUDIENCE", "ecoc"))
     jwt_jwks_url: str = field(default_factory=lambda: _env("ECOC_JWT_JWKS_URL", ""))
@@ -54,7 +56,7 @@ class Settings:
     jwt_entities_claim: str = field(default_factory=lambda: _env("ECOC_JWT_ENTITIES_CLAIM", "entities"))
     jwt_role_prefix: str = field(default_factory=lambda: _env("ECOC_JWT_ROLE_PREFIX", ""))
     internal_secret: str = field(
-        default_factory=lambda: _env("ECOC_INTERNAL_SECRET", "ecoc-local-internal-secret-not-for-production"))
+        default_factory=lambda: _env("ECOC_INTERNAL_SECRET", BUILT_IN_INTERNAL_SECRET))
     passport_ttl: int = field(default_factory=lambda: int(_env("ECOC_PASSPORT_TTL", "300")))
     gateway_host: str = field(default_factory=lambda: _env("ECOC_GATEWAY_HOST", "127.0.0.1"))
     gateway_port: int = field(default_factory=lambda: int(_env("ECOC_GATEWAY_PORT", "8000")))
@@ -94,6 +96,20 @@ class Settings:
                              "(a token signed with the issuer's public key would pass)")
         if not self.jwt_jwks_url and len(symmetric) != len(self.jwt_algorithms):
             raise ValueError("ECOC_JWT_ALGORITHMS: RS/ES/PS algorithms need ECOC_JWT_JWKS_URL")
+
+    def production_problems(self, process):
+        """Why `process` may not start in production mode (ECOC_LOCAL_MODE=0): secrets everyone knows (the JWT
+        secret only where tokens are verified, the gateway)."""
+        if self.local_mode:
+            return []
+        problems = []
+        if process == "gateway" and "HS256" in self.jwt_algorithms and self.jwt_secret == BUILT_IN_JWT_SECRET:
+            problems.append("ECOC_JWT_SECRET is the built-in local secret: anyone could sign tokens (set a secret "
+                            "of your own, or ECOC_JWT_JWKS_URL for an OIDC issuer)")
+        if self.internal_secret == BUILT_IN_INTERNAL_SECRET:
+            problems.append("ECOC_INTERNAL_SECRET is the built-in local secret: anyone could pass the services a "
+                            "caller identity (set a secret of your own, the same in every process)")
+        return problems
 
     def database_url(self, service):
         override = os.environ.get(f"ECOC_{service.upper()}_DATABASE_URL")

@@ -1,7 +1,9 @@
 """nameko dependency providers shared by the services."""
+import contextlib
 import logging
 
 from nameko import config
+from nameko.events import EventHandler
 from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
 from nameko.web.handlers import HttpRequestHandler
@@ -58,14 +60,19 @@ class Database(DependencyProvider):
         uow = UnitOfWork(
             self.session_factory, self.outbox,
             on_commit=self.relay.wake if self.relay else None,
-            context=_actor_context(identity_of(worker_ctx)),
+            context=_actor_context(worker_ctx),
         )
         uow.inbox = self.inbox
         return uow
 
 
-def _actor_context(identity):
-    """Who the events of a worker are attributed to: the caller's `sub` and roles."""
+def _actor_context(worker_ctx):
+    """Who the events of a worker are attributed to: the caller's `sub` and roles; for an event handler, whoever
+    caused the event it handles (the worker acts as the service, but on that person's behalf)."""
+    if isinstance(worker_ctx.entrypoint, EventHandler) and worker_ctx.args and isinstance(worker_ctx.args[0], dict):
+        cause = worker_ctx.args[0]
+        return {"actor": cause.get("actor"), "roles": cause.get("roles")}
+    identity = identity_of(worker_ctx)
     return {"actor": identity.get("sub"), "roles": identity.get("roles")}
 
 
@@ -122,6 +129,21 @@ class CallerIdentity:
     def set(self, identity):
         self._ctx.context_data[IDENTITY_KEY] = authz.passport(identity, self._settings)
         CALLER_SUB.set(identity.get("sub"))
+
+    @contextlib.contextmanager
+    def as_service(self):
+        """RPCs made inside go out as this service (`service:<name>`): reads a service makes for itself, not
+        for its caller (the caller's own identity is back afterwards)."""
+        data = self._ctx.context_data
+        saved = data.get(IDENTITY_KEY)
+        data[IDENTITY_KEY] = authz.service_passport(self._ctx.container.service_name, self._settings)
+        try:
+            yield
+        finally:
+            if saved is None:
+                data.pop(IDENTITY_KEY, None)
+            else:
+                data[IDENTITY_KEY] = saved
 
     def get(self):
         return identity_of(self._ctx, self._settings)

@@ -31,7 +31,13 @@ def authenticate(request, settings, keys=None):
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise unauthorized("a bearer token is required")
-    claims = verify_token(header[len("Bearer "):].strip(), settings, keys)
+    return identity_from_token(header[len("Bearer "):].strip(), settings, keys)
+
+
+def identity_from_token(token, settings, keys=None):
+    """The caller `{sub, roles, entities}` a token names, read where the issuer puts roles and entities (the
+    API's bearer tokens and the dashboard's session alike); 401 when it does not verify or lacks them."""
+    claims = verify_token(token, settings, keys)
     roles = _strings(_claim(claims, settings.jwt_roles_claim))
     entities = _strings(_claim(claims, settings.jwt_entities_claim))
     if roles is None or entities is None or not isinstance(claims["sub"], str):

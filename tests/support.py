@@ -4,6 +4,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -56,6 +57,12 @@ def throwaway_database(service, label=None):
         yield url
     finally:
         drop_database(url)
+
+
+def sample_entity_code(legal_name):
+    """The code of the legal entity e2e modules register for a party of the official samples: one per legal name
+    (legal names are unique across entities), the same in every module that needs it."""
+    return "S-" + re.sub(r"[^A-Z0-9]+", "-", legal_name.upper()).strip("-")[:30]
 
 
 def throwaway_prefix():

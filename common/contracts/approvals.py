@@ -4,6 +4,7 @@ The IVI data inside them (`coc`, `ranges`, the category code) is judged against 
 by the service (`common.ivi.document`), not here."""
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
+from common import entity_code
 from common.approval_number import parse_approval_number
 
 class Strict(Schema):
@@ -37,7 +38,7 @@ class EntityBody(Strict):
 
 
 class EntityIn(EntityBody):
-    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9_-]{2,32}$"))
+    code = fields.String(required=True, validate=validate.Regexp(entity_code.PATTERN, error=entity_code.MESSAGE))
 
 
 class VersionKey(Strict):

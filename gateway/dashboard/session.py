@@ -10,7 +10,8 @@ import time
 
 import jwt
 
-from gateway.auth import ROLES, authenticate, require, verify_token
+from gateway import auth
+from gateway.auth import authenticate, require
 from gateway.problems import HttpProblem, forbidden
 
 COOKIE = "ecoc_session"
@@ -20,12 +21,7 @@ LOGIN_PATH = "/dashboard/login"
 
 def identity_from_token(token, settings):
     """The caller a raw token names, holding at least one role (as the bearer path checks)."""
-    claims = verify_token(token, settings)
-    roles, entities = claims.get("roles"), claims.get("entities")
-    if not isinstance(roles, list) or not isinstance(entities, list) or not isinstance(claims.get("sub"), str):
-        raise HttpProblem(401, "urn:ecoc:problem:unauthorized", "Unauthorized",
-                          "the token must carry `roles` and `entities` lists")
-    return require({"sub": claims["sub"], "roles": [r for r in roles if r in ROLES], "entities": entities})
+    return require(auth.identity_from_token(token, settings))
 
 
 def page_identity(request, settings):

@@ -1,7 +1,7 @@
 """Reading and writing approvals and entities (SQL only; no rules here)."""
 import uuid
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from common.outbox import utcnow
@@ -20,6 +20,20 @@ def entity_dict(row):
 def get_entity(session, code):
     row = session.execute(select(entities).where(entities.c.code == code)).first()
     return entity_dict(row) if row else None
+
+
+ENTITY_IDENTITY_LOCK = 0x65636F63  # one advisory lock serialises the writes that keep names and WMIs unique
+
+
+def lock_entity_identities(session):
+    """Until the transaction ends, no other writer checks or changes entity identities."""
+    session.execute(select(func.pg_advisory_xact_lock(ENTITY_IDENTITY_LOCK)))
+
+
+def other_identities(session, code):
+    """The legal name and WMIs of every entity but `code`."""
+    rows = session.execute(select(entities.c.legal_name, entities.c.wmis).where(entities.c.code != code))
+    return [{"legal_name": r.legal_name, "wmis": r.wmis} for r in rows]
 
 
 def put_entity(session, data, actor):

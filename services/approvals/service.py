@@ -21,7 +21,7 @@ from common.ops import Ops
 from common.outbox import utcnow
 from services.approvals import repository as repo
 from services.approvals.domain import extension, ivi_import
-from services.approvals.domain.entities import seal_certificate_problem
+from services.approvals.domain.entities import identity_clashes, seal_certificate_problem
 from services.approvals.domain.errors import Clash, Rejected
 from services.approvals.domain.model import approval_view
 from services.approvals.domain.registration import registration_errors
@@ -37,7 +37,13 @@ def answering():
     except Rejected as exc:
         raise InvalidInput(exc.detail, exc.errors) from None
     except Clash as exc:
-        raise Conflict(exc.detail) from None
+        raise Conflict(exc.detail, exc.errors) from None
+
+
+def _check_identity(session, data):
+    clashes = identity_clashes(data, repo.other_identities(session, data["code"]))
+    if clashes:
+        raise Clash("Another legal entity holds this identity.", clashes)
 
 
 def _already_registered(number, entity):
@@ -61,21 +67,34 @@ class ApprovalsService:
     # -- legal entities ------------------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
+    def check_entity(self, payload):
+        """What `put_entity` would refuse, refused before anything is written elsewhere (e.g. a seal made for it)."""
+        data = self._entity_in(payload)
+        with self.db as uow, answering():
+            _check_identity(uow.session, data)
+
+    @rpc(expected_exceptions=EXPECTED)
     def put_entity(self, payload):
-        self.caller.require("admin")
-        data = load_or_raise(EntityIn(), payload)
-        self.caller.scope(data["code"], f"legal entity {data['code']}", "admin")
+        data = self._entity_in(payload)
         if data.get("seal_certificate"):
             problem = seal_certificate_problem(data["seal_certificate"], data["legal_name"])
             if problem:
                 raise InvalidInput("The seal certificate is not the entity's.",
                                    [{"field": "seal_certificate", "message": problem}])
-        with self.db as uow:
+        with self.db as uow, answering():
+            repo.lock_entity_identities(uow.session)
+            _check_identity(uow.session, data)
             entity = repo.put_entity(uow.session, data, self.caller.sub)
             uow.emit(ENTITY_CHANGED, {"code": entity["code"], "revision": entity["revision"]},
                      subject=entity["code"], entity=entity["code"])
             uow.commit()
         return entity
+
+    def _entity_in(self, payload):
+        self.caller.require("admin")
+        data = load_or_raise(EntityIn(), payload)
+        self.caller.scope(data["code"], f"legal entity {data['code']}", "admin")
+        return data
 
     @rpc(expected_exceptions=EXPECTED)
     def get_entity(self, code):

@@ -53,6 +53,12 @@ class SealPolicy:
         return self.algorithms.get(entity) or self.environ.get(entity_env_var(ALGORITHM_ENV_PREFIX, entity)) or None
 
 
+@dataclass(frozen=True)
+class Anchor:
+    entity: str
+    certificate: object
+
+
 class Keyring:
     def __init__(self, provider, policy, local_mode, schema_path):
         self.provider = provider
@@ -78,15 +84,18 @@ class Keyring:
             self.provider.create_local(entity, organisation)
         return self.provider.get(entity).certificate_pem.decode()
 
-    def trusted_certificates(self):
-        """Every seal certificate this installation holds: the pinned trust anchors for verification."""
-        trusted = []
+    def anchors(self):
+        """Every seal this installation holds, by certificate fingerprint: the pinned trust anchors of
+        verification, each with the entity that holds it."""
+        found = {}
         for entity in self.provider.entities():
             try:
-                trusted.append(self.provider.get(entity).certificate)
+                key = self.provider.get(entity)
             except SealKeyError as exc:
                 log.warning("seal of %s is not a trust anchor: %s", entity, exc)
-        return trusted
+                continue
+            found[key.fingerprint_sha256] = Anchor(entity, key.certificate)
+        return found
 
     @property
     def schema(self):

@@ -1,6 +1,7 @@
 """Reading and writing sealed certificates (SQL only). Documents are never changed once stored."""
 from sqlalchemy import and_, func, select, update
 
+from common.ids import is_uuid
 from services.signing.models import certificates
 
 SUMMARY = [c for c in certificates.c if c.name != "document"]
@@ -88,3 +89,11 @@ def all_versions(session, vin):
     """Every certificate row of `vin` with its document, oldest version first."""
     return session.execute(select(certificates).where(certificates.c.vin == vin)
                            .order_by(certificates.c.version_number)).all()
+
+
+def sealed(session, reference_id, sha256):
+    """The entity and sealing time of the stored certificate with this reference id and exactly these bytes."""
+    if not is_uuid(reference_id):
+        return None
+    return session.execute(select(certificates.c.entity, certificates.c.signed_at).where(and_(
+        certificates.c.reference_id == reference_id, certificates.c.sha256 == sha256))).first()

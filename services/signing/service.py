@@ -1,4 +1,5 @@
 """signing: builds, checks and seals IVI 2.0 eCoCs per legal entity; stores the exact bytes; verifies."""
+import hashlib
 import logging
 from datetime import datetime, timezone
 
@@ -7,12 +8,14 @@ from eventlet import tpool
 from nameko.rpc import rpc
 
 from common import metrics
+from common.authz import may_see
 from common.config import settings
 from common.contracts.events import (
     CERTIFICATE_FAILED, CERTIFICATE_SIGNED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN, RELEASE_SIGN_REQUESTED,
     VEHICLE_WITHDRAWN,
 )
 from common.dependencies import Database, Identity
+from common.entity_code import code_problem
 from common.contracts.signing import SignBatchIn
 from common.errors import EXPECTED, Forbidden, InvalidInput, NotFound, load_or_raise
 from common.events import on_event
@@ -25,6 +28,7 @@ from services.signing import sealing_threads
 from services.signing.domain.issuance import issue_batch
 from services.signing.domain.keys import SealKeyError
 from services.signing.domain.seal_checks import EXPIRY_WARNING_DAYS
+from services.signing.domain.seal_holder import holder_problems, is_self_signed
 from services.signing.domain.seal_status import seal_status
 from services.signing.domain.verify import verify_document
 from services.signing.keyring import Seals
@@ -54,6 +58,9 @@ class SigningService:
         """The entity's seal certificate (PEM); in local mode a self-signed seal is created when missing (key
         generation runs off the event loop)."""
         self.caller.scope(entity, f"legal entity {entity}", "admin")
+        problem = code_problem(entity)
+        if problem:
+            raise InvalidInput("The entity code is invalid.", [{"field": "code", "message": problem}])
         return tpool.execute(self.seals.ensure_seal, entity, organisation)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -81,18 +88,45 @@ class SigningService:
 
     @rpc(expected_exceptions=EXPECTED)
     def verify(self, document):
+        """Verify a sealed eCoC: the seal (pinned to this installation's seals), which entity's seal made it and
+        whether that entity may seal the document, when it was sealed. The holding entity and the sealing time of
+        a certificate stored here are reported only to callers of that entity."""
+        caller = self.caller.get()
         if not isinstance(document, str) or not document.strip():
             raise InvalidInput("No document.", [{"field": "_body", "message": "an eCoC XML document is required"}])
         data = document.encode("utf-8")
-        result = tpool.execute(verify_document, data, self.seals.trusted_certificates(), self.seals.validator)
+        anchors = self.seals.anchors()
+        result = tpool.execute(verify_document, data, [a.certificate for a in anchors.values()], self.seals.validator)
         signer = result.signer
+        holder = anchors.get(signer.fingerprint_sha256) if signer else None
+        if result.valid and holder is not None:
+            result.errors += holder_problems(signer.organisation, result.parties, self._legal_name(holder.entity),
+                                             holder.certificate, self.seals.local_mode)
+            result.valid = not result.errors
+        signed_at = result.signed_at
+        if signed_at is None and result.reference_id:
+            with self.db as uow:
+                stored = repo.sealed(uow.session, result.reference_id, hashlib.sha256(data).hexdigest())
+            signed_at = stored.signed_at if stored is not None and may_see(caller, stored.entity) else None
         return {
             "valid": result.valid, "errors": result.errors, "reference_id": result.reference_id, "vin": result.vin,
             "version_number": result.version_number, "xades": result.xades,
-            "signed_at": result.signed_at.isoformat() if result.signed_at else None,
+            "signed_at": signed_at.isoformat() if signed_at else None,
             "signer": {"organisation": signer.organisation, "common_name": signer.common_name,
-                       "fingerprint_sha256": signer.fingerprint_sha256} if signer else None,
+                       "fingerprint_sha256": signer.fingerprint_sha256,
+                       "entity": holder.entity if holder is not None and may_see(caller, holder.entity) else None,
+                       "local": is_self_signed(holder.certificate) if holder is not None else None,
+                       } if signer else None,
         }
+
+    def _legal_name(self, entity):
+        """The registered legal name of `entity`, None when it is not registered (asked as this service: the
+        caller of verify need not act for the entity whose seal it checks)."""
+        try:
+            with self.caller.as_service(), _rpc_deadline("approvals.get_entity"):
+                return self.approvals.get_entity(entity)["legal_name"]
+        except NotFound:
+            return None
 
     @rpc(expected_exceptions=EXPECTED)
     def sign_batch(self, release_id, entity, signatory, vehicles):

@@ -2,8 +2,9 @@
 samples (read back exactly), extensions, withdrawal, impact, entity scoping and named rejections.
 
 The stack is shared with the other e2e modules, which register the samples' approvals (and the NORDWIND
-one) for entities of their own. So this module works on its own state: its entities have codes of
-their own (`AP-…`, legal name = the sample's manufacturer), the samples' approval numbers get a sequence
+one) for entities of their own. So this module works on its own state: its entities are the samples'
+manufacturers (a legal name is one entity's: `sample_entity_code`, shared with test_samples_sealed, which adds
+their WMIs and signatories), the samples' approval numbers get a sequence
 of their own (`e6*2018/858*00264*01` → `e6*2018/858*90264*01`), and extension, withdrawal and impact use
 an approval of their own.
 """
@@ -17,6 +18,7 @@ from cli import demo_data
 from common.approval_number import parse_approval_number
 from common.config import REPO_ROOT
 from common.ivi import load_schema, read_ivi, split_levels
+from tests.support import sample_entity_code
 from tests.unit.test_approvals_registration import certificate
 
 pytestmark = pytest.mark.e2e
@@ -43,8 +45,7 @@ def manufacturer(coc):
     return coc["ManufacturerTable"][0]["ManufacturerName"]
 
 
-def entity_code(legal_name):
-    return "AP-" + re.sub(r"[^A-Z0-9]+", "-", legal_name.upper()).strip("-")[:29]
+entity_code = sample_entity_code  # a legal name is one entity's, whichever module registers it first
 
 
 def own_numbered(document):

@@ -1,7 +1,9 @@
 """Round trip of the nine official IVI 2.0 samples through the whole stack over HTTP.
 
-Each sample gets a legal entity of its own (legal name: the sample's EU representative, else its
-manufacturer; signatory: the sample's SignerName/Position/Location; WMI: VIN[:3]); the sample is posted to
+Each sample is sealed for the legal entity of its EU representative, else of its manufacturer: one entity per
+legal name (legal names and WMIs are unique across entities; the code is `sample_entity_code`, which
+test_approvals_api shares), holding the WMIs of its samples' VINs and a signatory per sample (the sample's
+SignerName/Position/Location). The sample is posted to
 /v1/approvals/from-ivi and /v1/vehicles/from-ivi, validated, released, approved, signed and downloaded. The
 sealed eCoC must then carry the sample's CocDataGroup (compared canonically, element by element; only
 SignatureDate, the sealing date, may differ), validate against the official schema, verify through the
@@ -9,15 +11,16 @@ gateway and be accepted by xmlsec1 with the entity's seal certificate as the onl
 
 The samples are read from ../shared/ivi at test time. M1-03 and M1-04 share one VIN; a VIN is one vehicle
 record, so M1-04 goes through with its VIN's serial part changed (JTDM1C0MPTEST0001 → JTDM1C0MPTEST0004),
-and its expected CocDataGroup is the sample with the same change.
+and its expected CocDataGroup is the sample with the same change. A WMI is one entity's: N2-01 (for STELLANTIS
+EUROPE S.P.A.) has Toyota Motor Europe's YAR (M1-06), so its VIN goes through with the WMI `SPARE_WMI`.
 
 All nine go through the sequence together (one module fixture, phase by phase); each test then judges its
-sample. Signing answers per VIN, so one sample failing never hides the others. The nine seals are
-provisioned into the stack's keys directory as an operator would (one RSA-3072 key, a certificate per
-entity whose organisation is its legal name), so the signing service has no keys to generate.
+sample. Signing answers per VIN, so one sample failing never hides the others. The seals are provisioned
+into the stack's keys directory as an operator would (one RSA-3072 key, a certificate per entity whose
+organisation is its legal name; an entity another module registered first keeps the seal it has), so the
+signing service has no keys to generate.
 """
 import os
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,8 +35,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from services.signing.domain.keys import write_seal
-from tests.support import xmlsec1_verify
+from services.signing.domain.keys import FileKeyProvider, write_seal
+from tests.support import sample_entity_code, xmlsec1_verify
 
 pytestmark = pytest.mark.e2e
 
@@ -43,6 +46,7 @@ NS = {"i": "http://eu.ereg.initialvehicleinformation.v2"}
 XML = {"Content-Type": "application/xml"}
 ROUTES = ("/v1/approvals/from-ivi", "/v1/vehicles/from-ivi")
 INTENDED_COUNTRY = "NL"  # given where a sample's header names none (L1e, L5e); only the header shows it
+SPARE_WMI = "ZFA"  # for a sample whose VIN's WMI is another sample entity's
 
 
 @dataclass
@@ -66,36 +70,43 @@ def text(root, path):
     return root.findtext(path, namespaces=NS)
 
 
-def case_for(path, vins_seen):
+def case_for(path, vins_seen, wmi_owners):
     xml = path.read_bytes()
     root = etree.fromstring(xml)
-    vin = text(root, "i:CocDataGroup/i:VehicleIdentificationNumber")
-    if vin in vins_seen:  # M1-04 repeats M1-03's VIN
-        changed = vin[:-1] + path.stem[3]
-        xml, vin = xml.replace(f">{vin}<".encode(), f">{changed}<".encode()), changed
-    vins_seen.add(vin)
     coc = "i:CocDataGroup/"
     authority = coc + "i:SigningAuthorityTable/i:SigningAuthorityGroup/"
-    code = "S-" + re.sub(r"[^A-Z0-9]", "", path.stem.upper())[:28]
+    legal_name = text(root, coc + "i:EURepresentativeGroup/i:EURepresentativeName") \
+        or text(root, coc + "i:ManufacturerTable/i:ManufacturerGroup/i:ManufacturerName")
+    vin = text(root, "i:CocDataGroup/i:VehicleIdentificationNumber")
+    changed = vin
+    if vin in vins_seen:  # M1-04 repeats M1-03's VIN
+        changed = vin[:-1] + path.stem[3]
+    if wmi_owners.setdefault(vin[:3], legal_name) != legal_name:  # N2-01 has M1-06's WMI
+        changed = SPARE_WMI + changed[3:]
+        wmi_owners[SPARE_WMI] = legal_name
+    xml, vin = xml.replace(f">{vin}<".encode(), f">{changed}<".encode()), changed
+    vins_seen.add(vin)
     return Case(
-        name=path.stem, xml=xml, code=code, vin=vin,
-        legal_name=text(root, coc + "i:EURepresentativeGroup/i:EURepresentativeName")
-        or text(root, coc + "i:ManufacturerTable/i:ManufacturerGroup/i:ManufacturerName"),
-        signatory={"sub": f"signer-{code.lower()}", "name": text(root, authority + "i:SignerName"),
+        name=path.stem, xml=xml, code=sample_entity_code(legal_name), vin=vin, legal_name=legal_name,
+        signatory={"sub": f"signer-{path.stem.lower()}", "name": text(root, authority + "i:SignerName"),
                    "position": text(root, authority + "i:SignerPosition"),
                    "location": text(root, authority + "i:SignatureLocation")},
         production_date=text(root, coc + "i:DateManufactureVehicle") or text(root, authority + "i:SignatureDate"),
     )
 
 
-def entity_body(case):
-    role = "eu_representative" if b"<EURepresentativeName>" in case.xml else "manufacturer"
+def entity_body(case, cases):
+    """The legal entity of `case`, with the WMIs and signatories of every sample sealed for it."""
+    group = [c for c in cases if c.code == case.code]
+    role = "eu_representative" if any(b"<EURepresentativeName>" in c.xml for c in group) else "manufacturer"
     return {"legal_name": case.legal_name, "role": role,
             "address": {"line1": "SAMPLE STREET 1", "place": "BRUSSELS", "country": "BELGIUM"},
-            "wmis": [case.vin[:3]], "signatories": [case.signatory]}
+            "wmis": sorted({c.vin[:3] for c in group}), "signatories": [c.signatory for c in group]}
 
 
 def provision_seal(keys_dir, code, organisation, key_pem):
+    if FileKeyProvider(keys_dir).has(code):
+        return
     key = serialization.load_pem_private_key(key_pem, password=None)
     name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "BE"),
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
@@ -125,20 +136,20 @@ def sealed_samples(stack, wait):
     missing = [r for r in ROUTES if r not in paths]
     if missing:
         pytest.skip(f"route(s) not implemented yet: {', '.join(missing)}")
-    seen = set()
-    cases = [case_for(p, seen) for p in SAMPLES]
+    seen, wmi_owners = set(), {}
+    cases = [case_for(p, seen, wmi_owners) for p in SAMPLES]
     viewer = stack.client("vic", ["viewer"], [c.code for c in cases])
 
     key_pem = rsa.generate_private_key(public_exponent=65537, key_size=3072).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    for case in cases:
+    for case in {c.code: c for c in cases}.values():
         provision_seal(stack.keys_dir, case.code, case.legal_name, key_pem)
 
     def imported(case):  # in a thread of its own: clients of its own (a requests.Session is not thread-safe)
         admin = stack.client("ada", ["admin"])
         manager = stack.client("alice", ["approvals_manager"], [case.code])
         steward = stack.client("dana", ["data_steward"], [case.code])
-        put = admin.request("PUT", f"/v1/entities/{case.code}", json=entity_body(case), expect=None)
+        put = admin.request("PUT", f"/v1/entities/{case.code}", json=entity_body(case, cases), expect=None)
         if not attempt(case, "PUT entity", put):
             return
         case.seal_pem = put.json()["seal_certificate"]

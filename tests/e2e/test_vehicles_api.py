@@ -287,7 +287,7 @@ def test_a_completed_vehicle_is_certified_with_its_base_vehicles_stage(stack, wa
     stack.client("ada", ["admin"]).put(f"/v1/entities/{code}", {
         "legal_name": BODYBUILDER["ManufacturerName"], "role": "manufacturer",
         "address": {"line1": "INDUSTRIEWEG 4", "place": "TILBURG", "country": "THE NETHERLANDS"},
-        "wmis": ["YAR"], "signatories": [signatory]})
+        "wmis": ["CBW"], "signatories": [signatory]})  # its own: YAR is the base vehicle manufacturer's
     coc = {k: v for k, v in type_level.items() if k not in IDENTITY and k != "AdvancedSafetySystemsTable"}
     stack.client("alice", ["approvals_manager"], [code]).post("/v1/approvals", {
         "number": "e4*2018/858*01111*00", "issue_date": "2026-01-05", "approval_type": "EU", "provisional": False,

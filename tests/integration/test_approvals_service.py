@@ -264,7 +264,8 @@ def test_register_names_every_bad_ivi_path(registered, rpc):
 
 
 def test_register_refuses_an_entity_the_approval_does_not_name(registered, rpc):
-    rpc("put_entity", dict(demo_data.entity(), code="OTHER", legal_name="OTHER MOTORS BV"), user=ADMIN)
+    rpc("put_entity", dict(demo_data.entity(), code="OTHER", legal_name="OTHER MOTORS BV", wmis=["ZZZ"]),
+        user=ADMIN)
     with pytest.raises(InvalidInput) as caught:
         rpc("register", dict(demo_data.approval(), number="e6*2018/858*04321*00", entity="OTHER"),
             user=("mia", ["approvals_manager"], [demo_data.ENTITY, "OTHER"]))

@@ -14,7 +14,7 @@ from cli import demo_data
 from common.approval_number import parse_approval_number
 from common.contracts.approvals import ApprovalIn
 from common.ivi import load_schema
-from services.approvals.domain.entities import naming_problem, seal_certificate_problem
+from services.approvals.domain.entities import identity_clashes, naming_problem, seal_certificate_problem
 from services.approvals.domain.registration import ranges_errors, registration_errors
 
 XSD_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "ivi" / "IVI2.0.xsd"
@@ -183,3 +183,11 @@ def test_the_seal_certificate_must_be_the_entitys():
     assert "no organisation (O)" in seal_certificate_problem(certificate(None)[0], "ACME CARS NV")
     assert "private key" in seal_certificate_problem(cert + key, "NORDWIND AUTOMOTIVE NV")
     assert seal_certificate_problem("-----BEGIN CERTIFICATE-----\nnope\n", "X") == "not a PEM-encoded X.509 certificate"
+
+
+def test_a_legal_name_or_wmi_of_another_entity_is_taken_and_nothing_more_is_said():
+    others = [{"legal_name": "Nordwind  Automotive nv", "wmis": ["NWA", "NWB"]}, {"legal_name": "X", "wmis": []}]
+    mine = {"legal_name": demo_data.LEGAL_NAME, "wmis": ["ABC", "NWB"]}
+    assert identity_clashes(mine, others) == [{"field": "legal_name", "message": "this legal name is taken"},
+                                              {"field": "wmis[1]", "message": "the WMI NWB is taken"}]
+    assert identity_clashes(dict(mine, legal_name="NEW CARS NV", wmis=["ABC"]), others) == []

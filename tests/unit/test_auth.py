@@ -9,7 +9,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from common import authz
-from common.config import Settings
+from common.config import BUILT_IN_INTERNAL_SECRET, BUILT_IN_JWT_SECRET, Settings
 from common.errors import Forbidden, NotFound
 from gateway.auth import authenticate, issue_token, may_see, require
 from gateway.problems import HttpProblem
@@ -105,6 +105,15 @@ def test_algorithms_are_pinned_by_configuration(monkeypatch):
     oidc = replace(S, jwt_jwks_url="https://idp.example.test/certs", jwt_algorithms=("RS256", "ES256"))
     with pytest.raises(HttpProblem, match="algorithm 'HS256' is not accepted"):
         authenticate(request_with(hs256()), oidc)
+
+
+def test_production_mode_names_the_built_in_secrets():
+    production = replace(S, local_mode=False, jwt_secret=BUILT_IN_JWT_SECRET, internal_secret=BUILT_IN_INTERNAL_SECRET)
+    assert [p.split()[0] for p in production.production_problems("gateway")] == [
+        "ECOC_JWT_SECRET", "ECOC_INTERNAL_SECRET"]
+    assert [p.split()[0] for p in production.production_problems("signing")] == ["ECOC_INTERNAL_SECRET"]
+    assert replace(production, jwt_secret="own", internal_secret="own").production_problems("gateway") == []
+    assert replace(production, local_mode=True).production_problems("gateway") == []
 
 
 # -- the passport every service re-checks ---------------------------------------------------------------

@@ -50,7 +50,7 @@ def test_verify_with_a_pinned_certificate(document, seal, tmp_path):
     assert "version 1" in text and "sealed by TOYOTA MOTOR EUROPE NV/SA" in text and "XAdES baseline-B" in text
 
     other = tmp_path / "other.pem"
-    other.write_bytes(generate_self_signed("X", "SOMEONE ELSE")[1])
+    other.write_bytes(generate_self_signed("XX", "SOMEONE ELSE")[1])
     status, text = run(document, other)
     assert status == 1 and "INVALID" in text and "untrusted certificate" in text
 

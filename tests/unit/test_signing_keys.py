@@ -69,7 +69,8 @@ def test_a_registered_provider_serves_the_keyring(keys_dir, monkeypatch):
     provider = make_key_provider("token", keys_dir=keys_dir, slot=3)
     assert isinstance(provider, TokenProvider) and provider.slot == 3
     ring = keyring(keys_dir, provider=provider, local_mode=True)
-    assert [c.subject for c in ring.trusted_certificates()] == [provider.get("ACME").certificate.subject]
+    assert [(a.entity, a.certificate.subject) for a in ring.anchors().values()] == [
+        ("ACME", provider.get("ACME").certificate.subject)]
     with pytest.raises(SealKeyError, match="TokenProvider cannot create seals"):
         ring.ensure_seal("NEWCO", "NEW CO")
     with pytest.raises(TypeError):
@@ -122,6 +123,7 @@ def test_ensure_seal_in_local_mode_only(keys_dir, monkeypatch, rsa_pems):
 def test_a_broken_key_is_no_trust_anchor(keys_dir):
     (keys_dir / "BROKEN.key.pem").write_bytes(b"-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n")
     (keys_dir / "BROKEN.cert.pem").write_bytes(b"nope")
-    trusted = keyring(keys_dir).trusted_certificates()
-    assert len(trusted) == 2 and all(isinstance(c, x509.Certificate) for c in trusted)
+    anchors = keyring(keys_dir).anchors()
+    assert sorted(a.entity for a in anchors.values()) == ["ACME", "ECCO"]
+    assert all(isinstance(a.certificate, x509.Certificate) for a in anchors.values())
     assert isinstance(FileKeyProvider(keys_dir).get("ACME"), SealKey)

@@ -19,6 +19,18 @@ def same_name(a, b):
     return normalise_name(a) == normalise_name(b)
 
 
+def identity_clashes(entity, others):
+    """Legal names and WMIs belong to one entity: what of `entity` another one (`others`: their legal_name and
+    wmis) already holds, saying only that it is taken."""
+    errors = []
+    if any(same_name(entity["legal_name"], other["legal_name"]) for other in others):
+        errors.append({"field": "legal_name", "message": "this legal name is taken"})
+    held = {wmi for other in others for wmi in other["wmis"] or []}
+    errors += [{"field": f"wmis[{i}]", "message": f"the WMI {wmi} is taken"}
+               for i, wmi in enumerate(entity.get("wmis") or []) if wmi in held]
+    return errors
+
+
 def named_parties(coc):
     """The manufacturers (every stage) and the EU representative a CoC names, as written."""
     names = [row.get("ManufacturerName") for row in coc.get("ManufacturerTable") or [] if isinstance(row, dict)]

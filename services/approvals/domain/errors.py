@@ -11,8 +11,10 @@ class Rejected(ValueError):
 
 
 class Clash(ValueError):
-    """The input is fine but contradicts what is stored (an existing version, a withdrawn approval...)."""
+    """The input is fine but contradicts what is stored (an existing version, a withdrawn approval...);
+    `errors` may name the fields concerned."""
 
-    def __init__(self, detail):
+    def __init__(self, detail, errors=None):
         super().__init__(detail)
         self.detail = detail
+        self.errors = errors or []

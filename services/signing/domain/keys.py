@@ -23,14 +23,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from common.entity_code import code_problem
 from common.locks import os_lock
 
 PrivateKey = Union[rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey]
 
 PASSPHRASE_ENV_PREFIX = "ECOC_KEY_PASSPHRASE_"
-
-# Entity codes become file names: keep them to a safe alphabet (no path separators, no leading dot).
-_ENTITY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 class SealKeyError(Exception):
@@ -109,8 +107,10 @@ class KeyProvider(ABC):
 
 
 def validate_entity(entity: str) -> str:
-    if not isinstance(entity, str) or not _ENTITY_RE.match(entity):
-        raise ValueError(f"invalid entity code {entity!r}: use letters, digits, '_', '-', '.' (max 64)")
+    """Entity codes become file names: the entity code rule keeps them to a safe alphabet (no '.', no '/')."""
+    problem = code_problem(entity)
+    if problem:
+        raise ValueError(f"invalid entity code {entity!r}: {problem}")
     return entity
 
 
@@ -180,7 +180,7 @@ class FileKeyProvider(KeyProvider):
         pairs = {p.name.removesuffix(".cert.pem") for p in self.keys_dir.glob("*.cert.pem")}
         found = {e for e in pairs if (self.keys_dir / f"{e}.key.pem").is_file()}
         found |= {p.stem for p in self.keys_dir.glob("*.p12")}
-        return sorted(e for e in found if _ENTITY_RE.match(e))
+        return sorted(e for e in found if code_problem(e) is None)
 
     def create_local(self, entity: str, organisation: str) -> None:
         ensure_local_seal(self.keys_dir, entity, organisation)

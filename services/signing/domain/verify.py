@@ -40,6 +40,8 @@ from .profile import (
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
 _NS = {"ds": DS_NS, "ivi": IVI_NS, "xades": XADES_NS}
+_PARTIES = ("ivi:CocDataGroup/ivi:ManufacturerTable/ivi:ManufacturerGroup/ivi:ManufacturerName",
+            "ivi:CocDataGroup/ivi:EURepresentativeGroup/ivi:EURepresentativeName")
 REASON_UNTRUSTED = "signed by an untrusted certificate"
 REASON_DIGEST = "document content does not match the seal (digest mismatch): it was changed after sealing"
 REASON_SIGNATURE = "signature value does not verify with the trusted certificate (SignedInfo changed or wrong key)"
@@ -71,6 +73,8 @@ class Verification:
     xades: bool = False
     # Problems that do not make the document invalid (e.g. an unreadable entry in trusted_certs).
     warnings: list[str] = field(default_factory=list)
+    # The manufacturers and the EU representative the signed document names (the parties that may seal it).
+    parties: list[str] = field(default_factory=list)
 
 
 def _load_trusted(trusted_certs: Iterable[TrustedCert], warnings: list[str]) -> list[x509.Certificate]:
@@ -262,6 +266,8 @@ def _verify(xml_bytes, trusted_certs, schema_validator, at) -> Verification:
         result.version_number = int(version) if version is not None else None
     except ValueError:
         errors.append(f"IviVersionNumber is not an integer: {version!r}")
+    result.parties = [el.text.strip() for path in _PARTIES for el in signed.iterfind(path, _NS)
+                      if el.text and el.text.strip()]
     if result.reference_id is None:
         errors.append("the signed document has no Header/IviReferenceId")
     if result.vin is None:
