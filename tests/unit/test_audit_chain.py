@@ -28,10 +28,12 @@ def envelope(n, subject="WVWZZZ1JZXW000001"):
     }
 
 
-def build(n):
+def build(n, format=1):
+    """A chain of n entries; format 1 by default, as entries recorded before format 2 are (they keep verifying)."""
     entries, prev = [], chain.GENESIS
     for i in range(1, n + 1):
-        entry = chain.link(prev, content_from_envelope(envelope(i), recorded_at=T0 + timedelta(minutes=i)))
+        content = dict(content_from_envelope(envelope(i), recorded_at=T0 + timedelta(minutes=i)), format=format)
+        entry = chain.link(prev, content)
         entry["seq"] = i * 10  # seq values need not be contiguous (identity gaps after rollbacks)
         entries.append(entry)
         prev = entry["hash"]
@@ -52,8 +54,9 @@ def test_empty_chain_is_valid_with_no_head():
         "valid": True, "entries": 0, "head": None, "last_seq": None, "first_invalid_seq": None, "reason": None}
 
 
-def test_three_appended_entries_verify():
-    entries = build(3)
+@pytest.mark.parametrize("format", [1, 2])
+def test_three_appended_entries_verify(format):
+    entries = build(3, format)
     assert [e["prev_hash"] for e in entries[1:]] == [e["hash"] for e in entries[:-1]]
     result = chain.verify(e for e in entries)  # a generator: verify reads the chain once
     assert result == {"valid": True, "entries": 3, "head": entries[-1]["hash"], "last_seq": 30,
@@ -74,8 +77,9 @@ def test_tampered_payload_is_invalid_at_that_entry():
     ("actor", "someone-else"), ("subjects", ["OTHER"]), ("occurred_at", T0 - timedelta(days=1)),
     ("roles", ["admin"]), ("trace_id", "f" * 32), ("payload_digest", "0" * 64),
 ])
-def test_tampered_column_is_invalid(field, value):
-    entries = build(3)
+@pytest.mark.parametrize("format", [1, 2])
+def test_tampered_column_is_invalid(field, value, format):
+    entries = build(3, format)
     entries[2][field] = value
     assert chain.verify(entries)["first_invalid_seq"] == 30
 
