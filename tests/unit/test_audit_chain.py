@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.audit.domain import chain
+from services.audit.domain import chain, items
 from services.audit.domain.entries import content_from_envelope
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
@@ -206,3 +206,18 @@ def test_only_payloads_with_floats_need_jsonb_normalising():
 
     assert not has_float({"a": [1, "2", None, True, {"b": 10**30}]})
     assert has_float({"a": [1, {"b": 1e20}]}) and has_float(2.5)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 5, 8])
+def test_format_2_proves_each_subjects_part_of_a_batch_alone(count):
+    vins = [f"WVWZZZ1JZXW{n:06d}" for n in range(count)]
+    batch = dict(envelope(1, vins[0]), subjects=vins, data={"vehicles": [{"vin": v, "revision": 1} for v in vins]})
+    entry = dict(chain.link(chain.GENESIS, content_from_envelope(batch, T0)), seq=1)
+    assert entry["format"] == items.FORMAT and chain.verify([entry])["valid"]
+    for vin in vins:
+        proven = dict({n: entry[n] for n in items.ENTRY_FIELDS}, **items.proof_of(entry, vin))
+        assert items.proven_digest(proven) == chain.entry_digest(entry)
+        assert items.data_of(proven) == {"vehicles": [{"vin": vin, "revision": 1}]}
+        assert not {v for v in vins if v != vin} & set(chain.canonical_json(proven).split('"'))
+        proven["item"]["part"]["vehicles"][0]["revision"] = 2
+        assert items.proven_digest(proven) != chain.entry_digest(entry)

@@ -107,7 +107,16 @@ def verify_pack(data, trusted_key_pem=None):
     check("every file matches its sha256 in the manifest", not changed, ", ".join(changed))
     if not check.ok:
         return _report(check, vin, [])
+    proves = []
+    try:
+        _verify_contents(check, pack, stored, vin, trusted_key_pem, proves)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:  # a file missing or misshapen
+        check("the pack holds every file of an evidence pack, each in its shape", False,
+              f"{type(exc).__name__}: {exc}")
+    return _report(check, vin, proves)
 
+
+def _verify_contents(check, pack, stored, vin, trusted_key_pem, proves):
     def load(name):
         return json.loads(pack.read(name))
 
@@ -117,20 +126,19 @@ def verify_pack(data, trusted_key_pem=None):
     check("audit key", trusted_key_pem is None or checkpoints.key_id(pack_key) == checkpoints.key_id(key),
           f"key id {checkpoints.key_id(key)}" + ("" if trusted_key_pem else " (the pack's own key: compare it "
                                                  "with the operator's published audit key)"))
-    proves = []
     if not entries:
         check("audit entries", False, f"the pack holds no audit entry for {vin}")
-        return _report(check, vin, proves)
+        return
     check("every audit entry names the VIN", all(names(e, vin) for e in entries))
     if not check("checkpoint seal", sealed is not None and checkpoints.signature_valid(key, sealed),
                  f"entry {sealed['seq']} sealed at {sealed['at']}" if sealed else "no checkpoint"):
-        return _report(check, vin, proves)
+        return
     index = load("audit/index.json")
     if not check("the index of the VIN's entries is sealed with the audit key at that head",
                  index is not None and index["subject"] == vin and index["seq"] == sealed["seq"]
                  and index["head_hash"] == sealed["head_hash"] and checkpoints.index_valid(key, index),
                  f"{len(index['seqs'])} entries up to entry {index['seq']}" if index else "no index"):
-        return _report(check, vin, proves)
+        return
     carried = sorted(e["seq"] for e in entries)
     hidden = sorted(set(index["seqs"]) - set(carried))
     check("the pack carries every entry of the index, and no other", carried == sorted(index["seqs"]),
@@ -143,7 +151,7 @@ def verify_pack(data, trusted_key_pem=None):
     check("the chain through them reaches the sealed head", reaches,
           f"{len(links)} links from entry {links[0]['seq']} to {links[-1]['seq']}")
     if not check.ok:
-        return _report(check, vin, proves)
+        return
     proves.append(f"the {len(entries)} audit entries of {vin} are all its entries in the audit chain as it stood "
                   f"when the audit key sealed entry {sealed['seq']} at {sealed['at']}: none was changed, removed, "
                   f"hidden or reordered since")
@@ -152,7 +160,6 @@ def verify_pack(data, trusted_key_pem=None):
     _check_certificates(check, pack, stored, vin, trail, load("certificates/versions.json"), proves)
     _check_reports(check, trail, load("validation/reports.json"), proves)
     _check_vehicle(check, trail, load("vehicle/revisions.json"), load("vehicle/record.json"), proves)
-    return _report(check, vin, proves)
 
 
 def _check_certificates(check, pack, stored, vin, trail, versions, proves):

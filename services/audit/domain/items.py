@@ -62,13 +62,14 @@ def split(payload, subjects):
     return shared, parts
 
 
-def leaves(entry):
-    """The leaves of an entry that holds its whole `payload`, sorted by key."""
-    _, parts = split(entry["payload"], entry["subjects"])
+def commitments(entry):
+    """(shared, leaves sorted by key) of an entry that holds its whole `payload`."""
+    subjects = set(entry["subjects"])
+    shared, parts = split(entry["payload"], subjects)
     whole = sha256_hex(canonical_json(entry["payload"]))
-    return [{"key": key, "named": key in entry["subjects"], "primary": key == entry["subject"], "part": parts[key],
-             "salt": sha256_hex(canonical_json({"payload_digest": whole, "key": key}))}
-            for key in sorted(parts)]
+    return shared, [{"key": key, "named": key in subjects, "primary": key == entry["subject"], "part": parts[key],
+                     "salt": sha256_hex(canonical_json({"payload_digest": whole, "key": key}))}
+                    for key in sorted(parts)]
 
 
 def leaf_digest(leaf):
@@ -116,17 +117,15 @@ def header(fields, shared, items_root):
 
 def entry_digest(entry):
     """The digest of a format-2 entry that holds its whole `payload` (as stored)."""
-    shared, _ = split(entry["payload"], entry["subjects"])
-    return sha256_hex(canonical_json(header(entry, shared, root([leaf_digest(leaf) for leaf in leaves(entry)]))))
+    shared, leaves = commitments(entry)
+    return sha256_hex(canonical_json(header(entry, shared, root([leaf_digest(leaf) for leaf in leaves]))))
 
 
 def proof_of(entry, key):
     """What a pack carries of a format-2 entry for `key`: the shared payload, the key's leaf and its path."""
-    shared, _ = split(entry["payload"], entry["subjects"])
-    all_leaves = leaves(entry)
-    index = next(i for i, leaf in enumerate(all_leaves) if leaf["key"] == key)
-    return {"shared": shared, "item": all_leaves[index],
-            "path": path([leaf_digest(leaf) for leaf in all_leaves], index)}
+    shared, leaves = commitments(entry)
+    index = next(i for i, leaf in enumerate(leaves) if leaf["key"] == key)
+    return {"shared": shared, "item": leaves[index], "path": path([leaf_digest(leaf) for leaf in leaves], index)}
 
 
 def proven_digest(proven):

@@ -28,10 +28,15 @@ class Trail:
     def __init__(self, vin, entries):
         self.certificates, self.revisions, self.judged = {}, {}, {}
         self.status = self.record = None
+        readers = {
+            "certificate_signed": self._certificate_signed, "certificate_superseded": self._certificate_superseded,
+            "certificate_withdrawn": self._certificate_withdrawn, "vehicle_changed": self._vehicle_changed,
+            "vehicle_withdrawn": self._vehicle_withdrawn, "vehicle_status_changed": self._vehicle_status_changed,
+            "validation_completed": self._validation_completed,
+        }
         for entry in sorted(entries, key=lambda e: e["seq"]):
-            handler = getattr(self, f"_{entry['event_type']}", None)
-            if handler:
-                handler(vin, entry["seq"], data_of(entry))
+            if entry["event_type"] in readers:
+                readers[entry["event_type"]](vin, entry["seq"], data_of(entry))
 
     @staticmethod
     def _mine(vin, listed):
