@@ -19,7 +19,8 @@ class AuditQuery(Page):
 class AuditRoutes:
 
     @route("GET", "/v1/audit", roles=("auditor",), query=AuditQuery, response=AuditPage,
-           summary="Audit entries by subject, actor, event type and time window, in order (at least one filter)")
+           summary="Audit entries of the caller's entities by subject, actor, event type and time window, in order "
+                   "(at least one filter)")
     def audit_entries(self, call):
         q = call.query
         return self._rpc("audit", "query", q.get("subject"), q["limit"], q.get("cursor"), actor=q.get("actor"),
@@ -31,8 +32,9 @@ class AuditRoutes:
         return self._rpc("audit", "verify_chain")
 
     @route("GET", "/v1/vehicles/{vin}/evidence", roles=("auditor",), produces="application/zip",
-           summary="Evidence pack: every certificate version, data revisions, validation reports, audit entries "
-                   "with chain proof and the sealed checkpoint (check it with `ecoc evidence verify`)")
+           summary="Evidence pack: every certificate version, data revisions, validation reports, the VIN's audit "
+                   "entries (of batch events only its part) with chain proof, the sealed checkpoint and the sealed "
+                   "index of the VIN's entries (check it with `ecoc evidence verify`)")
     def vehicle_evidence(self, call, vin):
         vehicle = self._rpc("vehicles", "get", vin)  # scope: 404 outside the caller's entities
         pack = build_pack(

@@ -219,5 +219,6 @@ def test_format_2_proves_each_subjects_part_of_a_batch_alone(count):
         assert items.proven_digest(proven) == chain.entry_digest(entry)
         assert items.data_of(proven) == {"vehicles": [{"vin": vin, "revision": 1}]}
         assert not {v for v in vins if v != vin} & set(chain.canonical_json(proven).split('"'))
-        proven["item"]["part"]["vehicles"][0]["revision"] = 2
-        assert items.proven_digest(proven) != chain.entry_digest(entry)
+        changed = copy.deepcopy(proven)
+        changed["item"]["part"]["vehicles"][0]["revision"] = 2
+        assert items.proven_digest(changed) != chain.entry_digest(entry)

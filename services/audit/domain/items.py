@@ -7,8 +7,8 @@ entry does not hash its subjects and payload as one block: it hashes a header (w
   key (a top-level list item of `data` that is an object with a `vin`, or a string naming a subject), and
 - `items_root`: the root of a Merkle tree over one leaf per key, sorted by key. A leaf is the canonical JSON of
   `{key, named, primary, part, salt}`: `part` holds that key's list items, `named` whether the event names it
-  as a subject, `primary` whether it is the event's subject, and `salt` is derived from the whole payload, so
-  a leaf cannot be confirmed by guessing a VIN and its part.
+  as a subject, `primary` whether it is the event's subject, and `salt` is derived from the digest of the whole
+  payload (which binds the order of the items too), so a leaf cannot be confirmed by guessing a VIN and its part.
 
 So one VIN's evidence pack proves that VIN's part of a batch entry with its leaf and the sibling hashes on its
 path to the root, without carrying any other item.
@@ -63,12 +63,12 @@ def split(payload, subjects):
 
 
 def commitments(entry):
-    """(shared, leaves sorted by key) of an entry that holds its whole `payload`."""
+    """(shared, leaves sorted by key) of an entry that holds its whole `payload` and its `payload_digest` (which
+    chain.verify checks against the payload)."""
     subjects = set(entry["subjects"])
     shared, parts = split(entry["payload"], subjects)
-    whole = sha256_hex(canonical_json(entry["payload"]))
     return shared, [{"key": key, "named": key in subjects, "primary": key == entry["subject"], "part": parts[key],
-                     "salt": sha256_hex(canonical_json({"payload_digest": whole, "key": key}))}
+                     "salt": sha256_hex(canonical_json({"payload_digest": entry["payload_digest"], "key": key}))}
                     for key in sorted(parts)]
 
 
