@@ -1,6 +1,6 @@
 """Reading and appending audit entries and checkpoints (SQL only; the hashing is in domain/)."""
 from psycopg.types.json import Jsonb
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, func, literal, select
 from sqlalchemy.dialects.postgresql import JSONB
 
 from services.audit.domain import chain
@@ -72,11 +72,11 @@ def head_entry(session):
 
 def find(session, subject=None, actor=None, event_type=None, since=None, until=None, entities=None,
          after_seq=None, limit=None):
-    """Entries matching every given filter, in seq order; `entities`: only entries of these entities or of none
-    (None: all)."""
+    """Entries matching every given filter, in seq order; `entities`: only entries of these entities (None: all;
+    an entry of no entity, such as a validation batch spanning several, is only for callers of all entities)."""
     conditions = []
     if entities is not None:
-        conditions.append(or_(t.c.entity.is_(None), t.c.entity.in_(list(entities))))
+        conditions.append(t.c.entity.in_(list(entities)))
     if subject is not None:
         conditions.append(t.c.subjects.contains([subject]))
     if actor is not None:

@@ -216,6 +216,8 @@ def test_finding_10_audit_queries_page_after_scoping(audit, record):
     for i in range(3):
         record("vehicles", "vehicle_changed", {"vehicles": [{"vin": THIRD, "revision": i}]}, [THIRD],
                entity=FOREIGN, actor="eve")
+    record("validation", "validation_completed", {"results": [  # a batch spanning entities has none
+        {"vin": THIRD, "revision": 1, "status": "valid", "findings": []}]}, [THIRD], entity=None)
     record("vehicles", "vehicle_changed", {"vehicles": [{"vin": VIN, "revision": 1}]}, [VIN])
     record("vehicles", "vehicle_changed", {"vehicles": [{"vin": VIN, "revision": 2}]}, [VIN])
     mine = (ENTITY,)
@@ -225,6 +227,7 @@ def test_finding_10_audit_queries_page_after_scoping(audit, record):
     assert rpc(audit, "query", actor="eve", limit=1, entities=mine) == rpc(
         audit, "query", actor="nobody", limit=1, entities=mine)
     assert rpc(audit, "query", THIRD, limit=1, entities=mine) == nothing
+    assert rpc(audit, "query", event_type="validation_completed", entities=mine) == nothing
     pages, cursor = [], None
     while True:  # pages hold only the caller's entries and a cursor never points past them into others'
         page = rpc(audit, "query", event_type="vehicle_changed", limit=1, cursor=cursor, entities=mine)
