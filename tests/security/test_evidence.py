@@ -171,10 +171,11 @@ def test_finding_06_doctored_evidence_pack_does_not_verify(audit, record, tmp_pa
     assert faithful["ok"], [c for c in faithful["checks"] if not c["ok"]]
     assert [c for c in faithful["checks"] if c["check"] == "certificate version 1"][0]["detail"].startswith(
         f"sha256 {SHA}, withdrawn")
-    # and each file alone changed back to "current" (manifest fixed) fails on that file
+    # and each file alone changed back (manifest fixed), or a report removed, fails on that file
     for name, change in (("certificates/versions.json", lambda v: [dict(v[0], status="current")]),
                          ("vehicle/record.json", lambda r: dict(r, status="released")),
-                         ("vehicle/revisions.json", lambda r: r[:1])):
+                         ("vehicle/revisions.json", lambda r: r[:1]),
+                         ("validation/reports.json", lambda r: [])):
         edited = files_of(pack)
         edited[name] = json.dumps(change(json.loads(edited[name]))).encode()
         manifest = json.loads(edited["manifest.json"])

@@ -152,7 +152,8 @@ def test_report_not_announced_in_the_audit_fails(key):
         return json.dumps(reports).encode()
 
     result = verify_pack(rewrite(pack_of(audit_part(stored_chain(), key)), "validation/reports.json", edit))
-    assert failed(result) == ["validation report of revision 1 (blocked, rule packs M1 2026.11.1, core 2026.11.1)"]
+    assert failed(result) == ["validation report of revision 1 (blocked, rule packs M1 2026.11.1, core 2026.11.1)",
+                              "every validation outcome the audit trail announces has its report in the pack"]
 
 
 def test_cli_prints_the_checks_and_exit_status(key, tmp_path, capsys):

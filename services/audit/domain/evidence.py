@@ -189,6 +189,10 @@ def _check_reports(check, trail, reports, proves):
               f"rule packs {', '.join(f'{k} {v}' for k, v in sorted(report['rule_pack'].items()))})",
               key in trail.judged, f"audit entry {trail.judged[key]}" if key in trail.judged
               else "no validation_completed entry")
+    missing = sorted(set(trail.judged) - {(r["revision"], r["status"]) for r in reports}, key=str)
+    check("every validation outcome the audit trail announces has its report in the pack", not missing,
+          ", ".join(f"revision {n} {status} (audit entry {trail.judged[(n, status)]})" for n, status in missing)
+          or f"{len(trail.judged)} outcome(s)")
     if reports and check.ok:
         proves.append("each validation report (revision, outcome, rule-pack versions) matches what the "
                       "validation service announced in the audit trail")
