@@ -164,7 +164,9 @@ def test_finding_06_doctored_evidence_pack_does_not_verify(audit, record, tmp_pa
     failed = [c for c in result["checks"] if not c["ok"]]
     assert failed[0]["check"] == "the pack carries every entry of the index, and no other"
     assert str(withdrawal[0]["seq"]) in failed[0]["detail"]
-    assert verify_evidence(str(path)) == 1
+    printed = io.StringIO()
+    assert verify_evidence(str(path), out=printed) == 1
+    assert "the first thing that does not match: the pack carries every entry of the index" in printed.getvalue()
 
     # a faithful pack of the same vehicle holds up, and says the certificate is withdrawn
     faithful = verify_pack(pack)
