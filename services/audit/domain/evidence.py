@@ -202,7 +202,8 @@ def _check_vehicle(check, trail, revisions, record, proves):
     for revision in revisions:
         number = revision["revision"]
         check(f"data revision {number} by {revision.get('actor')}", number in trail.revisions,
-              f"audit entry {trail.revisions[number]}" if number in trail.revisions else "no vehicle_changed entry")
+              f"audit entry {trail.revisions[number]}" if number in trail.revisions
+              else "no vehicle_changed or vehicle_withdrawn entry")
     missing = sorted(set(trail.revisions) - {r["revision"] for r in revisions}, key=str)
     check("every data revision the audit trail announces is in the pack", not missing,
           ", ".join(f"revision {n} (audit entry {trail.revisions[n]})" for n in missing)
