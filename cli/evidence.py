@@ -29,5 +29,7 @@ def verify_evidence(path, key_path=None, out=None):
         if key_path is None:
             print("  (as far as the audit key in the pack is the operator's: pin it with --key)", file=out)
         return 0
-    print("The pack does NOT hold up: see the failed checks.", file=out)
+    first = next(item for item in result["checks"] if not item["ok"])
+    detail = f": {first['detail']}" if first["detail"] else ""
+    print(f"The pack does NOT hold up; the first thing that does not match: {first['check']}{detail}", file=out)
     return 1

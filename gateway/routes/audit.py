@@ -3,7 +3,6 @@ from marshmallow import fields
 from werkzeug.wrappers import Response
 
 from common.contracts.responses import AuditPage, AuditVerification
-from gateway.auth import may_see
 from gateway.http import route
 from gateway.routes.paging import Page
 from services.audit.domain.evidence import build_pack
@@ -20,14 +19,12 @@ class AuditQuery(Page):
 class AuditRoutes:
 
     @route("GET", "/v1/audit", roles=("auditor",), query=AuditQuery, response=AuditPage,
-           summary="Audit entries by subject, actor, event type and time window, in order (at least one filter)")
+           summary="Audit entries of the caller's entities by subject, actor, event type and time window, in order "
+                   "(at least one filter)")
     def audit_entries(self, call):
         q = call.query
-        found = self._rpc("audit", "query", q.get("subject"), q["limit"], q.get("cursor"), actor=q.get("actor"),
-                          event_type=q.get("event_type"), since=q.get("since"), until=q.get("until"))
-        found["entries"] = [e for e in found["entries"]
-                            if e.get("entity") is None or may_see(call.identity, e["entity"])]
-        return found
+        return self._rpc("audit", "query", q.get("subject"), q["limit"], q.get("cursor"), actor=q.get("actor"),
+                         event_type=q.get("event_type"), since=q.get("since"), until=q.get("until"))
 
     @route("GET", "/v1/audit/verify", roles=("auditor",), response=AuditVerification,
            summary="Re-hash the whole audit chain and check its sealed checkpoints; names the first broken entry")
@@ -35,8 +32,9 @@ class AuditRoutes:
         return self._rpc("audit", "verify_chain")
 
     @route("GET", "/v1/vehicles/{vin}/evidence", roles=("auditor",), produces="application/zip",
-           summary="Evidence pack: every certificate version, data revisions, validation reports, audit entries "
-                   "with chain proof and the sealed checkpoint (check it with `ecoc evidence verify`)")
+           summary="Evidence pack: every certificate version, data revisions, validation reports, the VIN's audit "
+                   "entries (of batch events only its part) with chain proof, the sealed checkpoint and the sealed "
+                   "index of the VIN's entries (check it with `ecoc evidence verify`)")
     def vehicle_evidence(self, call, vin):
         vehicle = self._rpc("vehicles", "get", vin)  # scope: 404 outside the caller's entities
         pack = build_pack(

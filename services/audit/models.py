@@ -4,7 +4,7 @@
 DELETE and TRUNCATE, the service connects as a role that may only INSERT and SELECT, and every entry
 carries the sha256 hash chaining it to the entry before it.
 """
-from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, MetaData, SmallInteger, String, Table, Text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from common.outbox import outbox_tables
@@ -33,6 +33,8 @@ audit_entries = Table(
     Column("payload_digest", String(64)),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # 1: the content fields are hashed as one block; 2: each subject's part separately (domain/items.py)
+    Column("format", SmallInteger, nullable=False, server_default="1"),
     Index("ix_audit_entries_subjects", "subjects", postgresql_using="gin"),
     Index("ix_audit_entries_actor_seq", "actor", "seq"),
     Index("ix_audit_entries_event_type_seq", "event_type", "seq"),

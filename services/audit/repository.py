@@ -70,9 +70,13 @@ def head_entry(session):
     return None if row is None else {"seq": row.seq, "hash": row.hash}
 
 
-def find(session, subject=None, actor=None, event_type=None, since=None, until=None, after_seq=None, limit=None):
-    """Entries matching every given filter, in seq order."""
+def find(session, subject=None, actor=None, event_type=None, since=None, until=None, entities=None,
+         after_seq=None, limit=None):
+    """Entries matching every given filter, in seq order; `entities`: only entries of these entities (None: all;
+    an entry of no entity, such as a validation batch spanning several, is only for callers of all entities)."""
     conditions = []
+    if entities is not None:
+        conditions.append(t.c.entity.in_(list(entities)))
     if subject is not None:
         conditions.append(t.c.subjects.contains([subject]))
     if actor is not None:
@@ -91,8 +95,8 @@ def find(session, subject=None, actor=None, event_type=None, since=None, until=N
     return [row._asdict() for row in session.execute(query)]
 
 
-def by_subject(session, subject, after_seq=None, limit=None):
-    return find(session, subject=subject, after_seq=after_seq, limit=limit)
+def by_subject(session, subject, entities=None):
+    return find(session, subject=subject, entities=entities)
 
 
 def checkpoints(session):

@@ -91,8 +91,10 @@ class AuditService:
 
     @rpc(expected_exceptions=EXPECTED)
     def query(self, subject=None, limit=100, cursor=None, actor=None, event_type=None, since=None, until=None):
-        """One page of the entries matching every filter given, in seq order; pass `next_cursor` back for more."""
-        self.caller.require("auditor")
+        """One page of the entries of the caller's entities matching every filter given, in seq order; pass
+        `next_cursor` back for more. Scoped before paging, so a page, its size and its cursor say nothing of
+        other entities' entries."""
+        entities = self.caller.entities("auditor")
         after = _cursor(cursor)
         if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE:
             raise InvalidInput("Invalid limit.",
@@ -104,7 +106,7 @@ class AuditService:
             raise InvalidInput("Give at least one filter.", [
                 {"field": "subject", "message": "filter by subject, actor, event_type, since or until"}])
         with self.db as uow:
-            rows = repo.find(uow.session, **filters, **window,
+            rows = repo.find(uow.session, **filters, **window, entities=entities,
                              after_seq=after, limit=limit + 1)
         page = rows[:limit]
         return {
@@ -129,16 +131,17 @@ class AuditService:
 
     @rpc(expected_exceptions=EXPECTED)
     def evidence(self, subject):
-        """Every entry naming `subject`, sealed by a fresh checkpoint, with the (seq, digest) of every other
-        entry from the first of them up to that checkpoint: enough to re-hash that span of the chain
-        offline and compare it with the signed head, without anyone else's data."""
-        self.caller.require("auditor")
+        """Every entry of the caller's entities naming `subject` (of a batch entry only the subject's part),
+        sealed by a fresh checkpoint, with the (seq, digest) of every other entry from the first of them up to
+        that checkpoint, and the index of the subject's entries signed with the audit key: enough to re-hash
+        that span of the chain offline and compare it with the signed head, without anyone else's data."""
+        entities = self.caller.entities("auditor")
         subject = _text("subject", subject)
         if subject is None:
             raise InvalidInput("A subject is required.", [{"field": "subject", "message": "a VIN"}])
         sealed = self._seal()
         with self.db as uow:
-            rows = repo.by_subject(uow.session, subject)
+            rows = repo.by_subject(uow.session, subject, entities)
             rows = [r for r in rows if sealed is not None and r["seq"] <= sealed["seq"]]
             links, start = [], None
             if rows:
@@ -152,9 +155,12 @@ class AuditService:
             "generated_at": chain.canonical_time(utcnow()),
             "algorithm": chain.ALGORITHM,
             "checkpoint_algorithm": checkpoints.ALGORITHM,
+            "index_algorithm": checkpoints.INDEX_ALGORITHM,
             "public_key": checkpoints.public_pem(self.checkpoint_key),
             "checkpoint": sealed,
-            "entries": [pack_entry(r) for r in rows],
+            "index": checkpoints.seal_index(self.checkpoint_key, subject, [r["seq"] for r in rows], sealed)
+            if sealed else None,
+            "entries": [pack_entry(r, subject) for r in rows],
             "proof": {"prev_hash": start, "links": links},
         }
 

@@ -211,9 +211,9 @@ class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
             self._check(vehicle, lifecycle.WITHDRAWN)
             withdrawal = {"reason": data["reason"], "by": self.caller.sub, "at": utcnow().isoformat(),
                           "certificate": vehicle["certificate"]}
-            repo.withdraw(uow.session, vehicle, withdrawal, self.caller.sub, data["reason"])
-            uow.emit(VEHICLE_WITHDRAWN, {"vin": vin, "reason": data["reason"], "certificate": vehicle["certificate"]},
-                     subject=vin, entity=vehicle["entity"])
+            revision = repo.withdraw(uow.session, vehicle, withdrawal, self.caller.sub, data["reason"])
+            uow.emit(VEHICLE_WITHDRAWN, {"vin": vin, "revision": revision, "reason": data["reason"],
+                                         "certificate": vehicle["certificate"]}, subject=vin, entity=vehicle["entity"])
             self._emit_status(uow, vehicle["entity"], [vin], lifecycle.WITHDRAWN)
             uow.commit()
         return self.get(vin)

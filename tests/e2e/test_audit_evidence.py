@@ -141,3 +141,26 @@ def test_evidence_needs_an_auditor_and_a_known_vehicle(actors, corrected_vin):
     assert actors["viewer"].request("GET", f"/v1/vehicles/{corrected_vin}/evidence", expect=None).status_code == 403
     missing = actors["auditor"].request("GET", "/v1/vehicles/NWAZZZ00000000000/evidence", expect=None)
     assert missing.status_code == 404
+
+
+def test_withdrawn_vehicle_pack_says_withdrawn_and_holds_only_its_vin(stack, actors, wait):
+    batch = demo_data.vehicles(2, seed=9302)
+    assert actors["steward"].post("/v1/vehicles/import", {"vehicles": batch})["accepted"] == 2
+    vin, other = (v["vin"] for v in batch)
+    for v in (vin, other):
+        assert status_of(actors, v, JUDGED, wait)["status"] == "valid"
+    release_and_sign(actors, wait, [vin, other])  # batch events name both VINs
+    actors["signer"].post(f"/v1/vehicles/{vin}/withdrawal", {"reason": "destroyed before registration"})
+    auditor = actors["auditor"]
+    wait(lambda: auditor.get("/v1/audit", params={"subject": vin, "event_type": "certificate_withdrawn"})["entries"],
+         60, interval=0.3, what="certificate_withdrawn in the audit")
+
+    response = auditor.request("GET", f"/v1/vehicles/{vin}/evidence")
+    key = checkpoints.public_pem(checkpoints.load_or_create_key(stack.keys_dir, local_mode=False))
+    result = verify_pack(response.content, key)
+    assert result["ok"], [c for c in result["checks"] if not c["ok"]]
+    checks = {c["check"]: c for c in result["checks"]}
+    assert ", withdrawn: as recorded by audit entry" in checks["certificate version 1"]["detail"]
+    assert [c for c in checks if c.startswith("vehicle record (revision ") and c.endswith(", withdrawn)")]
+    pack = zipfile.ZipFile(io.BytesIO(response.content))
+    assert other.encode() not in b"".join(pack.read(name) for name in pack.namelist())

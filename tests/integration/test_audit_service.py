@@ -147,7 +147,7 @@ def test_events_are_chained_in_order(audit, publish, sql):
     assert stored[0]["prev_hash"] == chain.GENESIS
     for before, entry in zip([None] + stored, stored):
         assert entry["prev_hash"] == (before["hash"] if before else chain.GENESIS)
-        assert entry["hash"] == chain.entry_hash(entry["prev_hash"], chain.content_of(entry))
+        assert entry["hash"] == chain.entry_hash(entry["prev_hash"], entry)
     assert stored[1]["payload"] == sent[1]
     assert stored[1]["event_type"] == PROBE and stored[1]["source"] == "vehicles"
     assert stored[1]["subjects"] == [VIN_A] and stored[1]["entity"] == "ACME"
@@ -344,7 +344,9 @@ def test_evidence_pack_can_be_checked_independently(audit, publish, sql):
     stored = rows(sql)
     assert pack["subject"] == VIN_A
     assert pack["checkpoint"]["seq"] == stored[-1]["seq"] and pack["checkpoint"]["head_hash"] == stored[-1]["hash"]
-    assert [e["payload"]["data"] for e in pack["entries"]] == [{"revision": 1}, {"revision": 2}]
+    assert [e["shared"]["data"] for e in pack["entries"]] == [{"revision": 1}, {"revision": 2}]
+    assert pack["index"]["seqs"] == [e["seq"] for e in pack["entries"]]
+    assert checkpoints.index_valid(pack["public_key"], pack["index"])
     assert [link["seq"] for link in pack["proof"]["links"]] == [stored[1]["seq"]]  # VIN_B's entry: a digest only
     assert VIN_B not in json.dumps(pack["proof"])
     # recomputed from the pack alone, with nothing but hashlib and json
@@ -353,10 +355,15 @@ def test_evidence_pack_can_be_checked_independently(audit, publish, sql):
     for item in links:
         if "digest" in item:
             digest = item["digest"]
-        else:
-            content = {name: item[name] for name in pack["algorithm"]["content_fields"]}
-            digest = hashlib.sha256(canonical(content)).hexdigest()
-            assert hashlib.sha256(canonical(item["payload"])).hexdigest() == item["payload_digest"]
+        else:  # format 2: the VIN's leaf up its Merkle path to the root, then the header
+            node = hashlib.sha256(canonical(item["item"])).hexdigest()
+            for step in item["path"]:
+                pair = (step["left"], node) if "left" in step else (node, step["right"])
+                node = hashlib.sha256(b"\x01" + bytes.fromhex(pair[0]) + bytes.fromhex(pair[1])).hexdigest()
+            header = {name: item[name] for name in pack["algorithm"]["format_2"]["entry_fields"]}
+            header.update(format=2, shared_digest=hashlib.sha256(canonical(item["shared"])).hexdigest(),
+                          items_root=node)
+            digest = hashlib.sha256(canonical(header)).hexdigest()
         current = hashlib.sha256(bytes.fromhex(current) + bytes.fromhex(digest)).hexdigest()
     assert current == pack["checkpoint"]["head_hash"]
     assert checkpoints.signature_valid(pack["public_key"], pack["checkpoint"])

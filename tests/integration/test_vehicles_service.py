@@ -609,7 +609,7 @@ def test_a_withdrawal_ends_a_released_vehicle_with_its_reason(rpc, released, db_
     assert withdrawn["withdrawal"]["by"] == "sam" and withdrawn["withdrawal"]["certificate"] == released[vin]
     [event] = outbox_rows(db_url, "vehicle_withdrawn")
     assert event["subject"] == vin and event["actor"] == "sam" and event["entity"] == ENTITY
-    assert event["data"] == {"vin": vin, "reason": "vehicle destroyed before registration",
+    assert event["data"] == {"vin": vin, "revision": 2, "reason": "vehicle destroyed before registration",
                              "certificate": released[vin]}
     assert rpc("history", vin)[-1]["diff"] == [{"path": "status", "old": "released", "new": "withdrawn"}]
     for again in ("withdraw", "correct"):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.audit.domain import chain
+from services.audit.domain import chain, items
 from services.audit.domain.entries import content_from_envelope
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
@@ -28,10 +28,12 @@ def envelope(n, subject="WVWZZZ1JZXW000001"):
     }
 
 
-def build(n):
+def build(n, format=1):
+    """A chain of n entries; format 1 by default, as entries recorded before format 2 are (they keep verifying)."""
     entries, prev = [], chain.GENESIS
     for i in range(1, n + 1):
-        entry = chain.link(prev, content_from_envelope(envelope(i), recorded_at=T0 + timedelta(minutes=i)))
+        content = dict(content_from_envelope(envelope(i), recorded_at=T0 + timedelta(minutes=i)), format=format)
+        entry = chain.link(prev, content)
         entry["seq"] = i * 10  # seq values need not be contiguous (identity gaps after rollbacks)
         entries.append(entry)
         prev = entry["hash"]
@@ -52,8 +54,9 @@ def test_empty_chain_is_valid_with_no_head():
         "valid": True, "entries": 0, "head": None, "last_seq": None, "first_invalid_seq": None, "reason": None}
 
 
-def test_three_appended_entries_verify():
-    entries = build(3)
+@pytest.mark.parametrize("format", [1, 2])
+def test_three_appended_entries_verify(format):
+    entries = build(3, format)
     assert [e["prev_hash"] for e in entries[1:]] == [e["hash"] for e in entries[:-1]]
     result = chain.verify(e for e in entries)  # a generator: verify reads the chain once
     assert result == {"valid": True, "entries": 3, "head": entries[-1]["hash"], "last_seq": 30,
@@ -74,8 +77,9 @@ def test_tampered_payload_is_invalid_at_that_entry():
     ("actor", "someone-else"), ("subjects", ["OTHER"]), ("occurred_at", T0 - timedelta(days=1)),
     ("roles", ["admin"]), ("trace_id", "f" * 32), ("payload_digest", "0" * 64),
 ])
-def test_tampered_column_is_invalid(field, value):
-    entries = build(3)
+@pytest.mark.parametrize("format", [1, 2])
+def test_tampered_column_is_invalid(field, value, format):
+    entries = build(3, format)
     entries[2][field] = value
     assert chain.verify(entries)["first_invalid_seq"] == 30
 
@@ -202,3 +206,19 @@ def test_only_payloads_with_floats_need_jsonb_normalising():
 
     assert not has_float({"a": [1, "2", None, True, {"b": 10**30}]})
     assert has_float({"a": [1, {"b": 1e20}]}) and has_float(2.5)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 5, 8])
+def test_format_2_proves_each_subjects_part_of_a_batch_alone(count):
+    vins = [f"WVWZZZ1JZXW{n:06d}" for n in range(count)]
+    batch = dict(envelope(1, vins[0]), subjects=vins, data={"vehicles": [{"vin": v, "revision": 1} for v in vins]})
+    entry = dict(chain.link(chain.GENESIS, content_from_envelope(batch, T0)), seq=1)
+    assert entry["format"] == items.FORMAT and chain.verify([entry])["valid"]
+    for vin in vins:
+        proven = dict({n: entry[n] for n in items.ENTRY_FIELDS}, **items.proof_of(entry, vin))
+        assert items.proven_digest(proven) == chain.entry_digest(entry)
+        assert items.data_of(proven) == {"vehicles": [{"vin": vin, "revision": 1}]}
+        assert not {v for v in vins if v != vin} & set(chain.canonical_json(proven).split('"'))
+        changed = copy.deepcopy(proven)
+        changed["item"]["part"]["vehicles"][0]["revision"] = 2
+        assert items.proven_digest(changed) != chain.entry_digest(entry)

@@ -51,9 +51,10 @@ def audit_part(entries, key):
     first = mine[0]["seq"]
     return {
         "generated_at": "2026-03-01T09:00:00.000000+00:00", "algorithm": chain.ALGORITHM,
-        "checkpoint_algorithm": checkpoints.ALGORITHM, "public_key": checkpoints.public_pem(key),
-        "checkpoint": sealed,
-        "entries": [pack_entry(e) for e in mine],
+        "checkpoint_algorithm": checkpoints.ALGORITHM, "index_algorithm": checkpoints.INDEX_ALGORITHM,
+        "public_key": checkpoints.public_pem(key), "checkpoint": sealed,
+        "index": checkpoints.seal_index(key, VIN, [e["seq"] for e in mine], sealed),
+        "entries": [pack_entry(e, VIN) for e in mine],
         "proof": {"prev_hash": mine[0]["prev_hash"],
                   "links": [{"seq": e["seq"], "digest": chain.entry_digest(e)}
                             for e in entries if e["seq"] >= first and VIN not in e["subjects"]]},
@@ -66,11 +67,12 @@ def key(tmp_path):
 
 
 def pack_of(audit, documents=(DOCUMENT,)):
-    certificates = [{"summary": {"vin": VIN, "version_number": i, "sha256": hashlib.sha256(d.encode()).hexdigest()},
+    certificates = [{"summary": {"vin": VIN, "reference_id": "REF", "version_number": i, "status": "current",
+                                 "sha256": hashlib.sha256(d.encode()).hexdigest()},
                      "document": d} for i, d in enumerate(documents, start=1)]
     reports = [{"vin": VIN, "revision": 1, "status": "valid", "findings": [], "rule_pack": PACKS}]
     revisions = [{"revision": 1, "actor": "steward", "reason": "import", "at": T0.isoformat(), "diff": {}}]
-    return build_pack(VIN, {"vin": VIN}, revisions, reports, certificates, audit)
+    return build_pack(VIN, {"vin": VIN, "revision": 1, "status": "draft"}, revisions, reports, certificates, audit)
 
 
 def rewrite(pack, name, change, fix_manifest=True):
@@ -132,7 +134,8 @@ def test_dropped_audit_entry_does_not_reach_the_sealed_head(key):
         return json.dumps(json.loads(raw)[:-1]).encode()  # hide the certificate_signed entry
 
     result = verify_pack(rewrite(pack_of(audit_part(stored_chain(), key)), "audit/entries.json", drop))
-    assert failed(result) == ["the chain through them reaches the sealed head"]
+    assert failed(result) == ["the pack carries every entry of the index, and no other",
+                              "the chain through them reaches the sealed head"]
 
 
 def test_pack_sealed_by_another_key_fails_against_the_pinned_key(key, tmp_path):
@@ -149,7 +152,8 @@ def test_report_not_announced_in_the_audit_fails(key):
         return json.dumps(reports).encode()
 
     result = verify_pack(rewrite(pack_of(audit_part(stored_chain(), key)), "validation/reports.json", edit))
-    assert failed(result) == ["validation report of revision 1 (blocked, rule packs M1 2026.11.1, core 2026.11.1)"]
+    assert failed(result) == ["validation report of revision 1 (blocked, rule packs M1 2026.11.1, core 2026.11.1)",
+                              "every validation outcome the audit trail announces has its report in the pack"]
 
 
 def test_cli_prints_the_checks_and_exit_status(key, tmp_path, capsys):

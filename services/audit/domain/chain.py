@@ -1,17 +1,19 @@
 """The hash chain of the audit log (plain Python: no SQL, no nameko).
 
-Each entry has a digest, sha256 of the canonical JSON of its content fields, and a hash,
-sha256(prev_hash as 32 raw bytes + digest as 32 raw bytes); so changing, removing, inserting or
-reordering any entry breaks every link after it. The payload is committed through its own digest
-(a content field): the chain can be re-checked from (seq, digest) pairs alone, which is how an
-evidence pack proves one VIN's entries without carrying anyone else's data.
-The canonical JSON uses sorted keys, no whitespace, UTF-8, and timestamps as UTC ISO-8601 with
-microseconds, so the same content always gives the same bytes whoever computes it.
+Each entry has a digest and a hash, sha256(prev_hash as 32 raw bytes + digest as 32 raw bytes); so changing,
+removing, inserting or reordering any entry breaks every link after it. The chain can be re-checked from
+(seq, digest) pairs alone, which is how an evidence pack proves one VIN's entries without carrying anyone
+else's data.
+
+The digest depends on the entry's format. Format 1 (the entries recorded first; never changed): sha256 of the
+canonical JSON of the content fields, the payload committed through its own digest. Format 2 (every entry
+recorded since): sha256 of a header that commits to each subject's part of the payload separately
+(domain/items.py), so a pack proves one VIN's part of a batch event without the other VINs'.
 """
 import hashlib
-import json
-import uuid
-from datetime import datetime, timezone
+
+from services.audit.domain import items
+from services.audit.domain.canonical import canonical_json, canonical_time, sha256_hex  # noqa: F401 (API)
 
 GENESIS = "0" * 64
 
@@ -22,36 +24,16 @@ CONTENT_FIELDS = (
 
 ALGORITHM = {
     "payload_digest": "sha256(canonical_json(payload))",
-    "digest": "sha256(canonical_json({field: entry[field] for field in content_fields}))",
+    "digest": "format 1: sha256(canonical_json({field: entry[field] for field in content_fields})); "
+              "format 2: see format_2",
     "hash": "sha256(bytes.fromhex(prev_hash) + bytes.fromhex(digest)); the first entry's prev_hash is genesis",
     "canonical_json": "json.dumps(value, sort_keys=True, separators=(',', ':'), ensure_ascii=False), UTF-8; "
                       "timestamps as UTC ISO-8601 with microseconds",
     "content_fields": list(CONTENT_FIELDS),
     "genesis": GENESIS,
+    "format_2": dict(items.ALGORITHM, payload_digest="sha256(canonical_json(payload)); a leaf's salt is "
+                     "sha256(canonical_json({payload_digest, key}))"),
 }
-
-
-def _json_default(value):
-    if isinstance(value, datetime):
-        return canonical_time(value)
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not part of an audit entry's content")
-
-
-def canonical_time(value):
-    if value.tzinfo is None:
-        raise ValueError("audit timestamps must carry a time zone")
-    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
-
-
-def canonical_json(content):
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False, default=_json_default)
-
-
-def sha256_hex(text):
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def payload_digest(payload):
@@ -59,12 +41,15 @@ def payload_digest(payload):
 
 
 def content_of(entry):
-    """The hashed fields of an entry (a mapping with at least CONTENT_FIELDS)."""
+    """The hashed fields of a format-1 entry (a mapping with at least CONTENT_FIELDS)."""
     return {name: entry[name] for name in CONTENT_FIELDS}
 
 
-def entry_digest(content):
-    return sha256_hex(canonical_json(content_of(content)))
+def entry_digest(entry):
+    """The digest of an entry holding its content (format 2: and its whole payload)."""
+    if entry.get("format") == items.FORMAT:
+        return items.entry_digest(entry)
+    return sha256_hex(canonical_json(content_of(entry)))
 
 
 def link_hash(prev_hash, digest):
@@ -135,18 +120,18 @@ def _fault(entry, expected_prev, last_seq):
         stored_payload = payload_digest(entry["payload"]) if "payload" in entry else entry["payload_digest"]
     except (TypeError, ValueError) as exc:
         return f"content cannot be hashed: {exc}"
-    if actual != entry["hash"]:
-        return "hash does not match the entry's content: the entry was altered"
     if stored_payload != entry["payload_digest"]:
         return "the payload does not match its digest: the payload was altered"
+    if actual != entry["hash"]:
+        return "hash does not match the entry's content: the entry was altered"
     return None
 
 
 def verify_span(prev_hash, links):
     """Recompute the chain over consecutive `links` from `prev_hash` (offline proof of an evidence pack).
 
-    Each link is `{seq, digest}` or a full entry (its digest is computed from its content, and its
-    stored `hash` and payload must agree). Returns (hash after the last link, {seq: hash}, problem or None).
+    Each link is `{seq, digest}`, a format-2 entry as a pack proves it (`items.proof_of`) or a format-1 entry
+    (its digest is computed from its content, and its stored `hash` and payload must agree). Returns (hash after the last link, {seq: hash}, problem or None).
     """
     current, hashes, last_seq = prev_hash, {}, None
     for item in links:
@@ -155,6 +140,8 @@ def verify_span(prev_hash, links):
             return current, hashes, f"entry {seq} is out of order (after {last_seq})"
         if "digest" in item:
             digest = item["digest"]
+        elif "item" in item:
+            digest = items.proven_digest(item)
         else:
             digest = entry_digest(item)
             if "payload" in item and payload_digest(item["payload"]) != item["payload_digest"]:

@@ -17,6 +17,7 @@ from services.audit.domain import chain
 
 KEY_FILE = "audit-checkpoints.ed25519.pem"
 ALGORITHM = "Ed25519 over canonical_json({seq, head_hash, at})"
+INDEX_ALGORITHM = "Ed25519 over canonical_json({subject, seqs, seq, head_hash})"
 
 
 class CheckpointKeyMissing(RuntimeError):
@@ -71,13 +72,35 @@ def seal(key, seq, head_hash, at):
 
 
 def signature_valid(public_key_pem, checkpoint):
+    return _valid(public_key_pem, checkpoint["signature"],
+                  message(checkpoint["seq"], checkpoint["head_hash"], checkpoint["at"]))
+
+
+def index_message(subject, seqs, seq, head_hash):
+    return chain.canonical_json({"subject": subject, "seqs": seqs, "seq": seq, "head_hash": head_hash}).encode("utf-8")
+
+
+def seal_index(key, subject, seqs, checkpoint):
+    """The audit key's statement that `seqs` are all the entries naming `subject` up to the checkpoint: an
+    evidence pack cannot pass one of them off as someone else's (seq, digest) link."""
+    seqs = list(seqs)
+    return {"subject": subject, "seqs": seqs, "seq": checkpoint["seq"], "head_hash": checkpoint["head_hash"],
+            "key_id": key_id(public_pem(key)), "signature": base64.b64encode(
+                key.sign(index_message(subject, seqs, checkpoint["seq"], checkpoint["head_hash"]))).decode("ascii")}
+
+
+def index_valid(public_key_pem, index):
+    return _valid(public_key_pem, index["signature"],
+                  index_message(index["subject"], index["seqs"], index["seq"], index["head_hash"]))
+
+
+def _valid(public_key_pem, signature, signed):
     public = serialization.load_pem_public_key(public_key_pem.encode("ascii"))
     if not isinstance(public, Ed25519PublicKey):
         return False
     try:
-        public.verify(base64.b64decode(checkpoint["signature"]),
-                      message(checkpoint["seq"], checkpoint["head_hash"], checkpoint["at"]))
-    except (InvalidSignature, ValueError):
+        public.verify(base64.b64decode(signature), signed)
+    except (InvalidSignature, ValueError, TypeError):
         return False
     return True
 

@@ -3,7 +3,7 @@ import re
 import uuid
 from datetime import datetime
 
-from services.audit.domain import chain
+from services.audit.domain import chain, items
 
 # W3C traceparent: version-traceid-spanid-flags
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
@@ -25,6 +25,7 @@ def fields_of(envelope, recorded_at):
         subjects.append(envelope["subject"])
     roles = envelope.get("roles")
     return {
+        "format": items.FORMAT,
         "event_id": str(uuid.UUID(str(envelope["event_id"]))),
         "event_type": envelope["event_type"],
         "source": envelope["source"],
