@@ -1,7 +1,7 @@
 """Reading and writing vehicles and releases (SQL only)."""
 import uuid
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from common.bulk_update import update_each
@@ -31,8 +31,8 @@ def load_vehicles(session, vins, for_update=False):
 
 
 def event_items(session, found):
-    """The vehicles as other services need them to judge or certify them, earlier stages included."""
-    stages = load_stages(session, [v["vin"] for v in found])
+    """The vehicles as other services need them to judge or certify them, their entity's earlier stages included."""
+    stages = load_stages(session, [(v["vin"], v["entity"]) for v in found])
     items = []
     for vehicle in found:
         item = {k: vehicle[k] for k in ("vin", "revision", "entity", "approval_number", "type", "variant", "version",
@@ -112,12 +112,29 @@ def statuses_with_base_number(session, base, entities=None):
 
 # -- earlier stages of multi-stage vehicles -------------------------------------------------------------
 
-def load_stages(session, vins):
-    """{vin: [stage records]} for the VINs that have earlier stages."""
+def load_stages(session, owners):
+    """{vin: [stage records]} of the (vin, entity) pairs `owners` that have earlier stages: a vehicle's earlier
+    stages are those its own entity imported."""
+    owners = list(owners)
+    if not owners:
+        return {}
+    return _stages_by_vin(session, select(vehicle_stages).where(
+        tuple_(vehicle_stages.c.vin, vehicle_stages.c.entity).in_(owners)))
+
+
+def imported_stages(session, vin, entities=None):
+    """The earlier stages of a VIN imported by these entities (None or `*`: any), whether or not a vehicle record
+    holds them."""
+    stmt = select(vehicle_stages).where(vehicle_stages.c.vin == vin)
+    if entities is not None and "*" not in entities:
+        stmt = stmt.where(vehicle_stages.c.entity.in_(list(entities)))
+    return _stages_by_vin(session, stmt).get(vin, [])
+
+
+def _stages_by_vin(session, stmt):
     out = {}
-    rows = session.execute(select(vehicle_stages).where(vehicle_stages.c.vin.in_(list(vins)))
-                           .order_by(vehicle_stages.c.vin, vehicle_stages.c.stage)).all()
-    for row in rows:
+    for row in session.execute(stmt.order_by(vehicle_stages.c.vin, vehicle_stages.c.entity,
+                                             vehicle_stages.c.stage)).all():
         stage = dict(row._mapping)
         stage["imported_at"] = stage["imported_at"].isoformat()
         out.setdefault(row.vin, []).append(stage)
@@ -125,11 +142,23 @@ def load_stages(session, vins):
 
 
 def put_stage(session, stage, entity, header, actor):
-    """Store a base vehicle's eCoC as stage `stage` of its VIN (a later import of that stage replaces it)."""
+    """Store a base vehicle's eCoC as stage `stage` of its VIN for `entity` (its later import replaces it)."""
     values = dict(stage, entity=entity, header=header, imported_at=utcnow(), imported_by=actor)
     stmt = insert(vehicle_stages).values(values)
     session.execute(stmt.on_conflict_do_update(
-        index_elements=["vin", "stage"], set_={k: stmt.excluded[k] for k in values if k not in ("vin", "stage")}))
+        index_elements=["vin", "entity", "stage"],
+        set_={k: stmt.excluded[k] for k in values if k not in ("vin", "entity", "stage")}))
+
+
+def save_stage_revision(session, vehicle, changes, actor, reason):
+    """An earlier stage attached to the vehicle is an edit: a revision of its own (the record's data stays, the
+    diff names the stage) by `actor`, back to draft for validation. Returns the new revision."""
+    revision = vehicle["revision"] + 1
+    set_status(session, [vehicle["vin"]], "draft", revision=revision, last_editor=actor, findings=[])
+    session.execute(vehicle_revisions.insert().values(
+        vin=vehicle["vin"], revision=revision, data=record_of(vehicle), diff=changes, actor=actor, reason=reason,
+        created_at=utcnow()))
+    return revision
 
 
 def history(session, vin):
