@@ -16,7 +16,7 @@ from services.vehicles.domain.csv_rows import CsvError, column_errors, parse_csv
 from services.vehicles.domain.importing import classify
 from services.vehicles.domain.ivi_import import vehicle_from_ivi
 from services.vehicles.domain.scope import allowed
-from services.vehicles.domain.stages import base_stage, differs_from, stage_change
+from services.vehicles.domain.stages import base_stage, differs_from, event_subject, stage_change
 
 STAGE_KEYS = ("vin", "stage", "approval_number", "type", "variant", "version", "stage_of_completion")
 
@@ -135,7 +135,8 @@ class ImportEntrypoints:
                     revision = self._attach_stage(uow, vehicle, stage, replaced, reason)
                 repo.put_stage(uow.session, stage, entity, message["header"], self.caller.sub)
                 uow.emit(VEHICLE_STAGE_IMPORTED, dict({k: stage[k] for k in STAGE_KEYS + ("coc",)},
-                                                      attached_to_revision=revision), subject=vin, entity=entity)
+                                                      attached_to_revision=revision),
+                         subject=event_subject(vin, entity, attached=vehicle is not None), entity=entity)
                 if vehicle is not None:  # its certificate data changes: judged again
                     self._emit_changed(uow, [dict(vehicle, revision=revision)])
             uow.commit()

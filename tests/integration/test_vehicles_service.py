@@ -704,6 +704,8 @@ def test_a_completed_vehicle_carries_its_base_vehicles_ecoc(rpc, db_url, outbox_
     assert [s["entity"] for s in rpc("stages", base["vin"], user=olga)] == [OTHER]
     after = rpc("get", base["vin"], user=ADMIN)
     assert (after["revision"], after["stages"]) == (vehicle["revision"], vehicle["stages"])
+    assert [(e["subject"], e["entity"], e["actor"]) for e in outbox_rows(db_url, VEHICLE_STAGE_IMPORTED)] == [
+        (f"{base['vin']}@{ENTITY}", ENTITY, "ada"), (f"{base['vin']}@{OTHER}", OTHER, "olga")]  # on no record
 
     with pytest.raises(InvalidInput) as caught:  # a completed vehicle is no base
         rpc("import_ivi", xml.replace("<StageOfCompletion>I<", "<StageOfCompletion>V<"),

@@ -7,7 +7,7 @@ import pytest
 
 from common.composition import compose_coc
 from common.ivi import SchemaValidator, build_message, load_schema, read_ivi, split_levels
-from services.vehicles.domain.stages import base_stage, differs_from, handed_on
+from services.vehicles.domain.stages import base_stage, differs_from, event_subject, handed_on, stage_change
 
 IVI_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "ivi"
 BASE_SAMPLE = IVI_DIR / "samples" / "N2-01-ProaceMaxEV.xml"
@@ -69,6 +69,22 @@ def test_each_stage_differs_in_approval_number_variant_or_version(base):
     assert error["field"] == "approval_number" and "stage 1" in error["message"]
     assert check(dict(same, version="2X003B(2C)")) == []
     assert check(dict(same, vin="YARTN2EVHDTEST999")) == []
+
+
+def test_attaching_a_stage_is_a_change_named_by_its_number(base):
+    stage, _ = base_stage(base)
+    [added] = stage_change(None, stage)
+    assert (added["path"], added["old"], added["new"]["approval_number"], added["new"]["coc"]) == (
+        "stages.1", None, "e3*2018/858*00107*01", base)
+    swapped = dict(stage, coc=dict(base, StageOfCompletion="C"), stage_of_completion="C")
+    assert stage_change(stage, swapped) == [
+        {"path": "stages.1.coc.StageOfCompletion", "old": "I", "new": "C"},
+        {"path": "stages.1.stage_of_completion", "old": "I", "new": "C"}]
+
+
+def test_a_stage_off_the_entitys_record_stays_out_of_the_vins_trail():
+    assert event_subject("YARTN2EVHDTEST123", "ACME", attached=True) == "YARTN2EVHDTEST123"
+    assert event_subject("YARTN2EVHDTEST123", "ACME", attached=False) == "YARTN2EVHDTEST123@ACME"
 
 
 def test_the_completed_stage_lists_every_manufacturer_and_names_the_previous_stage(ivi, base):

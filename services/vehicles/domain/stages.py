@@ -48,6 +48,13 @@ def stage_change(replaced, stage):
     return diff({key: content(replaced)} if replaced else {}, {key: content(stage)}, "stages")
 
 
+def event_subject(vin, entity, attached):
+    """The subject of a stage's events: the VIN when the stage is on the entity's record of it (an edit of that
+    record); otherwise the entity's own stage of the VIN, kept out of the trail of a record another entity may
+    hold."""
+    return vin if attached else f"{vin}@{entity}"
+
+
 def handed_on(stages):
     """What travels with the vehicle record to validation and signing, oldest stage first."""
     return [{k: s[k] for k in ("stage", "approval_number", "type", "variant", "version", "coc")}
