@@ -173,7 +173,8 @@ def test_finding_01_planted_base_stage(world, stack, wait):
 
 def test_finding_02_four_eyes_bypass_through_a_stage(world, stack, wait):
     """A person holding data_steward and reviewer replaces the base stage of a valid vehicle: that is an edit
-    (revision, last editor, history, vehicle_changed in the audit), so they may not approve its release."""
+    (revision, last editor, history, vehicle_changed in the audit), so they may not approve its release; nor
+    that of a vehicle whose base stage they imported before its record existed."""
     vin = "YARTN2EVHDSEC0002"
     steward, auditor = world["steward"], world["auditor"]
     dual = stack.client("duncan", ["data_steward", "reviewer", "viewer"], [OWNER])
@@ -203,4 +204,18 @@ def test_finding_02_four_eyes_bypass_through_a_stage(world, stack, wait):
     refused = dual.request("POST", f"/v1/releases/{release['id']}/approve", expect=None)
     assert refused.status_code == 403, refused.text
     assert refused.json()["type"] == "urn:ecoc:problem:four-eyes" and vin in refused.json()["detail"]
+    assert world["reviewer"].post(f"/v1/releases/{release['id']}/approve")["status"] == "approved"
+
+    # a stage imported before the record exists shapes the sealed data as much: its importer does not review
+    early = "YARTN2EVHDSEC0003"
+    assert import_stage(dual, OWNER, base_xml(early, "SWAPPED BY DUNCAN BV")).status_code == 201
+    assert steward.post("/v1/vehicles/import", {"vehicles": [vehicle_row(early, world["vehicle_level"])]})[
+        "accepted"] == 1
+    created = status_of(steward, early, JUDGED, wait)
+    assert (created["status"], created["last_editor"], [s["imported_by"] for s in created["stages"]]) == (
+        "valid", "dana", ["duncan"]), created["findings"]
+    release = steward.post("/v1/releases", {"vins": [early]})
+    refused = dual.request("POST", f"/v1/releases/{release['id']}/approve", expect=None)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["type"] == "urn:ecoc:problem:four-eyes" and early in refused.json()["detail"]
     assert world["reviewer"].post(f"/v1/releases/{release['id']}/approve")["status"] == "approved"

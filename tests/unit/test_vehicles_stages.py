@@ -126,3 +126,14 @@ def test_a_vehicle_without_earlier_stages_composes_as_before(base):
                "coc": {k: v for k, v in vehicle_level.items()
                        if k not in ("VehicleIdentificationNumber", "DateManufactureVehicle")}}
     assert compose_coc(type_level, vehicle) == base
+
+
+def test_whoever_imported_a_vehicles_earlier_stage_does_not_review_it():
+    from services.vehicles.domain.releases import FourEyesViolation, check_reviewer, editors_of
+
+    vehicles = {"V1": {"last_editor": "dana"}, "V2": {"last_editor": "dana"}}
+    editors = editors_of(vehicles, {"V2": [{"stage": 1, "imported_by": "duncan"}]})
+    assert editors == {"V1": {"dana"}, "V2": {"dana", "duncan"}}
+    with pytest.raises(FourEyesViolation, match=r"earlier stage they imported \(V2\)"):
+        check_reviewer("duncan", {"requested_by": "dana"}, editors)
+    check_reviewer("rita", {"requested_by": "dana"}, editors)
