@@ -81,6 +81,7 @@ class ImportEntrypoints:
     def _import(self, rows, reason, pre_errors=None, label=str):
         vins = [r["vin"] for r in rows if isinstance(r, dict) and isinstance(r.get("vin"), str)]
         with self.db as uow:  # a row is judged against the earlier stages of the entity it names
+            repo.hold_attach_locks(uow.session, vins)
             stages = repo.load_stages(uow.session, [(r["vin"], r["entity"]) for r in rows if isinstance(r, dict)
                                                     and isinstance(r.get("vin"), str) and isinstance(r.get("entity"), str)])
 
@@ -123,6 +124,7 @@ class ImportEntrypoints:
             raise InvalidInput("The message cannot be a base vehicle's eCoC.", errors)
         vin = stage["vin"]
         with self.db as uow:
+            repo.hold_attach_locks(uow.session, [vin], exclusive=True)
             vehicle = repo.load_vehicles(uow.session, [vin], for_update=True).get(vin)
             if vehicle is not None and vehicle["entity"] != entity:
                 vehicle = None

@@ -1,7 +1,8 @@
 """Reading and writing vehicles and releases (SQL only)."""
 import uuid
+import zlib
 
-from sqlalchemy import and_, func, select, tuple_, update
+from sqlalchemy import and_, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from common.bulk_update import update_each
@@ -139,6 +140,21 @@ def _stages_by_vin(session, stmt):
         stage["imported_at"] = stage["imported_at"].isoformat()
         out.setdefault(row.vin, []).append(stage)
     return out
+
+
+# A stage import waits for an import that may be creating the VIN's record (and the other way round), so the stage
+# is either on the record's first revision or attached to it as an edit, never on it unseen. VINs share
+# ATTACH_LOCKS advisory locks: a bulk import holds at most that many, shared, so bulk imports never wait for
+# each other.
+ATTACH_LOCK_SPACE, ATTACH_LOCKS = 0x5354, 64
+
+
+def hold_attach_locks(session, vins, exclusive=False):
+    keys = sorted({zlib.crc32(vin.encode("utf-8", "surrogatepass")) % ATTACH_LOCKS for vin in vins})
+    lock = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    if keys:
+        session.execute(text(f"SELECT {lock}(:space, key) FROM unnest(CAST(:keys AS integer[])) AS key"),
+                        {"space": ATTACH_LOCK_SPACE, "keys": keys})
 
 
 def put_stage(session, stage, entity, header, actor):

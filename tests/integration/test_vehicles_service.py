@@ -733,3 +733,37 @@ def test_a_base_attached_to_a_judged_vehicle_sends_it_back_to_validation(rpc, re
         "bob", ENTITY, vin, 2)
     validate({vin: "valid"}, revision=2)
     assert rpc("get", vin)["status"] == "valid"
+
+
+def test_a_stage_imported_while_its_record_is_created_is_attached_as_an_edit(rpc, db_url, db_rows):
+    """The record's creation is held open (as an import holds it, attach locks taken, row inserted, not yet
+    committed): the stage import waits for it, then finds the record and attaches the stage as an edit."""
+    import eventlet
+    from sqlalchemy import create_engine
+
+    from common.contracts.vehicles import VehicleIn
+    from services.vehicles import repository as repo
+    from tests.support import wait_until
+
+    [row] = demo_data.vehicles(1, seed=83)
+    row.update(approval_number="e4*2018/858*01111*00", type="BKLK001", variant="BVG00PL", version="VBHLL009")
+    xml = (SAMPLES / "N2-01-ProaceMaxEV.xml").read_text().replace("YARTN2EVHDTEST123", row["vin"]).replace(
+        "<StageOfCompletion>C</StageOfCompletion>", "<StageOfCompletion>I</StageOfCompletion>")
+    engine = create_engine(db_url, pool_size=1, max_overflow=0)
+    try:
+        with engine.connect() as creating:
+            transaction = creating.begin()
+            repo.hold_attach_locks(creating, [row["vin"]])
+            repo.save_changes(creating, [(0, VehicleIn().load(row), None)], "bob", "import")
+            importing = eventlet.spawn(rpc, "import_ivi", xml, {"entity": ENTITY, "stage": "base"})
+            waiting = ("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = :space "
+                       "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+            wait_until(lambda: db_rows(db_url, waiting, space=repo.ATTACH_LOCK_SPACE), WAIT,
+                       what="the stage import to wait for the record's creation")
+            transaction.commit()
+        assert importing.wait()["outcome"] == "base_stage"
+    finally:
+        engine.dispose()
+    vehicle = rpc("get", row["vin"])
+    assert (vehicle["revision"], vehicle["last_editor"], [s["stage"] for s in vehicle["stages"]]) == (2, "alice", [1])
+    assert [d["path"] for d in rpc("history", row["vin"])[-1]["diff"]] == ["stages.1"]
