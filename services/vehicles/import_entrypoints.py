@@ -79,11 +79,13 @@ class ImportEntrypoints:
                                [{"field": exc.path or "_body", "message": exc.message + where}]) from None
 
     def _import(self, rows, reason, pre_errors=None, label=str):
-        vins = [r["vin"] for r in rows if isinstance(r, dict) and isinstance(r.get("vin"), str)]
-        with self.db as uow:  # a row is judged against the earlier stages of the entity it names
+        named = [r for r in rows if isinstance(r, dict) and isinstance(r.get("vin"), str)]
+        vins = [r["vin"] for r in named]
+        with self.db as uow:
             repo.hold_attach_locks(uow.session, vins)
-            stages = repo.load_stages(uow.session, [(r["vin"], r["entity"]) for r in rows if isinstance(r, dict)
-                                                    and isinstance(r.get("vin"), str) and isinstance(r.get("entity"), str)])
+            # a row is judged against the earlier stages of the entity it names
+            stages = repo.load_stages(uow.session, [(r["vin"], r["entity"]) for r in named
+                                                    if isinstance(r.get("entity"), str)])
 
             def decide(existing):
                 return classify(rows, VehicleIn(), existing, self._entities(), check_coc_of=self._coc_errors,
@@ -125,7 +127,9 @@ class ImportEntrypoints:
         vin = stage["vin"]
         with self.db as uow:
             repo.hold_attach_locks(uow.session, [vin], exclusive=True)
-            vehicle = repo.load_vehicles(uow.session, [vin], for_update=True).get(vin)
+            vehicle = repo.load_vehicles(uow.session, [vin]).get(vin)
+            if vehicle is not None and vehicle["entity"] == entity:  # another entity's record is not even locked
+                vehicle = repo.load_vehicles(uow.session, [vin], for_update=True)[vin]
             if vehicle is not None and vehicle["entity"] != entity:
                 vehicle = None
             earlier = {s["stage"]: s for s in repo.load_stages(uow.session, [(vin, entity)]).get(vin, [])}

@@ -722,7 +722,8 @@ def test_a_base_attached_to_a_judged_vehicle_sends_it_back_to_validation(rpc, re
     assert (vehicle["status"], vehicle["revision"], vehicle["findings"], vehicle["last_editor"]) == (
         "draft", 2, [], "bob")
     change = rpc("history", vin)[-1]
-    assert (change["revision"], change["actor"], change["reason"]) == (2, "bob", "base vehicle's eCoC imported as stage 1")
+    assert (change["revision"], change["actor"], change["reason"]) == (
+        2, "bob", "base vehicle's eCoC imported as stage 1")
     assert [(d["path"], d["old"], d["new"]["approval_number"]) for d in change["diff"]] == [
         ("stages.1", None, "e3*2018/858*00107*01")]
     [sent] = outbox_rows(db_url, VEHICLE_CHANGED)[-1]["data"]["vehicles"]

@@ -93,7 +93,8 @@ def world(stack):
     coc = {k: v for k, v in type_level.items() if k not in IDENTITY and k != "AdvancedSafetySystemsTable"}
     stack.client("alice", ["approvals_manager"], [OWNER]).post("/v1/approvals", {
         "number": APPROVAL["number"], "issue_date": "2026-01-05", "approval_type": "EU", "provisional": False,
-        "entity": OWNER, "category": "N2", "stage_of_completion": "V", "coc": dict(coc, ManufacturerTable=[BODYBUILDER]),
+        "entity": OWNER, "category": "N2", "stage_of_completion": "V",
+        "coc": dict(coc, ManufacturerTable=[BODYBUILDER]),
         "versions": [{"type": APPROVAL["type"], "variant": APPROVAL["variant"], "version": APPROVAL["version"],
                       "coc": {}, "ranges": {}}]})
     return {
