@@ -11,6 +11,7 @@ ENTITY_CHANGED = "entity_changed"
 VEHICLE_CHANGED = "vehicle_changed"
 VEHICLE_STATUS_CHANGED = "vehicle_status_changed"
 VEHICLE_WITHDRAWN = "vehicle_withdrawn"
+VEHICLE_STAGE_IMPORTED = "vehicle_stage_imported"
 RELEASE_REQUESTED = "release_requested"
 RELEASE_APPROVED = "release_approved"
 RELEASE_REJECTED = "release_rejected"
@@ -24,8 +25,8 @@ CERTIFICATE_WITHDRAWN = "certificate_withdrawn"
 
 EVENTS_BY_SOURCE = {
     "approvals": (APPROVAL_REGISTERED, APPROVAL_EXTENDED, APPROVAL_WITHDRAWN, APPROVAL_VERSION_ADDED, ENTITY_CHANGED),
-    "vehicles": (VEHICLE_CHANGED, VEHICLE_STATUS_CHANGED, VEHICLE_WITHDRAWN, RELEASE_REQUESTED, RELEASE_APPROVED,
-                 RELEASE_REJECTED, RELEASE_SIGN_REQUESTED, RELEASE_COMPLETED),
+    "vehicles": (VEHICLE_CHANGED, VEHICLE_STATUS_CHANGED, VEHICLE_WITHDRAWN, VEHICLE_STAGE_IMPORTED, RELEASE_REQUESTED,
+                 RELEASE_APPROVED, RELEASE_REJECTED, RELEASE_SIGN_REQUESTED, RELEASE_COMPLETED),
     "validation": (VALIDATION_COMPLETED,),
     "signing": (CERTIFICATE_SIGNED, CERTIFICATE_FAILED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN),
 }
@@ -131,6 +132,12 @@ DATA_SCHEMAS = {
     VEHICLE_WITHDRAWN: _data(vin=fields.String(required=True), revision=fields.Integer(),
                              reason=fields.String(required=True),
                              certificate=fields.Nested(CertificateRef, required=True, allow_none=True)),
+    VEHICLE_STAGE_IMPORTED: _data(vin=fields.String(required=True), stage=fields.Integer(required=True),
+                                  approval_number=fields.String(required=True), type=fields.String(required=True),
+                                  variant=fields.String(required=True), version=fields.String(required=True),
+                                  stage_of_completion=fields.String(required=True),
+                                  coc=fields.Dict(keys=fields.String(), required=True),
+                                  attached_to_revision=fields.Integer(allow_none=True, required=True)),
     RELEASE_REQUESTED: _data(release_id=fields.String(required=True), vins=fields.List(fields.String(), required=True),
                              note=fields.String(allow_none=True)),
     RELEASE_APPROVED: _data(release_id=fields.String(required=True), vins=fields.List(fields.String(), required=True)),

@@ -5,6 +5,7 @@ A mixin of `services.vehicles.service.VehiclesService` (its dependencies and hel
 from nameko.rpc import rpc
 from sqlalchemy.exc import IntegrityError
 
+from common.contracts.events import VEHICLE_STAGE_IMPORTED
 from common.contracts.vehicles import MAX_IMPORT, FromIviParams, ImportIn, VehicleIn
 from common.errors import EXPECTED, Conflict, InvalidInput, load_or_raise
 from common.ivi.errors import IviFormatError
@@ -12,10 +13,12 @@ from common.ivi.reader import read_ivi
 from services.vehicles import repository as repo
 from services.vehicles.domain import lifecycle
 from services.vehicles.domain.csv_rows import CsvError, column_errors, parse_csv
-from services.vehicles.domain.importing import VIN_NOT_AVAILABLE, classify
+from services.vehicles.domain.importing import classify
 from services.vehicles.domain.ivi_import import vehicle_from_ivi
 from services.vehicles.domain.scope import allowed
-from services.vehicles.domain.stages import base_stage, differs_from
+from services.vehicles.domain.stages import base_stage, differs_from, event_subject, stage_change
+
+STAGE_KEYS = ("vin", "stage", "approval_number", "type", "variant", "version", "stage_of_completion")
 
 
 class ImportEntrypoints:
@@ -53,7 +56,7 @@ class ImportEntrypoints:
                                                          "message": f"you may not act for entity {params['entity']}"}])
         message = self._read_ivi(document)
         if params.get("stage") == "base":
-            return self._import_base(message, params["entity"])
+            return self._import_base(message, params["entity"], params.get("reason"))
         production = params.get("production_date")
         row, errors = vehicle_from_ivi(message, params["entity"], production.isoformat() if production else None,
                                        params.get("intended_country"))
@@ -76,9 +79,13 @@ class ImportEntrypoints:
                                [{"field": exc.path or "_body", "message": exc.message + where}]) from None
 
     def _import(self, rows, reason, pre_errors=None, label=str):
-        vins = [r["vin"] for r in rows if isinstance(r, dict) and isinstance(r.get("vin"), str)]
+        named = [r for r in rows if isinstance(r, dict) and isinstance(r.get("vin"), str)]
+        vins = [r["vin"] for r in named]
         with self.db as uow:
-            stages = repo.load_stages(uow.session, vins)
+            repo.hold_attach_locks(uow.session, vins)
+            # a row is judged against the earlier stages of the entity it names
+            stages = repo.load_stages(uow.session, [(r["vin"], r["entity"]) for r in named
+                                                    if isinstance(r.get("entity"), str)])
 
             def decide(existing):
                 return classify(rows, VehicleIn(), existing, self._entities(), check_coc_of=self._coc_errors,
@@ -111,32 +118,46 @@ class ImportEntrypoints:
                 return decided
             existing.update(locked)
 
-    def _import_base(self, message, entity):
+    def _import_base(self, message, entity, reason):
+        """The stage is `entity`'s; it is attached to the VIN's record only when that record is `entity`'s too,
+        and then as an edit (a revision by the caller). Any other VIN, unknown or another entity's, answers alike."""
         stage, errors = base_stage(message["coc"])
         if errors:
             raise InvalidInput("The message cannot be a base vehicle's eCoC.", errors)
         vin = stage["vin"]
         with self.db as uow:
-            vehicle = repo.load_vehicles(uow.session, [vin], for_update=True).get(vin)
-            earlier = repo.load_stages(uow.session, [vin]).get(vin, [])
-            owners = [vehicle["entity"]] if vehicle else []
-            if not all(allowed(owner, self._entities()) for owner in owners + [s["entity"] for s in earlier]):
-                raise InvalidInput("The VIN is not available to this entity.", [
-                    {"field": "VehicleIdentificationNumber", "message": VIN_NOT_AVAILABLE}])
-            unchanged = any(s["stage"] == stage["stage"] and s["coc"] == stage["coc"] for s in earlier)
-            if vehicle is not None and not unchanged:
-                if vehicle["status"] not in lifecycle.EDITABLE:
-                    raise Conflict(f"vehicle {vin} is {vehicle['status']}: its base vehicle is attached while it "
-                                   "is draft, valid or blocked", [{"field": "status", "message": vehicle["status"]}])
-                errors = differs_from({vin: [stage]})(vehicle)
-                if errors:
-                    raise InvalidInput("The vehicle's stage equals its base vehicle's.", errors)
+            repo.hold_attach_locks(uow.session, [vin], exclusive=True)
+            vehicle = repo.load_vehicles(uow.session, [vin]).get(vin)
+            if vehicle is not None and vehicle["entity"] == entity:  # another entity's record is not even locked
+                vehicle = repo.load_vehicles(uow.session, [vin], for_update=True)[vin]
+            if vehicle is not None and vehicle["entity"] != entity:
+                vehicle = None
+            earlier = {s["stage"]: s for s in repo.load_stages(uow.session, [(vin, entity)]).get(vin, [])}
+            replaced = earlier.get(stage["stage"])
+            unchanged = replaced is not None and replaced["coc"] == stage["coc"]
             if not unchanged:
+                revision = None
+                if vehicle is not None:
+                    revision = self._attach_stage(uow, vehicle, stage, replaced, reason)
                 repo.put_stage(uow.session, stage, entity, message["header"], self.caller.sub)
-            if vehicle is not None and not unchanged:  # its certificate data changes: judged again
-                self._move(uow, [vehicle], lifecycle.DRAFT, findings=[])
-                self._emit_changed(uow, [vehicle])
+                uow.emit(VEHICLE_STAGE_IMPORTED, dict({k: stage[k] for k in STAGE_KEYS + ("coc",)},
+                                                      attached_to_revision=revision),
+                         subject=event_subject(vin, entity, attached=vehicle is not None), entity=entity)
+                if vehicle is not None:  # its certificate data changes: judged again
+                    self._emit_changed(uow, [dict(vehicle, revision=revision)])
             uow.commit()
-        return dict({k: stage[k] for k in ("vin", "stage", "approval_number", "type", "variant", "version",
-                                           "stage_of_completion")}, outcome="unchanged" if unchanged else "base_stage")
+        return dict({k: stage[k] for k in STAGE_KEYS}, outcome="unchanged" if unchanged else "base_stage")
 
+    def _attach_stage(self, uow, vehicle, stage, replaced, reason):
+        vin = vehicle["vin"]
+        if vehicle["status"] not in lifecycle.EDITABLE:
+            raise Conflict(f"vehicle {vin} is {vehicle['status']}: its base vehicle is attached while it "
+                           "is draft, valid or blocked", [{"field": "status", "message": vehicle["status"]}])
+        errors = differs_from({vin: [stage]})(vehicle)
+        if errors:
+            raise InvalidInput("The vehicle's stage equals its base vehicle's.", errors)
+        revision = repo.save_stage_revision(uow.session, vehicle, stage_change(replaced, stage), self.caller.sub,
+                                            reason or f"base vehicle's eCoC imported as stage {stage['stage']}")
+        if vehicle["status"] != lifecycle.DRAFT:
+            self._emit_status(uow, vehicle["entity"], [vin], lifecycle.DRAFT)
+        return revision

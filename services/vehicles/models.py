@@ -30,7 +30,8 @@ vehicles = Table(
     Column("withdrawal", JSONB),  # {reason, by, at, certificate} once withdrawn
 )
 
-# the eCoCs of earlier stages of a multi-stage vehicle (a base vehicle's), beside the current-stage record
+# the eCoCs of earlier stages of a multi-stage vehicle (a base vehicle's), beside the current-stage record; a
+# stage is its importing entity's and is attached only to that entity's record of the VIN
 vehicle_stages = Table(
     "vehicle_stages", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -46,7 +47,7 @@ vehicle_stages = Table(
     Column("header", JSONB, nullable=False),
     Column("imported_at", DateTime(timezone=True), nullable=False),
     Column("imported_by", String(200)),
-    UniqueConstraint("vin", "stage"),
+    UniqueConstraint("vin", "entity", "stage", name="vehicle_stages_vin_entity_stage_key"),
 )
 
 vehicle_revisions = Table(

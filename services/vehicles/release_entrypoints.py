@@ -15,7 +15,7 @@ from common.events import on_event
 from common.outbox import utcnow
 from services.vehicles import repository as repo
 from services.vehicles.domain import lifecycle
-from services.vehicles.domain.releases import FourEyesViolation, admit, check_reviewer
+from services.vehicles.domain.releases import FourEyesViolation, admit, check_reviewer, editors_of
 from services.vehicles.domain.scope import allowed
 
 log = logging.getLogger(__name__)
@@ -54,12 +54,14 @@ class ReleaseEntrypoints:
         return release
 
     def _decide(self, uow, release):
-        """Four-eyes: neither the requester nor the last editor of any of its vehicles decides on a release.
+        """Four-eyes: neither the requester nor the last editor of any of its vehicles (nor the importer of one
+        of their earlier stages) decides on a release.
 
         Returns the release's vehicles, locked."""
         found = repo.load_vehicles(uow.session, [i["vin"] for i in release["items"]], for_update=True)
+        stages = repo.load_stages(uow.session, [(v["vin"], v["entity"]) for v in found.values()])
         try:
-            check_reviewer(self.caller.sub, release, {v["vin"]: v["last_editor"] for v in found.values()})
+            check_reviewer(self.caller.sub, release, editors_of(found, stages))
         except FourEyesViolation as exc:
             raise FourEyes(str(exc)) from None
         return list(found.values())

@@ -1,7 +1,8 @@
 """Reading and writing vehicles and releases (SQL only)."""
 import uuid
+import zlib
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from common.bulk_update import update_each
@@ -31,8 +32,8 @@ def load_vehicles(session, vins, for_update=False):
 
 
 def event_items(session, found):
-    """The vehicles as other services need them to judge or certify them, earlier stages included."""
-    stages = load_stages(session, [v["vin"] for v in found])
+    """The vehicles as other services need them to judge or certify them, their entity's earlier stages included."""
+    stages = load_stages(session, [(v["vin"], v["entity"]) for v in found])
     items = []
     for vehicle in found:
         item = {k: vehicle[k] for k in ("vin", "revision", "entity", "approval_number", "type", "variant", "version",
@@ -112,24 +113,71 @@ def statuses_with_base_number(session, base, entities=None):
 
 # -- earlier stages of multi-stage vehicles -------------------------------------------------------------
 
-def load_stages(session, vins):
-    """{vin: [stage records]} for the VINs that have earlier stages."""
+def load_stages(session, owners):
+    """{vin: [stage records]} of the (vin, entity) pairs `owners` that have earlier stages: a vehicle's earlier
+    stages are those its own entity imported."""
+    owners = set(owners)
+    if not owners:
+        return {}
+    found = _stages_by_vin(session, select(vehicle_stages).where(  # flat INs: a row-value IN of 10,000 pairs
+        vehicle_stages.c.vin.in_(sorted({vin for vin, _ in owners})),  # is too deep for PostgreSQL
+        vehicle_stages.c.entity.in_(sorted({entity for _, entity in owners}))))
+    owned = {vin: [s for s in stages if (vin, s["entity"]) in owners] for vin, stages in found.items()}
+    return {vin: stages for vin, stages in owned.items() if stages}
+
+
+def imported_stages(session, vin, entities=None):
+    """The earlier stages of a VIN imported by these entities (None or `*`: any), whether or not a vehicle record
+    holds them."""
+    stmt = select(vehicle_stages).where(vehicle_stages.c.vin == vin)
+    if entities is not None and "*" not in entities:
+        stmt = stmt.where(vehicle_stages.c.entity.in_(list(entities)))
+    return _stages_by_vin(session, stmt).get(vin, [])
+
+
+def _stages_by_vin(session, stmt):
     out = {}
-    rows = session.execute(select(vehicle_stages).where(vehicle_stages.c.vin.in_(list(vins)))
-                           .order_by(vehicle_stages.c.vin, vehicle_stages.c.stage)).all()
-    for row in rows:
+    for row in session.execute(stmt.order_by(vehicle_stages.c.vin, vehicle_stages.c.entity,
+                                             vehicle_stages.c.stage)).all():
         stage = dict(row._mapping)
         stage["imported_at"] = stage["imported_at"].isoformat()
         out.setdefault(row.vin, []).append(stage)
     return out
 
 
+# A stage import waits for an import that may be creating the VIN's record (and the other way round), so the stage
+# is either on the record's first revision or attached to it as an edit, never on it unseen. VINs share
+# ATTACH_LOCKS advisory locks: a bulk import holds at most that many, shared, so bulk imports never wait for
+# each other.
+ATTACH_LOCK_SPACE, ATTACH_LOCKS = 0x5354, 64
+
+
+def hold_attach_locks(session, vins, exclusive=False):
+    keys = sorted({zlib.crc32(vin.encode("utf-8", "surrogatepass")) % ATTACH_LOCKS for vin in vins})
+    lock = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    if keys:
+        session.execute(text(f"SELECT {lock}(:space, key) FROM unnest(CAST(:keys AS integer[])) AS key"),
+                        {"space": ATTACH_LOCK_SPACE, "keys": keys})
+
+
 def put_stage(session, stage, entity, header, actor):
-    """Store a base vehicle's eCoC as stage `stage` of its VIN (a later import of that stage replaces it)."""
+    """Store a base vehicle's eCoC as stage `stage` of its VIN for `entity` (its later import replaces it)."""
     values = dict(stage, entity=entity, header=header, imported_at=utcnow(), imported_by=actor)
     stmt = insert(vehicle_stages).values(values)
     session.execute(stmt.on_conflict_do_update(
-        index_elements=["vin", "stage"], set_={k: stmt.excluded[k] for k in values if k not in ("vin", "stage")}))
+        index_elements=["vin", "entity", "stage"],
+        set_={k: stmt.excluded[k] for k in values if k not in ("vin", "entity", "stage")}))
+
+
+def save_stage_revision(session, vehicle, changes, actor, reason):
+    """An earlier stage attached to the vehicle is an edit: a revision of its own (the record's data stays, the
+    diff names the stage) by `actor`, back to draft for validation. Returns the new revision."""
+    revision = vehicle["revision"] + 1
+    set_status(session, [vehicle["vin"]], "draft", revision=revision, last_editor=actor, findings=[])
+    session.execute(vehicle_revisions.insert().values(
+        vin=vehicle["vin"], revision=revision, data=record_of(vehicle), diff=changes, actor=actor, reason=reason,
+        created_at=utcnow()))
+    return revision
 
 
 def history(session, vin):

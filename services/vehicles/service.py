@@ -110,7 +110,7 @@ class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
             vehicle = repo.load_vehicles(uow.session, [vin]).get(vin)
             if vehicle is None or not allowed(vehicle["entity"], self._entities()):
                 raise NotFound(f"no vehicle {vin}")
-            stages = repo.load_stages(uow.session, [vin]).get(vin, [])
+            stages = repo.load_stages(uow.session, [(vin, vehicle["entity"])]).get(vin, [])
         vehicle["stages"] = [{k: s[k] for k in ("stage", "approval_number", "type", "variant", "version",
                                                 "stage_of_completion", "imported_at", "imported_by")}
                              for s in stages]
@@ -131,10 +131,10 @@ class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
 
     @rpc(expected_exceptions=EXPECTED)
     def stages(self, vin):
-        """The earlier stages' eCoC data of a VIN (a base vehicle imported before its record is fine)."""
+        """The earlier stages' eCoC data of a VIN that the caller's entities imported (a base vehicle imported
+        before its record is fine); whose record the VIN has plays no part."""
         with self.db as uow:
-            found = [s for s in repo.load_stages(uow.session, [vin]).get(vin, [])
-                     if allowed(s["entity"], self._entities())]
+            found = repo.imported_stages(uow.session, vin, self._entities())
         if not found:
             raise NotFound(f"no earlier stage of vehicle {vin}")
         return [{k: v for k, v in s.items() if k != "id"} for s in found]
@@ -185,7 +185,7 @@ class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
                                "change it with PATCH", [{"field": "status", "message": current["status"]}])
             data = edited(current, changes)
             errors = (self._coc_errors(data["coc"]) if "coc" in changes else []) + differs_from(
-                repo.load_stages(uow.session, [vin]))(data)
+                repo.load_stages(uow.session, [(vin, current["entity"])]))(data)
             if errors:
                 raise InvalidInput("The change has invalid fields.", errors)
             unchanged = record_of(data) == record_of(current)

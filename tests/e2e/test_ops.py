@@ -39,7 +39,7 @@ def test_every_process_is_live_and_ready(stack):
 
 def test_metrics_move_after_a_release(stack, nordwind, wait):  # nordwind: the session registers it first
     before = {p: scrape(stack, p) for p in ("gateway", "vehicles", "signing", "validation")}
-    run = ReleaseRun(stack, COUNT, seed=9191).prepare()
+    run = ReleaseRun(stack, COUNT, seed=9393).prepare()
     run.sign()
     run.wait_released(timeout=120)
     after = {p: scrape(stack, p) for p in ("gateway", "vehicles", "signing", "validation")}

@@ -13,7 +13,8 @@ from nameko.testing.services import entrypoint_waiter
 from cli import demo_data
 from common.contracts.events import (
     CERTIFICATE_FAILED, CERTIFICATE_SIGNED, RELEASE_APPROVED, RELEASE_COMPLETED, RELEASE_REJECTED,
-    RELEASE_REQUESTED, RELEASE_SIGN_REQUESTED, VALIDATION_COMPLETED, VEHICLE_CHANGED, VEHICLE_STATUS_CHANGED,
+    RELEASE_REQUESTED, RELEASE_SIGN_REQUESTED, VALIDATION_COMPLETED, VEHICLE_CHANGED, VEHICLE_STAGE_IMPORTED,
+    VEHICLE_STATUS_CHANGED,
 )
 from common.contracts.vehicles import PreconditionFailed
 from common.errors import Conflict, Forbidden, FourEyes, InvalidInput, NotFound
@@ -701,9 +702,13 @@ def test_a_completed_vehicle_carries_its_base_vehicles_ecoc(rpc, db_url, outbox_
     assert stage["coc"] == stored["coc"]
 
     assert rpc("import_ivi", xml, {"entity": ENTITY, "stage": "base"}, user=ADMIN)["outcome"] == "unchanged"
-    with pytest.raises(InvalidInput) as caught:  # the stage is another entity's
-        rpc("import_ivi", xml, {"entity": OTHER, "stage": "base"}, user=("olga", ["data_steward"], [OTHER]))
-    assert caught.value.errors[0]["message"] == "VIN not available to this entity"
+    olga = ("olga", ["data_steward"], [OTHER])  # another entity's stage of the VIN: hers, never on ENTITY's record
+    assert rpc("import_ivi", xml, {"entity": OTHER, "stage": "base"}, user=olga) == base
+    assert [s["entity"] for s in rpc("stages", base["vin"], user=olga)] == [OTHER]
+    after = rpc("get", base["vin"], user=ADMIN)
+    assert (after["revision"], after["stages"]) == (vehicle["revision"], vehicle["stages"])
+    assert [(e["subject"], e["entity"], e["actor"]) for e in outbox_rows(db_url, VEHICLE_STAGE_IMPORTED)] == [
+        (f"{base['vin']}@{ENTITY}", ENTITY, "ada"), (f"{base['vin']}@{OTHER}", OTHER, "olga")]  # on no record
 
     with pytest.raises(InvalidInput) as caught:  # a completed vehicle is no base
         rpc("import_ivi", xml.replace("<StageOfCompletion>I<", "<StageOfCompletion>V<"),
@@ -715,11 +720,54 @@ def test_a_base_attached_to_a_judged_vehicle_sends_it_back_to_validation(rpc, re
     [vin] = ready(1)
     xml = (SAMPLES / "N2-01-ProaceMaxEV.xml").read_text().replace("YARTN2EVHDTEST123", vin).replace(
         "<StageOfCompletion>C</StageOfCompletion>", "<StageOfCompletion>I</StageOfCompletion>")
-    assert rpc("import_ivi", xml, {"entity": ENTITY, "stage": "base"})["outcome"] == "base_stage"
-    vehicle = rpc("get", vin)
-    assert (vehicle["status"], vehicle["revision"], vehicle["findings"]) == ("draft", 1, [])
+    assert rpc("import_ivi", xml, {"entity": ENTITY, "stage": "base"}, user=BOB)["outcome"] == "base_stage"
+    vehicle = rpc("get", vin)  # attaching a stage is an edit: a revision by bob
+    assert (vehicle["status"], vehicle["revision"], vehicle["findings"], vehicle["last_editor"]) == (
+        "draft", 2, [], "bob")
+    change = rpc("history", vin)[-1]
+    assert (change["revision"], change["actor"], change["reason"]) == (
+        2, "bob", "base vehicle's eCoC imported as stage 1")
+    assert [(d["path"], d["old"], d["new"]["approval_number"]) for d in change["diff"]] == [
+        ("stages.1", None, "e3*2018/858*00107*01")]
     [sent] = outbox_rows(db_url, VEHICLE_CHANGED)[-1]["data"]["vehicles"]
-    assert sent["vin"] == vin and [s["stage"] for s in sent["previous_stages"]] == [1]
+    assert (sent["vin"], sent["revision"], [s["stage"] for s in sent["previous_stages"]]) == (vin, 2, [1])
     assert outbox_rows(db_url, VEHICLE_STATUS_CHANGED)[-1]["data"]["vehicles"] == [{"vin": vin, "status": "draft"}]
-    validate({vin: "valid"})
+    [imported] = outbox_rows(db_url, VEHICLE_STAGE_IMPORTED)
+    assert (imported["actor"], imported["entity"], imported["subject"], imported["data"]["attached_to_revision"]) == (
+        "bob", ENTITY, vin, 2)
+    validate({vin: "valid"}, revision=2)
     assert rpc("get", vin)["status"] == "valid"
+
+
+def test_a_stage_imported_while_its_record_is_created_is_attached_as_an_edit(rpc, db_url, db_rows):
+    """The record's creation is held open (as an import holds it, attach locks taken, row inserted, not yet
+    committed): the stage import waits for it, then finds the record and attaches the stage as an edit."""
+    import eventlet
+    from sqlalchemy import create_engine
+
+    from common.contracts.vehicles import VehicleIn
+    from services.vehicles import repository as repo
+    from tests.support import wait_until
+
+    [row] = demo_data.vehicles(1, seed=83)
+    row.update(approval_number="e4*2018/858*01111*00", type="BKLK001", variant="BVG00PL", version="VBHLL009")
+    xml = (SAMPLES / "N2-01-ProaceMaxEV.xml").read_text().replace("YARTN2EVHDTEST123", row["vin"]).replace(
+        "<StageOfCompletion>C</StageOfCompletion>", "<StageOfCompletion>I</StageOfCompletion>")
+    engine = create_engine(db_url, pool_size=1, max_overflow=0)
+    try:
+        with engine.connect() as creating:
+            transaction = creating.begin()
+            repo.hold_attach_locks(creating, [row["vin"]])
+            repo.save_changes(creating, [(0, VehicleIn().load(row), None)], "bob", "import")
+            importing = eventlet.spawn(rpc, "import_ivi", xml, {"entity": ENTITY, "stage": "base"})
+            waiting = ("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = :space "
+                       "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+            wait_until(lambda: db_rows(db_url, waiting, space=repo.ATTACH_LOCK_SPACE), WAIT,
+                       what="the stage import to wait for the record's creation")
+            transaction.commit()
+        assert importing.wait()["outcome"] == "base_stage"
+    finally:
+        engine.dispose()
+    vehicle = rpc("get", row["vin"])
+    assert (vehicle["revision"], vehicle["last_editor"], [s["stage"] for s in vehicle["stages"]]) == (2, "alice", [1])
+    assert [d["path"] for d in rpc("history", row["vin"])[-1]["diff"]] == ["stages.1"]

@@ -7,7 +7,7 @@ import pytest
 
 from common.composition import compose_coc
 from common.ivi import SchemaValidator, build_message, load_schema, read_ivi, split_levels
-from services.vehicles.domain.stages import base_stage, differs_from, handed_on
+from services.vehicles.domain.stages import base_stage, differs_from, event_subject, handed_on, stage_change
 
 IVI_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "ivi"
 BASE_SAMPLE = IVI_DIR / "samples" / "N2-01-ProaceMaxEV.xml"
@@ -71,6 +71,22 @@ def test_each_stage_differs_in_approval_number_variant_or_version(base):
     assert check(dict(same, vin="YARTN2EVHDTEST999")) == []
 
 
+def test_attaching_a_stage_is_a_change_named_by_its_number(base):
+    stage, _ = base_stage(base)
+    [added] = stage_change(None, stage)
+    assert (added["path"], added["old"], added["new"]["approval_number"], added["new"]["coc"]) == (
+        "stages.1", None, "e3*2018/858*00107*01", base)
+    swapped = dict(stage, coc=dict(base, StageOfCompletion="C"), stage_of_completion="C")
+    assert stage_change(stage, swapped) == [
+        {"path": "stages.1.coc.StageOfCompletion", "old": "I", "new": "C"},
+        {"path": "stages.1.stage_of_completion", "old": "I", "new": "C"}]
+
+
+def test_a_stage_off_the_entitys_record_stays_out_of_the_vins_trail():
+    assert event_subject("YARTN2EVHDTEST123", "ACME", attached=True) == "YARTN2EVHDTEST123"
+    assert event_subject("YARTN2EVHDTEST123", "ACME", attached=False) == "YARTN2EVHDTEST123@ACME"
+
+
 def test_the_completed_stage_lists_every_manufacturer_and_names_the_previous_stage(ivi, base):
     stage, _ = base_stage(base)
     vehicle = {"vin": stage["vin"], "production_date": "2026-10-01", "coc": {"MassGroup": {"ActualMass": 3310}},
@@ -110,3 +126,14 @@ def test_a_vehicle_without_earlier_stages_composes_as_before(base):
                "coc": {k: v for k, v in vehicle_level.items()
                        if k not in ("VehicleIdentificationNumber", "DateManufactureVehicle")}}
     assert compose_coc(type_level, vehicle) == base
+
+
+def test_whoever_imported_a_vehicles_earlier_stage_does_not_review_it():
+    from services.vehicles.domain.releases import FourEyesViolation, check_reviewer, editors_of
+
+    vehicles = {"V1": {"last_editor": "dana"}, "V2": {"last_editor": "dana"}}
+    editors = editors_of(vehicles, {"V2": [{"stage": 1, "imported_by": "duncan"}]})
+    assert editors == {"V1": {"dana"}, "V2": {"dana", "duncan"}}
+    with pytest.raises(FourEyesViolation, match=r"earlier stage they imported \(V2\)"):
+        check_reviewer("duncan", {"requested_by": "dana"}, editors)
+    check_reviewer("rita", {"requested_by": "dana"}, editors)

@@ -29,10 +29,17 @@ def admit(vehicles_by_vin, vins, allowed_entities):
     return entity, admitted, rejected
 
 
-def check_reviewer(reviewer, release, last_editors):
+def editors_of(vehicles_by_vin, stages):
+    """{vin: who shaped the data a vehicle would be sealed with}: its last editor and whoever imported one of
+    its earlier stages (`stages` as attached to it), even before its record existed."""
+    return {vin: {vehicle["last_editor"]} | {s["imported_by"] for s in stages.get(vin, ())}
+            for vin, vehicle in vehicles_by_vin.items()}
+
+
+def check_reviewer(reviewer, release, editors):
     if reviewer == release["requested_by"]:
         raise FourEyesViolation("a reviewer cannot decide on a release they requested")
-    edited = sorted(vin for vin, editor in last_editors.items() if editor == reviewer)
+    edited = sorted(vin for vin, people in editors.items() if reviewer in people)
     if edited:
-        raise FourEyesViolation(
-            f"a reviewer cannot decide on a release holding vehicles they last edited ({', '.join(edited[:5])})")
+        raise FourEyesViolation("a reviewer cannot decide on a release holding vehicles they last edited or "
+                                f"whose earlier stage they imported ({', '.join(edited[:5])})")

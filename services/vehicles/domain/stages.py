@@ -3,8 +3,10 @@
 The VIN stays the same through every stage; each stage differs from the previous one in approval number,
 variant or version. The vehicle record holds the current stage; the eCoCs of earlier stages (a base
 vehicle's, imported as IVI) are kept beside it and handed on with the record as `previous_stages`, from
-which `common.composition.compose_coc` builds the stage's certificate data.
+which `common.composition.compose_coc` builds the stage's certificate data. An earlier stage is the importing
+entity's: only that entity's record of the VIN carries it, and attaching it to that record is an edit.
 """
+from services.vehicles.domain.revisions import diff
 
 BASE_STAGES = ("I", "C")  # a base vehicle is incomplete or complete; a completed (V) vehicle is the last stage
 APPROVAL_FIELDS = (("approval_number", "TypeApprovalNumber"), ("type", "Type"), ("variant", "Variant"),
@@ -34,6 +36,23 @@ def base_stage(coc):
     stage = {key: coc[element] for key, element in APPROVAL_FIELDS}
     stage.update(vin=vin, stage=max(numbers), stage_of_completion=completion, coc=coc)
     return stage, []
+
+
+def stage_change(replaced, stage):
+    """The revision diff of attaching `stage` to a vehicle (`replaced`: the stage of that number it had, or None),
+    under the path `stages.<number>`."""
+    def content(s):
+        return {k: s[k] for k in ("approval_number", "type", "variant", "version", "stage_of_completion", "coc")}
+
+    key = str(stage["stage"])
+    return diff({key: content(replaced)} if replaced else {}, {key: content(stage)}, "stages")
+
+
+def event_subject(vin, entity, attached):
+    """The subject of a stage's events: the VIN when the stage is on the entity's record of it (an edit of that
+    record); otherwise the entity's own stage of the VIN, kept out of the trail of a record another entity may
+    hold."""
+    return vin if attached else f"{vin}@{entity}"
 
 
 def handed_on(stages):
