@@ -160,7 +160,7 @@ def test_a_second_approval_with_the_same_base_number_is_a_conflict(registered, r
 
 def test_an_approval_number_is_unique_within_its_entity_only(registered, rpc, db_url, db_rows):
     """Another entity holding the same number neither blocks nor sees this one: each resolves its own."""
-    rpc("put_entity", dict(demo_data.entity(), code="OTHER", legal_name="OTHER MOTORS BV"), user=ADMIN)
+    rpc("put_entity", dict(demo_data.entity(), code="OTHER", legal_name="OTHER MOTORS BV", wmis=["WTM"]), user=ADMIN)
     theirs = copy.deepcopy(demo_data.approval())
     theirs["coc"]["ManufacturerTable"][0]["ManufacturerName"] = "OTHER MOTORS BV"
     other = rpc("register", dict(theirs, entity="OTHER"), user=("oz", ["approvals_manager"], ["OTHER"]))
