@@ -87,7 +87,7 @@ class ImportEntrypoints:
             changes, unchanged, rejected = self._decide_locked(uow, vins, decide)
             stored = repo.save_changes(uow.session, changes, self.caller.sub, reason)
             moved = [c for _, _, c in changes if c is not None and c["status"] != lifecycle.DRAFT]
-            self._emit_changed(uow, stored, moved)
+            self._emit_changed(uow, stored, moved, f"vehicle changed: {reason}")
             try:
                 uow.commit()
             except IntegrityError:  # another import created one of these VINs at the same moment

@@ -3,7 +3,7 @@ from marshmallow import ValidationError
 
 from common.errors import field_errors
 from common.ivi.document import as_field_errors, check_coc
-from services.vehicles.domain.lifecycle import EDITABLE
+from services.vehicles.domain.lifecycle import CHANGEABLE
 from services.vehicles.domain.revisions import record_of
 from services.vehicles.domain.scope import allowed
 
@@ -69,10 +69,10 @@ def classify(rows, schema, existing, allowed_entities, *, check_coc_of=None, che
             if record_of(current) == record_of(data):
                 unchanged += 1
                 continue
-            if current["status"] not in EDITABLE:
+            if current["status"] not in CHANGEABLE:
                 rejected.append({"index": index, "vin": vin, "errors": [
                     {"field": "vin", "message": f"the vehicle is {current['status']}; it changes only through a "
-                                                "correction once released, or after its release is rejected"}]})
+                                                "correction once released"}]})
                 continue
         changes.append((index, data, current))
     return changes, unchanged, rejected
