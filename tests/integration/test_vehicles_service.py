@@ -5,6 +5,7 @@ validation and signing services build them) published to their events exchanges.
 """
 import copy
 import uuid
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -729,3 +730,41 @@ def test_a_base_attached_to_a_judged_vehicle_sends_it_back_to_validation(rpc, re
     assert outbox_rows(db_url, VEHICLE_STATUS_CHANGED)[-1]["data"]["vehicles"] == [{"vin": vin, "status": "draft"}]
     validate({vin: "valid"})
     assert rpc("get", vin)["status"] == "valid"
+
+
+def test_an_approval_extension_reopens_the_release_items_it_changes(rpc, vehicles, ready, deliver, db_url,
+                                                                    outbox_rows):
+    from common.canonical import content_sha256
+    from services.approvals.domain.resolution import Revision
+    from tests.approvals_double import demo_approval
+
+    vins = sorted(ready(2))  # made 2026-11-02 and 2026-11-03
+    release = rpc("request_release", {"vins": vins}, user=BOB)
+    rpc("approve_release", release["id"], user=RITA)
+    item = rpc("release_item", release["id"], vins[0], user=RITA)
+    assert item["content_sha256"] == content_sha256(item["content"]) and item["approval_revision"] == 1
+    assert item["content"]["VehicleIdentificationNumber"] == vins[0] and item["rule_packs"] is None
+    with pytest.raises(NotFound):
+        rpc("release_item", release["id"], vins[0], user=("olga", ["reviewer"], [OTHER]))
+
+    first = demo_approval().revisions[0]
+    extended = "e6*2018/858*01234*01"
+
+    def extension(issue_date):
+        later = Revision(revision=2, extension=1, number=extended, issue_date=issue_date,
+                         coc=dict(first.coc, Remarks="extension 01"), versions=first.versions)
+        vehicles.approvals.resolve.side_effect = lambda items: canned_resolve(items, demo_approval(later))
+        return deliver(approval_event("approval_extended", {
+            "id": str(uuid.uuid4()), "number": extended, "revision": 2, "extension": 1,
+            "issue_date": issue_date.isoformat()}), "on_approval_extended")
+
+    extension(date(2026, 11, 3))  # applies to the second vehicle's production only
+    stored = rpc("get_release", release["id"], user=RITA)
+    states = {i["vin"]: (i["state"], i["reopened_reason"]) for i in stored["vehicles"]}
+    assert states == {vins[0]: ("approved", None),
+                      vins[1]: ("reopened", f"approval {extended}: approval extended")}
+    assert stored["status"] == "approved"
+    assert [rpc("get", vin)["status"] for vin in vins] == ["approved", "draft"]
+    [reopened] = outbox_rows(db_url, RELEASE_ITEM_REOPENED)
+    assert (reopened["actor"], reopened["subjects"]) == ("alice", [release["id"], vins[1]])
+    assert outbox_rows(db_url, VEHICLE_CHANGED)[-1]["data"]["vehicles"][0]["vin"] == vins[1]
