@@ -19,7 +19,7 @@ from common.resolution_plan import ResolutionPlan
 from services.vehicles import repository as repo
 from services.vehicles.domain import lifecycle
 from services.vehicles.domain.pinning import pin
-from services.vehicles.domain.releases import FourEyesViolation, admit, check_reviewer
+from services.vehicles.domain.releases import FourEyesViolation, admit, check_reviewer, is_vin_shaped
 from services.vehicles.domain.scope import allowed
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ class ReleaseEntrypoints:
         """One item of a release with the content its reviewers see and signing seals (and its SHA-256)."""
         self.get_release(release_id)
         with self.db as uow:
-            item = repo.item_content(uow.session, release_id, vin)
+            item = repo.item_content(uow.session, release_id, vin) if is_vin_shaped(vin) else None
         if item is None:
             raise NotFound(f"no vehicle {vin} in release {release_id}")
         return item
@@ -245,7 +245,7 @@ class ReleaseEntrypoints:
         if "signing" in states:
             return
         release = repo.load_release(uow.session, release_id)
-        status = "released" if set(states) == {"released"} else "completed_with_failures"
+        status = "released" if set(states) - {"reopened"} == {"released"} else "completed_with_failures"
         repo.update_release(uow.session, release_id, status=status, completed_at=utcnow())
         released = [i["vin"] for i in release["items"] if i["state"] == "released"]
         failed = [{"vin": i["vin"], "reason": i["failure"]} for i in release["items"] if i["state"] == "failed"]

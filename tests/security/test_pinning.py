@@ -143,6 +143,7 @@ def test_changes_reopen_review_and_an_unchanged_release_seals_the_pinned_content
     # the rest of the release seals, each certificate's content digest the pinned one
     for rid, expected in ((release_id, {spared: "released", touched: "reopened"}), (untouched_id, {untouched: "released"})):
         settled = sign_and_settle(people, wait, rid)
+        assert settled["status"] == "released" and settled["counts"].get("released") == 1, settled
         assert {v["vin"]: v["state"] for v in settled["vehicles"]} == expected, settled
         for v in settled["vehicles"]:
             if v["state"] != "released":

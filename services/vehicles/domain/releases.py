@@ -29,6 +29,11 @@ def admit(vehicles_by_vin, vins, allowed_entities):
     return entity, admitted, rejected
 
 
+def is_vin_shaped(text):
+    """Whether a VIN asked for could be one of a release's (anything else is simply not in it)."""
+    return isinstance(text, str) and len(text) <= 17 and text.isascii() and text.isalnum()
+
+
 def check_reviewer(reviewer, release, last_editors):
     if reviewer == release["requested_by"]:
         raise FourEyesViolation("a reviewer cannot decide on a release they requested")
