@@ -82,7 +82,8 @@ class ImportEntrypoints:
 
             def decide(existing):
                 return classify(rows, VehicleIn(), existing, self._entities(), check_coc_of=self._coc_errors,
-                                checks=[differs_from(stages)], pre_errors=pre_errors, label=label)
+                                checks=[differs_from(stages)], pre_errors=pre_errors, label=label,
+                                being_signed=repo.being_signed(uow.session, existing.values()))
 
             changes, unchanged, rejected = self._decide_locked(uow, vins, decide)
             stored = repo.save_changes(uow.session, changes, self.caller.sub, reason)

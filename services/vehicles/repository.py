@@ -243,6 +243,12 @@ def items_of(session, vehicles_in_releases):
     return {r.vin: dict(r._mapping) for r in rows}
 
 
+def being_signed(session, found):
+    """The VINs of `found` whose release item is being signed."""
+    approved = [v for v in found if v["status"] == "approved"]
+    return {vin for vin, item in items_of(session, approved).items() if item["state"] == "signing"}
+
+
 def reopen_items(session, release_id, vins, reason):
     """The items leave their release (`reopened`, with the reason); their vehicles belong to no release."""
     update_items(session, release_id, vins, state="reopened", reopened_reason=reason)

@@ -768,3 +768,14 @@ def test_an_approval_extension_reopens_the_release_items_it_changes(rpc, vehicle
     [reopened] = outbox_rows(db_url, RELEASE_ITEM_REOPENED)
     assert (reopened["actor"], reopened["subjects"]) == ("alice", [release["id"], vins[1]])
     assert outbox_rows(db_url, VEHICLE_CHANGED)[-1]["data"]["vehicles"][0]["vin"] == vins[1]
+
+
+def test_a_vehicle_being_signed_is_not_changed(rpc, approved):
+    release_id, vins = approved
+    rpc("sign_release", release_id, demo_data.SIGNATORY, user=SAM)
+    with pytest.raises(Conflict, match="being signed"):
+        rpc("update", vins[0], {"intended_country": "NL", "reason": "sold abroad"}, 1, user=BOB)
+    row = next(dict(v, intended_country="IRL") for v in demo_data.vehicles(3) if v["vin"] == vins[0])
+    [rejected] = rpc("import_vehicles", {"vehicles": [row]}, user=BOB)["rejected"]
+    assert rejected["errors"][0]["message"].startswith("the vehicle is being signed")
+    assert rpc("get_release", release_id)["counts"] == {"signing": 3}
