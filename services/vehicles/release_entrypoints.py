@@ -19,13 +19,10 @@ from common.resolution_plan import ResolutionPlan
 from services.vehicles import repository as repo
 from services.vehicles.domain import lifecycle
 from services.vehicles.domain.pinning import pin
-from services.vehicles.domain.releases import FourEyesViolation, admit, check_reviewer, is_vin_shaped
+from services.vehicles.domain.releases import REVIEWED, FourEyesViolation, admit, check_reviewer, is_vin_shaped
 from services.vehicles.domain.scope import allowed
 
 log = logging.getLogger(__name__)
-
-
-REVIEWED = ("in_review", "approved")  # the states of an item that a change takes out of its release
 
 
 class ReleaseEntrypoints:

@@ -21,8 +21,9 @@ from services.vehicles import overview
 from services.vehicles import repository as repo
 from services.vehicles.domain import lifecycle
 from services.vehicles.domain.impact import base_number, impact_of
-from services.vehicles.domain.pinning import still_pinned
 from services.vehicles.domain.importing import coc_errors
+from services.vehicles.domain.pinning import still_pinned
+from services.vehicles.domain.releases import REVIEWED
 from services.vehicles.domain.revisions import edited, record_of
 from services.vehicles.domain.scope import allowed
 from services.vehicles.domain.stages import differs_from
@@ -281,7 +282,7 @@ class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
         """The vehicles whose release item pinned other than what they would pin now (in review or approved;
         an item being signed is left to signing, which refuses a changed approval itself)."""
         items = repo.items_of(uow.session, in_release)
-        held = [v for v in in_release if items.get(v["vin"], {}).get("state") in ("in_review", "approved")]
+        held = [v for v in in_release if items.get(v["vin"], {}).get("state") in REVIEWED]
         if not held:
             return []
         return [v for v, (fresh, _) in zip(held, self._pins(uow, held)) if not still_pinned(items[v["vin"]], fresh)]

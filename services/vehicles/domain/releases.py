@@ -3,6 +3,9 @@ from services.vehicles.domain.lifecycle import VALID
 from services.vehicles.domain.scope import allowed
 
 
+REVIEWED = ("in_review", "approved")  # the states of a release item that a change takes out of its release
+
+
 class FourEyesViolation(ValueError):
     pass
 
