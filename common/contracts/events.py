@@ -60,6 +60,17 @@ class Tolerant(Schema):
         unknown = INCLUDE
 
 
+class Pin(Schema):
+    """What a release item pinned for review, handed to signing with its vehicle (`common.canonical`)."""
+
+    class Meta:
+        unknown = RAISE
+
+    approval_id = fields.String(required=True, validate=validate.Length(1, 64))
+    approval_revision = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    content_sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+
+
 class VehicleRecord(Tolerant):
     """A vehicle as other services need it to judge or certify it (vehicle_changed, release_sign_requested).
 
@@ -75,6 +86,7 @@ class VehicleRecord(Tolerant):
     production_date = fields.String(allow_none=True, load_default=None)
     intended_country = fields.String(allow_none=True, load_default=None)
     coc = fields.Dict(keys=fields.String(), allow_none=True, load_default=dict)
+    pinned = fields.Nested(Pin)  # a vehicle of a release: signing seals only this reviewed content
 
 
 class VinStatus(Tolerant):

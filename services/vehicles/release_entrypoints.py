@@ -183,7 +183,8 @@ class ReleaseEntrypoints:
             repo.update_items(uow.session, release_id, vins, state="signing")
             items = repo.event_items(uow.session, found)
             for item, pinned in zip(items, release["items"], strict=True):  # signing seals only this content
-                item["pinned"] = {k: pinned[k] for k in ("approval_id", "approval_revision", "content_sha256")}
+                if pinned["content_sha256"]:  # an item requested before releases pinned is reviewed again
+                    item["pinned"] = {k: pinned[k] for k in ("approval_id", "approval_revision", "content_sha256")}
             self._emit_batches(uow, RELEASE_SIGN_REQUESTED, release["entity"], items,
                                release_id=release_id, signatory=signatory)
             uow.commit()

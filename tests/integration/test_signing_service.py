@@ -386,3 +386,12 @@ def test_vehicle_withdrawn_withdraws_the_current_certificate_once(signing, rpc, 
     assert (event["subject"], event["entity"], event["actor"]) == (vin, ENTITY, "sam")
     with pytest.raises(NotFound, match="was withdrawn: sold outside the EU"):
         rpc("get_current", vin)
+
+
+def test_a_malformed_pin_is_invalid_input_naming_the_field(rpc):
+    [vehicle] = vehicles(1, seed=43)
+    bad = dict(pinned(vehicle), pinned={"approval_id": APPROVAL_ID, "approval_revision": 1, "content_sha256": "x"})
+    with pytest.raises(InvalidInput) as caught:
+        rpc("sign_batch", str(uuid.uuid4()), ENTITY, demo_data.SIGNATORY, [bad])
+    assert [e["field"] for e in caught.value.errors] == ["vehicles[0].pinned.content_sha256"]
+    assert rpc("sign_batch", str(uuid.uuid4()), ENTITY, demo_data.SIGNATORY, [pinned(vehicle)])["signed"] == 1
