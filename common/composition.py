@@ -17,6 +17,7 @@ ManufacturerTable, its own stage's row naming the previous stage's approval numb
 version, and it repeats the earlier stages' tables completely where its own data states no such table
 (a table is never merged row by row; single fields are not carried over).
 """
+from common.canonical import content_sha256
 from common.ivi.catalogue import merge_levels
 
 STAGE_OWN_TABLES = ("ManufacturerTable", "SigningAuthorityTable")
@@ -43,6 +44,14 @@ def compose_coc(type_level, vehicle, *, share=False):
     elif vehicle.get("production_date"):
         coc["DateManufactureVehicle"] = vehicle["production_date"]
     return coc
+
+
+def reviewed_content(type_level, vehicle):
+    """`(content, sha256)`: the composed CoC a release pins for review and signing seals, without the signing
+    authority (signing adds it when sealing), and the SHA-256 of its canonical JSON (`common.canonical`)."""
+    content = compose_coc(type_level, vehicle, share=True)
+    content.pop("SigningAuthorityTable", None)
+    return content, content_sha256(content)
 
 
 def overlay(base, top):

@@ -9,11 +9,21 @@ Validation and signing both resolve this way; what they then do with the shared 
 # of a vehicle record; an approval resolves only within the vehicle's own legal entity
 REFERENCE = ("entity", "approval_number", "type", "variant", "version", "production_date")
 ITEM = ("entity", "number", "type", "variant", "version", "production_date")  # the same, as `resolve` names them
+PINNED = "revision"  # an item may name the approval revision a release pinned (signing asks for that one)
 
 
 def reference_item(vehicle):
     """The `resolve` item of a vehicle whose reference is complete (as for a vehicle being signed)."""
     return {name: vehicle[field] for name, field in zip(ITEM, REFERENCE)}, None
+
+
+def pinned_item(vehicle):
+    """The `resolve` item of a vehicle of a release: the approval revision its reviewers saw, when pinned."""
+    item, _ = reference_item(vehicle)
+    pinned = vehicle.get("pinned")
+    if pinned:
+        item[PINNED] = pinned["approval_revision"]
+    return item, None
 
 
 class ResolutionPlan:
@@ -31,7 +41,7 @@ class ResolutionPlan:
             if item is None:
                 self._slots.append(local)
                 continue
-            key = tuple(item[name] for name in ITEM)
+            key = tuple(item.get(name) for name in ITEM + (PINNED,))
             if key not in index:
                 index[key] = len(self.items)
                 self.items.append(item)

@@ -98,3 +98,4 @@ class ResolveItem(Strict):
     variant = fields.String(required=True)
     version = fields.String(required=True)
     production_date = fields.Date(required=True)
+    revision = fields.Integer(strict=True, validate=validate.Range(min=1), load_default=None)  # pinned by a release

@@ -17,6 +17,7 @@ RELEASE_APPROVED = "release_approved"
 RELEASE_REJECTED = "release_rejected"
 RELEASE_SIGN_REQUESTED = "release_sign_requested"
 RELEASE_COMPLETED = "release_completed"
+RELEASE_ITEM_REOPENED = "release_item_reopened"
 VALIDATION_COMPLETED = "validation_completed"
 CERTIFICATE_SIGNED = "certificate_signed"
 CERTIFICATE_FAILED = "certificate_failed"
@@ -26,7 +27,7 @@ CERTIFICATE_WITHDRAWN = "certificate_withdrawn"
 EVENTS_BY_SOURCE = {
     "approvals": (APPROVAL_REGISTERED, APPROVAL_EXTENDED, APPROVAL_WITHDRAWN, APPROVAL_VERSION_ADDED, ENTITY_CHANGED),
     "vehicles": (VEHICLE_CHANGED, VEHICLE_STATUS_CHANGED, VEHICLE_WITHDRAWN, VEHICLE_STAGE_IMPORTED, RELEASE_REQUESTED,
-                 RELEASE_APPROVED, RELEASE_REJECTED, RELEASE_SIGN_REQUESTED, RELEASE_COMPLETED),
+                 RELEASE_APPROVED, RELEASE_REJECTED, RELEASE_SIGN_REQUESTED, RELEASE_COMPLETED, RELEASE_ITEM_REOPENED),
     "validation": (VALIDATION_COMPLETED,),
     "signing": (CERTIFICATE_SIGNED, CERTIFICATE_FAILED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN),
 }
@@ -60,6 +61,17 @@ class Tolerant(Schema):
         unknown = INCLUDE
 
 
+class Pin(Schema):
+    """What a release item pinned for review, handed to signing with its vehicle (`common.canonical`)."""
+
+    class Meta:
+        unknown = RAISE
+
+    approval_id = fields.String(required=True, validate=validate.Length(1, 64))
+    approval_revision = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    content_sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+
+
 class VehicleRecord(Tolerant):
     """A vehicle as other services need it to judge or certify it (vehicle_changed, release_sign_requested).
 
@@ -75,6 +87,7 @@ class VehicleRecord(Tolerant):
     production_date = fields.String(allow_none=True, load_default=None)
     intended_country = fields.String(allow_none=True, load_default=None)
     coc = fields.Dict(keys=fields.String(), allow_none=True, load_default=dict)
+    pinned = fields.Nested(Pin)  # a vehicle of a release: signing seals only this reviewed content
 
 
 class VinStatus(Tolerant):
@@ -96,6 +109,8 @@ class ValidationResult(Tolerant):
     revision = fields.Integer(required=True)
     status = fields.String(required=True, validate=validate.OneOf(("valid", "blocked")))
     findings = fields.List(fields.Nested(Finding), required=True)
+    rule_pack = fields.Dict(keys=fields.String(), values=fields.String())  # the rule-pack versions that judged it
+    approval_revision = fields.Integer(allow_none=True)
 
 
 class CertificateRef(Tolerant):
@@ -103,6 +118,7 @@ class CertificateRef(Tolerant):
     reference_id = fields.String(required=True)
     version_number = fields.Integer()
     sha256 = fields.String()
+    content_sha256 = fields.String(allow_none=True)  # of the composed content sealed (`common.canonical`)
     findings = fields.List(fields.Dict())  # warnings found before sealing, e.g. the seal expires soon
 
 
@@ -148,6 +164,9 @@ DATA_SCHEMAS = {
     RELEASE_COMPLETED: _data(release_id=fields.String(required=True), status=fields.String(required=True),
                              released=fields.Integer(required=True),
                              failures=fields.List(fields.Nested(VinFailure), required=True)),
+    RELEASE_ITEM_REOPENED: _data(release_id=fields.String(required=True),
+                                 vins=fields.List(fields.String(), required=True),
+                                 reason=fields.String(required=True), release_status=fields.String(required=True)),
     VALIDATION_COMPLETED: _data(results=fields.List(fields.Nested(ValidationResult), required=True)),
     CERTIFICATE_SIGNED: _data(release_id=fields.String(required=True, allow_none=True),
                               certificates=fields.List(fields.Nested(CertificateRef), required=True)),

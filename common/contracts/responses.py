@@ -121,6 +121,7 @@ class CertificateSummary(Open):
     reference_id = fields.String(required=True)
     version_number = fields.Integer(required=True)
     sha256 = fields.String()
+    content_sha256 = _text()  # of the composed content sealed: the digest its release item pinned for review
     status = fields.String()
     signed_at = _text()
 
@@ -150,12 +151,35 @@ class ReleaseRequested(Open):
     rejected = fields.List(fields.Nested(VinReason), required=True)
 
 
+class ReleaseItemOut(Open):
+    """A release item: the vehicle revision, what it pinned for review (approval revision, rule-pack versions,
+    SHA-256 of the composed content, `common.canonical`) and its state (`reopened` with the reason when a
+    change took it out of the release)."""
+
+    vin = fields.String(required=True)
+    revision = fields.Integer(required=True)
+    state = fields.String(required=True)
+    failure = _text()
+    reopened_reason = _text()
+    reference_id = _text()
+    version_number = fields.Integer(allow_none=True)
+    approval_id = _text()
+    approval_number = _text()
+    approval_revision = fields.Integer(allow_none=True)
+    rule_packs = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True)
+    content_sha256 = _text()
+
+
+class ReleaseItemContent(ReleaseItemOut):
+    content = fields.Dict(allow_none=True)  # the composed CoC the reviewers see and signing seals
+
+
 class ReleaseOut(Open):
     id = fields.String(required=True)
     status = fields.String(required=True)
     entity = fields.String()
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
-    vehicles = fields.List(fields.Dict())
+    vehicles = fields.List(fields.Nested(ReleaseItemOut))
 
 
 class RulePage(Open):

@@ -17,6 +17,10 @@ def release_link(release_id):
     return f"/dashboard/releases/{release_id}"
 
 
+def release_item_link(release_id, vin):
+    return f"/dashboard/releases/{release_id}/items/{vin}"
+
+
 def labelled_finding(finding):
     """A finding with the CoC item and label of the field it concerns (`path` is an IVI path)."""
     match = _LAST_NAME.search(finding.get("path") or "")

@@ -10,7 +10,7 @@ from gateway.dashboard import session
 from gateway.dashboard.coc_view import coc_view
 from gateway.dashboard.render import error_page, redirect, render
 from gateway.dashboard.schemas import CocView, Dashboard, DashboardQuery
-from gateway.dashboard.view import coc_link, dashboard
+from gateway.dashboard.view import coc_link, dashboard, release_item_link
 from gateway.http import route
 from gateway.problems import HttpProblem
 
@@ -101,7 +101,18 @@ class DashboardRoutes:
     def release_page(self, call, release_id):
         return self._page(call, lambda identity: render(
             "release.html", release=self._rpc("vehicles", "get_release", release_id), identity=identity,
-            coc_link=coc_link))
+            coc_link=coc_link, item_link=release_item_link))
+
+    @route("GET", "/dashboard/releases/{release_id}/items/{vin}", produces="text/html", description=PAGE,
+           errors=PAGE_ERRORS, summary="A release item's pinned CoC: what its reviewers see and signing seals")
+    def release_item_page(self, call, release_id, vin):
+        return self._page(call, lambda identity: render(
+            "coc.html", view=self._pinned(release_id, vin), identity=identity))
+
+    def _pinned(self, release_id, vin):
+        item = self._rpc("vehicles", "release_item", release_id, vin)  # 404 outside the caller's entities
+        return dict(coc_view(item["content"] or {}), vin=vin, source="pinned", item=item, release_id=release_id,
+                    certificate=None, vehicle=None)
 
     @route("GET", "/dashboard/vehicles/{vin}/coc", produces="text/html", description=PAGE, errors=PAGE_ERRORS,
            summary="A vehicle's CoC to read: item number, label and value per line")

@@ -1,5 +1,5 @@
 """Releases through review and signing."""
-from common.contracts.responses import ReleaseOut, ReleaseRequested
+from common.contracts.responses import ReleaseItemContent, ReleaseOut, ReleaseRequested
 from common.contracts.vehicles import RejectIn, ReleaseIn
 from gateway.http import route
 from gateway.problems import forbidden
@@ -17,6 +17,15 @@ class ReleaseRoutes:
            summary="A release with its counts and per-VIN state")
     def get_release(self, call, id):
         return self._rpc("vehicles", "get_release", id)
+
+    @route("GET", "/v1/releases/{id}/items/{vin}", roles=(), response=ReleaseItemContent,
+           summary="A release item with the content its reviewers see and signing seals",
+           description="`content` is the composed CoC (type-level data of the pinned approval revision merged with "
+           "the vehicle revision, earlier stages included; the signing authority is added when sealing); "
+           "`content_sha256` is the SHA-256 of its canonical JSON (keys sorted, no whitespace, UTF-8). Signing "
+           "seals the item only if a fresh composition has the same digest.")
+    def get_release_item(self, call, id, vin):
+        return self._rpc("vehicles", "release_item", id, vin)
 
     @route("POST", "/v1/releases/{id}/approve", roles=("reviewer",), response=ReleaseOut,
            summary="Approve a release (four-eyes: never one you requested or hold a last edit in)")

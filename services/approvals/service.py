@@ -274,7 +274,8 @@ class ApprovalsService:
 
     @rpc(expected_exceptions=EXPECTED)
     def resolve(self, items):
-        """Batch: [{entity, number, type, variant, version, production_date}] → the type-level data in force.
+        """Batch: [{entity, number, type, variant, version, production_date, revision?}] → the type-level data in
+        force (or of the `revision` a release pinned).
 
         Only approvals of the item's entity resolve: another entity's approval number answers exactly like a
         number never registered. So does every number of an item whose entity the caller does not act for."""
@@ -295,7 +296,8 @@ class ApprovalsService:
             number = numbers[item["number"]]
             approval = found.get((item["entity"], number.base)) if number else None
             results.append(resolve(approval, item["type"], item["variant"], item["version"], item["production_date"],
-                                   extension=number.extension if number else None))
+                                   extension=number.extension if number else None,
+                                   pinned_revision=item["revision"]))
         return results
 
 

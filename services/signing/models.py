@@ -24,6 +24,7 @@ certificates = Table(
     Column("signer_name", String(150), nullable=False),
     Column("seal_fingerprint", String(64), nullable=False),
     Column("sha256", String(64), nullable=False),
+    Column("content_sha256", String(64)),  # of the composed content sealed, as its release pinned it for review
     Column("document", LargeBinary, nullable=False),
     Column("signed_at", DateTime(timezone=True), nullable=False),
     # warnings found before sealing ({code, severity, message}), e.g. the seal certificate expires soon

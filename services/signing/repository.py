@@ -43,7 +43,8 @@ def store(session, issued, entity, release_id, signatory, fingerprint, signed_at
          "entity": entity, "release_id": release_id, "vehicle_revision": i.vehicle_revision,
          "approval_number": i.approval_number, "approval_revision": i.approval_revision,
          "signer_sub": signatory["sub"], "signer_name": signatory["name"], "seal_fingerprint": fingerprint,
-         "sha256": i.sha256, "document": i.document, "signed_at": signed_at, "findings": i.findings}
+         "sha256": i.sha256, "content_sha256": i.content_sha256, "document": i.document, "signed_at": signed_at,
+         "findings": i.findings}
         for i in issued
     ])
     return [{"vin": r.vin, "reference_id": r.reference_id} for r in superseded]

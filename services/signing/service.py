@@ -21,7 +21,7 @@ from common.errors import EXPECTED, Forbidden, InvalidInput, NotFound, load_or_r
 from common.events import on_event
 from common.ivi.reader import read_ivi
 from common.ops import Ops
-from common.resolution_plan import ResolutionPlan
+from common.resolution_plan import ResolutionPlan, pinned_item
 from common.rpc import ServiceRpc
 from services.signing import repository as repo
 from services.signing import sealing_threads
@@ -145,7 +145,7 @@ class SigningService:
     @on_event("vehicles", RELEASE_SIGN_REQUESTED)
     def on_release_sign_requested(self, event):
         data = event["data"]
-        self._sign(data["release_id"], event["entity"], data["signatory"], data["vehicles"], event=event)
+        self._sign(data["release_id"], event["entity"], data["signatory"], data["vehicles"], event=event)  # pinned
 
     @on_event("vehicles", VEHICLE_WITHDRAWN)
     def on_vehicle_withdrawn(self, event):
@@ -176,7 +176,7 @@ class SigningService:
         if todo:
             signatory, problem = self._authorised(entity, signatory, event["actor"] if event else signatory["sub"])
         if todo and not problem:
-            problem, issued, failed = self._issue(entity, signatory, todo)
+            problem, issued, failed = self._issue(entity, signatory, todo, require_pin=event is not None)
         if problem:
             failed = [{"vin": v["vin"], "reason": problem} for v in todo]
 
@@ -188,7 +188,8 @@ class SigningService:
                 fingerprint = self.seals.sealer(entity).seal_key.fingerprint_sha256
                 superseded = repo.store(uow.session, issued, entity, release_id, signatory, fingerprint, now)
                 certs = [{"vin": i.vin, "reference_id": i.reference_id, "version_number": i.version_number,
-                          "sha256": i.sha256, "findings": i.findings} for i in issued]
+                          "sha256": i.sha256, "content_sha256": i.content_sha256, "findings": i.findings}
+                         for i in issued]
                 uow.emit(CERTIFICATE_SIGNED, {"release_id": release_id, "certificates": certs},
                          subject=certs[0]["vin"], subjects=[c["vin"] for c in certs], entity=entity)
                 if superseded:
@@ -201,22 +202,23 @@ class SigningService:
         log.info("release %s: %d sealed, %d failed", release_id, len(issued), len(failed))
         return {"signed": len(issued), "failed": failed}
 
-    def _issue(self, entity, signatory, vehicles):
-        """Seal the vehicles off the event loop; returns (problem for all, issued, failed)."""
+    def _issue(self, entity, signatory, vehicles, require_pin=False):
+        """Seal the vehicles off the event loop; returns (problem for all, issued, failed). A vehicle of a release
+        is composed from the approval revision its reviewers saw and sealed only as reviewed (`issue_batch`)."""
         try:
             sealer = self.seals.sealer(entity)
         except SealKeyError as exc:
             return str(exc), [], []
         if self.seals.validator is None:
             return "the IVI schema is not configured (ECOC_IVI_SCHEMA): certificates cannot be checked", [], []
-        plan = ResolutionPlan(vehicles)  # once per distinct reference; the answers are shared read-only
+        plan = ResolutionPlan(vehicles, pinned_item)  # once per distinct reference; answers shared read-only
         with _rpc_deadline("approvals.resolve"):  # a reply lost to a broker outage fails the batch: retried
             resolved = plan.per_vehicle(self.approvals.resolve(plan.items))
         with self.db as uow:
             versions = repo.next_versions(uow.session, [v["vin"] for v in vehicles])
         with sealing_threads.slots, metrics.SEAL_SECONDS.time():
             result = tpool.execute(issue_batch, self.seals.schema, self.seals.validator, sealer, vehicles,
-                                   resolved, signatory, versions)
+                                   resolved, signatory, versions, require_pin=require_pin)
         metrics.SEALS.labels(entity).inc(len(result.issued))
         for warning in result.warnings:
             log.warning("entity %s: %s", entity, warning)

@@ -89,12 +89,13 @@ class ImportEntrypoints:
 
             def decide(existing):
                 return classify(rows, VehicleIn(), existing, self._entities(), check_coc_of=self._coc_errors,
-                                checks=[differs_from(stages)], pre_errors=pre_errors, label=label)
+                                checks=[differs_from(stages)], pre_errors=pre_errors, label=label,
+                                being_signed=repo.being_signed(uow.session, existing.values()))
 
             changes, unchanged, rejected = self._decide_locked(uow, vins, decide)
             stored = repo.save_changes(uow.session, changes, self.caller.sub, reason)
             moved = [c for _, _, c in changes if c is not None and c["status"] != lifecycle.DRAFT]
-            self._emit_changed(uow, stored, moved)
+            self._emit_changed(uow, stored, moved, f"vehicle changed: {reason}")
             try:
                 uow.commit()
             except IntegrityError:  # another import created one of these VINs at the same moment
@@ -150,14 +151,15 @@ class ImportEntrypoints:
 
     def _attach_stage(self, uow, vehicle, stage, replaced, reason):
         vin = vehicle["vin"]
-        if vehicle["status"] not in lifecycle.EDITABLE:
-            raise Conflict(f"vehicle {vin} is {vehicle['status']}: its base vehicle is attached while it "
-                           "is draft, valid or blocked", [{"field": "status", "message": vehicle["status"]}])
+        if vehicle["status"] not in lifecycle.CHANGEABLE:
+            raise Conflict(f"vehicle {vin} is {vehicle['status']}: its base vehicle is attached before it is "
+                           "signed", [{"field": "status", "message": vehicle["status"]}])
         errors = differs_from({vin: [stage]})(vehicle)
         if errors:
             raise InvalidInput("The vehicle's stage equals its base vehicle's.", errors)
-        revision = repo.save_stage_revision(uow.session, vehicle, stage_change(replaced, stage), self.caller.sub,
-                                            reason or f"base vehicle's eCoC imported as stage {stage['stage']}")
+        why = reason or f"base vehicle's eCoC imported as stage {stage['stage']}"
+        self._reopen(uow, [vehicle], why)  # in review or approved: the item leaves its release
+        revision = repo.save_stage_revision(uow.session, vehicle, stage_change(replaced, stage), self.caller.sub, why)
         if vehicle["status"] != lifecycle.DRAFT:
             self._emit_status(uow, vehicle["entity"], [vin], lifecycle.DRAFT)
         return revision

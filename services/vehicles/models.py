@@ -28,6 +28,7 @@ vehicles = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("base_number", String(35), index=True),  # approval number without extension: impact of an approval
     Column("withdrawal", JSONB),  # {reason, by, at, certificate} once withdrawn
+    Column("judged_with", JSONB),  # of the revision judged: {rule_packs: {pack: version}, approval_revision}
 )
 
 # the eCoCs of earlier stages of a multi-stage vehicle (a base vehicle's), beside the current-stage record; a
@@ -88,4 +89,12 @@ release_items = Table(
     Column("failure", Text),
     Column("reference_id", String(36)),
     Column("version_number", Integer),
+    # what the reviewers saw and signing seals (`domain.pinning`); a change takes the item out: `reopened`
+    Column("approval_id", String(36)),
+    Column("approval_number", String(35)),
+    Column("approval_revision", Integer),
+    Column("rule_packs", JSONB),
+    Column("content", JSONB),
+    Column("content_sha256", String(64)),
+    Column("reopened_reason", Text),
 )

@@ -49,7 +49,8 @@ def waiting_releases(session, entities, entity=None, country=None):
                    func.array_agg(func.distinct(vehicles.c.intended_country)).label("countries"))
             .select_from(releases.join(release_items, release_items.c.release_id == releases.c.id)
                          .join(vehicles, vehicles.c.vin == release_items.c.vin))
-            .where(and_(releases.c.status.in_(list(WAITING)), _scope(entities, entity, None)))
+            .where(and_(releases.c.status.in_(list(WAITING)), release_items.c.state.in_(list(WAITING)),
+                        _scope(entities, entity, None)))  # items a change reopened left the release
             .group_by(releases.c.id)
             .order_by(releases.c.requested_at))
     rows = [dict(r._mapping) for r in session.execute(stmt).all()]

@@ -3,19 +3,25 @@
 A mixin of `services.vehicles.service.VehiclesService` (its dependencies and helpers are used here)."""
 import logging
 
+import eventlet
 from nameko.rpc import rpc
 
+from common.config import settings
 from common.contracts.events import (
-    CERTIFICATE_FAILED, CERTIFICATE_SIGNED, RELEASE_APPROVED, RELEASE_COMPLETED, RELEASE_REJECTED, RELEASE_REQUESTED,
-    RELEASE_SIGN_REQUESTED,
+    CERTIFICATE_FAILED, CERTIFICATE_SIGNED, RELEASE_APPROVED, RELEASE_COMPLETED, RELEASE_ITEM_REOPENED,
+    RELEASE_REJECTED, RELEASE_REQUESTED, RELEASE_SIGN_REQUESTED,
 )
 from common.contracts.vehicles import RejectIn, ReleaseIn, SignatoryIn
 from common.errors import EXPECTED, Conflict, Forbidden, FourEyes, InvalidInput, NotFound, load_or_raise
 from common.events import on_event
 from common.outbox import utcnow
+from common.resolution_plan import ResolutionPlan
 from services.vehicles import repository as repo
 from services.vehicles.domain import lifecycle
-from services.vehicles.domain.releases import FourEyesViolation, admit, check_reviewer, editors_of
+from services.vehicles.domain.pinning import pin
+from services.vehicles.domain.releases import (
+    REVIEWED, FourEyesViolation, admit, check_reviewer, editors_of, is_vin_shaped,
+)
 from services.vehicles.domain.scope import allowed
 
 log = logging.getLogger(__name__)
@@ -25,46 +31,104 @@ class ReleaseEntrypoints:
 
     @rpc(expected_exceptions=EXPECTED)
     def request_release(self, payload):
+        """Valid vehicles enter a release in review; each item pins what its reviewers see (`domain.pinning`)."""
         self.caller.require("data_steward")
         data = load_or_raise(ReleaseIn(), payload)
         with self.db as uow:
             found = repo.load_vehicles(uow.session, data["vins"], for_update=True)
             entity, admitted, rejected = admit(found, data["vins"], self._entities())
-            if not admitted:
+            entered, pins = [], []
+            for vehicle, (pinned, reason) in zip(admitted, self._pins(uow, admitted) if admitted else []):
+                if reason:
+                    rejected.append({"vin": vehicle["vin"], "reason": reason})
+                else:
+                    entered.append(vehicle)
+                    pins.append(pinned)
+            if not entered:
                 raise InvalidInput("No vehicle of the request can enter a release.",
                                    [{"field": f"vins[{data['vins'].index(r['vin'])}]", "message": r["reason"]}
                                     for r in rejected])
-            for vehicle in admitted:
+            for vehicle in entered:
                 self._check(vehicle, lifecycle.IN_REVIEW)
-            release_id = repo.add_release(uow.session, entity, admitted, data["note"], self.caller.sub)
-            vins = [v["vin"] for v in admitted]
+            release_id = repo.add_release(uow.session, entity, entered, pins, data["note"], self.caller.sub)
+            vins = [v["vin"] for v in entered]
             uow.emit(RELEASE_REQUESTED, {"release_id": release_id, "vins": vins, "note": data["note"]},
                      subject=release_id, subjects=[release_id, *vins], entity=entity)
             self._emit_status(uow, entity, vins, lifecycle.IN_REVIEW)
             uow.commit()
-        return {"id": release_id, "status": "in_review", "entity": entity, "accepted": len(admitted),
+        return {"id": release_id, "status": "in_review", "entity": entity, "accepted": len(entered),
                 "rejected": rejected}
 
+    def _pins(self, uow, found):
+        """`[(pin, reason)]` of vehicle records as they stand: one `approvals.resolve` for the distinct
+        references (each within the vehicle's own entity), then composed and digested here."""
+        items = repo.event_items(uow.session, found)
+        plan = ResolutionPlan(items)
+        seconds = settings().rpc_timeout
+        with eventlet.Timeout(seconds, TimeoutError(f"approvals.resolve did not answer within {seconds:g}s")):
+            resolved = plan.per_vehicle(self.approvals.resolve(plan.items) if plan.items else [])
+        return [pin(item, resolution, vehicle.get("judged_with"))
+                for item, resolution, vehicle in zip(items, resolved, found)]
+
+    def _reopen(self, uow, previous, reason, actor=None):
+        """Changed vehicles (`previous`: their records before the change) that were in review or approved leave
+        their release: the item is `reopened` with the reason, `release_item_reopened` says why, and a release
+        with no item left in review or approved is closed. A vehicle being signed is not changed (a Conflict)."""
+        in_release = [v for v in previous if v["status"] in lifecycle.REOPENABLE and v.get("release_id")]
+        if not in_release:
+            return
+        items = repo.items_of(uow.session, in_release)
+        signing = sorted(vin for vin, item in items.items() if item["state"] == "signing")
+        if signing:
+            raise Conflict(f"vehicle {signing[0]} is being signed: it changes after signing, through a correction",
+                           [{"field": "status", "message": "being signed"}])
+        by_release = {}
+        for vehicle in in_release:
+            if items.get(vehicle["vin"], {}).get("state") in REVIEWED:
+                by_release.setdefault(vehicle["release_id"], []).append(vehicle["vin"])
+        for release_id, vins in sorted(by_release.items()):
+            repo.reopen_items(uow.session, release_id, vins, reason)
+            release = repo.load_release(uow.session, release_id, with_items=False)
+            status = release["status"]
+            if not set(repo.item_states(uow.session, release_id)) & set(REVIEWED):
+                status = "closed"
+                repo.update_release(uow.session, release_id, status=status, completed_at=utcnow())
+            uow.emit(RELEASE_ITEM_REOPENED, {"release_id": release_id, "vins": vins, "reason": reason,
+                                             "release_status": status},
+                     subject=release_id, subjects=[release_id, *vins], entity=release["entity"], actor=actor)
+
     def _release_for_update(self, uow, release_id, expected_status):
-        release = repo.load_release(uow.session, release_id, for_update=True)
+        """The release and its vehicles still in it, locked: the vehicles first (the order every writer locks in,
+        e.g. an edit that reopens an item), then the release."""
+        release = repo.load_release(uow.session, release_id)
         if release is None or not allowed(release["entity"], self._entities()):
             raise NotFound(f"no release {release_id}")
+        found = repo.load_vehicles(uow.session, [i["vin"] for i in release["items"] if i["state"] == expected_status],
+                                   for_update=True)
+        release = repo.load_release(uow.session, release_id, for_update=True)
         if release["status"] != expected_status:
             raise Conflict(f"the release is {release['status']}, not {expected_status}")
-        return release
+        release["items"] = [i for i in release["items"] if i["state"] == expected_status and i["vin"] in found]
+        return release, [found[i["vin"]] for i in release["items"]]
 
-    def _decide(self, uow, release):
+    def _decide(self, uow, release, found):
         """Four-eyes: neither the requester nor the last editor of any of its vehicles (nor the importer of one
-        of their earlier stages) decides on a release.
-
-        Returns the release's vehicles, locked."""
-        found = repo.load_vehicles(uow.session, [i["vin"] for i in release["items"]], for_update=True)
-        stages = repo.load_stages(uow.session, [(v["vin"], v["entity"]) for v in found.values()])
+        of their earlier stages) decides on a release."""
+        stages = repo.load_stages(uow.session, [(v["vin"], v["entity"]) for v in found])
         try:
-            check_reviewer(self.caller.sub, release, editors_of(found, stages))
+            check_reviewer(self.caller.sub, release, editors_of({v["vin"]: v for v in found}, stages))
         except FourEyesViolation as exc:
             raise FourEyes(str(exc)) from None
-        return list(found.values())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def release_item(self, release_id, vin):
+        """One item of a release with the content its reviewers see and signing seals (and its SHA-256)."""
+        self.get_release(release_id)
+        with self.db as uow:
+            item = repo.item_content(uow.session, release_id, vin) if is_vin_shaped(vin) else None
+        if item is None:
+            raise NotFound(f"no vehicle {vin} in release {release_id}")
+        return item
 
     @rpc(expected_exceptions=EXPECTED)
     def get_release(self, release_id):
@@ -78,8 +142,8 @@ class ReleaseEntrypoints:
     def approve_release(self, release_id):
         self.caller.require("reviewer")
         with self.db as uow:
-            release = self._release_for_update(uow, release_id, "in_review")
-            found = self._decide(uow, release)
+            release, found = self._release_for_update(uow, release_id, "in_review")
+            self._decide(uow, release, found)
             vins = [i["vin"] for i in release["items"]]
             repo.update_release(uow.session, release_id, status="approved", reviewed_by=self.caller.sub,
                                 reviewed_at=utcnow())
@@ -95,8 +159,8 @@ class ReleaseEntrypoints:
         self.caller.require("reviewer")
         data = load_or_raise(RejectIn(), payload)
         with self.db as uow:
-            release = self._release_for_update(uow, release_id, "in_review")
-            found = self._decide(uow, release)
+            release, found = self._release_for_update(uow, release_id, "in_review")
+            self._decide(uow, release, found)
             vins = [i["vin"] for i in release["items"]]
             repo.update_release(uow.session, release_id, status="rejected", reviewed_by=self.caller.sub,
                                 reviewed_at=utcnow(), rejection_reason=data["reason"])
@@ -115,14 +179,16 @@ class ReleaseEntrypoints:
         if signatory["sub"] != caller["sub"]:
             raise Forbidden(f"{caller['sub']} signs only as themself, not as {signatory['sub']}")
         with self.db as uow:
-            release = self._release_for_update(uow, release_id, "approved")
+            release, found = self._release_for_update(uow, release_id, "approved")
             self._check_signatory(release["entity"], caller["sub"])
             vins = [i["vin"] for i in release["items"]]
-            found = repo.load_vehicles(uow.session, vins)
             repo.update_release(uow.session, release_id, status="signing", signer=signatory["sub"],
                                 sign_requested_at=utcnow())
             repo.update_items(uow.session, release_id, vins, state="signing")
-            items = repo.event_items(uow.session, [found[v] for v in vins])
+            items = repo.event_items(uow.session, found)
+            for item, pinned in zip(items, release["items"], strict=True):  # signing seals only this content
+                if pinned["content_sha256"]:  # an item requested before releases pinned is reviewed again
+                    item["pinned"] = {k: pinned[k] for k in ("approval_id", "approval_revision", "content_sha256")}
             self._emit_batches(uow, RELEASE_SIGN_REQUESTED, release["entity"], items,
                                release_id=release_id, signatory=signatory)
             uow.commit()
@@ -181,7 +247,7 @@ class ReleaseEntrypoints:
         if "signing" in states:
             return
         release = repo.load_release(uow.session, release_id)
-        status = "released" if set(states) == {"released"} else "completed_with_failures"
+        status = "released" if set(states) - {"reopened"} == {"released"} else "completed_with_failures"
         repo.update_release(uow.session, release_id, status=status, completed_at=utcnow())
         released = [i["vin"] for i in release["items"] if i["state"] == "released"]
         failed = [{"vin": i["vin"], "reason": i["failure"]} for i in release["items"] if i["state"] == "failed"]

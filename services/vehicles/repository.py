@@ -2,7 +2,7 @@
 import uuid
 import zlib
 
-from sqlalchemy import and_, func, select, text, update
+from sqlalchemy import and_, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from common.bulk_update import update_each
@@ -53,7 +53,8 @@ def save_changes(session, changes, actor, reason):
         revision = (current["revision"] + 1) if current else 1
         rows.append(dict(record, vin=data["vin"], production_date=data["production_date"], status="draft",
                          base_number=base_number(record["approval_number"]), release_id=None,
-                         revision=revision, last_editor=actor, findings=[], created_at=now, updated_at=now))
+                         revision=revision, last_editor=actor, findings=[], judged_with=None, created_at=now,
+                         updated_at=now))
         stored.append(dict(record, vin=data["vin"], revision=revision, status="draft"))
         revision_rows.append({
             "vin": data["vin"], "revision": revision, "data": record,
@@ -205,13 +206,20 @@ def list_vehicles(session, status=None, entity=None, approval_number=None, entit
     return rows[:limit], next_cursor
 
 
-def add_release(session, entity, admitted, note, actor):
+PIN_COLUMNS = ("approval_id", "approval_number", "approval_revision", "rule_packs", "content", "content_sha256")
+ITEM_FIELDS = ("vin", "revision", "state", "failure", "reopened_reason", "reference_id", "version_number",
+               "approval_id", "approval_number", "approval_revision", "rule_packs", "content_sha256")
+
+
+def add_release(session, entity, admitted, pins, note, actor):
+    """A release in review of the admitted vehicles, each item with its pin (`domain.pinning.pin`)."""
     release_id = str(uuid.uuid4())
     session.execute(releases.insert().values(
         id=release_id, entity=entity, status="in_review", note=note, requested_by=actor, requested_at=utcnow()))
     session.execute(release_items.insert(), [
-        {"release_id": release_id, "vin": v["vin"], "revision": v["revision"], "state": "in_review"}
-        for v in admitted
+        dict({k: pin[k] for k in PIN_COLUMNS}, release_id=release_id, vin=v["vin"], revision=v["revision"],
+             state="in_review")
+        for v, pin in zip(admitted, pins, strict=True)
     ])
     set_status(session, [v["vin"] for v in admitted], "in_review", release_id=release_id)
     return release_id
@@ -227,9 +235,9 @@ def load_release(session, release_id, for_update=False, with_items=True):
     if row is None:
         return None
     release = dict(row._mapping)
-    if with_items:
-        items = session.execute(select(release_items).where(release_items.c.release_id == release_id)
-                                .order_by(release_items.c.vin)).all()
+    if with_items:  # the pinned content is read per item (`item_content`): a release may hold thousands
+        items = session.execute(select(*[release_items.c[k] for k in ITEM_FIELDS])
+                                .where(release_items.c.release_id == release_id).order_by(release_items.c.vin)).all()
         release["items"] = [dict(i._mapping) for i in items]
     return release
 
@@ -260,9 +268,36 @@ def release_dict(release):
         counts[item["state"]] = counts.get(item["state"], 0) + 1
     out = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in release.items() if k != "items"}
     out["counts"] = counts
-    out["vehicles"] = [
-        {"vin": i["vin"], "revision": i["revision"], "state": i["state"], "failure": i["failure"],
-         "reference_id": i["reference_id"], "version_number": i["version_number"]}
-        for i in release["items"]
-    ]
+    out["vehicles"] = [{k: i[k] for k in ITEM_FIELDS} for i in release["items"]]
     return out
+
+
+def item_content(session, release_id, vin):
+    """A release item with the content its reviewers saw, or None."""
+    if not is_uuid(release_id):
+        return None
+    row = session.execute(select(*[release_items.c[k] for k in ITEM_FIELDS], release_items.c.content).where(
+        and_(release_items.c.release_id == release_id, release_items.c.vin == vin))).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def items_of(session, vehicles_in_releases):
+    """The release items of vehicles that are in a release (their `release_id`), by VIN."""
+    pairs = [(v["release_id"], v["vin"]) for v in vehicles_in_releases if v.get("release_id")]
+    if not pairs:
+        return {}
+    rows = session.execute(select(release_items).where(
+        tuple_(release_items.c.release_id, release_items.c.vin).in_(pairs))).all()
+    return {r.vin: dict(r._mapping) for r in rows}
+
+
+def being_signed(session, found):
+    """The VINs of `found` whose release item is being signed."""
+    approved = [v for v in found if v["status"] == "approved"]
+    return {vin for vin, item in items_of(session, approved).items() if item["state"] == "signing"}
+
+
+def reopen_items(session, release_id, vins, reason):
+    """The items leave their release (`reopened`, with the reason); their vehicles belong to no release."""
+    update_items(session, release_id, vins, state="reopened", reopened_reason=reason)
+    session.execute(update(vehicles).where(vehicles.c.vin.in_(list(vins))).values(release_id=None))

@@ -24,6 +24,8 @@ from services.vehicles import repository as repo
 from services.vehicles.domain import lifecycle
 from services.vehicles.domain.impact import base_number, impact_of
 from services.vehicles.domain.importing import coc_errors
+from services.vehicles.domain.pinning import still_pinned
+from services.vehicles.domain.releases import REVIEWED
 from services.vehicles.domain.revisions import edited, record_of
 from services.vehicles.domain.scope import allowed
 from services.vehicles.domain.stages import differs_from
@@ -67,8 +69,10 @@ class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
     def _emit_status(self, uow, entity, vins, status):
         self._emit_batches(uow, VEHICLE_STATUS_CHANGED, entity, [{"vin": v, "status": status} for v in vins])
 
-    def _emit_changed(self, uow, changed, moved=()):
-        """vehicle_changed for changed records (validation judges them); status events for `moved` vehicles."""
+    def _emit_changed(self, uow, changed, moved=(), reason="vehicle changed"):
+        """vehicle_changed for changed records (validation judges them); status events for `moved` vehicles
+        (their records before the change), which leave a release they were in with `reason`."""
+        self._reopen(uow, moved, reason)
         by_entity = {}
         for item in repo.event_items(uow.session, changed):
             by_entity.setdefault(item["entity"], []).append(item)
@@ -77,11 +81,14 @@ class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
         for entity in {v["entity"] for v in moved}:
             self._emit_status(uow, entity, [v["vin"] for v in moved if v["entity"] == entity], lifecycle.DRAFT)
 
-    def _move(self, uow, found, target, **values):
-        """Apply a lifecycle transition to loaded vehicles; a refused one is a Conflict naming both states."""
+    def _move(self, uow, found, target, reason=None, actor=None, **values):
+        """Apply a lifecycle transition to loaded vehicles; a refused one is a Conflict naming both states.
+        Back to draft, vehicles leave a release they were in with `reason` (`_reopen`)."""
         movable, refused = lifecycle.split_movable(found, target)
         if refused:
             raise Conflict(str(refused[0]), [{"field": "status", "message": str(e)} for e in refused])
+        if target == lifecycle.DRAFT:
+            self._reopen(uow, found, reason or "vehicle changed", actor)
         repo.set_status(uow.session, movable, target, **values)
         moved = [v for v in found if v["status"] != target]
         for entity in {v["entity"] for v in moved}:
@@ -196,7 +203,8 @@ class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
                 self._check(current, lifecycle.DRAFT)
                 data["production_date"] = date.fromisoformat(data["production_date"])
                 stored = repo.save_changes(uow.session, [(0, data, current)], self.caller.sub, changes["reason"])
-                self._emit_changed(uow, stored, [current] if current["status"] != lifecycle.DRAFT else [])
+                self._emit_changed(uow, stored, [current] if current["status"] != lifecycle.DRAFT else [],
+                                   f"vehicle changed: {changes['reason']}")
                 uow.commit()
         return self.get(vin)  # after the unit of work: `get` opens one of its own
 
@@ -240,7 +248,10 @@ class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
                         or vehicle["status"] not in lifecycle.EDITABLE:
                     continue  # judged an older revision, or the vehicle moved on
                 lifecycle.check_transition(vehicle["status"], result["status"], vehicle["vin"])
-                judged.setdefault(result["status"], []).append({"vin": vehicle["vin"], "findings": result["findings"]})
+                judged.setdefault(result["status"], []).append({
+                    "vin": vehicle["vin"], "findings": result["findings"],
+                    "judged_with": {"rule_packs": result.get("rule_pack"),
+                                    "approval_revision": result.get("approval_revision")}})
                 changed.setdefault((vehicle["entity"], result["status"]), []).append(vehicle["vin"])
             for status, rows in judged.items():
                 repo.set_status_each(uow.session, status, rows)
@@ -261,18 +272,30 @@ class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
         self._revalidate(event)
 
     def _revalidate(self, event):
-        """The approval changed: its unreleased, editable vehicles (those of the approval's entity) go back to
-        draft and to validation."""
+        """The approval changed: its unreleased vehicles of the approval's entity go back to draft and to
+        validation, those in review or approved only when what they pinned changed (their item is reopened)."""
         number = event["data"].get("number") or event["subject"]
         with self.db as uow:
             if not uow.inbox.first_time(uow.session, event):
                 return
-            found = repo.with_base_number(uow.session, base_number(number), lifecycle.EDITABLE,
+            found = repo.with_base_number(uow.session, base_number(number), lifecycle.CHANGEABLE,
                                           entities=[event["entity"]], for_update=True)
-            self._move(uow, found, lifecycle.DRAFT, findings=[])
-            self._emit_changed(uow, found)
+            editable = [v for v in found if v["status"] in lifecycle.EDITABLE]
+            touched = editable + self._pin_changed(uow, [v for v in found if v["status"] in lifecycle.REOPENABLE])
+            reason = f"approval {number}: {event['event_type'].replace('_', ' ')}"
+            self._move(uow, touched, lifecycle.DRAFT, reason=reason, actor=event["actor"], findings=[])
+            self._emit_changed(uow, touched)
             uow.commit()
-        log.info("%s %s: %d vehicles re-enter validation", event["event_type"], number, len(found))
+        log.info("%s %s: %d vehicles re-enter validation", event["event_type"], number, len(touched))
+
+    def _pin_changed(self, uow, in_release):
+        """The vehicles whose release item pinned other than what they would pin now (in review or approved;
+        an item being signed is left to signing, which refuses a changed approval itself)."""
+        items = repo.items_of(uow.session, in_release)
+        held = [v for v in in_release if items.get(v["vin"], {}).get("state") in REVIEWED]
+        if not held:
+            return []
+        return [v for v, (fresh, _) in zip(held, self._pins(uow, held)) if not still_pinned(items[v["vin"]], fresh)]
 
     # -- the dashboard ---------------------------------------------------------------------------
 

@@ -181,13 +181,16 @@ def test_a_patch_needs_the_current_revision(actors, wait):
     assert status_of(viewer, vin, JUDGED, wait)["status"] == "valid"  # back through validation
 
 
-def test_a_vehicle_under_review_is_a_conflict_naming_both_states(actors, wait):
+def test_a_change_takes_a_vehicle_under_review_out_of_its_release(actors, wait):
     vins = imported(actors, wait, 1, 8104)
-    actors["steward"].post("/v1/releases", {"vins": vins})
-    body = problem(actors["editor"].request("PATCH", f"/v1/vehicles/{vins[0]}", headers={"If-Match": '"1"'},
-                                            json={"intended_country": "NL", "reason": "sold"}, expect=None),
-                   409, "urn:ecoc:problem:conflict")
-    assert "is in_review" in body["detail"] and "cannot become draft" in body["detail"]
+    release = actors["steward"].post("/v1/releases", {"vins": vins})
+    changed = actors["editor"].request("PATCH", f"/v1/vehicles/{vins[0]}", headers={"If-Match": '"1"'},
+                                       json={"intended_country": "NL", "reason": "sold"}).json()
+    assert (changed["status"], changed["revision"], changed["release_id"]) == ("draft", 2, None)
+    after = actors["viewer"].get(f"/v1/releases/{release['id']}")
+    [item] = after["vehicles"]
+    assert (item["state"], item["reopened_reason"]) == ("reopened", "vehicle changed: sold")
+    assert after["status"] == "closed"  # no vehicle left in it
 
 
 # -- correction, re-signing and withdrawal ----------------------------------------------------------------

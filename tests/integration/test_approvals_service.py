@@ -322,15 +322,18 @@ def test_extend_stores_a_revision_and_announces_it(registered, rpc, db_url, outb
 
 def test_extend_refusals_name_the_field(registered, rpc, db_url, outbox_rows):
     rpc("extend", registered["id"], extension_body())
+    later = "2026-07-01"  # after *01
     for body, field in [
         (extension_body(extension=1, issue_date="2026-07-01"), "extension"),
         (extension_body(extension=2, issue_date="2026-05-01"), "issue_date"),
-        (extension_body(extension=2, coc={"ColourTable": [{"Colour": "1"}]}), "coc.ColourTable"),
-        (extension_body(extension=2, versions=[dict(LONG_RANGE, coc={"MassGroup": {"MassInRunningOrder": "x"}})]),
+        (extension_body(extension=2, issue_date="2026-06-01"), "issue_date"),  # the day of *01: never back-dated
+        (extension_body(extension=2, issue_date=later, coc={"ColourTable": [{"Colour": "1"}]}), "coc.ColourTable"),
+        (extension_body(extension=2, issue_date=later,
+                        versions=[dict(LONG_RANGE, coc={"MassGroup": {"MassInRunningOrder": "x"}})]),
          "versions[0].coc.MassGroup.MassInRunningOrder"),
-        (extension_body(extension=2, removed_versions=[{"type": "A", "variant": "B", "version": "C"}]),
+        (extension_body(extension=2, issue_date=later, removed_versions=[{"type": "A", "variant": "B", "version": "C"}]),
          "removed_versions[0]"),
-        (extension_body(extension=2, reason=""), "reason"),
+        (extension_body(extension=2, issue_date=later, reason=""), "reason"),
     ]:
         with pytest.raises(InvalidInput) as caught:
             rpc("extend", registered["id"], body)

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import jwt
 import pytest
-from nameko.testing.services import entrypoint_waiter
+from nameko.testing.services import entrypoint_waiter, replace_dependencies
 
 from cli import demo_data
 from common import authz
@@ -18,6 +18,7 @@ from common.outbox import Outbox
 from services.approvals.service import ApprovalsService
 from services.validation.models import outbox as validation_outbox
 from services.vehicles.service import VehiclesService
+from tests.approvals_double import canned_entity, canned_resolve
 
 pytestmark = pytest.mark.integration
 
@@ -45,6 +46,9 @@ def forged(sub, roles, entities=("*",)):
 @pytest.fixture
 def vehicles(container_factory, service_config, service_db):
     container = container_factory(VehiclesService, service_config("vehicles", service_db("vehicles")))
+    approvals = replace_dependencies(container, "approvals")  # a release pins the demo approval's data
+    approvals.resolve.side_effect = canned_resolve
+    approvals.get_entity.side_effect = canned_entity
     container.start()
     return container
 

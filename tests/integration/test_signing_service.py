@@ -26,10 +26,12 @@ from common.contracts.events import (
 )
 from common.errors import InvalidInput, NotFound
 from common.outbox import Outbox
-from services.approvals.domain.resolution import Approval, Revision, resolve
+from common.composition import reviewed_content
+from services.approvals.domain.resolution import Revision
 from services.signing.domain.keys import generate_self_signed, write_seal
 from services.signing.service import SigningService
 from services.vehicles.models import outbox as vehicles_outbox
+from tests.approvals_double import APPROVAL_ID, canned_entity, canned_resolve, demo_approval
 
 pytestmark = pytest.mark.integration
 
@@ -73,35 +75,6 @@ def schema_path():
     return path
 
 
-def demo_approval():
-    """The demo approval as the approvals repository loads it."""
-    data = demo_data.approval()
-    return Approval(
-        id=str(uuid.uuid4()), number=data["number"], entity=data["entity"], approval_type=data["approval_type"],
-        provisional=data["provisional"], category=data["category"],
-        stage_of_completion=data["stage_of_completion"], status="valid", withdrawn_on=None,
-        revisions=[Revision(
-            revision=1, extension=0, number=data["number"], issue_date=demo_data.APPROVAL_ISSUE_DATE,
-            coc=data["coc"],
-            versions={(v["type"], v["variant"], v["version"]): {"coc": v["coc"], "ranges": v["ranges"]}
-                      for v in data["versions"]},
-        )],
-    )
-
-
-def canned_resolve(items):
-    approval = demo_approval()
-    return [
-        resolve(approval if i["number"] == demo_data.APPROVAL_NUMBER else None, i["type"], i["variant"],
-                i["version"], date.fromisoformat(i["production_date"]))
-        for i in items
-    ]
-
-
-def canned_entity(code):
-    return dict(demo_data.entity(), code=code, seal_certificate=None, revision=1)
-
-
 @pytest.fixture
 def db_url(service_db):
     return service_db("signing")
@@ -142,7 +115,8 @@ def vehicles(count=3, seed=2026, entity=ENTITY, **changes):
 def certificate_rows(db_rows, db_url):
     return db_rows(db_url, "SELECT reference_id::text AS reference_id, vin, version_number, status, entity, "
                            "release_id::text AS release_id, vehicle_revision, approval_number, approval_revision, "
-                           "signer_sub, signer_name, sha256, document FROM certificates ORDER BY vin, version_number")
+                           "signer_sub, signer_name, sha256, content_sha256, document FROM certificates "
+                           "ORDER BY vin, version_number")
 
 
 def test_sign_batch_seals_stores_and_announces(rpc, signing, db_url, db_rows, outbox_rows):
@@ -170,7 +144,7 @@ def test_sign_batch_seals_stores_and_announces(rpc, signing, db_url, db_rows, ou
     assert event["subjects"] == [v["vin"] for v in batch]
     assert event["data"] == {"release_id": release_id, "certificates": [
         {"vin": r["vin"], "reference_id": r["reference_id"], "version_number": 1, "sha256": r["sha256"],
-         "findings": []} for r in rows]}
+         "content_sha256": r["content_sha256"], "findings": []} for r in rows]}
     assert outbox_rows(db_url, CERTIFICATE_FAILED) == []
 
     first = rows[0]
@@ -277,10 +251,64 @@ def test_one_vehicle_failing_does_not_hold_back_the_others(rpc, db_url, db_rows,
     assert failed["data"] == {"release_id": release_id, "failures": [failure]}
 
 
+def pinned(vehicle, approval_revision=1):
+    """The vehicle as a release hands it to signing: with the pin of the content its reviewers saw."""
+    [resolution] = canned_resolve([{"entity": vehicle["entity"], "number": vehicle["approval_number"],
+                                    "type": vehicle["type"], "variant": vehicle["variant"],
+                                    "version": vehicle["version"], "production_date": vehicle["production_date"],
+                                    "revision": approval_revision}])
+    _, digest = reviewed_content(resolution["coc"], vehicle)
+    return dict(vehicle, pinned={"approval_id": APPROVAL_ID, "approval_revision": approval_revision,
+                                 "content_sha256": digest})
+
+
+def sign_requested(signing, publish_event, vehicles_of_release, release_id=None):
+    """Deliver a release's release_sign_requested to signing and wait until it was handled."""
+    vins = [v["vin"] for v in vehicles_of_release]
+    envelope = Outbox("vehicles", vehicles_outbox).envelope(
+        RELEASE_SIGN_REQUESTED, {"release_id": release_id or str(uuid.uuid4()), "signatory": demo_data.SIGNATORY,
+                                 "vehicles": vehicles_of_release},
+        subject=vins[0], subjects=vins, entity=ENTITY, actor="sam")
+    with entrypoint_waiter(signing, "on_release_sign_requested", timeout=WAIT) as waited:
+        publish_event(envelope)
+    waited.get()
+    return envelope
+
+
+def test_a_release_item_is_sealed_only_as_reviewed(signing, publish_event, db_url, db_rows, outbox_rows):
+    good, edited, unpinned, older = vehicles(4, seed=41)
+    good, older = pinned(good), pinned(older)
+    edited = dict(pinned(edited), coc=dict(edited["coc"], ColourTable=[{"Colour": "9"}]))  # changed after review
+    sign_requested(signing, publish_event, [good, edited, unpinned])
+
+    [row] = db_rows(db_url, "SELECT vin, content_sha256 FROM certificates")
+    assert row == {"vin": good["vin"], "content_sha256": good["pinned"]["content_sha256"]}
+    [signed] = outbox_rows(db_url, CERTIFICATE_SIGNED)
+    assert signed["data"]["certificates"][0]["content_sha256"] == good["pinned"]["content_sha256"]
+    [failed] = outbox_rows(db_url, CERTIFICATE_FAILED)
+    reasons = {f["vin"]: f["reason"] for f in failed["data"]["failures"]}
+    assert reasons[edited["vin"]].startswith("content: the composed CoC (sha256 ")
+    assert edited["pinned"]["content_sha256"] in reasons[edited["vin"]]
+    assert reasons[unpinned["vin"]] == "content: no reviewed content is pinned for this vehicle"
+
+    # the approval is extended after the review: composed from the pinned revision, but not sealed
+    data = demo_data.approval()
+    first = demo_approval().revisions[0]
+    extension = Revision(revision=2, extension=1, number=data["number"][:-2] + "01", issue_date=date(2026, 3, 3),
+                         coc=dict(first.coc, Remarks="extension 01"), versions=first.versions)
+    signing.approvals.resolve.side_effect = lambda items: canned_resolve(items, demo_approval(extension))
+    sign_requested(signing, publish_event, [older])
+    [asked] = signing.approvals.resolve.call_args.args[0]
+    assert asked["revision"] == 1  # the revision reviewed, not the one in force
+    [failure] = outbox_rows(db_url, CERTIFICATE_FAILED)[-1]["data"]["failures"]
+    assert failure["vin"] == older["vin"] and failure["reason"].startswith("approval: revision 2 of ")
+    assert len(db_rows(db_url, "SELECT vin FROM certificates")) == 1
+
+
 def test_release_sign_requested_is_handled_once_when_delivered_twice(signing, publish_event, db_url, db_rows,
                                                                      outbox_rows):
     release_id = str(uuid.uuid4())
-    batch = vehicles(2, seed=31)
+    batch = [pinned(v) for v in vehicles(2, seed=31)]
     vins = [v["vin"] for v in batch]
     envelope = Outbox("vehicles", vehicles_outbox).envelope(
         RELEASE_SIGN_REQUESTED, {"release_id": release_id, "signatory": demo_data.SIGNATORY, "vehicles": batch},
@@ -358,3 +386,12 @@ def test_vehicle_withdrawn_withdraws_the_current_certificate_once(signing, rpc, 
     assert (event["subject"], event["entity"], event["actor"]) == (vin, ENTITY, "sam")
     with pytest.raises(NotFound, match="was withdrawn: sold outside the EU"):
         rpc("get_current", vin)
+
+
+def test_a_malformed_pin_is_invalid_input_naming_the_field(rpc):
+    [vehicle] = vehicles(1, seed=43)
+    bad = dict(pinned(vehicle), pinned={"approval_id": APPROVAL_ID, "approval_revision": 1, "content_sha256": "x"})
+    with pytest.raises(InvalidInput) as caught:
+        rpc("sign_batch", str(uuid.uuid4()), ENTITY, demo_data.SIGNATORY, [bad])
+    assert [e["field"] for e in caught.value.errors] == ["vehicles[0].pinned.content_sha256"]
+    assert rpc("sign_batch", str(uuid.uuid4()), ENTITY, demo_data.SIGNATORY, [pinned(vehicle)])["signed"] == 1

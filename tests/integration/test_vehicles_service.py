@@ -5,24 +5,25 @@ validation and signing services build them) published to their events exchanges.
 """
 import copy
 import uuid
+from datetime import date
 from pathlib import Path
 
 import pytest
-from nameko.testing.services import entrypoint_waiter
+from nameko.testing.services import entrypoint_waiter, replace_dependencies
 
 from cli import demo_data
 from common.contracts.events import (
     CERTIFICATE_FAILED, CERTIFICATE_SIGNED, RELEASE_APPROVED, RELEASE_COMPLETED, RELEASE_REJECTED,
-    RELEASE_REQUESTED, RELEASE_SIGN_REQUESTED, VALIDATION_COMPLETED, VEHICLE_CHANGED, VEHICLE_STAGE_IMPORTED,
-    VEHICLE_STATUS_CHANGED,
+    RELEASE_ITEM_REOPENED, RELEASE_REQUESTED, RELEASE_SIGN_REQUESTED, VALIDATION_COMPLETED, VEHICLE_CHANGED,
+    VEHICLE_STAGE_IMPORTED, VEHICLE_STATUS_CHANGED,
 )
 from common.contracts.vehicles import PreconditionFailed
 from common.errors import Conflict, Forbidden, FourEyes, InvalidInput, NotFound
 from common.outbox import Outbox
-from services.approvals.service import ApprovalsService
 from services.signing.models import outbox as signing_outbox
 from services.validation.models import outbox as validation_outbox
 from services.vehicles.service import VehiclesService
+from tests.approvals_double import APPROVAL_ID, canned_entity, canned_resolve
 
 pytestmark = pytest.mark.integration
 
@@ -45,8 +46,13 @@ def db_url(service_db):
 
 @pytest.fixture
 def vehicles(container_factory, service_config, db_url):
+    """The vehicles service; approvals answers for the demo approval and entity (`tests.approvals_double`)."""
     container = container_factory(VehiclesService, service_config("vehicles", db_url))
+    approvals = replace_dependencies(container, "approvals")
+    approvals.resolve.side_effect = canned_resolve
+    approvals.get_entity.side_effect = canned_entity
     container.start()
+    container.approvals = approvals
     yield container
     container.stop()
 
@@ -127,17 +133,7 @@ def ready(rpc, validate):
 
 
 @pytest.fixture
-def signatories(container_factory, service_config, service_db, call, as_user):
-    """The approvals service beside vehicles, holding NORDWIND with its authorised signatory sam: vehicles asks
-    it before a release is signed or a certificate withdrawn."""
-    container = container_factory(ApprovalsService, service_config("approvals", service_db("approvals")))
-    container.start()
-    call(container, "put_entity", dict(demo_data.entity(), code=ENTITY), context_data=as_user(*ADMIN))
-    return container
-
-
-@pytest.fixture
-def approved(ready, rpc, signatories):
+def approved(ready, rpc):
     """A release of three valid vehicles, requested by bob and approved by rita (sam may sign it)."""
     vins = ready(3)
     release = rpc("request_release", {"vins": vins, "note": "week 45"}, user=BOB)
@@ -382,7 +378,10 @@ def test_sign_release_hands_the_vehicles_to_signing(rpc, approved, db_url, outbo
     batch = {v["vin"]: v for v in demo_data.vehicles(3)}
     assert [(v["vin"], v["revision"], v["coc"], v["approval_number"]) for v in data["vehicles"]] == [
         (vin, 1, batch[vin]["coc"], demo_data.APPROVAL_NUMBER) for vin in sorted(vins)]
-    assert all(set(v) == EVENT_FIELDS for v in data["vehicles"])
+    assert all(set(v) == EVENT_FIELDS | {"pinned"} for v in data["vehicles"])
+    items = {i["vin"]: i for i in signing["vehicles"]}
+    assert all(v["pinned"] == {"approval_id": APPROVAL_ID, "approval_revision": 1,
+                               "content_sha256": items[v["vin"]]["content_sha256"]} for v in data["vehicles"])
 
     with pytest.raises(Conflict):  # already handed over
         rpc("sign_release", release_id, demo_data.SIGNATORY, user=SAM)
@@ -569,12 +568,23 @@ def test_a_released_vehicle_is_not_patched(rpc, released):
         rpc("update", vin, {"production_date": "2026-11-30", "reason": "typo"}, 1, user=BOB)
 
 
-def test_an_in_review_vehicle_is_a_conflict_naming_both_states(rpc, ready):
-    vins = ready(1)
-    rpc("request_release", {"vins": vins}, user=BOB)
-    with pytest.raises(Conflict) as caught:
-        rpc("update", vins[0], {"intended_country": "NL", "reason": "sold abroad"}, 1, user=BOB)
-    assert "is in_review" in str(caught.value.detail) and "cannot become draft" in caught.value.detail
+def test_an_edit_takes_an_in_review_vehicle_out_of_its_release(rpc, ready, outbox_rows, db_url):
+    vins = ready(2)
+    release = rpc("request_release", {"vins": vins}, user=BOB)
+    changed = rpc("update", vins[0], {"intended_country": "NL", "reason": "sold abroad"}, 1, user=BOB)
+    assert (changed["status"], changed["revision"], changed["release_id"]) == ("draft", 2, None)
+    stored = rpc("get_release", release["id"], user=RITA)
+    items = {i["vin"]: i for i in stored["vehicles"]}
+    assert (items[vins[0]]["state"], items[vins[0]]["reopened_reason"]) == ("reopened", "vehicle changed: sold abroad")
+    assert stored["status"] == "in_review" and stored["counts"] == {"in_review": 1, "reopened": 1}
+    [reopened] = outbox_rows(db_url, RELEASE_ITEM_REOPENED)
+    assert (reopened["actor"], reopened["data"]["vins"], reopened["data"]["release_status"]) == (
+        "bob", [vins[0]], "in_review")
+    approved = rpc("approve_release", release["id"], user=RITA)  # the rest of the release is still decided on
+    assert {i["vin"]: i["state"] for i in approved["vehicles"]} == {vins[0]: "reopened", vins[1]: "approved"}
+    rpc("update", vins[1], {"intended_country": "NL", "reason": "sold abroad too"}, 1, user=BOB)
+    assert rpc("get_release", release["id"], user=RITA)["status"] == "closed"  # no item left in it
+    assert outbox_rows(db_url, RELEASE_ITEM_REOPENED)[-1]["data"]["release_status"] == "closed"
 
 
 def test_a_correction_sends_a_released_vehicle_back_through_validation(rpc, released, ready, db_url, outbox_rows):
@@ -771,3 +781,52 @@ def test_a_stage_imported_while_its_record_is_created_is_attached_as_an_edit(rpc
     vehicle = rpc("get", row["vin"])
     assert (vehicle["revision"], vehicle["last_editor"], [s["stage"] for s in vehicle["stages"]]) == (2, "alice", [1])
     assert [d["path"] for d in rpc("history", row["vin"])[-1]["diff"]] == ["stages.1"]
+
+
+def test_an_approval_extension_reopens_the_release_items_it_changes(rpc, vehicles, ready, deliver, db_url,
+                                                                    outbox_rows):
+    from common.canonical import content_sha256
+    from services.approvals.domain.resolution import Revision
+    from tests.approvals_double import demo_approval
+
+    vins = sorted(ready(2))  # made 2026-11-02 and 2026-11-03
+    release = rpc("request_release", {"vins": vins}, user=BOB)
+    rpc("approve_release", release["id"], user=RITA)
+    item = rpc("release_item", release["id"], vins[0], user=RITA)
+    assert item["content_sha256"] == content_sha256(item["content"]) and item["approval_revision"] == 1
+    assert item["content"]["VehicleIdentificationNumber"] == vins[0] and item["rule_packs"] is None
+    with pytest.raises(NotFound):
+        rpc("release_item", release["id"], vins[0], user=("olga", ["reviewer"], [OTHER]))
+
+    first = demo_approval().revisions[0]
+    extended = "e6*2018/858*01234*01"
+
+    def extension(issue_date):
+        later = Revision(revision=2, extension=1, number=extended, issue_date=issue_date,
+                         coc=dict(first.coc, Remarks="extension 01"), versions=first.versions)
+        vehicles.approvals.resolve.side_effect = lambda items: canned_resolve(items, demo_approval(later))
+        return deliver(approval_event("approval_extended", {
+            "id": str(uuid.uuid4()), "number": extended, "revision": 2, "extension": 1,
+            "issue_date": issue_date.isoformat()}), "on_approval_extended")
+
+    extension(date(2026, 11, 3))  # applies to the second vehicle's production only
+    stored = rpc("get_release", release["id"], user=RITA)
+    states = {i["vin"]: (i["state"], i["reopened_reason"]) for i in stored["vehicles"]}
+    assert states == {vins[0]: ("approved", None),
+                      vins[1]: ("reopened", f"approval {extended}: approval extended")}
+    assert stored["status"] == "approved"
+    assert [rpc("get", vin)["status"] for vin in vins] == ["approved", "draft"]
+    [reopened] = outbox_rows(db_url, RELEASE_ITEM_REOPENED)
+    assert (reopened["actor"], reopened["subjects"]) == ("alice", [release["id"], vins[1]])
+    assert outbox_rows(db_url, VEHICLE_CHANGED)[-1]["data"]["vehicles"][0]["vin"] == vins[1]
+
+
+def test_a_vehicle_being_signed_is_not_changed(rpc, approved):
+    release_id, vins = approved
+    rpc("sign_release", release_id, demo_data.SIGNATORY, user=SAM)
+    with pytest.raises(Conflict, match="being signed"):
+        rpc("update", vins[0], {"intended_country": "NL", "reason": "sold abroad"}, 1, user=BOB)
+    row = next(dict(v, intended_country="IRL") for v in demo_data.vehicles(3) if v["vin"] == vins[0])
+    [rejected] = rpc("import_vehicles", {"vehicles": [row]}, user=BOB)["rejected"]
+    assert rejected["errors"][0]["message"].startswith("the vehicle is being signed")
+    assert rpc("get_release", release_id)["counts"] == {"signing": 3}

@@ -122,9 +122,14 @@ def test_extension_coc_is_judged_against_the_schema(schema):
     assert "out of range" in messages["coc.DimensionGroup.Height"]
 
 
-def test_an_extension_may_be_issued_on_the_same_day_and_must_be_above():
+def test_an_extension_is_issued_after_the_previous_revision_never_on_the_same_day():
     approval = registered()
-    assert extend(approval, request(extension=3, issue_date=date(2026, 3, 2)), None, None).number == f"{BASE}*03"
+    for day in (date(2026, 3, 2), date(2026, 3, 1)):  # the registration's day, and before it
+        with pytest.raises(Rejected) as caught:
+            extend(approval, request(extension=3, issue_date=day), None, None)
+        assert [e["field"] for e in caught.value.errors] == ["issue_date"]
+        assert "after the issue date" in caught.value.errors[0]["message"]
+    assert extend(approval, request(extension=3, issue_date=date(2026, 3, 3)), None, None).number == f"{BASE}*03"
 
 
 def test_a_withdrawn_approval_cannot_be_extended():

@@ -230,3 +230,30 @@ def test_xades_and_ecdsa_certificates_validate_and_verify(m1, schema, validator,
     assert verdict.valid and verdict.xades, verdict.errors
     checked = xmlsec1_on(issued.document, sealer.seal_key.certificate_pem, tmp_path, "empty,same-doc")
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_a_pinned_vehicle_is_sealed_only_as_reviewed(m1, schema, validator, rsa_key):
+    from common.composition import reviewed_content
+
+    _, resolution, vehicle, signatory = m1
+    resolution = dict(resolution, approval_id="a1", in_force_revision=1)
+    sealer = seal_for(rsa_key, "TOYOTA MOTOR EUROPE NV/SA")
+    _, digest = reviewed_content(resolution["coc"], vehicle)
+    pinned = {"approval_id": "a1", "approval_revision": 1, "content_sha256": digest}
+
+    def issue(vehicle, resolution, require_pin=True):
+        return issue_batch(schema, validator, sealer, [vehicle], [resolution], signatory, {vehicle["vin"]: 1},
+                           now=NOW, require_pin=require_pin)
+
+    [sealed] = issue(dict(vehicle, pinned=pinned), resolution).issued
+    assert sealed.content_sha256 == digest
+    changed = dict(vehicle, pinned=pinned, coc=dict(vehicle["coc"], ColourTable=[{"Colour": "9"}]))
+    [failed] = issue(changed, resolution).failed
+    assert failed.reason.startswith("content: the composed CoC") and digest in failed.reason
+    [failed] = issue(dict(vehicle, pinned=pinned), dict(resolution, in_force_revision=2)).failed
+    assert failed.reason.startswith("approval: revision 2") and "reviewed again" in failed.reason
+    [failed] = issue(dict(vehicle, pinned=dict(pinned, approval_id="other")), resolution).failed
+    assert failed.reason.startswith("approval:")
+    [failed] = issue(vehicle, resolution).failed
+    assert failed.reason == "content: no reviewed content is pinned for this vehicle"
+    assert issue(vehicle, resolution, require_pin=False).issued[0].content_sha256 == digest

@@ -42,8 +42,8 @@ def extend(approval, request, schema, legal_name, actor=None, now=None):
     if request["extension"] <= current.extension:
         errors.append({"field": "extension",
                        "message": f"must be above the current extension {current.extension:02d} ({current.number})"})
-    if request["issue_date"] < current.issue_date:
-        errors.append({"field": "issue_date", "message": f"must not be before the issue date of {current.number} "
+    if request["issue_date"] <= current.issue_date:  # a later extension never reaches back to earlier production
+        errors.append({"field": "issue_date", "message": f"must be after the issue date of {current.number} "
                                                           f"({current.issue_date.isoformat()})"})
     coc = merge_patch(current.coc, request["coc"])
     errors += coc_errors(schema, coc, "coc")

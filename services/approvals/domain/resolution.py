@@ -4,6 +4,10 @@ The revision in force on a production date is the newest one issued on or before
 the vehicle refers to: an extension supersedes the earlier ones for new production, so a vehicle made
 after extension 02 was issued is certified under 02 even when it refers to *01 (`superseded` says so).
 Referring to an extension issued after the production date, or to one never registered, is refused.
+
+A release pins the revision its reviewers saw: resolving with `revision` answers exactly that revision's data
+(still refused once the approval is withdrawn for the production date), with `in_force_revision` saying which
+revision is in force now, so signing can tell that the approval changed since the review.
 """
 from services.approvals.domain.model import Approval, Revision, deep_merge, type_level_coc
 
@@ -20,10 +24,11 @@ def _refused(reason, message):
     return {"ok": False, "reason": reason, "message": message}
 
 
-def resolve(approval, type_, variant, version, production_date, extension=None):
+def resolve(approval, type_, variant, version, production_date, extension=None, pinned_revision=None):
     """Resolve a vehicle's approval reference; a dict with `ok` and either the data or a reason.
 
-    `extension` is the extension the vehicle refers to (section 4 of its approval number), if known."""
+    `extension` is the extension the vehicle refers to (section 4 of its approval number), if known;
+    `pinned_revision` the revision number pinned by a release, if any."""
     if approval is None:
         return _refused("approval_unknown", "no type approval with this number")
     if approval.withdrawn and approval.withdrawn_on and approval.withdrawn_on <= production_date:
@@ -44,6 +49,12 @@ def resolve(approval, type_, variant, version, production_date, extension=None):
             return _refused("approval_not_yet_valid",
                             f"extension {extension:02d} was issued on {referenced.issue_date.isoformat()}, after the "
                             f"production date {production_date.isoformat()}; {revision.number} was in force")
+    in_force_revision = revision.revision
+    if pinned_revision is not None:
+        revision = next((r for r in approval.revisions if r.revision == pinned_revision), None)
+        if revision is None:
+            return _refused("approval_unknown", f"revision {pinned_revision} of approval {approval.base_number} "
+                                                "is not registered")
     key = (type_, variant, version)
     entry = revision.versions.get(key)
     if entry is None:
@@ -54,6 +65,7 @@ def resolve(approval, type_, variant, version, production_date, extension=None):
         "approval_id": approval.id,
         "number": revision.number,
         "revision": revision.revision,
+        "in_force_revision": in_force_revision,
         "extension": revision.extension,
         "issue_date": revision.issue_date.isoformat(),
         "superseded": extension is not None and extension < revision.extension,

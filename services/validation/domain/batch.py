@@ -56,5 +56,6 @@ def judge_batch(vehicles, resolutions, draft_checker=None, packs=PACKS, wmis_by_
 
 
 def result_of(report):
-    """The public result of a report: what `validation_completed` and `validate_batch` carry."""
-    return {k: report[k] for k in ("vin", "revision", "status", "findings")}
+    """The public result of a report: what `validation_completed` and `validate_batch` carry, with what judged
+    it (the rule-pack versions and the approval revision in force), which a release pins."""
+    return {k: report[k] for k in ("vin", "revision", "status", "findings", "rule_pack", "approval_revision")}

@@ -3,7 +3,7 @@ from marshmallow import ValidationError
 
 from common.errors import field_errors
 from common.ivi.document import as_field_errors, check_coc
-from services.vehicles.domain.lifecycle import EDITABLE
+from services.vehicles.domain.lifecycle import CHANGEABLE
 from services.vehicles.domain.revisions import record_of
 from services.vehicles.domain.scope import allowed
 
@@ -27,12 +27,12 @@ def coc_errors(ivi_schema, coc):
 
 
 def classify(rows, schema, existing, allowed_entities, *, check_coc_of=None, checks=(), pre_errors=None,
-             label=str):
+             label=str, being_signed=frozenset()):
     """Decide each row's fate.
 
     `check_coc_of(coc)` → errors of a row's `coc`; `checks` are further `check(data)` → errors run on rows
     that loaded; `pre_errors` maps a row index to errors found before (e.g. a CSV row with too many cells);
-    `label(index)` names a row in messages. Returns (changes, unchanged_count, rejected) where changes is a
+    `label(index)` names a row in messages; `being_signed` are VINs a release is sealing now. Returns (changes, unchanged_count, rejected) where changes is a
     list of (index, data, previous_record) and previous_record is None for a new vehicle.
     """
     changes, unchanged, rejected = [], 0, []
@@ -73,10 +73,11 @@ def classify(rows, schema, existing, allowed_entities, *, check_coc_of=None, che
             if record_of(current) == record_of(data):
                 unchanged += 1
                 continue
-            if current["status"] not in EDITABLE:
+            if current["status"] not in CHANGEABLE or data["vin"] in being_signed:
+                state = "being signed" if data["vin"] in being_signed else current["status"]
                 rejected.append({"index": index, "vin": vin, "errors": [
-                    {"field": "vin", "message": f"the vehicle is {current['status']}; it changes only through a "
-                                                "correction once released, or after its release is rejected"}]})
+                    {"field": "vin", "message": f"the vehicle is {state}; it changes only through a "
+                                                "correction once released"}]})
                 continue
         changes.append((index, data, current))
     return changes, unchanged, rejected

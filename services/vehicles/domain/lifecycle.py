@@ -1,7 +1,9 @@
 """The vehicle lifecycle: draft → valid | blocked → in_review → approved → released; withdrawn.
 
 A released vehicle changes only through a correction (back to draft, through validation, review and
-signing again) or is withdrawn, which is final.
+signing again) or is withdrawn, which is final. A vehicle in review or approved that changes (an edit, a
+stage import, its approval extended or withdrawn) leaves its release and goes back to draft: its release item
+is reopened (what was reviewed is no longer what would be sealed).
 """
 DRAFT, VALID, BLOCKED, IN_REVIEW, APPROVED, RELEASED, WITHDRAWN = (
     "draft", "valid", "blocked", "in_review", "approved", "released", "withdrawn")
@@ -10,13 +12,15 @@ TRANSITIONS = {
     DRAFT: {VALID, BLOCKED, DRAFT},
     VALID: {DRAFT, VALID, BLOCKED, IN_REVIEW},
     BLOCKED: {DRAFT, VALID, BLOCKED},
-    IN_REVIEW: {APPROVED, VALID},
-    APPROVED: {RELEASED, VALID},
+    IN_REVIEW: {APPROVED, VALID, DRAFT},
+    APPROVED: {RELEASED, VALID, DRAFT},
     RELEASED: {DRAFT, WITHDRAWN},
     WITHDRAWN: set(),
 }
 
 EDITABLE = {DRAFT, VALID, BLOCKED}
+REOPENABLE = {IN_REVIEW, APPROVED}  # a change takes the vehicle out of its release
+CHANGEABLE = EDITABLE | REOPENABLE
 UNRELEASED = (DRAFT, VALID, BLOCKED, IN_REVIEW, APPROVED)
 
 
@@ -28,8 +32,6 @@ class IllegalTransition(ValueError):
 
 
 _HINTS = {
-    (IN_REVIEW, DRAFT): " (it is in a release under review: the release must be rejected first)",
-    (APPROVED, DRAFT): " (its release is approved: it changes after signing, through a correction)",
     (WITHDRAWN, DRAFT): " (a withdrawal is final)",
 }
 

@@ -3,6 +3,9 @@ from services.vehicles.domain.lifecycle import VALID
 from services.vehicles.domain.scope import allowed
 
 
+REVIEWED = ("in_review", "approved")  # the states of a release item that a change takes out of its release
+
+
 class FourEyesViolation(ValueError):
     pass
 
@@ -27,6 +30,11 @@ def admit(vehicles_by_vin, vins, allowed_entities):
             entity = vehicle["entity"]
             admitted.append(vehicle)
     return entity, admitted, rejected
+
+
+def is_vin_shaped(text):
+    """Whether a VIN asked for could be one of a release's (anything else is simply not in it)."""
+    return isinstance(text, str) and len(text) <= 17 and text.isascii() and text.isalnum()
 
 
 def editors_of(vehicles_by_vin, stages):
