@@ -161,7 +161,7 @@ def test_a_person_signs_in_and_sees_the_blocked_vehicle_and_the_release_waiting_
 
     browser.click(f"{section}//a[text()='{scene['release']}']")
     vin = scene["good"]["vin"]
-    browser.click(f"//a[text()='read the CoC of {vin}']")
+    browser.click(f"//tr[td[1][text()='{vin}']]//a[text()='the vehicle now']")
     coc_page = stack.url(f"/dashboard/vehicles/{vin}/coc")
     assert browser.wait_for_url(coc_page) == coc_page
     page = browser.text("//body")

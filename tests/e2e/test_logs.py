@@ -8,8 +8,9 @@ pytestmark = pytest.mark.e2e
 
 
 def lines(stack, process):
-    return [json.loads(line) for line in (stack.log_dir / f"{process}.log").read_text().splitlines()
-            if line.startswith("{")]
+    """The process's complete log lines so far (a line being written has no newline yet)."""
+    text = (stack.log_dir / f"{process}.log").read_text()
+    return [json.loads(line) for line in text[: text.rfind("\n") + 1].splitlines() if line.startswith("{")]
 
 
 def test_access_lines_carry_trace_and_caller_and_a_4xx_has_no_traceback(stack, wait):

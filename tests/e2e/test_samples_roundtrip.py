@@ -7,7 +7,6 @@ The module runs on a stack of its own: an approval number is registered once, fo
 modules of the session register the same samples for legal entities of their own.
 """
 import os
-import re
 import secrets
 import socket
 from pathlib import Path
@@ -19,7 +18,7 @@ from cli.stack import Stack, migrate_all
 from common.composition import compose_coc
 from common.config import Settings
 from common.ivi import load_schema, read_ivi, split_levels
-from tests.support import drop_stack_databases, throwaway_prefix, throwaway_vhost
+from tests.support import drop_stack_databases, sample_entity_code, throwaway_prefix, throwaway_vhost
 
 pytestmark = pytest.mark.e2e
 
@@ -90,8 +89,8 @@ def manufacturer(coc):
     return coc["ManufacturerTable"][0]
 
 
-def entity_code(name):
-    return re.sub(r"[^A-Z0-9]+", "-", name.upper()).strip("-")[:32]
+entity_code = sample_entity_code  # a legal name is one entity's, whichever module registers it first
+SPARE_WMI = "ZFA"  # a legal name whose samples carry only WMIs of others gets this one (as in test_samples_sealed)
 
 
 @pytest.fixture(scope="module")
@@ -102,15 +101,18 @@ def manufacturers(stack):
     for path in SAMPLES:
         coc = read(path)["coc"]
         name = manufacturer(coc)["ManufacturerName"]
-        wmis.setdefault(name, set()).add(coc["VehicleIdentificationNumber"][:3])
+        wmi = coc["VehicleIdentificationNumber"][:3]
+        if all(wmi not in taken for owner, taken in wmis.items() if owner != name):
+            wmis.setdefault(name, set()).add(wmi)
         rows[name] = manufacturer(coc)
     for name, row in rows.items():
         address = {"line1": row["ManufacturerAddressLine1"], "place": row["ManufacturerPlaceOfResidence"],
                    "country": row["ManufacturerCountryOfResidence"]}
         if row.get("ManufacturerAddressLine2"):
             address["line2"] = row["ManufacturerAddressLine2"]
-        admin.put(f"/v1/entities/{entity_code(name)}", {"legal_name": name, "role": "manufacturer",
-                                                        "address": address, "wmis": sorted(wmis[name])})
+        admin.put(f"/v1/entities/{entity_code(name)}", {
+            "legal_name": name, "role": "manufacturer", "address": address,
+            "wmis": sorted(wmis.get(name) or {SPARE_WMI})})
     return {name: entity_code(name) for name in rows}
 
 

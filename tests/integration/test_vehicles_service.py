@@ -830,3 +830,20 @@ def test_a_vehicle_being_signed_is_not_changed(rpc, approved):
     [rejected] = rpc("import_vehicles", {"vehicles": [row]}, user=BOB)["rejected"]
     assert rejected["errors"][0]["message"].startswith("the vehicle is being signed")
     assert rpc("get_release", release_id)["counts"] == {"signing": 3}
+
+
+def test_a_stage_import_takes_an_approved_vehicle_out_of_its_release(rpc, approved, db_url, outbox_rows):
+    """A base vehicle's eCoC attached after review changes what would be sealed: the item leaves the release
+    (reopened, with why and who), the vehicle is a new revision in draft, judged again."""
+    release_id, vins = approved
+    vin = vins[0]
+    xml = (SAMPLES / "N2-01-ProaceMaxEV.xml").read_text().replace("YARTN2EVHDTEST123", vin).replace(
+        "<StageOfCompletion>C</StageOfCompletion>", "<StageOfCompletion>I</StageOfCompletion>")
+    assert rpc("import_ivi", xml, {"entity": ENTITY, "stage": "base"}, user=BOB)["outcome"] == "base_stage"
+    vehicle = rpc("get", vin)
+    assert (vehicle["status"], vehicle["revision"], vehicle["last_editor"]) == ("draft", 2, "bob")
+    items = {i["vin"]: i for i in rpc("get_release", release_id, user=RITA)["vehicles"]}
+    assert items[vin]["state"] == "reopened" and "stage 1" in items[vin]["reopened_reason"]
+    assert {items[v]["state"] for v in vins[1:]} == {"approved"}
+    [reopened] = outbox_rows(db_url, RELEASE_ITEM_REOPENED)
+    assert (reopened["actor"], reopened["data"]["vins"]) == ("bob", [vin])
