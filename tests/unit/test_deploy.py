@@ -29,6 +29,9 @@ SEAL_PASSPHRASES_SECRET = "ecoc-seal-passphrases"
 APP_SECRET = "ecoc-secrets"
 AUDIT_KEY_SECRET = "ecoc-audit-key"
 IVI_CONFIGMAP = "ecoc-ivi-schema"
+OPS_PORT = 9100
+# Custom resources: not in the Kubernetes schemas, checked structurally below.
+CRD_GROUPS = {"monitoring.coreos.com"}
 
 
 def _load_renderer():
@@ -83,6 +86,14 @@ def service_of(deployment_name):
     return deployment_name.removeprefix("ecoc-")
 
 
+def is_custom_resource(doc):
+    return doc["apiVersion"].split("/")[0] in CRD_GROUPS
+
+
+def kubernetes_objects(docs):
+    return [d for d in docs if not is_custom_resource(d)]
+
+
 # --- Kubernetes: rendering and schema validation -----------------------------------------------
 
 def test_both_regions_have_an_overlay():
@@ -92,7 +103,7 @@ def test_both_regions_have_an_overlay():
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_overlay_objects_validate_strictly_against_kubernetes_schemas(rendered, overlay):
     errors = []
-    for doc in rendered[overlay]:
+    for doc in kubernetes_objects(rendered[overlay]):
         where = f"{doc['kind']}/{doc['metadata']['name']}"
         try:
             kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
@@ -111,7 +122,7 @@ def test_strict_validation_rejects_an_unknown_field(rendered):
 
 
 def test_base_renders_and_validates():
-    for doc in render.render(K8S / "base"):
+    for doc in kubernetes_objects(render.render(K8S / "base")):
         kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
 
 
@@ -122,7 +133,11 @@ def test_overlay_contains_the_whole_application(rendered, overlay):
     assert set(objects(docs, "Job")) == {"ecoc-migrate"}
     assert set(objects(docs, "Service")) == {"ecoc-gateway"}
     assert set(objects(docs, "Ingress")) == {"ecoc-gateway"}
-    assert set(objects(docs, "PodDisruptionBudget")) == {"ecoc-gateway"}
+    assert set(objects(docs, "PodDisruptionBudget")) == {f"ecoc-{p}" for p in PROCESSES}
+    assert set(objects(docs, "HorizontalPodAutoscaler")) == {f"ecoc-{p}" for p in PROCESSES}
+    assert "ecoc-default-deny" in objects(docs, "NetworkPolicy")
+    assert set(objects(docs, "PodMonitor")) == {"ecoc"}
+    assert set(objects(docs, "PrometheusRule")) == {"ecoc"}
     assert len(objects(docs, "Namespace")) == 1
     assert objects(docs, "Secret") == {}, "secrets are created by the operator, never committed"
 
@@ -159,24 +174,30 @@ def test_deployments_have_probes_resources_and_run_as_non_root(rendered, overlay
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_commands_and_probes_use_the_ecoc_cli(rendered, overlay):
+    """Every process runs `ecoc run <name>` and is probed over HTTP on its ops port: /readyz (broker and
+    database answer) for start-up and readiness, /livez (its event loop answers) for liveness."""
+    data = config_map(rendered[overlay])["data"]
+    assert data["ECOC_OPS_PORT"] == str(OPS_PORT) and data["ECOC_OPS_HOST"] == "0.0.0.0"
     for name, deployment in objects(rendered[overlay], "Deployment").items():
         service = service_of(name)
         (container,) = pod_spec(deployment)["containers"]
         assert container["command"] + container["args"] == ["ecoc", "run", service]
-        probes = [container[p] for p in ("startupProbe", "readinessProbe", "livenessProbe") if p in container]
+        ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+        assert ports["metrics"] == OPS_PORT, name
+        expected = {"startupProbe": "/readyz", "readinessProbe": "/readyz", "livenessProbe": "/livez"}
+        for probe_name, path in expected.items():
+            probe = container[probe_name]
+            assert probe["httpGet"] == {"path": path, "port": "metrics"}, f"{name} {probe_name}"
+            # /readyz checks the broker and the database with 2 s each
+            assert probe["timeoutSeconds"] >= 5, f"{name} {probe_name}"
+        startup = container["startupProbe"]
+        assert startup["periodSeconds"] * startup["failureThreshold"] >= 120, f"{name}: too little time to start"
         if service == "gateway":
-            (port,) = [p for p in container["ports"] if p["name"] == "http"]
-            assert port["containerPort"] == 8000
+            assert ports["http"] == 8000
             assert env_value(container, "ECOC_GATEWAY_HOST") == "0.0.0.0"
             assert env_value(container, "ECOC_GATEWAY_PORT") == "8000"
-            for probe in probes:
-                assert probe["httpGet"]["path"] == "/health"
-                assert probe["httpGet"]["port"] in ("http", 8000)
         else:
-            for probe in probes:
-                assert probe["exec"]["command"] == ["ecoc", "probe", service]
-                # `ecoc probe` waits up to 5 s for the answer, plus interpreter start-up.
-                assert probe["timeoutSeconds"] >= 10
+            assert set(ports) == {"metrics"}, name
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -276,11 +297,24 @@ def test_images_carry_the_overlay_tag(rendered, overlay):
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_replicas_follow_the_overlay(rendered, overlay):
-    deployments = objects(rendered[overlay], "Deployment")
-    for entry in overlay_kustomization(overlay)["replicas"]:
-        assert deployments[entry["name"]]["spec"]["replicas"] == entry["count"]
-    assert deployments["ecoc-gateway"]["spec"]["replicas"] >= 2, "the gateway PDB needs two replicas"
+def test_autoscalers_own_the_replicas_and_disruption_budgets_keep_one_up(rendered, overlay):
+    docs = rendered[overlay]
+    deployments = objects(docs, "Deployment")
+    autoscalers = objects(docs, "HorizontalPodAutoscaler")
+    budgets = objects(docs, "PodDisruptionBudget")
+    for name, deployment in deployments.items():
+        assert "replicas" not in deployment["spec"], f"{name}: an apply would reset what the autoscaler chose"
+        hpa = autoscalers[name]
+        assert hpa["apiVersion"] == "autoscaling/v2"
+        assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
+        assert 2 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"], f"{name}: its budget needs two pods"
+        (metric,) = hpa["spec"]["metrics"]
+        assert metric["resource"]["name"] == "cpu"
+        # Utilization is relative to the CPU request: every container has one.
+        assert pod_spec(deployment)["containers"][0]["resources"]["requests"]["cpu"]
+        budget = budgets[name]["spec"]
+        assert budget["maxUnavailable"] == 1 and "minAvailable" not in budget
+        assert budget["selector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -297,7 +331,9 @@ def test_labels_and_selectors(rendered, overlay):
             assert doc["spec"]["selector"]["matchLabels"] == {"app.kubernetes.io/name": service_of(name)}
     gateway_selector = {"app.kubernetes.io/name": "gateway"}
     assert objects(docs, "Service")["ecoc-gateway"]["spec"]["selector"] == gateway_selector
-    assert objects(docs, "PodDisruptionBudget")["ecoc-gateway"]["spec"]["selector"]["matchLabels"] == gateway_selector
+    for name in objects(docs, "Deployment"):
+        selector = {"app.kubernetes.io/name": service_of(name)}
+        assert objects(docs, "PodDisruptionBudget")[name]["spec"]["selector"]["matchLabels"] == selector
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
