@@ -393,6 +393,341 @@ def test_operator_created_objects_are_documented(rendered):
     assert [name for name in sorted(external) if name not in readme] == []
 
 
+# --- monitoring: PodMonitor, PrometheusRule, runbooks ------------------------------------------
+
+# Every metric an ecoc process exports (common/metrics.py, the services' collectors), by type. Counters and
+# histograms are queried through their series names (`_total`; `_bucket`, `_sum`, `_count`).
+METRICS = {
+    "ecoc_worker": "counter", "ecoc_worker_seconds": "histogram",
+    "ecoc_http_requests": "counter", "ecoc_http_request_seconds": "histogram",
+    "ecoc_rpc_queue_consumers": "gauge", "ecoc_rpc_queue_messages": "gauge", "ecoc_dead_letters": "gauge",
+    "ecoc_outbox_backlog": "gauge", "ecoc_outbox_oldest_seconds": "gauge",
+    "ecoc_seals": "counter", "ecoc_seal_chunk_seconds": "histogram", "ecoc_seal_certificate_days_left": "gauge",
+    "ecoc_validation_findings": "counter", "ecoc_vehicles": "gauge", "ecoc_audit_chain_ok": "gauge",
+}
+SERIES_SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
+SERIES = {name + suffix for name, kind in METRICS.items() for suffix in SERIES_SUFFIXES[kind]}
+REQUIRED_ALERTS = {
+    "EcocDeadLetters": "ecoc_dead_letters", "EcocOutboxStale": "ecoc_outbox_oldest_seconds",
+    "EcocSealCertificateExpiring": "ecoc_seal_certificate_days_left", "EcocHttpErrors": "ecoc_http_requests_total",
+    "EcocNoConsumer": "ecoc_rpc_queue_consumers", "EcocAuditChainBroken": "ecoc_audit_chain_ok",
+}
+PROMQL_DURATION = re.compile(r"^[0-9]+[smhd]$")
+
+
+def series_named(expr):
+    return set(re.findall(r"\becoc_[a-z_]+\b", expr))
+
+
+def test_the_known_metrics_are_the_ones_the_code_exports():
+    source = "\n".join(p.read_text() for d in ("common", "services", "gateway") for p in (ROOT / d).rglob("*.py"))
+    defined = set(re.findall(r"""(?:Counter|Gauge|Histogram|Summary|MetricFamily)\(\s*["'](ecoc_[a-z_]+)["']""",
+                             source))
+    # ecoc_audit_chain_ok comes with the audit service's incremental chain verification.
+    assert set(METRICS) - {"ecoc_audit_chain_ok"} <= defined
+    assert defined - set(METRICS) == set(), "a new metric: add it here, and to the dashboard or an alert"
+
+
+def check_custom_resource(doc):
+    """What the CRDs would check: apiVersion, kind, metadata and the required spec fields."""
+    assert doc["apiVersion"] == "monitoring.coreos.com/v1"
+    assert set(doc) == {"apiVersion", "kind", "metadata", "spec"}
+    assert doc["metadata"]["name"] and doc["metadata"]["namespace"]
+    spec = doc["spec"]
+    if doc["kind"] == "PodMonitor":
+        assert set(spec) == {"selector", "podMetricsEndpoints"}
+        assert spec["selector"]["matchLabels"]
+        for endpoint in spec["podMetricsEndpoints"]:
+            assert set(endpoint) <= {"port", "path", "interval", "scrapeTimeout"}
+            assert PROMQL_DURATION.match(endpoint["interval"]) and PROMQL_DURATION.match(endpoint["scrapeTimeout"])
+    elif doc["kind"] == "PrometheusRule":
+        assert set(spec) == {"groups"}
+        for group in spec["groups"]:
+            assert set(group) == {"name", "rules"} and group["rules"]
+            for rule in group["rules"]:
+                assert set(rule) <= {"alert", "expr", "for", "labels", "annotations"}
+                assert rule["alert"] and rule["expr"].strip()
+                assert PROMQL_DURATION.match(rule.get("for", "0s")), rule["alert"]
+                assert rule["expr"].count("(") == rule["expr"].count(")"), rule["alert"]
+    else:
+        raise AssertionError(f"unexpected custom resource {doc['kind']}")
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_custom_resources_are_well_formed(rendered, overlay):
+    custom = [d for d in rendered[overlay] if is_custom_resource(d)]
+    assert {d["kind"] for d in custom} == {"PodMonitor", "PrometheusRule"}
+    for doc in custom:
+        check_custom_resource(doc)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_prometheus_scrapes_the_ops_port_of_every_process(rendered, overlay):
+    docs = rendered[overlay]
+    (monitor,) = objects(docs, "PodMonitor").values()
+    (endpoint,) = monitor["spec"]["podMetricsEndpoints"]
+    assert endpoint["port"] == "metrics" and endpoint["path"] == "/metrics"
+    selector = monitor["spec"]["selector"]["matchLabels"]
+    for name, deployment in objects(docs, "Deployment").items():
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert selector.items() <= labels.items(), f"{name} is not scraped"
+        (container,) = pod_spec(deployment)["containers"]
+        assert "metrics" in {p["name"] for p in container["ports"]}, name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_alerts_name_known_metrics_and_have_runbooks(rendered, overlay):
+    (rule_doc,) = objects(rendered[overlay], "PrometheusRule").values()
+    rules = [r for g in rule_doc["spec"]["groups"] for r in g["rules"]]
+    seen = {}
+    for rule in rules:
+        named = series_named(rule["expr"])
+        assert named and named <= SERIES, f"{rule['alert']}: unknown metrics {named - SERIES}"
+        seen.setdefault(rule["alert"], set()).update(named)
+        assert rule["labels"]["severity"] in ("warning", "critical")
+        annotations = rule["annotations"]
+        assert annotations["summary"] and annotations["description"]
+        url = annotations["runbook_url"]
+        assert url.endswith(f"/docs/runbooks/{rule['alert']}.md"), url
+        runbook = (ROOT / "docs" / "runbooks" / f"{rule['alert']}.md").read_text()
+        assert runbook.startswith(f"# {rule['alert']}\n")
+        for section in ("## What it means", "## How to look", "## How to fix"):
+            assert section in runbook, f"{rule['alert']}: runbook lacks {section!r}"
+    for alert, metric in REQUIRED_ALERTS.items():
+        assert metric in seen.get(alert, set()), alert
+    runbooks = {p.stem for p in (ROOT / "docs" / "runbooks").glob("*.md")}
+    assert runbooks == set(seen), "a runbook without its alert, or an alert without its runbook"
+
+
+def test_alert_thresholds(rendered):
+    (rule_doc,) = objects(rendered[OVERLAYS[0]], "PrometheusRule").values()
+    rules = {}
+    for group in rule_doc["spec"]["groups"]:
+        for rule in group["rules"]:
+            rules.setdefault(rule["alert"], []).append(rule)
+    compact = {alert: [(re.sub(r"\s+", " ", r["expr"]), r.get("for"), r["labels"]["severity"]) for r in rs]
+               for alert, rs in rules.items()}
+    (dead,) = compact["EcocDeadLetters"]
+    assert dead[0].endswith("> 0") and dead[1] == "5m"
+    (outbox,) = compact["EcocOutboxStale"]
+    assert outbox[0].endswith("> 300")
+    assert sorted((e.rsplit("<", 1)[1].strip(), s) for e, _, s in compact["EcocSealCertificateExpiring"]) == [
+        ("30", "warning"), ("7", "critical")]
+    (errors,) = compact["EcocHttpErrors"]
+    assert 'status=~"5.."' in errors[0] and "[10m]" in errors[0] and errors[0].endswith("> 0.05")
+    (consumers,) = compact["EcocNoConsumer"]
+    assert consumers[0].endswith("== 0") and consumers[1] == "2m"
+    (chain,) = compact["EcocAuditChainBroken"]
+    assert chain[0].endswith("== 0") and chain[2] == "critical"
+
+
+# --- network policies ---------------------------------------------------------------------------
+
+def selects(policy, labels):
+    wanted = policy["spec"]["podSelector"].get("matchLabels") or {}
+    assert set(policy["spec"]["podSelector"]) <= {"matchLabels"}, "only matchLabels selectors here"
+    return wanted.items() <= labels.items()
+
+
+def allowed(docs, labels, direction):
+    """{(peer, port)} a pod with `labels` may reach (egress) or be reached from (ingress); peer is a namespace
+    name, 'internet' for an ipBlock, or '*' for anywhere."""
+    out = set()
+    for policy in objects(docs, "NetworkPolicy").values():
+        if not selects(policy, labels):
+            continue
+        for rule in policy["spec"].get(direction) or []:
+            peers = rule.get("to" if direction == "egress" else "from")
+            assert rule.get("ports"), f"{policy['metadata']['name']}: a rule without ports opens every port"
+            names = []
+            for peer in peers or [None]:
+                if peer is None:
+                    names.append("*")
+                elif "ipBlock" in peer:
+                    assert peer["ipBlock"]["except"], "an ipBlock to the internet excludes the private ranges"
+                    names.append("internet")
+                else:
+                    names.append(peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"])
+            out.update((n, p["port"]) for n in names for p in rule["ports"])
+    return out
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_network_policies_deny_by_default_and_allow_only_what_each_process_needs(rendered, overlay):
+    docs = rendered[overlay]
+    deny = objects(docs, "NetworkPolicy")["ecoc-default-deny"]["spec"]
+    assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    for name, policy in objects(docs, "NetworkPolicy").items():
+        if name != "ecoc-default-deny":  # each allows what its policyTypes say, and nothing else
+            assert policy["spec"]["policyTypes"] == [k.capitalize() for k in ("ingress", "egress")
+                                                     if k in policy["spec"]], name
+    dependencies = {("kube-system", 53), ("*", 5432), ("*", 5672), ("observability", 4318)}
+    for name, doc in {**objects(docs, "Deployment"), **objects(docs, "Job")}.items():
+        labels = doc["spec"]["template"]["metadata"]["labels"]
+        egress = {(peer, port) for peer, port in allowed(docs, labels, "egress")}
+        ingress = allowed(docs, labels, "ingress")
+        if name == "ecoc-gateway":
+            assert egress == dependencies | {("internet", 443)}, "the gateway reads the OIDC issuer's JWKS"
+            assert ingress == {("monitoring", "metrics"), ("ingress-nginx", "http")}
+        else:
+            assert egress == dependencies, name
+            assert ingress == {("monitoring", "metrics")}, name
+    otlp = config_map(docs)["data"]["OTEL_EXPORTER_OTLP_ENDPOINT"]
+    assert ".observability.svc:4318" in otlp, "the egress policy opens the collector in that namespace"
+
+
+# --- PostgreSQL connection budget ---------------------------------------------------------------
+
+SERVICE_CLASSES = {**{s: f"services.{s}.service:{s.capitalize()}Service" for s in SERVICES},
+                   "gateway": "gateway.service:GatewayService"}
+MIGRATE_CONNECTIONS = 1  # `ecoc migrate` migrates one database after the other, without a pool
+
+
+class _Container:
+    def __init__(self, service_name):
+        self.service_name = service_name
+
+
+def container_environment(docs, container):
+    """The ECOC_* and other variables a container gets: its ConfigMap's keys and its own env (secrets
+    as placeholders)."""
+    env = {}
+    cms = {d["metadata"]["name"]: d["data"] for d in docs if d["kind"] == "ConfigMap"}
+    for env_from in container.get("envFrom") or []:
+        if "configMapRef" in env_from:
+            env.update(cms[env_from["configMapRef"]["name"]])
+    for item in container.get("env") or []:
+        env[item["name"]] = item.get("value", f"<{item['name']}>")
+    return env
+
+
+PLACEHOLDERS = {"ECOC_DATABASE_URL": "postgresql+psycopg://ecoc:secret@postgres.invalid:5432",
+                "ECOC_AMQP_URI": "pyamqp://ecoc:secret@rabbitmq.invalid:5672/ecoc"}
+
+
+def connections_per_pod(process, environment, monkeypatch):
+    """The most connections one pod of `process` can open to PostgreSQL: pool size plus overflow of every
+    engine its nameko dependencies create (set up as `ecoc run` would, without connecting)."""
+    import importlib
+
+    from nameko import config
+
+    from common.config import nameko_config
+    from common.dependencies import Database
+    from gateway.idempotency import Idempotency
+
+    for key, value in {**environment, **PLACEHOLDERS}.items():
+        monkeypatch.setenv(key, value)
+    module, cls = SERVICE_CLASSES[process].split(":")
+    service_class = getattr(importlib.import_module(module), cls)
+    total = 0
+    with config.patch(nameko_config(process), clear=True):
+        for attr, provider in vars(service_class).items():
+            if isinstance(provider, (Database, Idempotency)):
+                container = _Container(process)
+                bound = provider.bind(container, attr)
+                bound.setup()
+                total += bound.engine.pool.size() + bound.engine.pool._max_overflow
+                bound.engine.dispose()
+    assert total, f"{process}: no database dependency found"
+    return total
+
+
+def connection_budget(docs):
+    (namespace,) = objects(docs, "Namespace").values()
+    annotations = namespace["metadata"]["annotations"]
+    return (int(annotations["ecoc/postgres-max-connections"]),
+            int(annotations["ecoc/postgres-reserved-connections"]))
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_database_connections_fit_the_regions_budget(rendered, overlay, monkeypatch):
+    """At the autoscalers' maximum, plus the pod a rolling update adds to each Deployment, plus the migration
+    Job, every pool full: the region's PostgreSQL still has its reserved connections free."""
+    docs = rendered[overlay]
+    autoscalers = objects(docs, "HorizontalPodAutoscaler")
+    needed = MIGRATE_CONNECTIONS
+    table = {}
+    for name, deployment in objects(docs, "Deployment").items():
+        (container,) = pod_spec(deployment)["containers"]
+        per_pod = connections_per_pod(service_of(name), container_environment(docs, container), monkeypatch)
+        surge = deployment["spec"]["strategy"]["rollingUpdate"]["maxSurge"]
+        pods = autoscalers[name]["spec"]["maxReplicas"] + surge
+        table[name] = (pods, per_pod)
+        needed += pods * per_pod
+    max_connections, reserved = connection_budget(docs)
+    assert needed <= max_connections - reserved, f"{overlay}: {needed} connections needed: {table}"
+    # The README's table says the same.
+    readme = (K8S / "README.md").read_text()
+    row = f"| {overlay} | {max_connections} | {reserved} | {needed} |"
+    assert row in readme, f"README.md lacks the row {row!r}"
+
+
+# --- settings each process reads ----------------------------------------------------------------
+
+def settings_the_code_reads():
+    """(names, patterns): every ECOC_* variable the code reads, and regular expressions of the ones it builds
+    (a prefix such as ECOC_KEY_PASSPHRASE_ + entity, or f"ECOC_{service.upper()}_DATABASE_URL")."""
+    names, patterns = set(), set()
+    for directory in ("common", "services", "gateway", "cli"):
+        for path in (ROOT / directory).rglob("*.py"):
+            text = path.read_text()
+            for name in re.findall(r"""(?<![f\w])["'](ECOC_[A-Z0-9_]+)["']""", text):
+                if name.endswith("_"):
+                    patterns.add(re.escape(name) + "[A-Z0-9_]+")
+                else:
+                    names.add(name)
+            for template in re.findall(r"""\bf["'](ECOC_[^"']*)["']""", text):
+                patterns.add("".join("[A-Z0-9_]+" if part.startswith("{") else re.escape(part)
+                                     for part in re.split(r"(\{[^}]*\})", template)))
+    return names, patterns
+
+
+def reads(name, names, patterns):
+    return name in names or any(re.fullmatch(p, name) for p in patterns)
+
+
+# What each process cannot run without in production (beyond what Settings defaults for a laptop).
+NEEDED_EVERYWHERE = {"ECOC_AMQP_URI", "ECOC_DATABASE_URL", "ECOC_LOCAL_MODE", "ECOC_DB_PREFIX", "ECOC_OPS_PORT",
+                     "ECOC_OPS_HOST", "PSYCOPG_WAIT_FUNC"}
+NEEDED = {
+    "gateway": {"ECOC_INTERNAL_SECRET", "ECOC_JWT_ISSUER", "ECOC_JWT_AUDIENCE", "ECOC_GATEWAY_HOST",
+                "ECOC_GATEWAY_PORT", "ECOC_IVI_SCHEMA"},
+    "signing": {"ECOC_INTERNAL_SECRET", "ECOC_KEYS_DIR", "ECOC_IVI_SCHEMA"},
+    "audit": {"ECOC_INTERNAL_SECRET", "ECOC_AUDIT_KEYS_DIR"},
+    **{s: {"ECOC_INTERNAL_SECRET", "ECOC_IVI_SCHEMA"} for s in ("approvals", "vehicles", "validation")},
+    "migrate": set(),
+}
+
+
+def test_the_settings_scan_finds_what_the_code_reads():
+    names, patterns = settings_the_code_reads()
+    assert {"ECOC_AMQP_URI", "ECOC_OPS_PORT", "ECOC_KEY_PROVIDER", "ECOC_XADES_ENTITIES"} <= names
+    for built in ("ECOC_KEY_PASSPHRASE_ACME", "ECOC_SEAL_ALGORITHM_ACME", "ECOC_VEHICLES_DATABASE_URL"):
+        assert reads(built, names, patterns), built
+    for unknown in ("ECOC_", "ECOC_OPS_BIND", "ECOC_MAXWORKERS"):
+        assert not reads(unknown, names, patterns), unknown
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_container_sets_only_settings_the_code_reads_and_all_it_needs(rendered, overlay):
+    names, patterns = settings_the_code_reads()
+    docs = rendered[overlay]
+    for name, spec in workloads(docs):
+        process = service_of(name)
+        for container in all_containers(spec):
+            env = container_environment(docs, container)
+            unknown = [k for k in env if k.startswith("ECOC_") and not reads(k, names, patterns)]
+            assert unknown == [], f"{name}: no code reads {unknown}"
+            missing = (NEEDED_EVERYWHERE | NEEDED[process]) - set(env)
+            assert missing == set(), f"{name} lacks {sorted(missing)}"
+            assert env["ECOC_LOCAL_MODE"] == "0"
+            if process == "gateway":
+                assert {"ECOC_JWT_SECRET", "ECOC_JWT_JWKS_URL"} & set(env), "the gateway cannot check tokens"
+            if process == "audit":
+                assert env["ECOC_AUDIT_KEYS_DIR"] != env["ECOC_KEYS_DIR"], "the audit key has its own directory"
+
+
 # --- the renderer itself ------------------------------------------------------------------------
 
 def test_configmap_hash_matches_kustomize():
