@@ -861,6 +861,99 @@ def test_compose_volumes_keys_only_on_signing_audit_key_only_on_audit_schema_rea
         assert (ivi_dir / "IVI2.0.xsd").is_file() and (ivi_dir / "xmldsig-core-schema.xsd").is_file()
 
 
+PINNED_TAG = re.compile(r"^[^:@]+:v?[0-9]+\.[0-9]+\.[0-9]+$")
+
+
+def test_compose_every_process_serves_its_ops_port(compose):
+    env = compose["x-ecoc-env"]
+    assert env["ECOC_OPS_PORT"] == str(OPS_PORT) and env["ECOC_OPS_HOST"] == "0.0.0.0"
+    for name in PROCESSES:
+        assert "9100" not in " ".join(map(str, compose["services"][name].get("ports") or [])), \
+            f"{name}: the ops port stays on the compose network"
+
+
+def test_compose_prometheus_scrapes_every_process(compose):
+    prometheus = compose["services"]["prometheus"]
+    assert PINNED_TAG.match(prometheus["image"]) and prometheus["image"].startswith("prom/prometheus:")
+    mounts = dict(v.split(":")[:2] for v in prometheus["volumes"])
+    config_file = [a for a in prometheus["command"] if a.startswith("--config.file=")][0].split("=", 1)[1]
+    source = {target: src for src, target in mounts.items()}[config_file]
+    assert source == "./deploy/prometheus/prometheus.yml"
+    config = yaml.safe_load((ROOT / source).read_text())
+    targets = [target for job in config["scrape_configs"] if job.get("metrics_path", "/metrics") == "/metrics"
+               for static in job["static_configs"] for target in static["targets"]]
+    assert sorted(targets) == sorted(f"{name}:{OPS_PORT}" for name in PROCESSES)
+    assert set(targets) <= {f"{name}:{OPS_PORT}" for name in compose["services"]}
+
+
+def test_compose_grafana_provisions_prometheus_and_the_dashboard(compose):
+    grafana = compose["services"]["grafana"]
+    assert PINNED_TAG.match(grafana["image"]) and grafana["image"].startswith("grafana/grafana:")
+    assert grafana["depends_on"]["prometheus"]
+    mounts = {}
+    for volume in grafana["volumes"]:
+        source, target, *mode = volume.split(":")
+        mounts[target] = (source, mode)
+    assert mounts["/etc/grafana/provisioning"] == ("./deploy/grafana/provisioning", ["ro"])
+    provisioning = ROOT / "deploy" / "grafana" / "provisioning"
+    (datasource,) = yaml.safe_load((provisioning / "datasources" / "prometheus.yml").read_text())["datasources"]
+    assert datasource["type"] == "prometheus" and datasource["url"] == "http://prometheus:9090"
+    assert "127.0.0.1:9090:9090" in compose["services"]["prometheus"]["ports"]
+    (provider,) = yaml.safe_load((provisioning / "dashboards" / "ecoc.yml").read_text())["providers"]
+    dashboards = {t: s for t, (s, _) in mounts.items() if t.startswith(provider["options"]["path"] + "/")}
+    assert list(dashboards.values()) == ["./deploy/grafana/ecoc-dashboard.json"]
+    for published in grafana["ports"] + compose["services"]["prometheus"]["ports"]:
+        assert published.startswith("127.0.0.1:"), "dashboards and metrics are not for the network"
+
+
+# --- Grafana dashboard --------------------------------------------------------------------------
+
+DASHBOARD = ROOT / "deploy" / "grafana" / "ecoc-dashboard.json"
+
+
+def dashboard_panels():
+    dashboard = json.loads(DASHBOARD.read_text())
+    return dashboard, [p for p in dashboard["panels"] if p["type"] != "row"]
+
+
+def test_dashboard_queries_name_known_metrics_through_its_datasource_variable():
+    dashboard, panels = dashboard_panels()
+    assert [v["name"] for v in dashboard["templating"]["list"] if v["type"] == "datasource"] == ["datasource"]
+    ids = [p["id"] for p in dashboard["panels"]]
+    assert len(ids) == len(set(ids))
+    for panel in panels:
+        assert panel["datasource"] == {"type": "prometheus", "uid": "${datasource}"}, panel["title"]
+        assert panel["targets"], panel["title"]
+        for target in panel["targets"]:
+            named = series_named(target["expr"])
+            assert named and named <= SERIES, f"{panel['title']}: {named - SERIES}"
+            assert target["expr"].count("(") == target["expr"].count(")"), panel["title"]
+        position = panel["gridPos"]
+        assert position["x"] + position["w"] <= 24, panel["title"]
+
+
+def test_dashboard_shows_what_an_operator_watches():
+    _, panels = dashboard_panels()
+    used = {}
+    for panel in panels:
+        for target in panel["targets"]:
+            for series in series_named(target["expr"]):
+                used.setdefault(series, []).append((panel["title"], target["expr"]))
+    exprs = " ".join(t["expr"] for p in panels for t in p["targets"])
+    # request rate, errors and latency per route
+    assert "by (method, route)" in exprs and 'status=~"5.."' in exprs
+    assert any("route" in e for _, e in used["ecoc_http_request_seconds_bucket"])
+    # worker latency and failures per service
+    assert any("service" in e for _, e in used["ecoc_worker_seconds_bucket"])
+    assert any('outcome="failed"' in e for _, e in used["ecoc_worker_total"])
+    for metric in ("ecoc_rpc_queue_consumers", "ecoc_rpc_queue_messages", "ecoc_dead_letters", "ecoc_outbox_backlog",
+                   "ecoc_outbox_oldest_seconds", "ecoc_vehicles", "ecoc_seals_total", "ecoc_seal_chunk_seconds_bucket",
+                   "ecoc_validation_findings_total", "ecoc_seal_certificate_days_left", "ecoc_audit_chain_ok"):
+        assert metric in used, metric
+    assert any("rule" in e for _, e in used["ecoc_validation_findings_total"])
+    assert any("state" in e for _, e in used["ecoc_vehicles"])
+
+
 # --- Dockerfile ---------------------------------------------------------------------------------
 
 def dockerfile_instructions():
