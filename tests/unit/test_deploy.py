@@ -29,6 +29,9 @@ SEAL_PASSPHRASES_SECRET = "ecoc-seal-passphrases"
 APP_SECRET = "ecoc-secrets"
 AUDIT_KEY_SECRET = "ecoc-audit-key"
 IVI_CONFIGMAP = "ecoc-ivi-schema"
+OPS_PORT = 9100
+# Custom resources: not in the Kubernetes schemas, checked structurally below.
+CRD_GROUPS = {"monitoring.coreos.com"}
 
 
 def _load_renderer():
@@ -83,6 +86,14 @@ def service_of(deployment_name):
     return deployment_name.removeprefix("ecoc-")
 
 
+def is_custom_resource(doc):
+    return doc["apiVersion"].split("/")[0] in CRD_GROUPS
+
+
+def kubernetes_objects(docs):
+    return [d for d in docs if not is_custom_resource(d)]
+
+
 # --- Kubernetes: rendering and schema validation -----------------------------------------------
 
 def test_both_regions_have_an_overlay():
@@ -92,7 +103,7 @@ def test_both_regions_have_an_overlay():
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_overlay_objects_validate_strictly_against_kubernetes_schemas(rendered, overlay):
     errors = []
-    for doc in rendered[overlay]:
+    for doc in kubernetes_objects(rendered[overlay]):
         where = f"{doc['kind']}/{doc['metadata']['name']}"
         try:
             kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
@@ -111,7 +122,7 @@ def test_strict_validation_rejects_an_unknown_field(rendered):
 
 
 def test_base_renders_and_validates():
-    for doc in render.render(K8S / "base"):
+    for doc in kubernetes_objects(render.render(K8S / "base")):
         kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
 
 
@@ -122,7 +133,11 @@ def test_overlay_contains_the_whole_application(rendered, overlay):
     assert set(objects(docs, "Job")) == {"ecoc-migrate"}
     assert set(objects(docs, "Service")) == {"ecoc-gateway"}
     assert set(objects(docs, "Ingress")) == {"ecoc-gateway"}
-    assert set(objects(docs, "PodDisruptionBudget")) == {"ecoc-gateway"}
+    assert set(objects(docs, "PodDisruptionBudget")) == {f"ecoc-{p}" for p in PROCESSES}
+    assert set(objects(docs, "HorizontalPodAutoscaler")) == {f"ecoc-{p}" for p in PROCESSES}
+    assert "ecoc-default-deny" in objects(docs, "NetworkPolicy")
+    assert set(objects(docs, "PodMonitor")) == {"ecoc"}
+    assert set(objects(docs, "PrometheusRule")) == {"ecoc"}
     assert len(objects(docs, "Namespace")) == 1
     assert objects(docs, "Secret") == {}, "secrets are created by the operator, never committed"
 
@@ -159,24 +174,30 @@ def test_deployments_have_probes_resources_and_run_as_non_root(rendered, overlay
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_commands_and_probes_use_the_ecoc_cli(rendered, overlay):
+    """Every process runs `ecoc run <name>` and is probed over HTTP on its ops port: /readyz (broker and
+    database answer) for start-up and readiness, /livez (its event loop answers) for liveness."""
+    data = config_map(rendered[overlay])["data"]
+    assert data["ECOC_OPS_PORT"] == str(OPS_PORT) and data["ECOC_OPS_HOST"] == "0.0.0.0"
     for name, deployment in objects(rendered[overlay], "Deployment").items():
         service = service_of(name)
         (container,) = pod_spec(deployment)["containers"]
         assert container["command"] + container["args"] == ["ecoc", "run", service]
-        probes = [container[p] for p in ("startupProbe", "readinessProbe", "livenessProbe") if p in container]
+        ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+        assert ports["metrics"] == OPS_PORT, name
+        expected = {"startupProbe": "/readyz", "readinessProbe": "/readyz", "livenessProbe": "/livez"}
+        for probe_name, path in expected.items():
+            probe = container[probe_name]
+            assert probe["httpGet"] == {"path": path, "port": "metrics"}, f"{name} {probe_name}"
+            # /readyz checks the broker and the database with 2 s each
+            assert probe["timeoutSeconds"] >= 5, f"{name} {probe_name}"
+        startup = container["startupProbe"]
+        assert startup["periodSeconds"] * startup["failureThreshold"] >= 120, f"{name}: too little time to start"
         if service == "gateway":
-            (port,) = [p for p in container["ports"] if p["name"] == "http"]
-            assert port["containerPort"] == 8000
+            assert ports["http"] == 8000
             assert env_value(container, "ECOC_GATEWAY_HOST") == "0.0.0.0"
             assert env_value(container, "ECOC_GATEWAY_PORT") == "8000"
-            for probe in probes:
-                assert probe["httpGet"]["path"] == "/health"
-                assert probe["httpGet"]["port"] in ("http", 8000)
         else:
-            for probe in probes:
-                assert probe["exec"]["command"] == ["ecoc", "probe", service]
-                # `ecoc probe` waits up to 5 s for the answer, plus interpreter start-up.
-                assert probe["timeoutSeconds"] >= 10
+            assert set(ports) == {"metrics"}, name
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -276,11 +297,24 @@ def test_images_carry_the_overlay_tag(rendered, overlay):
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_replicas_follow_the_overlay(rendered, overlay):
-    deployments = objects(rendered[overlay], "Deployment")
-    for entry in overlay_kustomization(overlay)["replicas"]:
-        assert deployments[entry["name"]]["spec"]["replicas"] == entry["count"]
-    assert deployments["ecoc-gateway"]["spec"]["replicas"] >= 2, "the gateway PDB needs two replicas"
+def test_autoscalers_own_the_replicas_and_disruption_budgets_keep_one_up(rendered, overlay):
+    docs = rendered[overlay]
+    deployments = objects(docs, "Deployment")
+    autoscalers = objects(docs, "HorizontalPodAutoscaler")
+    budgets = objects(docs, "PodDisruptionBudget")
+    for name, deployment in deployments.items():
+        assert "replicas" not in deployment["spec"], f"{name}: an apply would reset what the autoscaler chose"
+        hpa = autoscalers[name]
+        assert hpa["apiVersion"] == "autoscaling/v2"
+        assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
+        assert 2 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"], f"{name}: its budget needs two pods"
+        (metric,) = hpa["spec"]["metrics"]
+        assert metric["resource"]["name"] == "cpu"
+        # Utilization is relative to the CPU request: every container has one.
+        assert pod_spec(deployment)["containers"][0]["resources"]["requests"]["cpu"]
+        budget = budgets[name]["spec"]
+        assert budget["maxUnavailable"] == 1 and "minAvailable" not in budget
+        assert budget["selector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -297,7 +331,9 @@ def test_labels_and_selectors(rendered, overlay):
             assert doc["spec"]["selector"]["matchLabels"] == {"app.kubernetes.io/name": service_of(name)}
     gateway_selector = {"app.kubernetes.io/name": "gateway"}
     assert objects(docs, "Service")["ecoc-gateway"]["spec"]["selector"] == gateway_selector
-    assert objects(docs, "PodDisruptionBudget")["ecoc-gateway"]["spec"]["selector"]["matchLabels"] == gateway_selector
+    for name in objects(docs, "Deployment"):
+        selector = {"app.kubernetes.io/name": service_of(name)}
+        assert objects(docs, "PodDisruptionBudget")[name]["spec"]["selector"]["matchLabels"] == selector
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -355,6 +391,341 @@ def test_operator_created_objects_are_documented(rendered):
     external.discard(None)
     assert {APP_SECRET, SEAL_KEYS_SECRET, SEAL_PASSPHRASES_SECRET, AUDIT_KEY_SECRET, IVI_CONFIGMAP} <= external
     assert [name for name in sorted(external) if name not in readme] == []
+
+
+# --- monitoring: PodMonitor, PrometheusRule, runbooks ------------------------------------------
+
+# Every metric an ecoc process exports (common/metrics.py, the services' collectors), by type. Counters and
+# histograms are queried through their series names (`_total`; `_bucket`, `_sum`, `_count`).
+METRICS = {
+    "ecoc_worker": "counter", "ecoc_worker_seconds": "histogram",
+    "ecoc_http_requests": "counter", "ecoc_http_request_seconds": "histogram",
+    "ecoc_rpc_queue_consumers": "gauge", "ecoc_rpc_queue_messages": "gauge", "ecoc_dead_letters": "gauge",
+    "ecoc_outbox_backlog": "gauge", "ecoc_outbox_oldest_seconds": "gauge",
+    "ecoc_seals": "counter", "ecoc_seal_chunk_seconds": "histogram", "ecoc_seal_certificate_days_left": "gauge",
+    "ecoc_validation_findings": "counter", "ecoc_vehicles": "gauge", "ecoc_audit_chain_ok": "gauge",
+}
+SERIES_SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
+SERIES = {name + suffix for name, kind in METRICS.items() for suffix in SERIES_SUFFIXES[kind]}
+REQUIRED_ALERTS = {
+    "EcocDeadLetters": "ecoc_dead_letters", "EcocOutboxStale": "ecoc_outbox_oldest_seconds",
+    "EcocSealCertificateExpiring": "ecoc_seal_certificate_days_left", "EcocHttpErrors": "ecoc_http_requests_total",
+    "EcocNoConsumer": "ecoc_rpc_queue_consumers", "EcocAuditChainBroken": "ecoc_audit_chain_ok",
+}
+PROMQL_DURATION = re.compile(r"^[0-9]+[smhd]$")
+
+
+def series_named(expr):
+    return set(re.findall(r"\becoc_[a-z_]+\b", expr))
+
+
+def test_the_known_metrics_are_the_ones_the_code_exports():
+    source = "\n".join(p.read_text() for d in ("common", "services", "gateway") for p in (ROOT / d).rglob("*.py"))
+    defined = set(re.findall(r"""(?:Counter|Gauge|Histogram|Summary|MetricFamily)\(\s*["'](ecoc_[a-z_]+)["']""",
+                             source))
+    # ecoc_audit_chain_ok comes with the audit service's incremental chain verification.
+    assert set(METRICS) - {"ecoc_audit_chain_ok"} <= defined
+    assert defined - set(METRICS) == set(), "a new metric: add it here, and to the dashboard or an alert"
+
+
+def check_custom_resource(doc):
+    """What the CRDs would check: apiVersion, kind, metadata and the required spec fields."""
+    assert doc["apiVersion"] == "monitoring.coreos.com/v1"
+    assert set(doc) == {"apiVersion", "kind", "metadata", "spec"}
+    assert doc["metadata"]["name"] and doc["metadata"]["namespace"]
+    spec = doc["spec"]
+    if doc["kind"] == "PodMonitor":
+        assert set(spec) == {"selector", "podMetricsEndpoints"}
+        assert spec["selector"]["matchLabels"]
+        for endpoint in spec["podMetricsEndpoints"]:
+            assert set(endpoint) <= {"port", "path", "interval", "scrapeTimeout"}
+            assert PROMQL_DURATION.match(endpoint["interval"]) and PROMQL_DURATION.match(endpoint["scrapeTimeout"])
+    elif doc["kind"] == "PrometheusRule":
+        assert set(spec) == {"groups"}
+        for group in spec["groups"]:
+            assert set(group) == {"name", "rules"} and group["rules"]
+            for rule in group["rules"]:
+                assert set(rule) <= {"alert", "expr", "for", "labels", "annotations"}
+                assert rule["alert"] and rule["expr"].strip()
+                assert PROMQL_DURATION.match(rule.get("for", "0s")), rule["alert"]
+                assert rule["expr"].count("(") == rule["expr"].count(")"), rule["alert"]
+    else:
+        raise AssertionError(f"unexpected custom resource {doc['kind']}")
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_custom_resources_are_well_formed(rendered, overlay):
+    custom = [d for d in rendered[overlay] if is_custom_resource(d)]
+    assert {d["kind"] for d in custom} == {"PodMonitor", "PrometheusRule"}
+    for doc in custom:
+        check_custom_resource(doc)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_prometheus_scrapes_the_ops_port_of_every_process(rendered, overlay):
+    docs = rendered[overlay]
+    (monitor,) = objects(docs, "PodMonitor").values()
+    (endpoint,) = monitor["spec"]["podMetricsEndpoints"]
+    assert endpoint["port"] == "metrics" and endpoint["path"] == "/metrics"
+    selector = monitor["spec"]["selector"]["matchLabels"]
+    for name, deployment in objects(docs, "Deployment").items():
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert selector.items() <= labels.items(), f"{name} is not scraped"
+        (container,) = pod_spec(deployment)["containers"]
+        assert "metrics" in {p["name"] for p in container["ports"]}, name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_alerts_name_known_metrics_and_have_runbooks(rendered, overlay):
+    (rule_doc,) = objects(rendered[overlay], "PrometheusRule").values()
+    rules = [r for g in rule_doc["spec"]["groups"] for r in g["rules"]]
+    seen = {}
+    for rule in rules:
+        named = series_named(rule["expr"])
+        assert named and named <= SERIES, f"{rule['alert']}: unknown metrics {named - SERIES}"
+        seen.setdefault(rule["alert"], set()).update(named)
+        assert rule["labels"]["severity"] in ("warning", "critical")
+        annotations = rule["annotations"]
+        assert annotations["summary"] and annotations["description"]
+        url = annotations["runbook_url"]
+        assert url.endswith(f"/docs/runbooks/{rule['alert']}.md"), url
+        runbook = (ROOT / "docs" / "runbooks" / f"{rule['alert']}.md").read_text()
+        assert runbook.startswith(f"# {rule['alert']}\n")
+        for section in ("## What it means", "## How to look", "## How to fix"):
+            assert section in runbook, f"{rule['alert']}: runbook lacks {section!r}"
+    for alert, metric in REQUIRED_ALERTS.items():
+        assert metric in seen.get(alert, set()), alert
+    runbooks = {p.stem for p in (ROOT / "docs" / "runbooks").glob("*.md")}
+    assert runbooks == set(seen), "a runbook without its alert, or an alert without its runbook"
+
+
+def test_alert_thresholds(rendered):
+    (rule_doc,) = objects(rendered[OVERLAYS[0]], "PrometheusRule").values()
+    rules = {}
+    for group in rule_doc["spec"]["groups"]:
+        for rule in group["rules"]:
+            rules.setdefault(rule["alert"], []).append(rule)
+    compact = {alert: [(re.sub(r"\s+", " ", r["expr"]), r.get("for"), r["labels"]["severity"]) for r in rs]
+               for alert, rs in rules.items()}
+    (dead,) = compact["EcocDeadLetters"]
+    assert dead[0].endswith("> 0") and dead[1] == "5m"
+    (outbox,) = compact["EcocOutboxStale"]
+    assert outbox[0].endswith("> 300")
+    assert sorted((e.rsplit("<", 1)[1].strip(), s) for e, _, s in compact["EcocSealCertificateExpiring"]) == [
+        ("30", "warning"), ("7", "critical")]
+    (errors,) = compact["EcocHttpErrors"]
+    assert 'status=~"5.."' in errors[0] and "[10m]" in errors[0] and errors[0].endswith("> 0.05")
+    (consumers,) = compact["EcocNoConsumer"]
+    assert consumers[0].endswith("== 0") and consumers[1] == "2m"
+    (chain,) = compact["EcocAuditChainBroken"]
+    assert chain[0].endswith("== 0") and chain[2] == "critical"
+
+
+# --- network policies ---------------------------------------------------------------------------
+
+def selects(policy, labels):
+    wanted = policy["spec"]["podSelector"].get("matchLabels") or {}
+    assert set(policy["spec"]["podSelector"]) <= {"matchLabels"}, "only matchLabels selectors here"
+    return wanted.items() <= labels.items()
+
+
+def allowed(docs, labels, direction):
+    """{(peer, port)} a pod with `labels` may reach (egress) or be reached from (ingress); peer is a namespace
+    name, 'internet' for an ipBlock, or '*' for anywhere."""
+    out = set()
+    for policy in objects(docs, "NetworkPolicy").values():
+        if not selects(policy, labels):
+            continue
+        for rule in policy["spec"].get(direction) or []:
+            peers = rule.get("to" if direction == "egress" else "from")
+            assert rule.get("ports"), f"{policy['metadata']['name']}: a rule without ports opens every port"
+            names = []
+            for peer in peers or [None]:
+                if peer is None:
+                    names.append("*")
+                elif "ipBlock" in peer:
+                    assert peer["ipBlock"]["except"], "an ipBlock to the internet excludes the private ranges"
+                    names.append("internet")
+                else:
+                    names.append(peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"])
+            out.update((n, p["port"]) for n in names for p in rule["ports"])
+    return out
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_network_policies_deny_by_default_and_allow_only_what_each_process_needs(rendered, overlay):
+    docs = rendered[overlay]
+    deny = objects(docs, "NetworkPolicy")["ecoc-default-deny"]["spec"]
+    assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    for name, policy in objects(docs, "NetworkPolicy").items():
+        if name != "ecoc-default-deny":  # each allows what its policyTypes say, and nothing else
+            assert policy["spec"]["policyTypes"] == [k.capitalize() for k in ("ingress", "egress")
+                                                     if k in policy["spec"]], name
+    dependencies = {("kube-system", 53), ("*", 5432), ("*", 5672), ("observability", 4318)}
+    for name, doc in {**objects(docs, "Deployment"), **objects(docs, "Job")}.items():
+        labels = doc["spec"]["template"]["metadata"]["labels"]
+        egress = allowed(docs, labels, "egress")
+        ingress = allowed(docs, labels, "ingress")
+        if name == "ecoc-gateway":
+            assert egress == dependencies | {("internet", 443)}, "the gateway reads the OIDC issuer's JWKS"
+            assert ingress == {("monitoring", "metrics"), ("ingress-nginx", "http")}
+        else:
+            assert egress == dependencies, name
+            assert ingress == {("monitoring", "metrics")}, name
+    otlp = config_map(docs)["data"]["OTEL_EXPORTER_OTLP_ENDPOINT"]
+    assert ".observability.svc:4318" in otlp, "the egress policy opens the collector in that namespace"
+
+
+# --- PostgreSQL connection budget ---------------------------------------------------------------
+
+SERVICE_CLASSES = {**{s: f"services.{s}.service:{s.capitalize()}Service" for s in SERVICES},
+                   "gateway": "gateway.service:GatewayService"}
+MIGRATE_CONNECTIONS = 1  # `ecoc migrate` migrates one database after the other, without a pool
+
+
+class _Container:
+    def __init__(self, service_name):
+        self.service_name = service_name
+
+
+def container_environment(docs, container):
+    """The ECOC_* and other variables a container gets: its ConfigMap's keys and its own env (secrets
+    as placeholders)."""
+    env = {}
+    cms = {d["metadata"]["name"]: d["data"] for d in docs if d["kind"] == "ConfigMap"}
+    for env_from in container.get("envFrom") or []:
+        if "configMapRef" in env_from:
+            env.update(cms[env_from["configMapRef"]["name"]])
+    for item in container.get("env") or []:
+        env[item["name"]] = item.get("value", f"<{item['name']}>")
+    return env
+
+
+PLACEHOLDERS = {"ECOC_DATABASE_URL": "postgresql+psycopg://ecoc:secret@postgres.invalid:5432",
+                "ECOC_AMQP_URI": "pyamqp://ecoc:secret@rabbitmq.invalid:5672/ecoc"}
+
+
+def connections_per_pod(process, environment, monkeypatch):
+    """The most connections one pod of `process` can open to PostgreSQL: pool size plus overflow of every
+    engine its nameko dependencies create (set up as `ecoc run` would, without connecting)."""
+    import importlib
+
+    from nameko import config
+
+    from common.config import nameko_config
+    from common.dependencies import Database
+    from gateway.idempotency import Idempotency
+
+    for key, value in {**environment, **PLACEHOLDERS}.items():
+        monkeypatch.setenv(key, value)
+    module, cls = SERVICE_CLASSES[process].split(":")
+    service_class = getattr(importlib.import_module(module), cls)
+    total = 0
+    with config.patch(nameko_config(process), clear=True):
+        for attr, provider in vars(service_class).items():
+            if isinstance(provider, (Database, Idempotency)):
+                container = _Container(process)
+                bound = provider.bind(container, attr)
+                bound.setup()
+                total += bound.engine.pool.size() + bound.engine.pool._max_overflow
+                bound.engine.dispose()
+    assert total, f"{process}: no database dependency found"
+    return total
+
+
+def connection_budget(docs):
+    (namespace,) = objects(docs, "Namespace").values()
+    annotations = namespace["metadata"]["annotations"]
+    return (int(annotations["ecoc/postgres-max-connections"]),
+            int(annotations["ecoc/postgres-reserved-connections"]))
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_database_connections_fit_the_regions_budget(rendered, overlay, monkeypatch):
+    """At the autoscalers' maximum, plus the pod a rolling update adds to each Deployment, plus the migration
+    Job, every pool full: the region's PostgreSQL still has its reserved connections free."""
+    docs = rendered[overlay]
+    autoscalers = objects(docs, "HorizontalPodAutoscaler")
+    needed = MIGRATE_CONNECTIONS
+    table = {}
+    for name, deployment in objects(docs, "Deployment").items():
+        (container,) = pod_spec(deployment)["containers"]
+        per_pod = connections_per_pod(service_of(name), container_environment(docs, container), monkeypatch)
+        surge = deployment["spec"]["strategy"]["rollingUpdate"]["maxSurge"]
+        pods = autoscalers[name]["spec"]["maxReplicas"] + surge
+        table[name] = (pods, per_pod)
+        needed += pods * per_pod
+    max_connections, reserved = connection_budget(docs)
+    assert needed <= max_connections - reserved, f"{overlay}: {needed} connections needed: {table}"
+    # The README's table says the same.
+    readme = (K8S / "README.md").read_text()
+    row = f"| {overlay} | {max_connections} | {reserved} | {needed} |"
+    assert row in readme, f"README.md lacks the row {row!r}"
+
+
+# --- settings each process reads ----------------------------------------------------------------
+
+def settings_the_code_reads():
+    """(names, patterns): every ECOC_* variable the code reads, and regular expressions of the ones it builds
+    (a prefix such as ECOC_KEY_PASSPHRASE_ + entity, or f"ECOC_{service.upper()}_DATABASE_URL")."""
+    names, patterns = set(), set()
+    for directory in ("common", "services", "gateway", "cli"):
+        for path in (ROOT / directory).rglob("*.py"):
+            text = path.read_text()
+            for name in re.findall(r"""(?<![f\w])["'](ECOC_[A-Z0-9_]+)["']""", text):
+                if name.endswith("_"):
+                    patterns.add(re.escape(name) + "[A-Z0-9_]+")
+                else:
+                    names.add(name)
+            for template in re.findall(r"""\bf["'](ECOC_[^"']*)["']""", text):
+                patterns.add("".join("[A-Z0-9_]+" if part.startswith("{") else re.escape(part)
+                                     for part in re.split(r"(\{[^}]*\})", template)))
+    return names, patterns
+
+
+def reads(name, names, patterns):
+    return name in names or any(re.fullmatch(p, name) for p in patterns)
+
+
+# What each process cannot run without in production (beyond what Settings defaults for a laptop).
+NEEDED_EVERYWHERE = {"ECOC_AMQP_URI", "ECOC_DATABASE_URL", "ECOC_LOCAL_MODE", "ECOC_DB_PREFIX", "ECOC_OPS_PORT",
+                     "ECOC_OPS_HOST", "PSYCOPG_WAIT_FUNC"}
+NEEDED = {
+    "gateway": {"ECOC_INTERNAL_SECRET", "ECOC_JWT_ISSUER", "ECOC_JWT_AUDIENCE", "ECOC_GATEWAY_HOST",
+                "ECOC_GATEWAY_PORT", "ECOC_IVI_SCHEMA"},
+    "signing": {"ECOC_INTERNAL_SECRET", "ECOC_KEYS_DIR", "ECOC_IVI_SCHEMA"},
+    "audit": {"ECOC_INTERNAL_SECRET", "ECOC_AUDIT_KEYS_DIR"},
+    **{s: {"ECOC_INTERNAL_SECRET", "ECOC_IVI_SCHEMA"} for s in ("approvals", "vehicles", "validation")},
+    "migrate": set(),
+}
+
+
+def test_the_settings_scan_finds_what_the_code_reads():
+    names, patterns = settings_the_code_reads()
+    assert {"ECOC_AMQP_URI", "ECOC_OPS_PORT", "ECOC_KEY_PROVIDER", "ECOC_XADES_ENTITIES"} <= names
+    for built in ("ECOC_KEY_PASSPHRASE_ACME", "ECOC_SEAL_ALGORITHM_ACME", "ECOC_VEHICLES_DATABASE_URL"):
+        assert reads(built, names, patterns), built
+    for unknown in ("ECOC_", "ECOC_OPS_BIND", "ECOC_MAXWORKERS"):
+        assert not reads(unknown, names, patterns), unknown
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_container_sets_only_settings_the_code_reads_and_all_it_needs(rendered, overlay):
+    names, patterns = settings_the_code_reads()
+    docs = rendered[overlay]
+    for name, spec in workloads(docs):
+        process = service_of(name)
+        for container in all_containers(spec):
+            env = container_environment(docs, container)
+            unknown = [k for k in env if k.startswith("ECOC_") and not reads(k, names, patterns)]
+            assert unknown == [], f"{name}: no code reads {unknown}"
+            missing = (NEEDED_EVERYWHERE | NEEDED[process]) - set(env)
+            assert missing == set(), f"{name} lacks {sorted(missing)}"
+            assert env["ECOC_LOCAL_MODE"] == "0"
+            if process == "gateway":
+                assert {"ECOC_JWT_SECRET", "ECOC_JWT_JWKS_URL"} & set(env), "the gateway cannot check tokens"
+            if process == "audit":
+                assert env["ECOC_AUDIT_KEYS_DIR"] != env["ECOC_KEYS_DIR"], "the audit key has its own directory"
 
 
 # --- the renderer itself ------------------------------------------------------------------------
@@ -488,6 +859,99 @@ def test_compose_volumes_keys_only_on_signing_audit_key_only_on_audit_schema_rea
     ivi_dir = ROOT / "../shared/ivi"
     if ivi_dir.is_dir():
         assert (ivi_dir / "IVI2.0.xsd").is_file() and (ivi_dir / "xmldsig-core-schema.xsd").is_file()
+
+
+PINNED_TAG = re.compile(r"^[^:@]+:v?[0-9]+\.[0-9]+\.[0-9]+$")
+
+
+def test_compose_every_process_serves_its_ops_port(compose):
+    env = compose["x-ecoc-env"]
+    assert env["ECOC_OPS_PORT"] == str(OPS_PORT) and env["ECOC_OPS_HOST"] == "0.0.0.0"
+    for name in PROCESSES:
+        assert "9100" not in " ".join(map(str, compose["services"][name].get("ports") or [])), \
+            f"{name}: the ops port stays on the compose network"
+
+
+def test_compose_prometheus_scrapes_every_process(compose):
+    prometheus = compose["services"]["prometheus"]
+    assert PINNED_TAG.match(prometheus["image"]) and prometheus["image"].startswith("prom/prometheus:")
+    mounts = dict(v.split(":")[:2] for v in prometheus["volumes"])
+    config_file = [a for a in prometheus["command"] if a.startswith("--config.file=")][0].split("=", 1)[1]
+    source = {target: src for src, target in mounts.items()}[config_file]
+    assert source == "./deploy/prometheus/prometheus.yml"
+    config = yaml.safe_load((ROOT / source).read_text())
+    targets = [target for job in config["scrape_configs"] if job.get("metrics_path", "/metrics") == "/metrics"
+               for static in job["static_configs"] for target in static["targets"]]
+    assert sorted(targets) == sorted(f"{name}:{OPS_PORT}" for name in PROCESSES)
+    assert set(targets) <= {f"{name}:{OPS_PORT}" for name in compose["services"]}
+
+
+def test_compose_grafana_provisions_prometheus_and_the_dashboard(compose):
+    grafana = compose["services"]["grafana"]
+    assert PINNED_TAG.match(grafana["image"]) and grafana["image"].startswith("grafana/grafana:")
+    assert grafana["depends_on"]["prometheus"]
+    mounts = {}
+    for volume in grafana["volumes"]:
+        source, target, *mode = volume.split(":")
+        mounts[target] = (source, mode)
+    assert mounts["/etc/grafana/provisioning"] == ("./deploy/grafana/provisioning", ["ro"])
+    provisioning = ROOT / "deploy" / "grafana" / "provisioning"
+    (datasource,) = yaml.safe_load((provisioning / "datasources" / "prometheus.yml").read_text())["datasources"]
+    assert datasource["type"] == "prometheus" and datasource["url"] == "http://prometheus:9090"
+    assert "127.0.0.1:9090:9090" in compose["services"]["prometheus"]["ports"]
+    (provider,) = yaml.safe_load((provisioning / "dashboards" / "ecoc.yml").read_text())["providers"]
+    dashboards = {t: s for t, (s, _) in mounts.items() if t.startswith(provider["options"]["path"] + "/")}
+    assert list(dashboards.values()) == ["./deploy/grafana/ecoc-dashboard.json"]
+    for published in grafana["ports"] + compose["services"]["prometheus"]["ports"]:
+        assert published.startswith("127.0.0.1:"), "dashboards and metrics are not for the network"
+
+
+# --- Grafana dashboard --------------------------------------------------------------------------
+
+DASHBOARD = ROOT / "deploy" / "grafana" / "ecoc-dashboard.json"
+
+
+def dashboard_panels():
+    dashboard = json.loads(DASHBOARD.read_text())
+    return dashboard, [p for p in dashboard["panels"] if p["type"] != "row"]
+
+
+def test_dashboard_queries_name_known_metrics_through_its_datasource_variable():
+    dashboard, panels = dashboard_panels()
+    assert [v["name"] for v in dashboard["templating"]["list"] if v["type"] == "datasource"] == ["datasource"]
+    ids = [p["id"] for p in dashboard["panels"]]
+    assert len(ids) == len(set(ids))
+    for panel in panels:
+        assert panel["datasource"] == {"type": "prometheus", "uid": "${datasource}"}, panel["title"]
+        assert panel["targets"], panel["title"]
+        for target in panel["targets"]:
+            named = series_named(target["expr"])
+            assert named and named <= SERIES, f"{panel['title']}: {named - SERIES}"
+            assert target["expr"].count("(") == target["expr"].count(")"), panel["title"]
+        position = panel["gridPos"]
+        assert position["x"] + position["w"] <= 24, panel["title"]
+
+
+def test_dashboard_shows_what_an_operator_watches():
+    _, panels = dashboard_panels()
+    used = {}
+    for panel in panels:
+        for target in panel["targets"]:
+            for series in series_named(target["expr"]):
+                used.setdefault(series, []).append((panel["title"], target["expr"]))
+    exprs = " ".join(t["expr"] for p in panels for t in p["targets"])
+    # request rate, errors and latency per route
+    assert "by (method, route)" in exprs and 'status=~"5.."' in exprs
+    assert any("route" in e for _, e in used["ecoc_http_request_seconds_bucket"])
+    # worker latency and failures per service
+    assert any("service" in e for _, e in used["ecoc_worker_seconds_bucket"])
+    assert any('outcome="failed"' in e for _, e in used["ecoc_worker_total"])
+    for metric in ("ecoc_rpc_queue_consumers", "ecoc_rpc_queue_messages", "ecoc_dead_letters", "ecoc_outbox_backlog",
+                   "ecoc_outbox_oldest_seconds", "ecoc_vehicles", "ecoc_seals_total", "ecoc_seal_chunk_seconds_bucket",
+                   "ecoc_validation_findings_total", "ecoc_seal_certificate_days_left", "ecoc_audit_chain_ok"):
+        assert metric in used, metric
+    assert any("rule" in e for _, e in used["ecoc_validation_findings_total"])
+    assert any("state" in e for _, e in used["ecoc_vehicles"])
 
 
 # --- Dockerfile ---------------------------------------------------------------------------------
