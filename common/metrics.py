@@ -28,5 +28,8 @@ DEAD_LETTERS = Gauge("ecoc_dead_letters", "Messages in each dead-letter queue (t
 SEALS = Counter("ecoc_seals", "Certificates sealed, per legal entity", ["entity"], registry=REGISTRY)
 SEAL_SECONDS = Histogram("ecoc_seal_chunk_seconds", "Time to build, check and seal one chunk of certificates",
                          buckets=LATENCY_BUCKETS, registry=REGISTRY)
+AUDIT_CHAIN_OK = Gauge("ecoc_audit_chain_ok", "1 while the audit chain checked before the last checkpoint was "
+                       "intact, 0 when it was not (no checkpoint is sealed over a broken chain)", ["service"],
+                       registry=REGISTRY)
 FINDINGS = Counter("ecoc_validation_findings", "Findings made by validation, per rule and severity",
                    ["rule", "severity"], registry=REGISTRY)

@@ -1,6 +1,6 @@
 """Reading and appending audit entries and checkpoints (SQL only; the hashing is in domain/)."""
 from psycopg.types.json import Jsonb
-from sqlalchemy import and_, func, literal, select
+from sqlalchemy import and_, func, literal, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 
 from services.audit.domain import chain
@@ -10,6 +10,8 @@ from services.audit.models import audit_checkpoints, audit_entries
 # Key of the transaction-level advisory lock that serialises appends, so that two writers (in
 # one replica or many) never read the same head and fork the chain. Any fixed bigint would do.
 CHAIN_LOCK = 0x6563_6F63_6175_6469  # "ecocaudi"
+
+SEALING_LOCK = 0x6563_6F63_7365_616C  # "ecocseal": checkpoint sealing, once per cluster at a time
 
 VERIFY_CHUNK = 5000
 
@@ -118,6 +120,26 @@ def verify(session, sealed=()):
         select(t).order_by(t.c.seq).execution_options(stream_results=True, yield_per=VERIFY_CHUNK)
     )
     return chain.verify((row._asdict() for row in rows), sealed)
+
+
+def verify_after(session, checkpoint):
+    """Re-hash only the entries after `checkpoint` (a sealed head), after checking its entry is still there with
+    the hash it sealed."""
+    stored = session.execute(select(t.c.hash).where(t.c.seq == checkpoint["seq"])).scalar()
+    if stored != checkpoint["head_hash"]:
+        return {"valid": False, "entries": 0, "head": None, "last_seq": None, "first_invalid_seq": checkpoint["seq"],
+                "reason": f"the entry sealed by the checkpoint at {checkpoint['seq']} is missing or was rewritten"}
+    rows = session.execute(
+        select(t).where(t.c.seq > checkpoint["seq"]).order_by(t.c.seq)
+        .execution_options(stream_results=True, yield_per=VERIFY_CHUNK)
+    )
+    return chain.verify((row._asdict() for row in rows), after=checkpoint)
+
+
+def try_lock_sealing(session):
+    """Whether this transaction holds the cluster-wide lock of checkpoint sealing (one audit process seals at a
+    time; the others skip their turn)."""
+    return session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": SEALING_LOCK}).scalar()
 
 
 def digests_between(session, first_seq, last_seq):

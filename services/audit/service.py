@@ -5,6 +5,7 @@ from datetime import datetime
 from nameko.rpc import rpc
 from nameko.timer import timer
 
+from common import metrics
 from common.config import settings
 from common.dependencies import Identity
 from common.errors import EXPECTED, InvalidInput
@@ -80,14 +81,33 @@ class AuditService:
         return self._seal()
 
     def _seal(self):
+        """Seal the head, once the entries appended since the last checkpoint re-hash onto it (a cost in new
+        entries, not in history): a broken chain is never sealed over, and `ecoc_audit_chain_ok` says so. One
+        audit process seals at a time; the others keep their turn."""
         with self.db as uow:
             latest = repo.latest_checkpoint(uow.session)
+            if not repo.try_lock_sealing(uow.session):
+                return checkpoints.as_dict(latest) if latest else None
             head = repo.head_entry(uow.session)
             if head is not None and (latest is None or latest["seq"] != head["seq"]):
+                checked = self._check_since(uow, latest)
+                metrics.AUDIT_CHAIN_OK.labels(self.name).set(1 if checked["valid"] else 0)
+                if not checked["valid"]:
+                    log.error("audit chain broken at entry %s: %s; no checkpoint sealed",
+                              checked["first_invalid_seq"], checked["reason"])
+                    return checkpoints.as_dict(latest) if latest else None
                 latest = checkpoints.seal(self.checkpoint_key, head["seq"], head["hash"], utcnow())
                 repo.add_checkpoint(uow.session, latest)
                 uow.commit()
         return checkpoints.as_dict(latest) if latest else None
+
+    def _check_since(self, uow, latest):
+        if latest is None:
+            return repo.verify(uow.session)
+        if not checkpoints.signature_valid(checkpoints.public_pem(self.checkpoint_key), checkpoints.as_dict(latest)):
+            return {"valid": False, "first_invalid_seq": latest["seq"],
+                    "reason": f"the checkpoint at entry {latest['seq']} is not sealed by the audit key"}
+        return repo.verify_after(uow.session, latest)
 
     @rpc(expected_exceptions=EXPECTED)
     def query(self, subject=None, limit=100, cursor=None, actor=None, event_type=None, since=None, until=None):

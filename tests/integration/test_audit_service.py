@@ -494,3 +494,40 @@ def test_one_event_the_database_refuses_fails_alone(audit, publish, sql, amqp_ur
     assert wait_for_count(sql, 20) == 20
     assert [str(r["event_id"]) for r in rows(sql)] == [e["event_id"] for e in good]
     assert rpc(audit, "verify_chain")["valid"]
+
+
+def test_no_checkpoint_is_sealed_over_entries_altered_since_the_last_one(audit, publish, sql):
+    """Sealing re-hashes what was appended since the last checkpoint (not the whole history) and refuses to seal
+    over a broken chain; `ecoc_audit_chain_ok` says which."""
+    from common.metrics import AUDIT_CHAIN_OK
+
+    publish(envelope(VIN_A, revision=0))
+    first = rpc(audit, "checkpoint")
+    chain_ok = AUDIT_CHAIN_OK.labels(audit.service_name)._value
+    assert first is not None and chain_ok.get() == 1
+    for i in range(1, 3):
+        publish(envelope(VIN_A, revision=i))
+    target = rows(sql)[-1]["seq"]
+    sql.execute("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_no_update_delete")
+    sql.execute("UPDATE audit_entries SET payload = jsonb_set(payload, '{data,revision}', '7') WHERE seq = %s",
+                (target,))
+    sql.execute("ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_no_update_delete")
+    assert rpc(audit, "checkpoint") == first  # the head moved, but no checkpoint seals the altered entry
+    assert chain_ok.get() == 0
+    assert len(sql.execute("SELECT seq FROM audit_checkpoints").fetchall()) == 1
+
+
+def test_the_check_before_sealing_reads_only_what_came_after_the_last_checkpoint(audit, publish, sql):
+    """An entry before the last checkpoint altered is for `verify_chain` (the whole history) to find; sealing
+    re-hashes only entries after the checkpoint, so it seals the new head."""
+    for i in range(3):
+        publish(envelope(VIN_A, revision=i))
+    rpc(audit, "checkpoint")
+    target = rows(sql)[0]["seq"]
+    sql.execute("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_no_update_delete")
+    sql.execute("UPDATE audit_entries SET payload = jsonb_set(payload, '{data,revision}', '7') WHERE seq = %s",
+                (target,))
+    sql.execute("ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_no_update_delete")
+    publish(envelope(VIN_A, revision=3))
+    assert rpc(audit, "checkpoint")["seq"] == rows(sql)[-1]["seq"]
+    assert rpc(audit, "verify_chain")["first_invalid_seq"] == target

@@ -65,8 +65,11 @@ def link(prev_hash, content):
     return dict(content, prev_hash=prev_hash, hash=entry_hash(prev_hash, content))
 
 
-def verify(entries, checkpoints=()):
+def verify(entries, checkpoints=(), after=None):
     """Check a chain given in seq order, reading it once (constant memory).
+
+    `after`: a sealed head `{seq, head_hash}` the entries follow (they are then only those after it): the check
+    costs what was appended since, not the whole history.
 
     Each entry is a mapping with `seq`, `prev_hash`, `hash`, the content fields and, when stored,
     `payload`. `checkpoints` are sealed heads `{seq, head_hash}` (signatures checked by the caller):
@@ -75,8 +78,8 @@ def verify(entries, checkpoints=()):
     only the first fault is reported.
     """
     sealed = {c["seq"]: c["head_hash"] for c in checkpoints}
-    expected_prev = GENESIS
-    last_seq = None
+    expected_prev = GENESIS if after is None else after["head_hash"]
+    last_seq = None if after is None else after["seq"]
     count = 0
     head = None
     first_invalid_seq = None
