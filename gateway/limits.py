@@ -70,12 +70,7 @@ def json_depth(value):
     deepest, todo = 0, [(value, 0)]
     while todo:
         node, depth = todo.pop()
-        if isinstance(node, dict):
-            node = node.values()
-        elif not isinstance(node, list):
-            deepest = max(deepest, depth)
-            continue
-        deepest = max(deepest, depth + 1)
-        todo.extend((child, depth + 1) for child in node)
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth + 1)
+            todo.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
     return deepest
-
