@@ -220,7 +220,7 @@ def load_body(schema, request):
     data = json_body(request)
     if not isinstance(data, dict):
         raise invalid("The body must be a JSON object.", [{"field": "_body", "message": "must be a JSON object"}])
-    if ESCAPED_BAD_TEXT.search(request.get_data(as_text=True)):  # only then walk the body to name the field
+    if ESCAPED_BAD_TEXT.search(request.get_data()):  # only then walk the body to name the field
         check_text(data, "")
     messages = schema().validate(data)
     if messages:
@@ -229,7 +229,7 @@ def load_body(schema, request):
 
 
 # a JSON text can carry a NUL or a lone surrogate only as an escape (a raw control character is not JSON)
-ESCAPED_BAD_TEXT = re.compile(r"\\u(0000|[dD][89a-fA-F])")
+ESCAPED_BAD_TEXT = re.compile(rb"\\u(0000|[dD][89a-fA-F])")
 
 
 def check_text(value, path):
