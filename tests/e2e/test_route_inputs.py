@@ -6,6 +6,7 @@ the routes themselves and goes where a contract does not: path parameters, query
 with NUL, unpaired surrogates (also as bytes that are not UTF-8), deep nesting, huge and non-finite numbers,
 wrong types, wrong or missing content types, and tokens that are missing, malformed or carry odd claims. A few
 examples per route by default (seconds); ECOC_ROUTE_EXAMPLES=200 digs deeper."""
+import copy
 import json
 import os
 import re
@@ -18,6 +19,8 @@ from hypothesis import strategies as st
 from marshmallow import fields
 
 import gateway.service  # noqa: F401 - declares every route
+from cli import demo_data
+from common.contracts.vehicles import VehicleIn
 from gateway.auth import issue_token
 from gateway.http import ROUTES
 
@@ -67,13 +70,73 @@ def field_names(schema, seen=None):
     return names
 
 
+def names_in(value):
+    """Every key of a JSON document."""
+    if isinstance(value, list):
+        return set().union(*map(names_in, value)) if value else set()
+    if isinstance(value, dict):
+        return set(value).union(*map(names_in, value.values()))
+    return set()
+
+
+# names a body of any route may hold: the routes' own fields, a vehicle row's and CoC element names
+KNOWN_NAMES = sorted(set().union(*(field_names(r.body) for r in ROUTES)) | field_names(VehicleIn)
+                     | names_in(demo_data.vehicles(1)) | names_in(demo_data.approval()))
+
+
+WMI, APPROVAL_NUMBER = "ZZP", "e6*2018/858*09876*00"  # PROPS's own: nothing of NORDWIND's is reused
+
+
+def _ours(document):
+    """A demo document made PROPS's: its entity, WMI and approval number."""
+    text = json.dumps(document)
+    for demo, own in ((demo_data.ENTITY, ENTITY), (demo_data.LEGAL_NAME, "PROPS MOTORS"),
+                      (demo_data.APPROVAL_NUMBER, APPROVAL_NUMBER)):
+        text = text.replace(f'"{demo}"', f'"{own}"')
+    return json.loads(text.replace(f'"{demo_data.WMI}', f'"{WMI}'))
+
+
+# valid bodies of the routes that take JSON, so one changed value gets past the shape checks
+VEHICLE = _ours(demo_data.vehicles(1, seed=77)[0])
+TEMPLATES = {
+    ("POST", "/v1/vehicles/import"): {"vehicles": [VEHICLE], "reason": "property test"},
+    ("PATCH", "/v1/vehicles/{vin}"): {"coc": VEHICLE["coc"], "intended_country": "B", "reason": "property test"},
+    ("POST", "/v1/approvals"): _ours(demo_data.approval()),
+    ("PUT", "/v1/entities/{code}"): _ours(demo_data.entity()),
+    ("POST", "/v1/releases"): {"vins": [VEHICLE["vin"]], "note": "property test"},
+}
+
+
+def paths_in(value, path=()):
+    """The path of every value in a JSON document, containers included."""
+    yield path
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in items:
+        yield from paths_in(child, path + (key,))
+
+
+@st.composite
+def one_value_changed(draw, template, keys):
+    document = copy.deepcopy(template)
+    path = draw(st.sampled_from(list(paths_in(document))[1:]))
+    node = document
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = draw(json_values(keys))
+    return document
+
+
 def deep(n):
     return ("[" * n + "]" * n) if n % 2 else ('{"a":' * n + "1" + "}" * n)
 
 
 def bodies(spec):
-    keys = st.sampled_from(sorted(field_names(spec.body))) | text if spec.body else text
+    own = sorted(field_names(spec.body))
+    keys = st.one_of(*([st.sampled_from(own)] if own else []), st.sampled_from(KNOWN_NAMES), text)
     as_json = st.one_of(st.dictionaries(keys, json_values(keys), max_size=6), json_values(keys))
+    template = TEMPLATES.get((spec.method, spec.path))
+    if template is not None:
+        as_json = one_value_changed(template, keys) | as_json
     raw = st.one_of(
         as_json.map(lambda value: json.dumps(value)),
         st.integers(1, 5000).map(deep),
