@@ -82,12 +82,18 @@ def test_finding_09_a_chunked_body_is_cut_off_at_the_limit(stack, steward):
     head = (f"POST /v1/vehicles/import HTTP/1.1\r\nHost: gateway\r\n"
             f"Authorization: {steward.session.headers['Authorization']}\r\n"
             f"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
-    piece = 1 << 16
-    chunks = [b"%x\r\n%s\r\n" % (piece, b" " * piece)] * (stack.settings.max_body_bytes // piece + 1)
+    piece, limit = 1 << 16, stack.settings.max_body_bytes
+    # exactly one byte over the limit, and no end: nothing the gateway leaves unread is still on its way
+    last = limit % piece + 1
+    chunks = [b"%x\r\n%s\r\n" % (piece, b" " * piece)] * (limit // piece) + [b"%x\r\n%s\r\n" % (last, b" " * last)]
     status, headers, body = _exchange(stack, head.encode("ascii"), chunks)
     assert status == 413, body
     assert headers["content-type"].startswith("application/problem+json")
     assert json.loads(body)["errors"][0]["field"] == "_body"
+
+    small = b'{"vehicles": []}'
+    status, _, body = _exchange(stack, head.encode("ascii"), [b"%x\r\n%s\r\n0\r\n\r\n" % (len(small), small)])
+    assert status == 422 and [e["field"] for e in json.loads(body)["errors"]] == ["vehicles"]  # read, not taken as empty
 
 
 def test_finding_09_a_body_cut_short_by_its_client_is_a_4xx_and_the_gateway_keeps_serving(stack, steward):
