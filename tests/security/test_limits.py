@@ -51,7 +51,8 @@ def test_finding_09_a_nul_byte_in_a_csv_cell_is_422_naming_row_and_column(stewar
     response = steward.request("POST", "/v1/vehicles/import", data=text.encode("utf-8"),
                                headers={"Content-Type": "text/csv"}, expect=None)
     found = problem(response, 422)
-    assert found["errors"] == [{"field": "variant", "message": "row 3: must be text without NUL or unpaired surrogates"}]
+    assert found["errors"] == [{"field": "variant",
+                                "message": "row 3: must be text without NUL or unpaired surrogates"}]
 
 
 def test_finding_09_a_token_sub_over_200_characters_with_an_idempotency_key_is_401_naming_sub(stack, steward):
@@ -93,7 +94,8 @@ def test_finding_09_a_chunked_body_is_cut_off_at_the_limit(stack, steward):
 
     small = b'{"vehicles": []}'
     status, _, body = _exchange(stack, head.encode("ascii"), [b"%x\r\n%s\r\n0\r\n\r\n" % (len(small), small)])
-    assert status == 422 and [e["field"] for e in json.loads(body)["errors"]] == ["vehicles"]  # read, not taken as empty
+    # read, not taken as empty
+    assert status == 422 and [e["field"] for e in json.loads(body)["errors"]] == ["vehicles"]
 
 
 def test_finding_09_a_body_cut_short_by_its_client_is_a_4xx_and_the_gateway_keeps_serving(stack, steward):

@@ -124,7 +124,8 @@ def test_an_identical_row_is_unchanged_and_a_released_vehicle_is_not_overwritten
 
 def test_text_that_cannot_be_stored_or_a_row_the_csv_module_cannot_read_is_refused_naming_it():
     with pytest.raises(CsvError) as caught:
-        parse_csv(f"{HEADER}\n{VINS[0]},{RECORD}\n{VINS[1]},{RECORD.replace('NWA1-RWD,', 'NWA1-RWD,x' + chr(0xD800))}\n")
+        surrogate = RECORD.replace("NWA1-RWD,", "NWA1-RWD,x" + chr(0xD800))
+        parse_csv(f"{HEADER}\n{VINS[0]},{RECORD}\n{VINS[1]},{surrogate}\n")
     assert caught.value.errors == [{"field": "version", "message": "row 3: must be text without NUL or unpaired "
                                                                    "surrogates"}]
     with pytest.raises(CsvError) as caught:
