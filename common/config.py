@@ -61,6 +61,8 @@ class Settings:
     gateway_host: str = field(default_factory=lambda: _env("ECOC_GATEWAY_HOST", "127.0.0.1"))
     gateway_port: int = field(default_factory=lambda: int(_env("ECOC_GATEWAY_PORT", "8000")))
     rpc_timeout: float = field(default_factory=lambda: float(_env("ECOC_RPC_TIMEOUT", "30")))
+    # the largest request body the gateway reads; a larger one is refused (413) from its Content-Length
+    max_body_bytes: int = field(default_factory=lambda: int(_env("ECOC_MAX_BODY_BYTES", str(16 << 20))))
     # how long the gateway keeps a POST's answer for replays under the same Idempotency-Key
     idempotency_ttl_hours: float = field(default_factory=lambda: float(_env("ECOC_IDEMPOTENCY_TTL_HOURS", "24")))
     signing_processes: int = field(default_factory=lambda: int(_env("ECOC_SIGNING_PROCESSES", "1")))
@@ -82,6 +84,8 @@ class Settings:
             raise ValueError(f"ECOC_LOG_FORMAT must be json or plain, not {self.log_format!r}")
         if not self.audit_keys_dir:
             object.__setattr__(self, "audit_keys_dir", self.keys_dir)
+        if self.max_body_bytes < 1:
+            raise ValueError("ECOC_MAX_BODY_BYTES must be 1 or more")
         if self.signing_processes < 1:
             raise ValueError("ECOC_SIGNING_PROCESSES must be 1 or more")
         if not self.jwt_algorithms:  # the default follows the mode: OIDC keys, or the local secret
@@ -158,6 +162,7 @@ def nameko_config(service, s=None):
     config["DATABASE_URL"] = s.database_url(service)  # the gateway's holds its Idempotency-Key answers
     if service == "gateway":
         config["WEB_SERVER_ADDRESS"] = f"{s.gateway_host}:{s.gateway_port}"
+        config["MAX_BODY_BYTES"] = s.max_body_bytes
     if service == "audit":  # its handlers take events in batches: many may wait in each consumer
         config["PREFETCH_COUNT"] = s.audit_prefetch
     return config

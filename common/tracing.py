@@ -8,8 +8,11 @@ import logging
 import os
 import re
 
+from nameko_opentelemetry.entrypoints import EntrypointAdapter
 from nameko_opentelemetry.events import EventHandlerEntrypointAdapter
+from nameko_opentelemetry.http import HttpEntrypointAdapter
 from opentelemetry import trace
+from opentelemetry.instrumentation import wsgi
 from opentelemetry.propagate import extract, inject
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
@@ -59,7 +62,7 @@ def setup_tracing(service_name, extra_processors=()):
     NamekoInstrumentor().instrument(
         send_headers=False, send_request_payloads=False, send_response_payloads=False,
         entrypoint_adapters={
-            "gateway.http.HttpEntrypoint": "nameko_opentelemetry.http.HttpEntrypointAdapter",
+            "gateway.http.HttpEntrypoint": "common.tracing.HttpAdapter",
             "common.events.RetryingEventHandler": "nameko_opentelemetry.events.EventHandlerEntrypointAdapter",
             "services.audit.batching.BatchEventHandler": "common.tracing.EnvelopeBatchAdapter",
         },
@@ -98,6 +101,19 @@ def _close_client_span_when_a_call_fails(tracer):
 
     unwrap(nameko.rpc.Client, "_call")
     wrap_function_wrapper("nameko.rpc", "Client._call", start_call)
+
+
+class HttpAdapter(HttpEntrypointAdapter):
+    """nameko_opentelemetry's HTTP adapter reads the whole request body as the span starts, even with payloads
+    off, and outside the worker's error handling: a body the gateway refuses (over its size limit, or cut short
+    by the client) would end the gateway's container there. This one leaves the body to the route."""
+
+    def get_attributes(self, worker_ctx):
+        attributes = EntrypointAdapter.get_attributes(self, worker_ctx)
+        for name in ("call_args", "call_args_redacted", "call_args_truncated"):
+            attributes.pop(name, None)
+        attributes.update(wsgi.collect_request_attributes(self.request(worker_ctx).environ))
+        return attributes
 
 
 class EnvelopeBatchAdapter(EventHandlerEntrypointAdapter):

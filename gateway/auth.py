@@ -15,6 +15,7 @@ from gateway.problems import forbidden, not_found, unauthorized
 
 ROLES = authz.ROLES
 REQUIRED_CLAIMS = ["exp", "sub", "iss", "aud"]
+MAX_SUB = 200  # the services keep the caller's `sub` (editor, requester, signer, actor) in 200 characters
 
 _issuer_keys = {}  # JWKS URL → JwksKeys: one cache per process, shared by every request
 
@@ -40,12 +41,15 @@ def identity_from_token(token, settings, keys=None):
     claims = verify_token(token, settings, keys)
     roles = _strings(_claim(claims, settings.jwt_roles_claim))
     entities = _strings(_claim(claims, settings.jwt_entities_claim))
-    if roles is None or entities is None or not isinstance(claims["sub"], str):
+    if roles is None or entities is None:
         raise unauthorized(f"the token must carry `{settings.jwt_roles_claim}` and `{settings.jwt_entities_claim}` "
-                           "as lists of strings (or space-separated strings)")
+                           "as lists of printable strings (or space-separated strings)")
+    sub = claims["sub"]
+    if not isinstance(sub, str) or not 1 <= len(sub) <= MAX_SUB or not sub.isprintable():
+        raise unauthorized(f"the token's `sub` must be 1 to {MAX_SUB} printable characters")
     prefix = settings.jwt_role_prefix
     roles = [r[len(prefix):] for r in roles if r.startswith(prefix) and r[len(prefix):] in ROLES]
-    return {"sub": claims["sub"], "roles": roles, "entities": entities}
+    return {"sub": sub, "roles": roles, "entities": entities}
 
 
 def _claim(claims, path):
@@ -76,10 +80,10 @@ def verify_token(token, settings, keys=None):
 
 
 def _strings(value):
-    """A list of strings as it is, a space-separated string split (as issuers write `scope`); else None."""
+    """A list of printable strings as it is, a space-separated string split (as issuers write `scope`); else None."""
     if isinstance(value, str):
-        return value.split()
-    return value if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
+        value = value.split()
+    return value if isinstance(value, list) and all(isinstance(v, str) and v.isprintable() for v in value) else None
 
 
 def require(identity, *roles):

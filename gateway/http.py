@@ -2,6 +2,7 @@
 import functools
 import json
 import logging
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -15,8 +16,10 @@ from werkzeug.wrappers import Response
 
 from common import metrics
 from common.errors import DomainError, field_errors, load_or_raise
+from common.text import NOT_STORABLE, storable
 from common.tracing import current_trace_id
 from gateway.idempotency import key_of
+from gateway.limits import MAX_JSON_DEPTH, LimitedWebServer, json_depth
 from gateway.problems import HttpProblem, bad_request, invalid, problem_response
 
 log = logging.getLogger(__name__)
@@ -30,6 +33,8 @@ class ServiceTimeout(Exception):
 
 
 class HttpEntrypoint(HttpRequestHandler):
+    server = LimitedWebServer()  # refuses bodies over ECOC_MAX_BODY_BYTES
+
     def __init__(self, method, url, **kwargs):
         # a caller's mistake is answered with a 4xx, not logged as a failure of the gateway
         kwargs.setdefault("expected_exceptions", (HttpProblem, DomainError))
@@ -78,12 +83,32 @@ def json_response(payload, status=200, headers=None):
 
 
 def json_body(request):
+    """The JSON body: finite numbers only, nested at most MAX_JSON_DEPTH levels (422 naming the body)."""
     if request.mimetype != "application/json":
         raise bad_request("the body must be application/json", "Content-Type")
+    too_deep = invalid("The body nests too deeply.",
+                       [{"field": "_body", "message": f"nested deeper than {MAX_JSON_DEPTH} levels"}])
     try:
-        return json.loads(request.get_data(as_text=True) or "null")
+        data = json.loads(request.get_data(as_text=True) or "null", parse_constant=_no_constant,
+                          parse_float=_finite)
     except ValueError as exc:
         raise bad_request(f"the body is not valid JSON: {exc}") from None
+    except RecursionError:  # deeper than the parser goes
+        raise too_deep from None
+    if json_depth(data) > MAX_JSON_DEPTH:
+        raise too_deep
+    return data
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text):
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is out of range")
+    return number
 
 
 def with_timeout(seconds, method, *args, **kwargs):
@@ -212,7 +237,7 @@ def load_body(schema, request):
     data = json_body(request)
     if not isinstance(data, dict):
         raise invalid("The body must be a JSON object.", [{"field": "_body", "message": "must be a JSON object"}])
-    if ESCAPED_BAD_TEXT.search(request.get_data(as_text=True)):  # only then walk the body to name the field
+    if ESCAPED_BAD_TEXT.search(request.get_data()):  # only then walk the body to name the field
         check_text(data, "")
     messages = schema().validate(data)
     if messages:
@@ -221,15 +246,15 @@ def load_body(schema, request):
 
 
 # a JSON text can carry a NUL or a lone surrogate only as an escape (a raw control character is not JSON)
-ESCAPED_BAD_TEXT = re.compile(r"\\u(0000|[dD][89a-fA-F])")
+ESCAPED_BAD_TEXT = re.compile(rb"\\u(0000|[dD][89a-fA-F])")
 
 
 def check_text(value, path):
     """Every string of a request (keys included) must be storable text: no NUL, no lone surrogate."""
     if isinstance(value, str):
-        if "\x00" in value or not _encodable(value):
+        if not storable(value):
             raise invalid("Text with a NUL or an unpaired surrogate.",
-                          [{"field": path or "_body", "message": "must be text without NUL or unpaired surrogates"}])
+                          [{"field": path or "_body", "message": NOT_STORABLE}])
     elif isinstance(value, dict):
         for key, item in value.items():
             check_text(key, path or "_body")
@@ -238,10 +263,3 @@ def check_text(value, path):
         for index, item in enumerate(value):
             check_text(item, f"{path}[{index}]")
 
-
-def _encodable(text):
-    try:
-        text.encode("utf-8")
-        return True
-    except UnicodeEncodeError:
-        return False

@@ -17,6 +17,8 @@ ERRORS = {
     404: "Not found (or outside the caller's entities)",
     409: "Conflict with the current state, or a request with this Idempotency-Key is still running",
     412: "If-Match names a revision that is no longer current",
+    413: "Body larger than ECOC_MAX_BODY_BYTES: refused from its Content-Length before it is read (a chunked body "
+         "when it passes the limit), and the connection is closed",
     414: "Request line (path and query) longer than 8,192 bytes: the HTTP server refuses it, with no body",
     415: "Unsupported media type",
     422: "Invalid input, fields named (also: Idempotency-Key reused with another body)",
@@ -97,6 +99,8 @@ def _operation(spec):
         responses.setdefault(str(extra), {"description": "success (nothing new)",
                                           "content": {spec.produces: success}})
     codes = (AUTHENTICATED_ERRORS if spec.roles is not None else OPEN_ERRORS) + spec.errors
+    if spec.consumes:
+        codes += (413,)
     for code in sorted(set(codes)):
         if code == 303:  # a redirect has no body
             responses[str(code)] = {"description": ERRORS[code], "headers": {"Location": {"schema": {"type": "string"}}}}
@@ -105,7 +109,7 @@ def _operation(spec):
             responses[str(code)] = {"description": ERRORS[code]}
             continue
         content = {PROBLEM_MEDIA: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-        if spec.produces == "text/html":  # a page answers a person's mistake with a page
+        if spec.produces == "text/html" and code != 413:  # a page answers a person's mistake with a page
             content["text/html"] = {"schema": {"type": "string"}}
         responses[str(code)] = {"description": ERRORS[code], "content": content}
     operation["responses"] = responses

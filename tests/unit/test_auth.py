@@ -49,7 +49,12 @@ def hs256(secret=None, **overrides):
     (lambda: hs256(iss="evil"), "issuer"),
     (lambda: jwt.encode(claims(), None, algorithm="none"), "invalid token"),
     (lambda: hs256(roles=None), "roles"),
-], ids=["missing", "garbage", "expired", "wrong-secret", "audience", "issuer", "alg-none", "no-roles"])
+    (lambda: hs256(sub="s" * 201), "`sub` must be 1 to 200 printable characters"),
+    (lambda: hs256(sub="da\x00na"), "`sub` must be 1 to 200 printable characters"),
+    (lambda: hs256(sub=""), "`sub` must be"),
+    (lambda: hs256(entities=["NORDWIND", "\ud800"]), "printable strings"),
+], ids=["missing", "garbage", "expired", "wrong-secret", "audience", "issuer", "alg-none", "no-roles", "long-sub",
+        "nul-sub", "empty-sub", "surrogate-entity"])
 def test_bad_tokens_are_401(make_token, reason):
     with pytest.raises(HttpProblem) as caught:
         authenticate(request_with(make_token()), S)

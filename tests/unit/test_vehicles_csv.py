@@ -120,3 +120,22 @@ def test_an_identical_row_is_unchanged_and_a_released_vehicle_is_not_overwritten
     changes, unchanged, [rejected] = judge(changed, ivi, stored)
     assert (changes, unchanged) == ([], 1)
     assert rejected["errors"][0]["field"] == "vin" and "correction" in rejected["errors"][0]["message"]
+
+
+def test_text_that_cannot_be_stored_or_a_row_the_csv_module_cannot_read_is_refused_naming_it():
+    with pytest.raises(CsvError) as caught:
+        surrogate = RECORD.replace("NWA1-RWD,", "NWA1-RWD,x" + chr(0xD800))
+        parse_csv(f"{HEADER}\n{VINS[0]},{RECORD}\n{VINS[1]},{surrogate}\n")
+    assert caught.value.errors == [{"field": "version", "message": "row 3: must be text without NUL or unpaired "
+                                                                   "surrogates"}]
+    with pytest.raises(CsvError) as caught:
+        parse_csv(HEADER + ",\x00\n")
+    assert caught.value.errors[0]["field"] == "column 9"
+    with pytest.raises(CsvError) as caught:
+        parse_csv(f"{HEADER}\n{VINS[0]},{RECORD}\n{VINS[1]},{'x' * 200_000}\n")
+    assert caught.value.errors == [{"field": "_body", "message": "row 3: field larger than field limit (131072)"}]
+
+
+def test_old_mac_line_ends_are_rows():
+    rows, lines, _ = parse_csv(f"{HEADER}\r{VINS[0]},{RECORD}\r{VINS[1]},{RECORD}\r")
+    assert [r["vin"] for r in rows] == VINS[:2] and lines == [2, 3]

@@ -10,6 +10,7 @@ import re
 
 from common.contracts.vehicles import CSV_COLUMNS
 from common.ivi.values import LeafValueError, parse_leaf
+from common.text import NOT_STORABLE, storable
 
 COLUMNS = {name: path for name, path, _ in CSV_COLUMNS}
 REQUIRED = tuple(name for name, path, description in CSV_COLUMNS if path is None)
@@ -28,13 +29,15 @@ def parse_csv(text, ivi_schema=None):
     """`(rows, lines, pre_errors)`: import rows, the file line each starts on, errors found while reading."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
-    header = next(reader, None)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    header = _next(reader)
+    _check_text(header, (), 1)
     columns = _header(header)
     rows, lines, pre_errors = [], [], {}
     line = reader.line_num + 1
-    for cells in reader:
+    while (cells := _next(reader)) is not None:
         start, line = line, reader.line_num + 1
+        _check_text(cells, columns, start)
         if not any(c.strip() for c in cells):
             continue  # blank line
         index = len(rows)
@@ -47,6 +50,25 @@ def parse_csv(text, ivi_schema=None):
         raise CsvError("The CSV file holds no vehicle rows.",
                        [{"field": "_body", "message": "no rows after the header"}])
     return rows, lines, pre_errors
+
+
+def _next(reader):
+    """The next row's cells, or None at the end; a row the csv module cannot read is a CsvError naming it."""
+    try:
+        return next(reader, None)
+    except csv.Error as exc:
+        row = reader.line_num
+        raise CsvError("The CSV file cannot be read.",
+                       [{"field": "_body", "message": f"row {row}: {exc}"}]) from None
+
+
+def _check_text(cells, columns, row):
+    """Every cell, header included, must be storable text; the first that is not is named by column and row."""
+    for position, value in enumerate(cells or ()):
+        if not storable(value):
+            name = columns[position] if position < len(columns) else f"column {position + 1}"
+            raise CsvError("The CSV file holds text that cannot be stored.",
+                           [{"field": name, "message": f"row {row}: {NOT_STORABLE}"}])
 
 
 def column_errors(rejected, lines):
