@@ -6,7 +6,6 @@ their numbers. A number BRAVO does not hold must behave exactly like one never r
 holds must not be said to belong to someone else.
 """
 import copy
-import re
 
 import pytest
 
