@@ -53,7 +53,7 @@ class JsonFormatter(logging.Formatter):
             record.exc_text = record.exc_text or self.formatException(record.exc_info)
         if record.exc_text:
             line["exception"] = record.exc_text
-        return json.dumps(line, default=str, ensure_ascii=False)
+        return json.dumps(line, default=str)  # ASCII: no character of a message can break the line
 
 
 def _known(value):

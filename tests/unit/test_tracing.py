@@ -215,3 +215,16 @@ def test_a_callers_mistake_is_logged_in_one_line_and_a_failure_with_its_tracebac
                         "message": "(expected) error handling worker <worker>: no vehicle X"}
     assert failure["level"] == "ERROR" and failure["exception"].startswith("Traceback")
     assert "ValueError: no vehicle X" in failure["exception"]
+
+
+def test_a_log_line_stays_one_line_whatever_the_message_holds():
+    import json
+    import logging
+
+    from common.logs import JsonFormatter
+
+    message = "GET /v1/vehicles/A\u2028B\x85C\nD\udcff 404"  # a caller's path: line separators, a lone surrogate
+    record = logging.LogRecord("gateway.access", logging.INFO, __file__, 1, message, None, None)
+    line = JsonFormatter("gateway").format(record)
+    assert line.isascii() and len(line.splitlines()) == 1
+    assert json.loads(line)["message"] == message
