@@ -94,6 +94,8 @@ class Stack:
             [sys.executable, "-m", "cli.run_service", name.split("-")[0]], env=env, stdout=out,
             stderr=subprocess.STDOUT if out else None,
             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), preexec_fn=_die_with_parent,
+            # a session of its own: a terminal's Ctrl-C reaches only `ecoc up`, which stops each process once
+            start_new_session=True,
         )
 
     def kill(self, name, sig=signal.SIGKILL):
