@@ -1,7 +1,7 @@
 """Run one ecoc nameko service in this process: `python -m cli.run_service <name>`.
 
 eventlet is monkey-patched before anything else is imported, nameko's config is built from the
-environment, tracing is installed, and nameko's own runner handles SIGTERM with a graceful stop.
+environment, tracing is installed, and `cli.runner` stops it gracefully at the first SIGTERM or SIGINT.
 """
 import os
 import sys
@@ -17,8 +17,9 @@ eventlet.monkey_patch()
 import logging.config  # noqa: E402
 
 from nameko import config as nameko_config_store  # noqa: E402
-from nameko.cli.run import run  # noqa: E402
+from nameko.cli.utils import import_services  # noqa: E402
 
+from cli.runner import serve  # noqa: E402
 from common.config import SERVICES, nameko_config, settings  # noqa: E402
 from common.topology import declare_all, parse_delays  # noqa: E402
 from common.tracing import setup_tracing  # noqa: E402
@@ -44,7 +45,8 @@ def main(argv=None):
     setup_tracing(name)
     if name != "gateway":  # consumer queues exist before this service's outbox relay publishes
         declare_all(cfg["AMQP_URI"], parse_delays(cfg["EVENT_RETRY_DELAYS"]))
-    run([MODULES[name]])
+    [service_cls] = import_services(MODULES[name])
+    serve(service_cls)
     return 0
 
 
