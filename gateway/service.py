@@ -11,6 +11,7 @@ from gateway.auth import authenticate, require
 from gateway.availability import Availability
 from gateway.http import ServiceTimeout, with_timeout
 from gateway.idempotency import Idempotency
+from gateway.problems import HttpProblem
 from gateway.routes.approvals import ApprovalRoutes
 from gateway.routes.audit import AuditRoutes
 from gateway.routes.dashboard import DashboardRoutes
@@ -54,6 +55,8 @@ class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, 
         try:
             return with_timeout(SETTINGS.rpc_timeout, getattr(getattr(self, service), method), *args, **kwargs)
         except ServiceTimeout:
-            if self.availability.check(service) == 0:
-                raise UnknownService(service) from None
+            if self.availability.check(service) == 0:  # it stopped, or hung until the broker dropped it
+                raise HttpProblem(503, "urn:ecoc:problem:unavailable", "Service unavailable",
+                                  f"service {service} did not answer within {SETTINGS.rpc_timeout:g} s and no "
+                                  "process of it is connected now (stopped, or hung)") from None
             raise
