@@ -3,8 +3,10 @@ files and certificate fingerprint, the audit checkpoint key's public key and key
 keys of the installation at hand are the ones referenced."""
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 
+from common.entity_code import code_problem
 from services.audit.domain import checkpoints
 from services.signing.domain.keys import FileKeyProvider, SealKeyError
 
@@ -21,16 +23,31 @@ def audit_public_key(s, public_key_path=None):
     return checkpoints.public_pem(key)
 
 
+def seal_certificate_sha256(keys_dir, entity):
+    """The SHA-256 fingerprint of `entity`'s seal certificate, read from `<entity>.cert.pem` alone (no private key
+    is opened), or from its PKCS#12 file with the passphrase the signing service would use."""
+    cert_path = Path(keys_dir) / f"{entity}.cert.pem"
+    if cert_path.is_file():
+        return x509.load_pem_x509_certificates(cert_path.read_bytes())[0].fingerprint(hashes.SHA256()).hex()
+    return FileKeyProvider(keys_dir).get(entity).fingerprint_sha256
+
+
+def seal_entities(keys_dir):
+    """Entities with a seal certificate in `keys_dir` (`<entity>.cert.pem` or `<entity>.p12`)."""
+    names = {p.name.removesuffix(".cert.pem") for p in Path(keys_dir).glob("*.cert.pem")}
+    names |= {p.stem for p in Path(keys_dir).glob("*.p12")}
+    return sorted(e for e in names if code_problem(e) is None)
+
+
 def references(s, audit_public_pem=None):
-    provider = FileKeyProvider(s.keys_dir)
     seals = []
-    for entity in provider.entities():
-        files = sorted(p.name for p in Path(s.keys_dir).glob(f"{entity}.*")
-                       if p.name in (f"{entity}.cert.pem", f"{entity}.key.pem", f"{entity}.p12"))
+    for entity in seal_entities(s.keys_dir):
+        files = sorted(name for name in (f"{entity}.cert.pem", f"{entity}.key.pem", f"{entity}.p12")
+                       if (Path(s.keys_dir) / name).is_file())
         try:
             seals.append({"entity": entity, "files": files,
-                          "certificate_sha256": provider.get(entity).fingerprint_sha256})
-        except SealKeyError as exc:
+                          "certificate_sha256": seal_certificate_sha256(s.keys_dir, entity)})
+        except (SealKeyError, ValueError) as exc:
             seals.append({"entity": entity, "files": files, "certificate_sha256": None, "problem": str(exc)})
     audit = {"file": checkpoints.KEY_FILE, "public_key_pem": audit_public_pem,
              "key_id": checkpoints.key_id(audit_public_pem) if audit_public_pem else None}

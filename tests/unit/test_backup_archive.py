@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from cli import archive_store, backup_manifest
+from cli import archive_store, backup_manifest, key_refs
 from cli.main import main
 from services.audit.domain import checkpoints
 
@@ -178,3 +178,24 @@ def test_archive_verify_of_no_archive_fails(tmp_path):
 def test_archive_since_must_be_iso(capsys):
     assert main(["archive", "export", "/nonexistent", "--since", "yesterday"]) == 2
     assert "--since" in capsys.readouterr().err
+
+
+# -- key references ---------------------------------------------------------------------------------
+
+def test_key_references_name_keys_without_their_secrets_and_find_a_changed_seal(tmp_path):
+    from common.config import Settings
+    from services.signing.domain.keys import FileKeyProvider, generate_self_signed, write_seal
+
+    keys = tmp_path / "keys"
+    write_seal(keys, "ACME", *generate_self_signed("ACME", "ACME CARS NV"))
+    audit_key = checkpoints.load_or_create_key(keys, local_mode=True)
+    s = Settings(keys_dir=str(keys), audit_keys_dir=str(keys))
+    refs = key_refs.references(s, key_refs.audit_public_key(s))
+    assert refs["seals"] == [{"entity": "ACME", "files": ["ACME.cert.pem", "ACME.key.pem"],
+                              "certificate_sha256": FileKeyProvider(keys).get("ACME").fingerprint_sha256}]
+    assert refs["audit"]["key_id"] == checkpoints.key_id(checkpoints.public_pem(audit_key))
+    assert "PRIVATE KEY" not in json.dumps(refs)
+    assert key_refs.problems(refs, s) == []
+    write_seal(keys, "ACME", *generate_self_signed("ACME", "ACME CARS NV"), overwrite=True)
+    (problem,) = key_refs.problems(refs, s)
+    assert problem.startswith("seal of ACME: certificate sha256 ")
