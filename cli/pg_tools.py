@@ -35,7 +35,6 @@ def _connection(url):
     if u.username:
         args += ["--username", u.username]
     env = dict(os.environ, PGCONNECT_TIMEOUT=os.environ.get("PGCONNECT_TIMEOUT", "10"))
-    env.pop("PGPASSWORD", None)
     if u.password:
         env["PGPASSWORD"] = u.password
     return args, env

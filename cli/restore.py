@@ -41,7 +41,7 @@ def verify_audit(url, public_pem):
         engine.dispose()
     last = checkpoints.as_dict(sealed[-1]) if sealed else None
     result["checkpoint"] = last
-    if result["valid"] and last is None:
+    if result["valid"] and last is None and result["entries"]:
         result.update(valid=False, reason="no signed checkpoint to verify the chain against")
     elif result["valid"] and public_pem is None:
         result.update(valid=False, reason="no audit public key (none in the manifest; pass --audit-public-key)")
@@ -95,7 +95,9 @@ def run_restore(directory, prefix, replace=False, check_keys=False, audit_public
           f"(prefix {manifest['prefix']}) as prefix {prefix}")
     status = 0
     if audit is not None:
-        if audit["valid"]:
+        if audit["valid"] and audit["checkpoint"] is None:
+            print("  audit chain: empty (nothing recorded yet)")
+        elif audit["valid"]:
             cp = audit["checkpoint"]
             print(f"  audit chain: {audit['entries']} entries valid; the last checkpoint (entry {cp['seq']}, "
                   f"{cp['at']}) is signed by key {cp['key_id']}")
