@@ -16,7 +16,7 @@ from services.audit.domain import checkpoints
 
 MANIFESTS = "manifests"
 FORMAT = 1
-SAFE_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+SAFE_PART = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")  # never . or ..: a path part, no more
 
 
 class ArchiveConflict(RuntimeError):

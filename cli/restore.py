@@ -18,6 +18,7 @@ from common.db import create_database_if_missing, drop_database, make_engine, mi
 from services.audit import repository as audit_repo
 from services.audit import writer_role
 from services.audit.domain import checkpoints
+from services.signing import repository as signing_repo
 
 
 class RestoreRefused(RuntimeError):
@@ -54,6 +55,16 @@ def verify_audit(url, public_pem):
     return result
 
 
+def check_certificates(url):
+    """(number of certificates, reference ids whose bytes do not match their recorded SHA-256)."""
+    engine = make_engine(url, pool_size=1)
+    try:
+        with Session(engine) as session:
+            return signing_repo.digest_mismatches(session)
+    finally:
+        engine.dispose()
+
+
 def restore(directory, prefix, s=None, replace=False, audit_public_key=None, echo=print):
     """Restore the backup in `directory` under `prefix`; returns {process: url} and the audit check."""
     s = s or settings()
@@ -80,7 +91,8 @@ def restore(directory, prefix, s=None, replace=False, audit_public_key=None, ech
     public_pem = key_refs.audit_public_key(s, audit_public_key) if audit_public_key else \
         manifest["keys"]["audit"]["public_key_pem"]
     audit = verify_audit(targets["audit"], public_pem) if "audit" in targets else None
-    return {"databases": targets, "audit": audit, "manifest": manifest}
+    certificates = check_certificates(targets["signing"]) if "signing" in targets else None
+    return {"databases": targets, "audit": audit, "certificates": certificates, "manifest": manifest}
 
 
 def run_restore(directory, prefix, replace=False, check_keys=False, audit_public_key=None):
@@ -104,6 +116,14 @@ def run_restore(directory, prefix, replace=False, check_keys=False, audit_public
         else:
             print(f"  audit chain: FAIL at entry {audit['first_invalid_seq']}: {audit['reason']}")
             status = 1
+    if done["certificates"] is not None:
+        total, wrong = done["certificates"]
+        if wrong:
+            print(f"  certificates: FAIL: {len(wrong)} of {total} do not match their SHA-256 "
+                  f"(first: {wrong[0]})")
+            status = 1
+        else:
+            print(f"  certificates: {total}, each matching its recorded SHA-256")
     key_problems = key_refs.problems(manifest["keys"], s)
     for problem in key_problems:
         print(f"  {'FAIL' if check_keys else 'warning'}: {problem}")

@@ -116,3 +116,11 @@ def sealed_since(session, since=None, chunk=500):
                            .execution_options(stream_results=True, yield_per=chunk))
     for row in rows:
         yield dict(row._mapping)
+
+
+def digest_mismatches(session):
+    """(count of certificates, reference ids of those whose stored bytes no longer hash to their sha256)."""
+    total = session.execute(select(func.count()).select_from(certificates)).scalar()
+    wrong = session.execute(select(certificates.c.reference_id).where(
+        func.encode(func.sha256(certificates.c.document), "hex") != certificates.c.sha256)).scalars().all()
+    return total, list(wrong)

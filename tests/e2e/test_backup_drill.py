@@ -89,6 +89,7 @@ def test_restore_verifies_the_audit_chain_against_the_last_checkpoint(stack, sea
     _, last_signed = sealed_release
     _, manifest, prefix, printed = restored
     assert "audit chain: " in printed and "entries valid; the last checkpoint" in printed, printed
+    assert "each matching its recorded SHA-256" in printed, printed
     audit = verify_audit(restored_url(stack, prefix, "audit"), manifest["keys"]["audit"]["public_key_pem"])
     assert audit["valid"], audit
     assert audit["checkpoint"]["seq"] >= last_signed
