@@ -199,3 +199,13 @@ def test_key_references_name_keys_without_their_secrets_and_find_a_changed_seal(
     write_seal(keys, "ACME", *generate_self_signed("ACME", "ACME CARS NV"), overwrite=True)
     (problem,) = key_refs.problems(refs, s)
     assert problem.startswith("seal of ACME: certificate sha256 ")
+
+
+def test_database_passwords_stay_out_of_records_and_command_lines():
+    from cli import pg_tools
+
+    url = "postgresql+psycopg://ecoc:s3cret@db.example:5433/ecoc_audit"
+    assert pg_tools.public_url(url) == "postgresql+psycopg://ecoc@db.example:5433/ecoc_audit"
+    args, env = pg_tools._connection(url)
+    assert args == ["--dbname", "ecoc_audit", "--host", "db.example", "--port", "5433", "--username", "ecoc"]
+    assert env["PGPASSWORD"] == "s3cret"
