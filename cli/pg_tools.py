@@ -3,7 +3,7 @@ a command line; and the server's address as it may be recorded (without credenti
 import os
 import subprocess
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 
 class ToolFailed(RuntimeError):
@@ -11,8 +11,10 @@ class ToolFailed(RuntimeError):
 
 
 def public_url(url):
-    """`url` without its password: what may be written down."""
-    return make_url(url).set(password=None).render_as_string(hide_password=False)
+    """`url` without its password: what may be written down. (`URL.set(password=None)` keeps the password.)"""
+    u = make_url(url)
+    return URL.create(u.drivername, username=u.username, host=u.host, port=u.port, database=u.database,
+                      query=u.query).render_as_string(hide_password=False)
 
 
 def database_name(url):
