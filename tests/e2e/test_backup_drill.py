@@ -115,10 +115,12 @@ def test_restored_audit_writer_may_insert_but_not_rewrite(stack, restored):
             conn.execute("UPDATE audit_entries SET actor = actor WHERE seq = 1")
 
 
-def test_restore_refuses_existing_databases_and_a_tampered_backup(restored, capsys):
+def test_restore_replaces_existing_databases_only_when_asked_and_refuses_a_tampered_backup(restored, capsys):
     directory, _, prefix, _ = restored
     assert ecoc(["restore", str(directory), "--prefix", prefix]) == 1
     assert f"{prefix}_approvals" in capsys.readouterr().err
+    assert ecoc(["restore", str(directory), "--prefix", prefix, "--replace"]) == 0
+    assert "entries valid; the last checkpoint" in capsys.readouterr().out
     dump = directory / "audit.dump"
     data = bytearray(dump.read_bytes())
     data[-1] ^= 1
