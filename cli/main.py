@@ -78,6 +78,33 @@ def cmd_dead_letters(args):
     return run(args, settings().amqp_uri)
 
 
+def cmd_backup(args):
+    from cli import backup
+
+    if args.directory == "verify" and args.target:
+        return backup.run_verify(args.target)
+    if args.target:
+        print(f"error: unexpected argument {args.target!r} (ecoc backup DIR, or ecoc backup verify DIR)",
+              file=sys.stderr)
+        return 2
+    return backup.run_backup(args.directory, args.audit_public_key)
+
+
+def cmd_restore(args):
+    from cli.restore import run_restore
+
+    return run_restore(args.directory, args.prefix, replace=args.replace, check_keys=args.check_keys,
+                       audit_public_key=args.audit_public_key)
+
+
+def cmd_archive(args):
+    from cli import archive
+
+    if args.archive_command == "export":
+        return archive.run_export(args.directory, args.since, args.audit_public_key)
+    return archive.run_verify(args.directory)
+
+
 def _split(text):
     return [part.strip() for part in text.split(",") if part.strip()]
 
@@ -136,6 +163,32 @@ def build_parser():
     again.add_argument("queue")
     again.add_argument("--event-id", action="append", help="only this event (repeatable); default: all")
     dead.set_defaults(func=cmd_dead_letters)
+    backup = sub.add_parser("backup", help="dump every database with a manifest of SHA-256s and key references "
+                                           "(ecoc backup DIR), or check one (ecoc backup verify DIR)")
+    backup.add_argument("directory", help="a new directory for the backup, or `verify`")
+    backup.add_argument("target", nargs="?", help="with `verify`: the backup directory to check")
+    backup.add_argument("--audit-public-key", metavar="PEM",
+                        help="the audit public key to record (default: derived from the key in ECOC_AUDIT_KEYS_DIR)")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="restore a backup into new databases and verify its audit chain")
+    restore.add_argument("directory")
+    restore.add_argument("--prefix", required=True, help="database prefix of the restored databases")
+    restore.add_argument("--replace", action="store_true", help="drop databases of that prefix that exist")
+    restore.add_argument("--check-keys", action="store_true",
+                         help="fail (not only warn) when the referenced seal or audit keys are not here")
+    restore.add_argument("--audit-public-key", metavar="PEM",
+                         help="verify the checkpoints with this key (default: the one the manifest names)")
+    restore.set_defaults(func=cmd_restore)
+    archive = sub.add_parser("archive", help="the ten-year archive of sealed certificates and checkpoints")
+    archive_sub = archive.add_subparsers(dest="archive_command", required=True)
+    export = archive_sub.add_parser("export", help="add what was sealed to a write-once archive directory")
+    export.add_argument("directory")
+    export.add_argument("--since", metavar="ISO", help="only what was sealed from this time on")
+    export.add_argument("--audit-public-key", metavar="PEM",
+                        help="the audit public key (default: derived from the key in ECOC_AUDIT_KEYS_DIR)")
+    check_archive = archive_sub.add_parser("verify", help="check an archive offline")
+    check_archive.add_argument("directory")
+    archive.set_defaults(func=cmd_archive)
     return parser
 
 

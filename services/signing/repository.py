@@ -98,3 +98,29 @@ def sealed(session, reference_id, sha256):
         return None
     return session.execute(select(certificates.c.entity, certificates.c.signed_at).where(and_(
         certificates.c.reference_id == reference_id, certificates.c.sha256 == sha256))).first()
+
+
+# what a certificate's archive record holds: its immutable facts (status changes later, the archive never does)
+ARCHIVED = ("reference_id", "vin", "version_number", "entity", "release_id", "vehicle_revision", "approval_number",
+            "approval_revision", "signer_sub", "signer_name", "seal_fingerprint", "sha256", "content_sha256",
+            "signed_at")
+
+
+def sealed_since(session, since=None, chunk=500):
+    """Every certificate version sealed at or after `since` (all when None), document included, in sealing
+    order, streamed."""
+    query = select(*(certificates.c[name] for name in ARCHIVED), certificates.c.document)
+    if since is not None:
+        query = query.where(certificates.c.signed_at >= since)
+    rows = session.execute(query.order_by(certificates.c.signed_at, certificates.c.reference_id)
+                           .execution_options(stream_results=True, yield_per=chunk))
+    for row in rows:
+        yield dict(row._mapping)
+
+
+def digest_mismatches(session):
+    """(count of certificates, reference ids of those whose stored bytes no longer hash to their sha256)."""
+    total = session.execute(select(func.count()).select_from(certificates)).scalar()
+    wrong = session.execute(select(certificates.c.reference_id).where(
+        func.encode(func.sha256(certificates.c.document), "hex") != certificates.c.sha256)).scalars().all()
+    return total, list(wrong)

@@ -57,13 +57,20 @@ def objects(docs, kind):
     return {d["metadata"]["name"]: d for d in docs if d["kind"] == kind}
 
 
+def pod_template(doc):
+    return doc["spec"]["jobTemplate"]["spec"]["template"] if doc["kind"] == "CronJob" else doc["spec"]["template"]
+
+
 def pod_spec(doc):
-    return doc["spec"]["template"]["spec"]
+    return pod_template(doc)["spec"]
+
+
+WORKLOAD_KINDS = ("Deployment", "Job", "CronJob")
 
 
 def workloads(docs):
-    """(name, pod spec) of every Deployment and Job."""
-    return [(d["metadata"]["name"], pod_spec(d)) for d in docs if d["kind"] in ("Deployment", "Job")]
+    """(name, pod spec) of every Deployment, Job and CronJob."""
+    return [(d["metadata"]["name"], pod_spec(d)) for d in docs if d["kind"] in WORKLOAD_KINDS]
 
 
 def all_containers(spec):
@@ -131,6 +138,7 @@ def test_overlay_contains_the_whole_application(rendered, overlay):
     docs = rendered[overlay]
     assert set(objects(docs, "Deployment")) == {f"ecoc-{p}" for p in PROCESSES}
     assert set(objects(docs, "Job")) == {"ecoc-migrate"}
+    assert set(objects(docs, "CronJob")) == {"ecoc-backup", "ecoc-archive"}
     assert set(objects(docs, "Service")) == {"ecoc-gateway"}
     assert set(objects(docs, "Ingress")) == {"ecoc-gateway"}
     assert set(objects(docs, "PodDisruptionBudget")) == {f"ecoc-{p}" for p in PROCESSES}
@@ -229,6 +237,8 @@ def test_secrets_are_referenced_by_least_privilege(rendered, overlay):
     wanted = {
         "ecoc-gateway": {"ECOC_DATABASE_URL", "ECOC_AMQP_URI", "ECOC_JWT_SECRET", "ECOC_INTERNAL_SECRET"},
         "ecoc-migrate": {"ECOC_DATABASE_URL", "ECOC_AMQP_URI"},  # `ecoc migrate` declares the broker topology
+        "ecoc-backup": {"ECOC_DATABASE_URL"},
+        "ecoc-archive": {"ECOC_DATABASE_URL"},
         **{f"ecoc-{s}": {"ECOC_DATABASE_URL", "ECOC_AMQP_URI", "ECOC_INTERNAL_SECRET"} for s in SERVICES},
     }
     for name, spec in workloads(rendered[overlay]):
@@ -288,6 +298,25 @@ def test_migration_job_runs_ecoc_migrate(rendered, overlay):
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_backup_and_archive_run_nightly_without_private_keys(rendered, overlay):
+    cron_jobs = objects(rendered[overlay], "CronJob")
+    commands = {"ecoc-backup": 'exec ecoc backup "/backups/', "ecoc-archive": "exec ecoc archive export /archive "}
+    claims = {"ecoc-backup": "ecoc-backups", "ecoc-archive": "ecoc-archive"}
+    for name, cron_job in cron_jobs.items():
+        assert cron_job["spec"]["concurrencyPolicy"] == "Forbid", name
+        spec = pod_spec(cron_job)
+        (container,) = spec["containers"]
+        (script,) = container["args"]
+        assert container["command"] == ["/bin/sh", "-c"] and script.startswith(commands[name]), name
+        assert "--audit-public-key /etc/ecoc/audit-public/" in script, name
+        volumes = {v["name"]: v for v in spec["volumes"]}
+        assert [v for v in volumes.values() if "secret" in v] == [], f"{name} must not see a private key"
+        assert [v["persistentVolumeClaim"]["claimName"] for v in volumes.values()
+                if "persistentVolumeClaim" in v] == [claims[name]], name
+        assert volumes["audit-public-key"]["configMap"]["name"] == "ecoc-audit-public-key"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_images_carry_the_overlay_tag(rendered, overlay):
     (image,) = overlay_kustomization(overlay)["images"]
     expected = f"{image['newName']}:{image['newTag']}"
@@ -322,8 +351,8 @@ def test_labels_and_selectors(rendered, overlay):
     docs = rendered[overlay]
     for doc in docs:
         assert doc["metadata"]["labels"]["app.kubernetes.io/part-of"] == "ecoc", doc["metadata"]["name"]
-    for name, doc in {**objects(docs, "Deployment"), **objects(docs, "Job")}.items():
-        template_labels = doc["spec"]["template"]["metadata"]["labels"]
+    for name, doc in {**objects(docs, "Deployment"), **objects(docs, "Job"), **objects(docs, "CronJob")}.items():
+        template_labels = pod_template(doc)["metadata"]["labels"]
         assert template_labels["app.kubernetes.io/part-of"] == "ecoc"
         assert template_labels["app.kubernetes.io/name"] == service_of(name)
         assert doc["metadata"]["labels"]["app.kubernetes.io/name"] == service_of(name)
@@ -377,6 +406,7 @@ def test_operator_created_objects_are_documented(rendered):
             for volume in spec.get("volumes") or []:
                 external.add((volume.get("secret") or {}).get("secretName"))
                 external.add((volume.get("configMap") or {}).get("name"))
+                external.add((volume.get("persistentVolumeClaim") or {}).get("claimName"))
             for container in all_containers(spec):
                 for env in container.get("env") or []:
                     ref = (env.get("valueFrom") or {}).get("secretKeyRef")
@@ -562,8 +592,8 @@ def test_network_policies_deny_by_default_and_allow_only_what_each_process_needs
             assert policy["spec"]["policyTypes"] == [k.capitalize() for k in ("ingress", "egress")
                                                      if k in policy["spec"]], name
     dependencies = {("kube-system", 53), ("*", 5432), ("*", 5672), ("observability", 4318)}
-    for name, doc in {**objects(docs, "Deployment"), **objects(docs, "Job")}.items():
-        labels = doc["spec"]["template"]["metadata"]["labels"]
+    for name, doc in {**objects(docs, "Deployment"), **objects(docs, "Job"), **objects(docs, "CronJob")}.items():
+        labels = pod_template(doc)["metadata"]["labels"]
         egress = allowed(docs, labels, "egress")
         ingress = allowed(docs, labels, "ingress")
         if name == "ecoc-gateway":
@@ -697,7 +727,10 @@ NEEDED = {
     "audit": {"ECOC_INTERNAL_SECRET", "ECOC_AUDIT_KEYS_DIR"},
     **{s: {"ECOC_INTERNAL_SECRET", "ECOC_IVI_SCHEMA"} for s in ("approvals", "vehicles", "validation")},
     "migrate": set(),
+    "backup": {"ECOC_KEYS_DIR"},
+    "archive": set(),
 }
+NOT_NEEDED = {"backup": {"ECOC_AMQP_URI"}, "archive": {"ECOC_AMQP_URI"}}  # PostgreSQL only
 
 
 def test_the_settings_scan_finds_what_the_code_reads():
@@ -719,7 +752,7 @@ def test_every_container_sets_only_settings_the_code_reads_and_all_it_needs(rend
             env = container_environment(docs, container)
             unknown = [k for k in env if k.startswith("ECOC_") and not reads(k, names, patterns)]
             assert unknown == [], f"{name}: no code reads {unknown}"
-            missing = (NEEDED_EVERYWHERE | NEEDED[process]) - set(env)
+            missing = ((NEEDED_EVERYWHERE - NOT_NEEDED.get(process, set())) | NEEDED[process]) - set(env)
             assert missing == set(), f"{name} lacks {sorted(missing)}"
             assert env["ECOC_LOCAL_MODE"] == "0"
             if process == "gateway":
