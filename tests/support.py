@@ -218,7 +218,7 @@ def running_stack(amqp_uri, root, schema_path, start_timeout=90.0, **extra_env):
     try:
         migrate_all(s, echo=lambda *_: None)
         for attempt in (1, 2):  # a start on a loaded machine is retried once
-            processes.start(s.signing_processes)
+            processes.start(s.replicas)
             try:
                 processes.wait_healthy(s.gateway_url, timeout=start_timeout)
                 break
