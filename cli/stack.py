@@ -13,7 +13,6 @@ from common.ivi.xsd import schema_available, schema_missing_message
 from common.topology import declare_all, parse_delays
 
 
-
 def instances(replicas=()):
     """The process names of a stack running `replicas` (`Settings.replicas` pairs; a process not named runs once):
     `<name>`, then `<name>-2`, … — every first process before any replica."""
@@ -98,9 +97,12 @@ class Stack:
 
     def gateway_urls(self):
         """The URL of every gateway process started."""
-        port = int(self.env.get("ECOC_GATEWAY_PORT") or settings().gateway_port)
         host = self.env.get("ECOC_GATEWAY_HOST") or "127.0.0.1"
-        return [f"http://{host}:{port + replica_index(n)}" for n in self.children if service_of(n) == "gateway"]
+        host = "127.0.0.1" if host == "0.0.0.0" else host
+        return [f"http://{host}:{self._gateway_port(n)}" for n in self.children if service_of(n) == "gateway"]
+
+    def _gateway_port(self, name):
+        return int(self.env.get("ECOC_GATEWAY_PORT") or settings().gateway_port) + replica_index(name)
 
     def _spawn(self, name):
         out = None
@@ -114,8 +116,7 @@ class Stack:
             self.ops_ports.setdefault(name, base + len(self.ops_ports))
             env = dict(self.env, ECOC_OPS_PORT=str(self.ops_ports[name]))
         if service_of(name) == "gateway" and replica_index(name):  # one port per gateway process
-            port = int(self.env.get("ECOC_GATEWAY_PORT") or settings().gateway_port) + replica_index(name)
-            env = dict(env, ECOC_GATEWAY_PORT=str(port))
+            env = dict(env, ECOC_GATEWAY_PORT=str(self._gateway_port(name)))
             env.pop("ECOC_GATEWAY_URL", None)
         self.children[name] = subprocess.Popen(
             [sys.executable, "-m", "cli.run_service", service_of(name)], env=env, stdout=out,
