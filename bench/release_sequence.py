@@ -1,7 +1,9 @@
 """Benchmark: the release sequence through the gateway for N vehicles, beside the bare in-process loop that
 builds and seals the same documents with the same code. Prints three tables; asserts nothing.
 
-    .venv/bin/python -m bench.release_sequence [N [SIGNING_PROCESSES]]   (defaults 1000, 1; `make bench N=10000`)
+    .venv/bin/python -m bench.release_sequence [N [REPLICAS]]   (defaults 1000, ECOC_REPLICAS; `make bench N=10000`)
+
+REPLICAS is an ECOC_REPLICAS value: `signing=2` runs two signing processes, `2` two of every process.
 
 (a) every phase of the sequence (import → validation → request → approve → sign → released) through the
     gateway of a fresh stack of its own (`bench.stack`), seconds and vehicles/s, and end to end;
@@ -21,7 +23,7 @@ from bench.stack import bench_stack, stack_usage
 from bench.tables import table
 from cli import demo_data
 from cli.demo import ReleaseSequence
-from common.config import settings
+from common.config import parse_replicas, settings
 from common.ivi.schema import load_schema
 from common.ivi.xsd import SchemaValidator
 from services.signing.domain.issuance import issue_batch
@@ -73,13 +75,14 @@ def usage_table(usage):
 
 def main(argv):
     count = int(argv[0]) if argv else 1000
-    signing_processes = int(argv[1]) if len(argv) > 1 else 1
+    replicas = parse_replicas(argv[1]) if len(argv) > 1 else settings().replicas
     started = datetime.now(timezone.utc)
-    with bench_stack(signing_processes=signing_processes) as stack:
+    with bench_stack(replicas=replicas) as stack:
         result = ReleaseSequence(count, echo=lambda *_: None).run(Path(tempfile.mkdtemp()))
         usage = stack_usage(stack)
     bare = bare_loop(count)
-    print(f"\necoc release sequence, {count} vehicles, {signing_processes} signing process(es) — "
+    doubled = ", ".join(f"{name}×{n}" for name, n in replicas if n > 1) or "one process each"
+    print(f"\necoc release sequence, {count} vehicles, {doubled} — "
           f"{started:%Y-%m-%d %H:%M} UTC — {machine()}")
     print(phase_table(count, result.phases))
     print()

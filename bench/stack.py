@@ -36,9 +36,9 @@ def _environment(values):
 
 
 @contextlib.contextmanager
-def bench_stack(log_dir="var/log/bench", signing_processes=1):
-    """Start every process of a fresh installation, signing in `signing_processes` processes (competing
-    consumers of the same queues, as replicas would be); yields the `cli.stack.Stack`; removes it all
+def bench_stack(log_dir="var/log/bench", replicas=()):
+    """Start every process of a fresh installation with `replicas` (`Settings.replicas` pairs, e.g.
+    `(("signing", 2),)`: competing consumers of the same queues); yields the `cli.stack.Stack`; removes it all
     afterwards."""
     label = uuid.uuid4().hex[:8]
     keys_dir = tempfile.mkdtemp(prefix="ecoc-bench-keys-")
@@ -51,7 +51,7 @@ def bench_stack(log_dir="var/log/bench", signing_processes=1):
             migrate_all(s, echo=lambda *_: None)
             stack = Stack(log_dir=log_dir)
             try:  # the processes stop before their vhost is deleted
-                stack.start(signing_processes)
+                stack.start(replicas)
                 stack.wait_healthy(s.gateway_url, timeout=120)
                 yield stack
             finally:

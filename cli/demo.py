@@ -41,7 +41,7 @@ def running_stack(s, echo=print):
     echo("no running stack found: starting one (logs in var/log/) …")
     migrate_all(s, echo=lambda *_: None)
     stack = Stack(log_dir="var/log")
-    stack.start()
+    stack.start(s.replicas)
     stack.wait_healthy(s.gateway_url, timeout=90)
     return stack
 

@@ -7,12 +7,28 @@ import time
 
 import requests
 
-from common.config import SERVICES, settings
+from common.config import PROCESSES, settings
 from common.db import migrate
 from common.ivi.xsd import schema_available, schema_missing_message
 from common.topology import declare_all, parse_delays
 
-PROCESSES = (*SERVICES, "gateway")
+
+def instances(replicas=()):
+    """The process names of a stack running `replicas` (`Settings.replicas` pairs; a process not named runs once):
+    `<name>`, then `<name>-2`, … — every first process before any replica."""
+    counts = dict(replicas)
+    first = list(PROCESSES)
+    return first + [f"{name}-{n}" for name in PROCESSES for n in range(2, counts.get(name, 1) + 1)]
+
+
+def service_of(instance):
+    return instance.split("-")[0]
+
+
+def replica_index(instance):
+    """0 for `<name>`, 1 for `<name>-2`, …"""
+    _, _, n = instance.partition("-")
+    return int(n) - 1 if n else 0
 
 
 def migrate_all(s=None, echo=print):
@@ -61,7 +77,10 @@ def _die_with_parent():
 
 
 class Stack:
-    """The six processes of one ecoc installation on this machine."""
+    """The processes of one ecoc installation on this machine: one of each service and the gateway, and any
+    replicas (`<name>-2`, …): competing consumers of the same queues, as the replicas of a deployment are. A
+    gateway replica listens on the next port (ECOC_GATEWAY_PORT + 1, …); each process's ops port is
+    ECOC_OPS_PORT + its index."""
 
     def __init__(self, env=None, log_dir=None):
         self.env = dict(os.environ if env is None else env)
@@ -71,13 +90,19 @@ class Stack:
         self.ops_ports = {}  # process -> its /livez, /readyz, /metrics port (ECOC_OPS_PORT, then the next ones)
         self._logs = []
 
-    def start(self, signing_processes=1):
-        """Every process; signing in `signing_processes` processes (`signing`, `signing-2`, …), competing
-        consumers of the same queues as replicas are: sealing is CPU-bound, one process uses one core."""
-        for name in PROCESSES:
+    def start(self, replicas=()):
+        """Every process, with the replicas `replicas` asks for (`Settings.replicas`)."""
+        for name in instances(replicas):
             self._spawn(name)
-        for n in range(2, signing_processes + 1):
-            self._spawn(f"signing-{n}")
+
+    def gateway_urls(self):
+        """The URL of every gateway process started."""
+        host = self.env.get("ECOC_GATEWAY_HOST") or "127.0.0.1"
+        host = "127.0.0.1" if host == "0.0.0.0" else host
+        return [f"http://{host}:{self._gateway_port(n)}" for n in self.children if service_of(n) == "gateway"]
+
+    def _gateway_port(self, name):
+        return int(self.env.get("ECOC_GATEWAY_PORT") or settings().gateway_port) + replica_index(name)
 
     def _spawn(self, name):
         out = None
@@ -90,8 +115,11 @@ class Stack:
         if base:  # one machine, several processes: each its own port
             self.ops_ports.setdefault(name, base + len(self.ops_ports))
             env = dict(self.env, ECOC_OPS_PORT=str(self.ops_ports[name]))
+        if service_of(name) == "gateway" and replica_index(name):  # one port per gateway process
+            env = dict(env, ECOC_GATEWAY_PORT=str(self._gateway_port(name)))
+            env.pop("ECOC_GATEWAY_URL", None)
         self.children[name] = subprocess.Popen(
-            [sys.executable, "-m", "cli.run_service", name.split("-")[0]], env=env, stdout=out,
+            [sys.executable, "-m", "cli.run_service", service_of(name)], env=env, stdout=out,
             stderr=subprocess.STDOUT if out else None,
             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), preexec_fn=_die_with_parent,
             # a session of its own: a terminal's Ctrl-C reaches only `ecoc up`, which stops each process once
@@ -112,13 +140,16 @@ class Stack:
         self._spawn(name)
 
     def wait_healthy(self, url, timeout=60.0, echo=None):
+        """The health `url` reports once every process runs and every gateway (`url` and its replicas) says ok."""
         deadline = time.monotonic() + timeout
+        others = [u for u in self.gateway_urls() if u != url.rstrip("/")]
         while time.monotonic() < deadline:
             dead = [n for n, p in self.children.items() if p.poll() is not None]
             if dead:
                 raise RuntimeError(f"process(es) exited during start: {', '.join(dead)}")
             health = gateway_health(url)
-            if health and health.get("status") == "ok":
+            if health and health.get("status") == "ok" and all(
+                    (gateway_health(u) or {}).get("status") == "ok" for u in others):
                 return health
             time.sleep(0.5)
         raise RuntimeError(f"the stack did not become healthy within {timeout:.0f}s (last: {gateway_health(url)})")
@@ -156,12 +187,12 @@ def up(echo=print):
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    echo("starting " + ", ".join(PROCESSES) + (f" ({s.signing_processes} signing processes)"
-                                               if s.signing_processes > 1 else "") + " …")
-    stack.start(s.signing_processes)
+    echo("starting " + ", ".join(instances(s.replicas)) + " …")
+    stack.start(s.replicas)
     try:
         health = stack.wait_healthy(s.gateway_url)
-        echo(f"ecoc is up: gateway {s.gateway_url} ({', '.join(f'{k} {v}' for k, v in health['services'].items())})")
+        echo(f"ecoc is up: gateway {', '.join(stack.gateway_urls())} "
+             f"({', '.join(f'{k} {v}' for k, v in health['services'].items())})")
         if stack.ops_ports:
             echo("/livez, /readyz, /metrics: " + ", ".join(f"{n} :{p}" for n, p in stack.ops_ports.items()))
         echo("Ctrl-C stops every process.")

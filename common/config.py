@@ -11,6 +11,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILT_IN_JWT_SECRET = "ecoc-local-development-secret-not-for-production"
 BUILT_IN_INTERNAL_SECRET = "ecoc-local-internal-secret-not-for-production"
 SERVICES = ("approvals", "vehicles", "validation", "signing", "audit")
+PROCESSES = (*SERVICES, "gateway")
 
 
 def _env(name, default):
@@ -25,6 +26,27 @@ def _default_schema_path():
 
 TOKEN_ALGORITHMS = ("HS256", "RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "ES512")  # never `none`
 ASYMMETRIC_DEFAULT = ("RS256", "ES256")
+
+
+def parse_replicas(raw):
+    """`ECOC_REPLICAS`: processes per service, `((process, count), …)` for every process. `2` doubles every
+    process; `signing=2,vehicles=2` names some (the others run once)."""
+    raw = (raw or "").strip()
+    if raw and "=" not in raw:
+        return tuple((name, _replica_count(raw, "ECOC_REPLICAS")) for name in PROCESSES)
+    counts = dict.fromkeys(PROCESSES, 1)
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        name, _, value = (x.strip() for x in part.partition("="))
+        if name not in counts:
+            raise ValueError(f"ECOC_REPLICAS: unknown process {name!r}; processes: {', '.join(PROCESSES)}")
+        counts[name] = _replica_count(value, f"ECOC_REPLICAS {name}")
+    return tuple(counts.items())
+
+
+def _replica_count(value, what):
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{what} must be a whole number of 1 or more, not {value!r}")
+    return int(value)
 
 
 def _algorithms(raw):
@@ -65,7 +87,8 @@ class Settings:
     max_body_bytes: int = field(default_factory=lambda: int(_env("ECOC_MAX_BODY_BYTES", str(16 << 20))))
     # how long the gateway keeps a POST's answer for replays under the same Idempotency-Key
     idempotency_ttl_hours: float = field(default_factory=lambda: float(_env("ECOC_IDEMPOTENCY_TTL_HOURS", "24")))
-    signing_processes: int = field(default_factory=lambda: int(_env("ECOC_SIGNING_PROCESSES", "1")))
+    # processes per service `ecoc up` runs, competing consumers of the same queues (`parse_replicas`)
+    replicas: tuple = field(default_factory=lambda: parse_replicas(_env("ECOC_REPLICAS", "")))
     max_workers: int = field(default_factory=lambda: int(_env("ECOC_MAX_WORKERS", "10")))
     heartbeat: int = field(default_factory=lambda: int(_env("ECOC_AMQP_HEARTBEAT", "15")))
     log_level: str = field(default_factory=lambda: _env("ECOC_LOG_LEVEL", "INFO"))
@@ -86,8 +109,6 @@ class Settings:
             object.__setattr__(self, "audit_keys_dir", self.keys_dir)
         if self.max_body_bytes < 1:
             raise ValueError("ECOC_MAX_BODY_BYTES must be 1 or more")
-        if self.signing_processes < 1:
-            raise ValueError("ECOC_SIGNING_PROCESSES must be 1 or more")
         if not self.jwt_algorithms:  # the default follows the mode: OIDC keys, or the local secret
             object.__setattr__(self, "jwt_algorithms", ASYMMETRIC_DEFAULT if self.jwt_jwks_url else ("HS256",))
         unknown = [a for a in self.jwt_algorithms if a not in TOKEN_ALGORITHMS]

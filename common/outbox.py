@@ -15,12 +15,14 @@ from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.messaging import encode_to_headers
 from nameko.standalone.events import get_event_exchange
 from opentelemetry.propagate import inject
-from sqlalchemy import BigInteger, Column, DateTime, Identity, MetaData, String, Table, Text, select, update
+from sqlalchemy import BigInteger, Column, DateTime, Identity, MetaData, String, Table, Text, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 
 log = logging.getLogger(__name__)
 
 MAX_RELAY_BACKOFF = 5.0  # seconds: after a broker or database outage the relay resumes within this
+# Transaction-level advisory lock (per database, so per service) held while a relay publishes a batch
+RELAY_LOCK = 0x6563_6F63_6F75_7462  # "ecocoutb"
 
 
 def outbox_tables(metadata: MetaData):
@@ -84,7 +86,11 @@ class Outbox:
 
 
 class OutboxRelay:
-    """Publishes outbox rows in order; woken on commit, and polls as a safety net."""
+    """Publishes outbox rows in order; woken on commit, and polls as a safety net.
+
+    Every process of a service runs one. They take turns (`RELAY_LOCK`): one publishes a batch while the
+    others wait, then the next reads what is still unpublished. Skipping each other's locked rows instead would
+    publish a later batch before an earlier one."""
 
     def __init__(self, service_name, table, session_factory, amqp_uri, batch_size=200, poll_interval=1.0):
         self.table = table
@@ -130,10 +136,11 @@ class OutboxRelay:
     def relay_once(self):
         t = self.table
         with self.session_factory() as session:
+            session.execute(select(func.pg_advisory_xact_lock(RELAY_LOCK)))
             rows = session.execute(
                 select(t.c.id, t.c.event_type, t.c.payload, t.c.headers)
                 .where(t.c.published_at.is_(None)).order_by(t.c.id)
-                .limit(self.batch_size).with_for_update(skip_locked=True)
+                .limit(self.batch_size).with_for_update()
             ).all()
             done = []
             for row in rows:

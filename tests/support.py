@@ -172,9 +172,8 @@ class RunningStack:
             return ""
 
     def log_tails(self, lines=40):
-        from cli.stack import PROCESSES
-
-        tails = {name: "\n".join(map(readable, self.log(name).splitlines()[-lines:])) for name in PROCESSES}
+        names = sorted(path.stem for path in self.log_dir.glob("*.log"))  # replicas (`signing-2`, …) included
+        tails = {name: "\n".join(map(readable, self.log(name).splitlines()[-lines:])) for name in names}
         return "\n".join(f"----- {name}.log -----\n{tail}" for name, tail in tails.items())
 
 
@@ -195,13 +194,15 @@ def running_stack(amqp_uri, root, schema_path, start_timeout=90.0, **extra_env):
     import secrets
 
     from cli.stack import Stack, migrate_all
-    from common.config import Settings
+    from common.config import Settings, parse_replicas
 
     keys_dir, log_dir = root / "keys", root / "logs"
     keys_dir.mkdir(parents=True, exist_ok=True)
     log_dir.mkdir(parents=True, exist_ok=True)
     prefix = throwaway_prefix()
-    env = stack_env(amqp_uri, prefix, free_port(), keys_dir, "test-" + secrets.token_hex(24), schema_path,
+    gateways = dict(parse_replicas(extra_env.get("ECOC_REPLICAS", ""))).get("gateway")
+    port = free_port() if gateways == 1 else free_port_block(gateways)  # a gateway replica: the next port
+    env = stack_env(amqp_uri, prefix, port, keys_dir, "test-" + secrets.token_hex(24), schema_path,
                     **extra_env)
     saved = {k: v for k, v in os.environ.items() if k.startswith("ECOC_")}
     try:  # read the stack's settings from its environment, then put the session's environment back
@@ -218,7 +219,7 @@ def running_stack(amqp_uri, root, schema_path, start_timeout=90.0, **extra_env):
     try:
         migrate_all(s, echo=lambda *_: None)
         for attempt in (1, 2):  # a start on a loaded machine is retried once
-            processes.start(s.signing_processes)
+            processes.start(s.replicas)
             try:
                 processes.wait_healthy(s.gateway_url, timeout=start_timeout)
                 break

@@ -85,8 +85,9 @@ class AuditService:
         entries, not in history): a broken chain is never sealed over, and `ecoc_audit_chain_ok` says so. One
         audit process seals at a time; the others keep their turn."""
         with self.db as uow:
-            latest = repo.latest_checkpoint(uow.session)
-            if not repo.try_lock_sealing(uow.session):
+            locked = repo.try_lock_sealing(uow.session)
+            latest = repo.latest_checkpoint(uow.session)  # read under the lock: another process may just have sealed
+            if not locked:
                 return checkpoints.as_dict(latest) if latest else None
             head = repo.head_entry(uow.session)
             if head is not None and (latest is None or latest["seq"] != head["seq"]):

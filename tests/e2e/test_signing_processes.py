@@ -1,4 +1,4 @@
-"""`ECOC_SIGNING_PROCESSES=2`: `ecoc up`'s stack runs two signing processes, competing consumers of the same
+"""`ECOC_REPLICAS=signing=2`: `ecoc up`'s stack runs two signing processes, competing consumers of the same
 queues; a release's chunks are sealed by both, and every vehicle is released once."""
 import os
 import tempfile
@@ -17,7 +17,7 @@ SCHEMA_PATH = os.environ.get("ECOC_IVI_SCHEMA") or str(REPO_ROOT.parent / "share
 
 def test_two_signing_processes_share_a_release():
     with tempfile.TemporaryDirectory(prefix="ecoc-signing-2-") as root, throwaway_vhost("signing2") as amqp_uri, \
-            running_stack(amqp_uri, Path(root), SCHEMA_PATH, ECOC_SIGNING_PROCESSES="2") as stack:
+            running_stack(amqp_uri, Path(root), SCHEMA_PATH, ECOC_REPLICAS="signing=2") as stack:
         assert {"signing", "signing-2"} <= set(stack.processes.children)
         run = ReleaseRun(stack, COUNT, seed=5).prepare()
         run.sign()

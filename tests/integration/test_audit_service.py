@@ -531,3 +531,31 @@ def test_the_check_before_sealing_reads_only_what_came_after_the_last_checkpoint
     publish(envelope(VIN_A, revision=3))
     assert rpc(audit, "checkpoint")["seq"] == rows(sql)[-1]["seq"]
     assert rpc(audit, "verify_chain")["first_invalid_seq"] == target
+
+
+def test_a_head_sealed_by_another_process_meanwhile_is_not_sealed_again(audit, publish, sql, monkeypatch):
+    """Two audit processes: one seals the head between the other reading the newest checkpoint and taking the
+    sealing lock. The latter sees that checkpoint and seals nothing: one checkpoint per head."""
+    from common.outbox import utcnow
+    from services.audit import repository
+    from services.audit.dependencies import AuditDatabase, CheckpointKey
+
+    for i in range(3):
+        publish(envelope(VIN_A, revision=i))
+    database = next(d for d in audit.dependencies if isinstance(d, AuditDatabase))
+    key = next(d for d in audit.dependencies if isinstance(d, CheckpointKey)).key
+    take_lock = repository.try_lock_sealing
+    other_process = []
+
+    def sealed_meanwhile(session):
+        if not other_process:  # the other process seals the head and commits, in a transaction of its own
+            with database.session_factory() as other:
+                head = repository.head_entry(other)
+                other_process.append(checkpoints.seal(key, head["seq"], head["hash"], utcnow()))
+                repository.add_checkpoint(other, other_process[0])
+                other.commit()
+        return take_lock(session)
+
+    monkeypatch.setattr(repository, "try_lock_sealing", sealed_meanwhile)
+    assert rpc(audit, "checkpoint")["seq"] == other_process[0]["seq"]
+    assert [r[0] for r in sql.execute("SELECT seq FROM audit_checkpoints").fetchall()] == [rows(sql)[-1]["seq"]]

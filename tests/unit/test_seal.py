@@ -478,3 +478,50 @@ def test_ensure_local_seal_generates_once(tmp_path, seal_pems, monkeypatch):
     assert first == second == seal_pems[1]
     assert calls == [(ENTITY, ORG)]
     assert stat.S_IMODE((tmp_path / f"{ENTITY}.key.pem").stat().st_mode) == 0o600
+
+
+def test_two_processes_ensuring_one_local_seal_both_get_the_one_written(tmp_path, seal_pems, monkeypatch):
+    """Two signing processes asked for the same new entity's seal at once: the second waits while the first writes
+    the key and certificate files, then uses them (it never finds the key without its certificate)."""
+    from eventlet.patcher import original
+
+    from services.signing.domain import keys
+
+    threading = original("threading")  # real threads: the file lock blocks the thread that waits for it
+    key_written, second_moved = threading.Event(), threading.Event()
+    first, results = [], {}
+    write, lock = keys._atomic_write, getattr(keys, "_creation_lock", None)
+
+    def slow_first_writer(path, *args):
+        write(path, *args)
+        if path.name.endswith(".key.pem") and not first:
+            first.append(path)
+            key_written.set()
+            assert second_moved.wait(30), "the second process neither finished nor waited for the lock"
+
+    def announced_lock(*args):
+        if threading.current_thread().name == "second":
+            second_moved.set()  # about to wait for the first writer
+        return lock(*args)
+
+    def ensure(name):
+        try:
+            results[name] = ensure_local_seal(tmp_path, ENTITY, ORG)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            results[name] = exc
+        finally:
+            if name == "second":
+                second_moved.set()
+
+    monkeypatch.setattr(keys, "generate_self_signed", lambda *a, **kw: seal_pems)
+    monkeypatch.setattr(keys, "_atomic_write", slow_first_writer)
+    if lock is not None:
+        monkeypatch.setattr(keys, "_creation_lock", announced_lock)
+    one = threading.Thread(target=ensure, args=("first",), name="first")
+    one.start()
+    assert key_written.wait(30)
+    two = threading.Thread(target=ensure, args=("second",), name="second")
+    two.start()
+    one.join(30)
+    two.join(30)
+    assert results == {"first": seal_pems[1], "second": seal_pems[1]}

@@ -8,7 +8,9 @@ a directory. An HSM provider registers itself with ``register_key_provider("pkcs
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import fcntl
 import os
 import re
 import tempfile
@@ -384,12 +386,26 @@ def ensure_local_seal(keys_dir: str | os.PathLike, entity: str, organisation: st
     """Local mode: return the entity's certificate PEM, generating a self-signed seal first if there is none."""
     validate_entity(entity)
     provider = FileKeyProvider(keys_dir)
-    if not provider.has(entity):
-        key_pem, cert_pem = generate_self_signed(entity, organisation, country=country)
+    with _creation_lock(keys_dir, entity):  # another signing process may be writing this seal's two files
+        if not provider.has(entity):
+            key_pem, cert_pem = generate_self_signed(entity, organisation, country=country)
+            try:
+                write_seal(keys_dir, entity, key_pem, cert_pem)
+            except FileExistsError:
+                pass  # `ecoc keys generate` wrote one at the same time: use it
+            else:
+                return cert_pem
+        return provider.get(entity).certificate_pem
+
+
+@contextlib.contextmanager
+def _creation_lock(keys_dir, entity):
+    """An exclusive lock (flock) on `{keys_dir}/.{entity}.lock`, held by one process of this machine at a time."""
+    directory = Path(keys_dir)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(directory / f".{entity}.lock", "a") as lock_file:
+        fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX)
         try:
-            write_seal(keys_dir, entity, key_pem, cert_pem)
-        except FileExistsError:
-            pass  # another process created it at the same time: use theirs
-        else:
-            return cert_pem
-    return provider.get(entity).certificate_pem
+            yield
+        finally:
+            fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
