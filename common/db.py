@@ -20,10 +20,14 @@ from sqlalchemy.orm import sessionmaker  # noqa: E402
 log = logging.getLogger(__name__)
 
 
+KEPT_IDLE = 4  # connections a pool keeps open while idle; a burst opens more, up to its size, closed after use
+
+
 def make_engine(url, pool_size=10):
-    return create_engine(
-        url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size, future=True,
-    )
+    """An engine whose pool opens at most `pool_size` connections and keeps at most `KEPT_IDLE` of them open when
+    idle, so that a quiet process holds few of PostgreSQL's `max_connections`."""
+    kept = min(pool_size, KEPT_IDLE)
+    return create_engine(url, pool_pre_ping=True, pool_size=kept, max_overflow=pool_size - kept, future=True)
 
 
 def make_session_factory(engine):
