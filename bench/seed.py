@@ -10,7 +10,7 @@ at a time, so memory stays flat whatever the counts.
 What is written, in each service's own table layout:
 - vehicles: entities `SEED00`.. with VINs of their own; 95 % released (one revision, a release of up to 1,000
   items per entity, the item `released` with its pin and certificate), the rest valid, blocked or draft;
-- signing: one certificate per released vehicle, the extra ones as a superseded earlier version. The document
+- signing: a self-signed seal per seeded entity (in the keys directory), one certificate per released vehicle, the extra ones as a superseded earlier version. The document
   is a real sealed IVI document of the demo made once and given each VIN, with its sha256: realistic in size,
   but its seal does not verify (sealing a million documents would take hours);
 - audit: entries in the current format (domain/entries.py) for the seeded vehicles' lifecycle, chained from the
@@ -150,7 +150,23 @@ def item_rows(plan, lo, hi):
                sha256_hex(canonical_json(content)))
 
 
-def certificate_rows(plan, lo, hi, document):
+def seal_fingerprints(plan):
+    """{entity: fingerprint} of each seeded entity's seal in the stack's keys directory, made (self-signed) where
+    missing, so the dashboard counts the seeded certificates of each seal as it would a real entity's."""
+    from services.signing.domain.keys import FileKeyProvider, generate_self_signed, write_seal
+
+    keys_dir = settings().keys_dir
+    provider = FileKeyProvider(keys_dir)
+    out = {}
+    for index in range(plan.entities):
+        entity = entity_code(index)
+        if not provider.has(entity):
+            write_seal(keys_dir, entity, *generate_self_signed(entity, f"{entity} SEEDED MOTORS"))
+        out[entity] = provider.get(entity).fingerprint_sha256
+    return out
+
+
+def certificate_rows(plan, lo, hi, document, fingerprints):
     for n in range(lo, min(hi, plan.released)):
         vin = vin_of(n).encode("ascii")
         for version in range(1, plan.versions(n) + 1):
@@ -158,7 +174,7 @@ def certificate_rows(plan, lo, hi, document):
             body = document.replace(b"@@@@@@@@@@@@@@@@@", vin)
             yield (plan.reference_id(n, version), vin_of(n), version, "current" if current else "superseded",
                    plan.entity(n), plan.release_id(n) if current else None, 1, demo_data.APPROVAL_NUMBER, 1,
-                   SIGNATORY["sub"], SIGNATORY["name"], "0" * 64, hashlib.sha256(body).hexdigest(),
+                   SIGNATORY["sub"], SIGNATORY["name"], fingerprints[plan.entity(n)], hashlib.sha256(body).hexdigest(),
                    body, plan.moment(n, 6 if current else 2))
 
 
@@ -277,13 +293,13 @@ def seed(vehicles=REGION["vehicles"], certificates=REGION["certificates"], audit
                               "approval_id", "approval_number", "approval_revision", "rule_packs", "content",
                               "content_sha256"), lambda lo, hi: item_rows(plan, lo, hi)))
         vacuum(conn, "vehicles", "vehicle_revisions", "releases", "release_items")
-    document = template_document()
+    document, fingerprints = template_document(), seal_fingerprints(plan)
     with psycopg.connect(conninfo("signing")) as conn:
         def certificates_step(lo, hi):
             written = copy_rows(conn, "certificates", (
                 "reference_id", "vin", "version_number", "status", "entity", "release_id", "vehicle_revision",
                 "approval_number", "approval_revision", "signer_sub", "signer_name", "seal_fingerprint", "sha256",
-                "document", "signed_at"), certificate_rows(plan, lo, hi, document))
+                "document", "signed_at"), certificate_rows(plan, lo, hi, document, fingerprints))
             conn.commit()
             return written
 
