@@ -10,9 +10,10 @@ at a time, so memory stays flat whatever the counts.
 What is written, in each service's own table layout:
 - vehicles: entities `SEED00`.. with VINs of their own; 95 % released (one revision, a release of up to 1,000
   items per entity, the item `released` with its pin and certificate), the rest valid, blocked or draft;
-- signing: a self-signed seal per seeded entity (in the keys directory), one certificate per released vehicle, the extra ones as a superseded earlier version. The document
-  is a real sealed IVI document of the demo made once and given each VIN, with its sha256: realistic in size,
-  but its seal does not verify (sealing a million documents would take hours);
+- signing: a self-signed seal per seeded entity (in the keys directory), one certificate per released vehicle,
+  the extra ones as a superseded earlier version. The document is a real sealed IVI document of the demo made
+  once and given each VIN, with its sha256: realistic in size, but its seal does not verify (sealing a million
+  documents would take hours);
 - audit: entries in the current format (domain/entries.py) for the seeded vehicles' lifecycle, chained from the
   stored head with the audit service's own code under its chain lock (so a running audit service may go on
   appending), then a checkpoint sealed with the stack's audit key: the service's next seal re-hashes only what
@@ -82,7 +83,8 @@ class Plan:
         """Released vehicles of one entity are released 1,000 at a time."""
         if n >= self.released:
             return None
-        return str(uuid.uuid5(uuid.NAMESPACE_OID, f"seed-release-{n % self.entities}-{n // (self.entities * ITEMS_PER_RELEASE)}"))
+        batch = n // (self.entities * ITEMS_PER_RELEASE)
+        return str(uuid.uuid5(uuid.NAMESPACE_OID, f"seed-release-{n % self.entities}-{batch}"))
 
     def moment(self, n, step=0):
         return START + timedelta(seconds=n * 30 + step * 600)

@@ -1,6 +1,6 @@
 """Tables of the vehicles service (database `ecoc_vehicles`)."""
-from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
-                        text)
+from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+                        UniqueConstraint, text)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from common.outbox import outbox_tables
