@@ -37,6 +37,7 @@ audit_entries = Table(
     Column("format", SmallInteger, nullable=False, server_default="1"),
     Index("ix_audit_entries_subjects", "subjects", postgresql_using="gin"),
     Index("ix_audit_entries_actor_seq", "actor", "seq"),
+    Index("ix_audit_entries_entity_seq", "entity", "seq"),
     Index("ix_audit_entries_event_type_seq", "event_type", "seq"),
     Index("ix_audit_entries_occurred_at", "occurred_at"),
 )

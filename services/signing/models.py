@@ -32,4 +32,6 @@ certificates = Table(
     UniqueConstraint("vin", "version_number"),
     UniqueConstraint("release_id", "vin"),
     Index("one_current_certificate_per_vin", "vin", unique=True, postgresql_where=text("status = 'current'")),
+    Index("ix_certificates_current_entity_seal", "entity", "seal_fingerprint",
+          postgresql_where=text("status = 'current'")),  # the dashboard's counts per seal (migration 0004)
 )

@@ -1,5 +1,6 @@
 """Tables of the vehicles service (database `ecoc_vehicles`)."""
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+                        UniqueConstraint, text)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from common.outbox import outbox_tables
@@ -10,7 +11,7 @@ outbox, inbox = outbox_tables(metadata)
 vehicles = Table(
     "vehicles", metadata,
     Column("vin", String(17), primary_key=True),
-    Column("entity", String(32), nullable=False, index=True),
+    Column("entity", String(32), nullable=False),
     Column("approval_number", String(35), nullable=False, index=True),
     Column("type", String(15), nullable=False),
     Column("variant", String(25), nullable=False),
@@ -29,6 +30,12 @@ vehicles = Table(
     Column("base_number", String(35), index=True),  # approval number without extension: impact of an approval
     Column("withdrawal", JSONB),  # {reason, by, at, certificate} once withdrawn
     Column("judged_with", JSONB),  # of the revision judged: {rule_packs: {pack: version}, approval_revision}
+    # the reads of a region's volume (migration 0006): lists in VIN order, the dashboard's counts and blocked list
+    Index("ix_vehicles_entity_vin", "entity", "vin"),
+    Index("ix_vehicles_entity_status_vin", "entity", "status", "vin"),
+    Index("ix_vehicles_entity_country_status", "entity", "intended_country", "status"),
+    Index("ix_vehicles_blocked_recent", "entity", text("updated_at DESC"), "vin",
+          postgresql_where=text("status = 'blocked'")),
 )
 
 # the eCoCs of earlier stages of a multi-stage vehicle (a base vehicle's), beside the current-stage record; a
