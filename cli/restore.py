@@ -47,7 +47,7 @@ def verify_audit(url, public_pem):
     elif result["valid"] and public_pem is None:
         result.update(valid=False, reason="no audit public key (none in the manifest; pass --audit-public-key)")
     elif result["valid"]:
-        forged = [cp["seq"] for cp in sealed if not checkpoints.signature_valid(public_pem, checkpoints.as_dict(cp))]
+        forged = checkpoints.forged(public_pem, sealed)
         if forged:
             result.update(valid=False, first_invalid_seq=forged[0],
                           reason=f"the checkpoint at entry {forged[0]} is not signed by the audit key "

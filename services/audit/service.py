@@ -105,7 +105,7 @@ class AuditService:
     def _check_since(self, uow, latest):
         if latest is None:
             return repo.verify(uow.session)
-        if not checkpoints.signature_valid(checkpoints.public_pem(self.checkpoint_key), checkpoints.as_dict(latest)):
+        if checkpoints.forged(checkpoints.public_pem(self.checkpoint_key), [latest]):
             return {"valid": False, "first_invalid_seq": latest["seq"],
                     "reason": f"the checkpoint at entry {latest['seq']} is not sealed by the audit key"}
         return repo.verify_after(uow.session, latest)
@@ -143,7 +143,7 @@ class AuditService:
             sealed = repo.checkpoints(uow.session)
             result = repo.verify(uow.session, sealed)
         public = checkpoints.public_pem(self.checkpoint_key)
-        forged = [cp["seq"] for cp in sealed if not checkpoints.signature_valid(public, checkpoints.as_dict(cp))]
+        forged = checkpoints.forged(public, sealed)
         if forged and result["valid"]:
             result.update(valid=False, first_invalid_seq=forged[0],
                           reason=f"the checkpoint at entry {forged[0]} is not sealed by the audit key")

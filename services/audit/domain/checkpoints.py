@@ -76,6 +76,11 @@ def signature_valid(public_key_pem, checkpoint):
                   message(checkpoint["seq"], checkpoint["head_hash"], checkpoint["at"]))
 
 
+def forged(public_key_pem, sealed):
+    """The seqs of the stored checkpoints (rows as read) whose signature the audit key did not make."""
+    return [cp["seq"] for cp in sealed if not signature_valid(public_key_pem, as_dict(cp))]
+
+
 def index_message(subject, seqs, seq, head_hash):
     return chain.canonical_json({"subject": subject, "seqs": seqs, "seq": seq, "head_hash": head_hash}).encode("utf-8")
 
