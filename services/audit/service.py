@@ -9,6 +9,7 @@ from common import metrics
 from common.config import settings
 from common.dependencies import Identity
 from common.errors import EXPECTED, InvalidInput
+from common.health import Health
 from common.ops import Ops
 from common.outbox import utcnow
 from services.audit import repository as repo
@@ -26,7 +27,7 @@ MAX_FILTER = 500
 CHECKPOINT_SECONDS = settings().audit_checkpoint_seconds
 
 
-class AuditService:
+class AuditService(Health):
     name = "audit"
 
     # No outbox (the audit log emits nothing, so no relay polls) and no inbox: the unique
@@ -67,11 +68,7 @@ class AuditService:
     def seal_head(self):
         self._seal()
 
-    @rpc
-    def health(self):
-        with self.db as uow:
-            uow.session.execute(audit_entries.select().limit(0))
-        return {"service": self.name, "ok": True}
+    health_table = audit_entries
 
     @rpc(expected_exceptions=EXPECTED)
     def checkpoint(self):
