@@ -127,6 +127,7 @@ def alembic_config(service, url):
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).resolve().parent / "migrations"))
+    cfg.set_main_option("path_separator", "os")
     cfg.set_main_option("version_locations", str(migrations_dir(service)))
     cfg.set_main_option("ecoc_service", service)
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
