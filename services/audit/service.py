@@ -125,10 +125,10 @@ class AuditService(Health):
                 {"field": "subject", "message": "filter by subject, actor, event_type, since or until"}])
         with self.db as uow:
             rows = repo.find(uow.session, **filters, **window, entities=entities,
-                             after_seq=after, limit=limit + 1)
+                             after_seq=after, limit=limit + 1, subject_part=True)
         page = rows[:limit]
         return {
-            "entries": [repo.entry_dict(r, filters["subject"]) for r in page],
+            "entries": [repo.entry_dict(r) for r in page],
             "next_cursor": str(page[-1]["seq"]) if len(rows) > limit else None,
         }
 

@@ -585,9 +585,16 @@ def test_a_head_sealed_by_another_process_meanwhile_is_not_sealed_again(audit, p
 
 
 def test_a_query_by_subject_answers_a_batch_entry_with_the_subjects_part(audit, publish):
-    publish(envelope(VIN_A, subjects=[VIN_A, VIN_B], release_id="R1",
-                     vehicles=[{"vin": VIN_A, "revision": 1}, {"vin": VIN_B, "revision": 4}]))
+    mixed = [{"vin": VIN_A, "revision": 1}, "note", {"vin": VIN_B, "revision": 4}, VIN_A, VIN_B, {"vin": 7}]
+    publish(envelope(VIN_A, subjects=[VIN_A, VIN_B], release_id="R1", vins=[VIN_B, VIN_A], vehicles=mixed,
+                     summary={"vehicles": 2}))
     (entry,) = rpc(audit, "query", subject=VIN_B)["entries"]
-    assert entry["data"] == {"release_id": "R1", "vehicles": [{"vin": VIN_B, "revision": 4}]}
+    assert entry["data"] == {"release_id": "R1", "vins": [VIN_B], "summary": {"vehicles": 2},
+                             "vehicles": ["note", {"vin": VIN_B, "revision": 4}, VIN_B, {"vin": 7}]}
     (whole,) = rpc(audit, "query", event_type=PROBE)["entries"]
-    assert whole["data"]["vehicles"] == [{"vin": VIN_A, "revision": 1}, {"vin": VIN_B, "revision": 4}]
+    assert whole["data"]["vehicles"] == mixed
+    # the part is the one an evidence pack proves for that VIN (domain/items.py), shared items included
+    (proven,) = rpc(audit, "evidence", VIN_B)["entries"]
+    shared, part = proven["shared"]["data"], proven["item"]["part"]
+    assert sorted(map(json.dumps, entry["data"]["vehicles"])) == sorted(
+        map(json.dumps, shared["vehicles"] + part["vehicles"]))
