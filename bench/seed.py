@@ -16,8 +16,8 @@ What is written, in each service's own table layout:
   documents would take hours);
 - audit: entries in the current format (domain/entries.py) for the seeded vehicles' lifecycle, chained from the
   stored head with the audit service's own code under its chain lock (so a running audit service may go on
-  appending), each batch's head sealed with the stack's audit key as a checkpoint (as the service seals its head
-  every minute): the service's next seal re-hashes only what came after the last, and a seeded VIN's evidence
+  appending), a head sealed with the stack's audit key every 1,000 entries and at each batch's end (as the service
+  seals its head every minute): the service's next seal re-hashes only what came after the last, and a seeded VIN's evidence
   proof runs to the checkpoint after its entries. The append-only triggers and the writer role stay as the migrations made them: COPY inserts.
 """
 import argparse
@@ -39,6 +39,9 @@ from services.audit.domain.entries import fields_of, with_payload
 from services.audit.repository import CHAIN_LOCK, COPIED, SEALING_LOCK
 from services.vehicles.domain.impact import base_number
 
+# The service seals its head every minute (ECOC_AUDIT_CHECKPOINT_SECONDS): a region building 1,000 vehicles an hour
+# appends about 170 entries a minute at its peak, so a checkpoint every 1,000 entries is on the sparse side.
+CHECKPOINT_EVERY = 1000
 REGION = {"vehicles": 1_000_000, "certificates": 1_000_000, "audit": 10_000_000}
 ITEMS_PER_RELEASE = 1000
 START = datetime(2025, 1, 6, 6, 0, tzinfo=timezone.utc)
@@ -314,22 +317,26 @@ def seed(vehicles=REGION["vehicles"], certificates=REGION["certificates"], audit
 
 def seed_audit(plan, count, batch, progress):
     """Chain `count` entries after the stored head, a batch per transaction under the audit service's chain
-    lock, and seal each batch's head with the stack's audit key under its sealing lock, as the service seals
-    its head every minute (a batch is about what a busy region appends in one)."""
+    lock, and seal a head every CHECKPOINT_EVERY entries and at each batch's end with the stack's audit key under
+    its sealing lock, as the service seals its head every minute."""
     s = settings()
     key = checkpoints.load_or_create_key(s.audit_keys_dir, s.local_mode)
     recorded_at = datetime.now(timezone.utc).replace(microsecond=0)
     with psycopg.connect(conninfo("audit")) as conn:
         def step(lo, hi):
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (CHAIN_LOCK,))
-            row = conn.execute("SELECT hash FROM audit_entries ORDER BY seq DESC LIMIT 1").fetchone()
+            row = conn.execute("SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1").fetchone()
             done = copy_rows(conn, "audit_entries", COPIED,
-                             audit_rows(plan, lo, hi, row[0] if row else chain.GENESIS, recorded_at))
+                             audit_rows(plan, lo, hi, row[1] if row else chain.GENESIS, recorded_at))
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (SEALING_LOCK,))
-            seq, head = conn.execute("SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1").fetchone()
-            conn.execute("INSERT INTO audit_checkpoints (seq, head_hash, at, key_id, signature) "
-                         "VALUES (%(seq)s, %(head_hash)s, %(at)s, %(key_id)s, %(signature)s)",
-                         checkpoints.seal(key, seq, head, datetime.now(timezone.utc)))
+            heads = conn.execute(
+                "SELECT seq, hash FROM audit_entries WHERE seq > %(after)s AND (seq %% %(every)s = 0 "
+                "OR seq = (SELECT max(seq) FROM audit_entries)) ORDER BY seq",
+                {"after": row[0] if row else 0, "every": CHECKPOINT_EVERY}).fetchall()
+            for seq, head in heads:
+                conn.execute("INSERT INTO audit_checkpoints (seq, head_hash, at, key_id, signature) "
+                             "VALUES (%(seq)s, %(head_hash)s, %(at)s, %(key_id)s, %(signature)s)",
+                             checkpoints.seal(key, seq, head, datetime.now(timezone.utc)))
             conn.commit()
             return done
 

@@ -142,7 +142,7 @@ class ReleaseSequence:
         verdict = self.steward.request("POST", "/v1/certificates/verify", data=document,
                                        headers={"Content-Type": "application/xml"}).json()
         echo("8. audit chain")
-        chain = self.auditor.get("/v1/audit/verify")
+        chain = self.auditor.get("/v1/audit/verify", params={"full": "true"})
         return SequenceResult(count, self.states(vins), final, path, len(document), verdict, chain,
                               self.signer.last_trace_id, dict(self.phases))
 

@@ -79,6 +79,12 @@ def cmd_dead_letters(args):
     return run(args, settings().amqp_uri)
 
 
+def cmd_audit_verify(args):
+    from cli.audit_verify import run
+
+    return run(args.database_url, args.audit_public_key)
+
+
 def cmd_backup(args):
     from cli import backup
 
@@ -153,6 +159,13 @@ def build_parser():
     check.add_argument("pack", help="the zip from GET /v1/vehicles/{vin}/evidence")
     check.add_argument("--key", help="PEM of the operator's audit public key (default: the key in the pack)")
     check.set_defaults(func=cmd_evidence_verify)
+    audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
+    audit_check = audit.add_parser("verify", help="re-hash the whole audit chain from the audit database and check "
+                                                  "every checkpoint's seal (exit 1 at the first fault)")
+    audit_check.add_argument("--database-url", help="the audit database (default: the configured one)")
+    audit_check.add_argument("--audit-public-key", metavar="PEM",
+                             help="the audit public key (default: derived from the key in ECOC_AUDIT_KEYS_DIR)")
+    audit_check.set_defaults(func=cmd_audit_verify)
     dead = sub.add_parser("dead-letters", help="events no consumer could handle: list, show, redrive")
     dead_sub = dead.add_subparsers(dest="dead_command", required=True)
     listing = dead_sub.add_parser("list", help="dead letters waiting, per dead-letter queue")

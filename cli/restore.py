@@ -13,11 +13,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from cli import backup_manifest, key_refs, pg_tools
+from cli.audit_verify import describe, verify_audit
 from common.config import settings
 from common.db import create_database_if_missing, drop_database, make_engine, migrate, server_url
-from services.audit import repository as audit_repo
 from services.audit import writer_role
-from services.audit.domain import checkpoints
 from services.signing import repository as signing_repo
 
 
@@ -29,30 +28,6 @@ def database_exists(url):
     with psycopg.connect(server_url(url)) as conn:
         return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
                             (make_url(url).database,)).fetchone() is not None
-
-
-def verify_audit(url, public_pem):
-    """The restored chain re-hashed, every checkpoint in place, and the last one signed by the audit key."""
-    engine = make_engine(url, pool_size=1)
-    try:
-        with Session(engine) as session:
-            sealed = audit_repo.checkpoints(session)
-            result = audit_repo.verify(session, sealed)
-    finally:
-        engine.dispose()
-    last = checkpoints.as_dict(sealed[-1]) if sealed else None
-    result["checkpoint"] = last
-    if result["valid"] and last is None and result["entries"]:
-        result.update(valid=False, reason="no signed checkpoint to verify the chain against")
-    elif result["valid"] and public_pem is None:
-        result.update(valid=False, reason="no audit public key (none in the manifest; pass --audit-public-key)")
-    elif result["valid"]:
-        forged = checkpoints.forged(public_pem, sealed)
-        if forged:
-            result.update(valid=False, first_invalid_seq=forged[0],
-                          reason=f"the checkpoint at entry {forged[0]} is not signed by the audit key "
-                                 f"{checkpoints.key_id(public_pem)}")
-    return result
 
 
 def check_certificates(url):
@@ -107,15 +82,8 @@ def run_restore(directory, prefix, replace=False, check_keys=False, audit_public
           f"(prefix {manifest['prefix']}) as prefix {prefix}")
     status = 0
     if audit is not None:
-        if audit["valid"] and audit["checkpoint"] is None:
-            print("  audit chain: empty (nothing recorded yet)")
-        elif audit["valid"]:
-            cp = audit["checkpoint"]
-            print(f"  audit chain: {audit['entries']} entries valid; the last checkpoint (entry {cp['seq']}, "
-                  f"{cp['at']}) is signed by key {cp['key_id']}")
-        else:
-            print(f"  audit chain: FAIL at entry {audit['first_invalid_seq']}: {audit['reason']}")
-            status = 1
+        print(f"  audit chain: {describe(audit)}")
+        status = 0 if audit["valid"] else 1
     if done["certificates"] is not None:
         total, wrong = done["certificates"]
         if wrong:

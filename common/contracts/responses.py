@@ -194,3 +194,4 @@ class AuditPage(Open):
 
 class AuditVerification(Open):
     valid = fields.Boolean(required=True)
+    scope = fields.String(metadata={"description": "`since_checkpoint` (the default check) or `full`"})

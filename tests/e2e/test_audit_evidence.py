@@ -98,9 +98,11 @@ def test_every_emitted_event_is_in_the_chain_once(stack, corrected_vin, wait):
 def test_chain_verifies_with_a_sealed_checkpoint(stack, actors, corrected_vin):
     auditor = actors["auditor"]
     auditor.request("GET", f"/v1/vehicles/{corrected_vin}/evidence")  # seals the head
-    chain = auditor.get("/v1/audit/verify")
-    assert chain["valid"] is True, chain
+    chain = auditor.get("/v1/audit/verify")  # the default: since the newest checkpoint
+    assert chain["valid"] is True and chain["scope"] == "since_checkpoint", chain
     assert chain["checkpoint"]["seq"] <= chain["last_seq"]
+    bad = auditor.request("GET", "/v1/audit/verify", params={"full": "maybe"}, expect=None)
+    assert bad.status_code == 422 and "full" in bad.text
     public = (stack.keys_dir / checkpoints.KEY_FILE)
     assert public.is_file()  # local mode made the audit key in the keys directory
     trail = auditor.get("/v1/audit", params={"subject": corrected_vin, "event_type": "certificate_signed"})

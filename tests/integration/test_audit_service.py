@@ -240,7 +240,7 @@ def test_query_pages_through_a_subject(audit, publish):
 def test_verify_chain_on_empty_and_filled_log(audit, publish, sql):
     assert rpc(audit, "verify_chain") == {
         "valid": True, "entries": 0, "head": None, "last_seq": None, "first_invalid_seq": None, "reason": None,
-        "checkpoint": None}
+        "checkpoint": None, "scope": "since_checkpoint"}
     assert rpc(audit, "checkpoint") is None  # nothing to seal yet
     for i in range(3):
         publish(envelope(VIN_A, revision=i))
@@ -248,9 +248,15 @@ def test_verify_chain_on_empty_and_filled_log(audit, publish, sql):
     stored = rows(sql)
     assert sealed["seq"] == stored[-1]["seq"] and sealed["head_hash"] == stored[-1]["hash"]
     assert rpc(audit, "checkpoint") == sealed  # the head did not move: no new checkpoint
-    result = rpc(audit, "verify_chain")
+    result = rpc(audit, "verify_chain", full=True)
     assert result == {"valid": True, "entries": 3, "head": stored[-1]["hash"], "last_seq": stored[-1]["seq"],
-                      "first_invalid_seq": None, "reason": None, "checkpoint": sealed}
+                      "first_invalid_seq": None, "reason": None, "checkpoint": sealed, "scope": "full"}
+    publish(envelope(VIN_A, revision=3))
+    quick = rpc(audit, "verify_chain")  # the entries after the newest checkpoint, on top of it
+    assert quick == {"valid": True, "entries": 1, "head": rows(sql)[-1]["hash"], "last_seq": rows(sql)[-1]["seq"],
+                     "first_invalid_seq": None, "reason": None, "checkpoint": sealed, "scope": "since_checkpoint"}
+    with pytest.raises(InvalidInput):
+        rpc(audit, "verify_chain", full="yes")
     assert rpc(audit, "health") == {"service": audit.service_name, "ok": True}
 
 
@@ -292,10 +298,13 @@ def test_deleted_tail_is_caught_by_the_checkpoint(audit, publish, sql):
     sql.execute("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_no_update_delete")
     sql.execute("DELETE FROM audit_entries WHERE seq >= %s", (stored[2]["seq"],))
     sql.execute("ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_no_update_delete")
-    result = rpc(audit, "verify_chain")
+    result = rpc(audit, "verify_chain", full=True)
     assert result["valid"] is False and result["entries"] == 2  # the remaining chain itself is intact...
     assert result["first_invalid_seq"] == sealed["seq"] == stored[3]["seq"]  # ...but the sealed head is gone
     assert "removed from the tail" in result["reason"]
+    quick = rpc(audit, "verify_chain")  # the default check finds it without re-hashing anything
+    assert (quick["valid"], quick["scope"], quick["first_invalid_seq"]) == (False, "since_checkpoint", sealed["seq"])
+    assert quick["reason"] == f"the entry sealed by the checkpoint at {sealed['seq']} is missing or was rewritten"
 
 
 def test_forged_checkpoint_is_detected(audit, publish, sql):
@@ -553,7 +562,8 @@ def test_the_check_before_sealing_reads_only_what_came_after_the_last_checkpoint
     sql.execute("ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_no_update_delete")
     publish(envelope(VIN_A, revision=3))
     assert rpc(audit, "checkpoint")["seq"] == rows(sql)[-1]["seq"]
-    assert rpc(audit, "verify_chain")["first_invalid_seq"] == target
+    assert rpc(audit, "verify_chain")["valid"]  # the default check costs new entries only, as sealing does
+    assert rpc(audit, "verify_chain", full=True)["first_invalid_seq"] == target
 
 
 def test_a_head_sealed_by_another_process_meanwhile_is_not_sealed_again(audit, publish, sql, monkeypatch):
@@ -598,3 +608,31 @@ def test_a_query_by_subject_answers_a_batch_entry_with_the_subjects_part(audit, 
     shared, part = proven["shared"]["data"], proven["item"]["part"]
     assert sorted(map(json.dumps, entry["data"]["vehicles"])) == sorted(
         map(json.dumps, shared["vehicles"] + part["vehicles"]))
+
+
+def test_ecoc_audit_verify_rehashes_the_whole_chain_from_the_database(audit, publish, sql, db_url, tmp_path,
+                                                                       capsys):
+    """The operator's check over a long history (no RPC timeout): what `verify_chain(full=True)` finds."""
+    from cli.main import main as ecoc
+
+    for i in range(3):
+        publish(envelope(VIN_A, revision=i))
+    sealed = rpc(audit, "checkpoint")
+    key = tmp_path / "audit.pem"
+    key.write_text(rpc(audit, "evidence", VIN_A)["public_key"])
+    assert ecoc(["audit", "verify", "--database-url", db_url, "--audit-public-key", str(key)]) == 0
+    assert f"3 entries valid; the last checkpoint (entry {sealed['seq']}" in capsys.readouterr().out
+
+    target = rows(sql)[0]["seq"]
+    sql.execute("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_no_update_delete")
+    sql.execute("UPDATE audit_entries SET actor = 'intruder' WHERE seq = %s", (target,))
+    sql.execute("ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_no_update_delete")
+    assert ecoc(["audit", "verify", "--database-url", db_url, "--audit-public-key", str(key)]) == 1
+    assert f"audit chain: FAIL at entry {target}: hash does not match" in capsys.readouterr().out
+    other = tmp_path / "other.pem"
+    other.write_text(checkpoints.public_pem(checkpoints.load_or_create_key(tmp_path / "other", local_mode=True)))
+    sql.execute("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_no_update_delete")
+    sql.execute("UPDATE audit_entries SET actor = %s WHERE seq = %s", (rows(sql)[1]["actor"], target))
+    sql.execute("ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_no_update_delete")
+    assert ecoc(["audit", "verify", "--database-url", db_url, "--audit-public-key", str(other)]) == 1
+    assert "is not signed by the audit key" in capsys.readouterr().out

@@ -82,7 +82,7 @@ def verify(entries, checkpoints=(), after=None):
     expected_prev = GENESIS if after is None else after["head_hash"]
     last_seq = None if after is None else after["seq"]
     count = 0
-    head = None
+    head = None if after is None else after["head_hash"]
     first_invalid_seq = None
     reason = None
     for entry in entries:
