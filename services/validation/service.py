@@ -107,18 +107,25 @@ class ValidationService(Health):
 
     @rpc(expected_exceptions=EXPECTED)
     def validate_batch(self, vehicles):
-        """Judge and store; returns [{vin, revision, status, findings}]. Emits nothing (the event path does)."""
-        self.caller.require()
+        """Judge and store; returns [{vin, revision, status, findings}]. Emits nothing (the event path does).
+        Only for records of the caller's entities: the stored report is what the vehicle's pages and evidence
+        show. A record of another entity is refused as one of an unknown entity, whether that entity exists."""
+        entities = self.caller.entities("data_steward", service=True)
         if not isinstance(vehicles, list):
             raise InvalidInput("vehicles must be a list of vehicle records.")
-        loaded, errors = [], []
+        loaded, errors, outside = [], [], []
         for i, vehicle in enumerate(vehicles):
             try:
                 loaded.append(RECORD.load(vehicle))
             except ValidationError as exc:
                 errors.extend(field_errors(exc.messages, f"vehicles[{i}]"))
+                continue
+            if entities is not None and loaded[-1].get("entity") not in entities:
+                outside.append({"field": f"vehicles[{i}].entity", "message": "no such legal entity"})
         if errors:
             raise InvalidInput("Some vehicle records cannot be validated.", errors)
+        if outside:
+            raise NotFound("Some vehicle records name a legal entity that does not exist.", outside)
         reports = self._judge(loaded)
         with self.db as uow:
             repo.store_reports(uow.session, reports, utcnow())

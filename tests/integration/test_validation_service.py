@@ -150,9 +150,10 @@ def test_validate_batch_judges_stores_and_does_not_emit(container, engine, call)
     assert count(engine, validation_report_history) == 3
 
 
-def test_the_wmi_is_checked_against_the_entity(container, call):
+def test_the_wmi_is_checked_against_the_entity(container, call, as_user):
     foreign, unknown = vehicle("WVWZZZ1KZ8W000005"), vehicle("NWAZZZ1KZ8W000006", entity="NOBODY")
-    results = call(container, "validate_batch", [foreign, unknown])
+    everyone = as_user("root", ["data_steward"], ["*"])  # a steward of NORDWIND may not speak for NOBODY
+    results = call(container, "validate_batch", [foreign, unknown], context_data=everyone)
     assert errors_of(results[0]) == [("VIN-004", "VehicleIdentificationNumber")]
     assert "NWA" in results[0]["findings"][0]["message"]
     assert "VIN-005" in [f["rule"] for f in results[1]["findings"]]
@@ -303,5 +304,16 @@ def test_reports_are_for_callers_of_their_entity(container, call, as_user):
     assert call(container, "reports", ["NWAZZZ1KZ8W000009"], context_data=outsider) == []
     with pytest.raises(Forbidden):
         call(container, "validate_batch", [vehicle("NWAZZZ1KZ8W000010")], context_data={})
+    with pytest.raises(Forbidden):  # judging and storing is a data steward's (or a service's) act
+        call(container, "validate_batch", [vehicle("NWAZZZ1KZ8W000010")],
+             context_data=as_user("vera", ["viewer"], [demo_data.ENTITY]))
+    # another entity's steward cannot store a report for this entity's vehicle, nor tell it exists
+    foreign = as_user("olga", ["data_steward"], ["OTHERCO"])
+    with pytest.raises(NotFound) as refused:
+        call(container, "validate_batch", [vehicle("NWAZZZ1KZ8W000009", revision=2)], context_data=foreign)
+    with pytest.raises(NotFound) as missing:
+        call(container, "validate_batch", [vehicle("NWAZZZ1KZ8W000011", entity="NOBODY")], context_data=foreign)
+    assert (refused.value.args, refused.value.errors) == (missing.value.args, missing.value.errors)
+    assert call(container, "report", "NWAZZZ1KZ8W000009")["revision"] == 1
     with pytest.raises(Forbidden):
         call(container, "report", "NWAZZZ1KZ8W000009", context_data={})
