@@ -1072,3 +1072,37 @@ def test_dockerignore_keeps_the_build_context_small():
                if line.strip() and not line.startswith("#")}
     assert {".venv", ".git", "var", ".pytest_cache"} <= entries
     assert not {"common", "services", "gateway", "cli", "pyproject.toml"} & entries
+
+
+def _as_service(value, name):
+    """`value` (approvals.yaml's Deployment) with every mention of approvals made one of `name`."""
+    if isinstance(value, dict):
+        return {k: _as_service(v, name) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_service(v, name) for v in value]
+    return value.replace("approvals", name) if isinstance(value, str) else value
+
+
+def _without_own_parts(deployment):
+    """The Deployment without what a service may set for itself: resources, secret references, volumes."""
+    doc = json.loads(json.dumps(deployment))
+    spec = doc["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    own = {
+        "env": container.pop("env"), "env_from": container.pop("envFrom"), "mounts": container.pop("volumeMounts"),
+        "volumes": spec.pop("volumes"), "resources": container.pop("resources"),
+    }
+    return doc, own
+
+
+@pytest.mark.parametrize("name", [s for s in SERVICES if s != "approvals"])
+def test_every_backend_deployment_is_approvals_up_to_its_name_resources_and_secrets(name):
+    """One template in fact: a service's Deployment differs from approvals.yaml only in its name, its resources
+    and the secrets and volumes it needs of its own (the render test checks those)."""
+    template = yaml.safe_load((K8S / "base" / "approvals.yaml").read_text())
+    mine = yaml.safe_load((K8S / "base" / f"{name}.yaml").read_text())
+    expected, base = _without_own_parts(_as_service(template, name))
+    actual, own = _without_own_parts(mine)
+    assert actual == expected
+    for part in ("env", "env_from", "mounts", "volumes"):  # what approvals has, every service has; more only of its own
+        assert all(item in own[part] for item in base[part]), (name, part)
