@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import io
 import zipfile
-from dataclasses import dataclass, field
 
 import jinja2
 import qrcode
@@ -20,41 +19,19 @@ import weasyprint
 from common.ivi.labels import label_of
 
 from .content import paper_coc, rows
-from .wording import DEFAULT_LANGUAGE, Wording
+from .layout import Layout, Margins  # noqa: F401 - the renderer's settings, named here for its callers
+from .wording import Wording
 
 PDF_VARIANT = "pdf/a-3b"
+# only data: URLs are resolved (the QR code, an entity's background): a background SVG cannot make the
+# renderer read a file or call a host
+_FETCHER = weasyprint.URLFetcher(allowed_protocols=("data",))
 _TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("services.signing.paper", "."),
                                 autoescape=True, undefined=jinja2.StrictUndefined)
 _APPROVAL = ("TypeApprovalNumber", "TypeApprovalIssueDate", "TypeApprovalType", "ProvisionalTypeApprovalIndicator",
              "StageOfCompletion")
 _HEADER = ("IviReferenceId", "IviVersionNumberXsd", "IviVersionNumber", "IviVersionDateTime",
            "IntendedCountryRegistration", "DesignatedTypeApprovalCountry")
-
-
-@dataclass
-class Margins:
-    top: float = 12
-    right: float = 14
-    bottom: float = 10
-    left: float = 18
-
-
-@dataclass
-class Layout:
-    """An entity's print settings for its security paper: margins (mm) that keep the text inside a pre-printed
-    frame, an optional background layer (an SVG drawn under the whole A4 page: watermark art or a frame for
-    plain paper), an optional watermark text, the language of the wording."""
-    margins: Margins = field(default_factory=Margins)
-    background_svg: str | None = None
-    watermark: str | None = None
-    language: str = DEFAULT_LANGUAGE
-
-    @classmethod
-    def from_dict(cls, data):
-        data = dict(data or {})
-        margins = Margins(**(data.pop("margins", None) or {}))
-        known = {k: data[k] for k in ("background_svg", "watermark", "language") if k in data}
-        return cls(margins=margins, **known)
 
 
 def qr_data_uri(text):
@@ -67,7 +44,7 @@ def qr_data_uri(text):
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
-def html_of(document: bytes, layout: Layout, print_number: int = 1) -> str:
+def html_of(document: bytes, layout: Layout, print_number: int = 1, status: str = "current") -> str:
     """The HTML of one paper CoC (what `render_pdf` lays out)."""
     wording = Wording(layout.language)
     coc = paper_coc(document, wording)
@@ -76,23 +53,25 @@ def html_of(document: bytes, layout: Layout, print_number: int = 1) -> str:
     if layout.background_svg:
         background = "data:image/svg+xml;base64," + base64.b64encode(layout.background_svg.encode()).decode()
     return _TEMPLATES.get_template("paper.html").render(
-        coc=coc, w=wording, layout=layout, print_number=print_number, qr=qr_data_uri(coc.qr_text),
+        coc=coc, w=wording, layout=layout, print_number=print_number, status=status, qr=qr_data_uri(coc.qr_text),
         background=background, approval_titles=titles, header_titles=titles, rows=rows)
 
 
-def _document(document, layout, print_number):
-    return weasyprint.HTML(string=html_of(document, layout, print_number)).render(pdf_variant=PDF_VARIANT)
+def _document(document, layout, print_number, status):
+    return weasyprint.HTML(string=html_of(document, layout, print_number, status), url_fetcher=_FETCHER,
+                           base_url="data:,").render(pdf_variant=PDF_VARIANT)
 
 
 def render_pdf(certificates, layout: Layout) -> bytes:
-    """One print file: `certificates` is a list of (sealed bytes, print number, file name of the XML).
+    """One print file: `certificates` is a list of (sealed bytes, print number, file name of the XML, status);
+    a certificate no longer current is marked SUPERSEDED or WITHDRAWN on every page.
 
     The sealed XML of each certificate is attached unchanged (PDF/A-3 associated file, relationship Source)."""
-    docs = [_document(doc, layout, number) for doc, number, _ in certificates]
+    docs = [_document(doc, layout, number, status) for doc, number, _, status in certificates]
     pages = [page for d in docs for page in d.pages]
     attachments = [weasyprint.Attachment(string=doc, name=name, relationship="Source",
                                          description="the sealed eCoC (IVI 2.0) this paper CoC is printed from")
-                   for doc, _, name in certificates]
+                   for doc, _, name, _ in certificates]
     # the metadata of the first certificate names the file (title); the page list holds them all
     return docs[0].copy(pages).write_pdf(pdf_variant=PDF_VARIANT, attachments=attachments)
 

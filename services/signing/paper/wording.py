@@ -56,7 +56,7 @@ class Wording:
     def statement(self, kind, traffic=None, speedometer=None, odometer=None):
         """The model's statement; `kind` is the stage of completion (C, I, V) or "L" (Regulation 901/2014)."""
         text = self._get("statement", kind) or self._get("statement", "C")
-        blank = "…"
-        return text.format(traffic=self._get("words", traffic) if traffic else blank,
-                           speedometer=self._get("words", speedometer) if speedometer else blank,
-                           odometer=self._get("words", odometer) if odometer else blank)
+        def word(code):  # a code the wording does not know is printed as sealed
+            return (self._get("words", code) or code) if code else "…"
+
+        return text.format(traffic=word(traffic), speedometer=word(speedometer), odometer=word(odometer))
