@@ -10,6 +10,7 @@ from common.contracts.responses import PaperLayoutOut
 from common.contracts.signing import PaperLayoutIn
 from gateway.auth import scoped
 from gateway.http import route
+from gateway.routes.dashboard import PAGE, PAGE_ERRORS
 
 PRINT = ("Every download is a print: the first is the original, each later one is marked DUPLICATE with its "
          "re-print count, and every print is recorded in the audit (`paper_printed`).")
@@ -40,7 +41,14 @@ class PaperRoutes:
                        "the certificate's SHA-256 and a QR code of them with the VIN. Sealed as PAdES when the "
                        "entity turned it on. " + PRINT)
     def certificate_pdf(self, call, vin):
-        printed = self._rpc("signing", "paper", vin, call.query.get("version"))
+        return self._printed(self._rpc("signing", "paper", vin, call.query.get("version")))
+
+    @route("GET", "/dashboard/vehicles/{vin}/coc.pdf", produces="application/pdf", description=PAGE + " " + PRINT,
+           errors=PAGE_ERRORS, summary="The paper CoC of the current certificate, downloaded from the vehicle page")
+    def certificate_pdf_page(self, call, vin):
+        return self._page(call, lambda identity: self._printed(self._rpc("signing", "paper", vin, None)))
+
+    def _printed(self, printed):
         return _download(base64.b64decode(printed["pdf"]), "application/pdf", printed["filename"], {
             "X-Ivi-Reference-Id": printed["reference_id"], "X-Ivi-Version-Number": str(printed["version_number"]),
             "X-Certificate-Sha256": printed["sha256"], "X-Print-Number": str(printed["print_number"])})

@@ -157,3 +157,15 @@ def _common_name(pem):
     from cryptography.x509.oid import NameOID
     cert = x509.load_pem_x509_certificate(pem.encode())
     return cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+
+
+def test_the_vehicle_page_offers_the_paper_coc(stack, released):
+    viewer = stack.client("vera", ["viewer"], [E])
+    vin = released["vins"][1]
+    page = viewer.request("GET", f"/dashboard/vehicles/{vin}/coc")
+    assert f'href="/dashboard/vehicles/{vin}/coc.pdf"' in page.text
+    pdf = viewer.request("GET", f"/dashboard/vehicles/{vin}/coc.pdf")
+    assert pdf.headers["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    hidden = stack.client("otto", ["viewer"], ["OTHERCO"]).request("GET", f"/dashboard/vehicles/{vin}/coc.pdf",
+                                                                   expect=None)
+    assert hidden.status_code == 404 and b"%PDF" not in hidden.content
