@@ -15,6 +15,7 @@ from common.authz import may_see
 from common.config import settings
 from common.contracts.events import PAPER_LAYOUT_CHANGED, PAPER_PRINTED
 from common.contracts.signing import PaperLayoutIn
+from common.entity_code import code_problem
 from common.errors import EXPECTED, Conflict, InvalidInput, NotFound, load_or_raise
 from common.ids import is_uuid
 from common.outbox import utcnow
@@ -89,7 +90,8 @@ class PaperEntrypoints:
                  "version_number": r.version_number, "status": r.status, "print_number": numbers[r.reference_id]}
                 for r in rows]}
             try:
-                content = paper_process.render(job, settings().rpc_timeout)
+                # within the gateway's deadline, so a print that would come too late is rolled back, not counted
+                content = paper_process.render(job, max(5.0, settings().rpc_timeout - 5))
             except paper_process.RenderFailed as exc:
                 log.error("entity %s: %s", entity, exc)
                 raise Conflict(f"the paper CoC could not be rendered: {exc}") from None
@@ -110,10 +112,16 @@ class PaperEntrypoints:
                 "certificate_pem": _pem_certificate(key.certificate),
                 "chain_pem": [_pem_certificate(c) for c in key.chain or ()]}
 
+    def _registered(self, entity):
+        """NotFound unless `entity` is a registered legal entity (asked as this service)."""
+        if code_problem(entity) or self._legal_name(entity) is None:
+            raise NotFound(f"no legal entity {entity}")
+
     @rpc(expected_exceptions=EXPECTED)
     def paper_layout(self, entity):
         """The entity's print settings (defaults filled in)."""
         self.caller.scope(entity, f"legal entity {entity}")
+        self._registered(entity)
         with self.db as uow:
             stored = paper_repo.layout(uow.session, entity)
         return _with_defaults(stored)
@@ -122,6 +130,7 @@ class PaperEntrypoints:
     def set_paper_layout(self, entity, layout):
         """Replace the entity's print settings (admin); recorded in the audit as `paper_layout_changed`."""
         self.caller.scope(entity, f"legal entity {entity}", "admin")
+        self._registered(entity)
         data = load_or_raise(PaperLayoutIn(), layout)
         if data.get("pades"):
             self._paper_seal(entity)  # a seal to sign with must exist before paper is to be sealed

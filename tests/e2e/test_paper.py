@@ -68,7 +68,8 @@ def test_current_and_earlier_versions_print_with_duplicates_counted_in_the_audit
     old = viewer.request("GET", f"/v1/vehicles/{corrected}/certificate.pdf", params={"version": 1})
     assert old.headers["X-Ivi-Version-Number"] == "1"
     (tmp_path / "old.pdf").write_bytes(old.content)
-    text = subprocess.run(["pdftotext", str(tmp_path / "old.pdf"), "-"], capture_output=True, check=True).stdout.decode()
+    text = subprocess.run(["pdftotext", str(tmp_path / "old.pdf"), "-"], capture_output=True,
+                          check=True).stdout.decode()
     assert "SUPERSEDED" in text
     current = viewer.request("GET", f"/v1/vehicles/{corrected}/certificate.pdf")
     assert current.headers["X-Ivi-Version-Number"] == "2"
@@ -104,6 +105,10 @@ def test_foreign_and_missing_objects_answer_alike(stack, released):
         assert stack.client("vera", ["viewer"], [E]).request("GET", path, expect=None).status_code == 404, path
     put = stranger.request("PUT", f"/v1/entities/{E}/paper-layout", json={"watermark": "x"}, expect=None)
     assert put.status_code == 404
+    everywhere = stack.client("ada", ["admin"])  # every entity: one that is not registered has no layout either
+    for method in ("GET", "PUT"):
+        response = everywhere.request(method, "/v1/entities/NOSUCHCO/paper-layout", json={}, expect=None)
+        assert response.status_code == 404, (method, response.text)
 
 
 def test_bad_input_is_a_422_naming_the_field(stack, released):

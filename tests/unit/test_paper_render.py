@@ -15,8 +15,8 @@ from services.signing.paper.render import Layout, html_of, render_pdf, render_zi
 from services.signing.paper.wording import WORDING_DIR, Wording, languages
 from tests.paper_checks import check_paper, missing_tools
 
-SCHEMA = Path(os.environ.get("ECOC_IVI_SCHEMA") or Path(__file__).resolve().parents[3] / "shared" / "ivi" / "IVI2.0.xsd")
-SAMPLES = SCHEMA.parent / "samples"
+SAMPLES = Path(os.environ.get("ECOC_IVI_SCHEMA")
+               or Path(__file__).resolve().parents[3] / "shared" / "ivi" / "IVI2.0.xsd").parent / "samples"
 
 
 def sample(name):

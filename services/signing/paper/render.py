@@ -19,7 +19,7 @@ import weasyprint
 from common.ivi.labels import label_of
 
 from .content import paper_coc, rows
-from .layout import Layout, Margins  # noqa: F401 - the renderer's settings, named here for its callers
+from .layout import Layout
 from .wording import Wording
 
 PDF_VARIANT = "pdf/a-3b"
