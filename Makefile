@@ -17,7 +17,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Debian packages the tests use: xmlsec1 (independent signature check), chromium and chromium-driver (the
-# dashboard page in a headless browser). Installed only when missing.
+# dashboard page in a headless browser), poppler-utils (the paper CoC's text, page renders and an independent
+# PDF signature check: pdftotext, pdftoppm, pdfsig) and zbar-tools (reads its QR code back). Installed only
+# when missing.
 system-deps:
 	@command -v xmlsec1 >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq xmlsec1 >/dev/null; \
@@ -25,6 +27,9 @@ system-deps:
 	@{ command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-driver >/dev/null; fi; }
+	@{ command -v pdftotext >/dev/null 2>&1 && command -v pdfsig >/dev/null 2>&1 && command -v zbarimg >/dev/null 2>&1; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq poppler-utils zbar-tools >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq poppler-utils zbar-tools >/dev/null; fi; }
 
 demo: install
 	$(BIN)/ecoc demo

@@ -109,7 +109,8 @@ def _operation(spec):
             responses[str(code)] = {"description": ERRORS[code]}
             continue
         content = {PROBLEM_MEDIA: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-        if spec.produces == "text/html" and code != 413:  # a page answers a person's mistake with a page
+        # a page, or a download from a page, answers a person's mistake with a page
+        if (spec.produces == "text/html" or spec.path.startswith("/dashboard/")) and code != 413:
             content["text/html"] = {"schema": {"type": "string"}}
         responses[str(code)] = {"description": ERRORS[code], "content": content}
     operation["responses"] = responses

@@ -17,6 +17,7 @@ from gateway.routes.audit import AuditRoutes
 from gateway.routes.dashboard import DashboardRoutes
 from gateway.routes.entities import EntityRoutes
 from gateway.routes.health import HealthRoutes
+from gateway.routes.paper import PaperRoutes
 from gateway.routes.releases import ReleaseRoutes
 from gateway.routes.rules import RuleRoutes
 from gateway.routes.vehicles import VehicleRoutes
@@ -25,7 +26,7 @@ SETTINGS = settings()
 
 
 class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, ReleaseRoutes, AuditRoutes,
-                     RuleRoutes, DashboardRoutes):
+                     RuleRoutes, DashboardRoutes, PaperRoutes):
     name = "gateway"
 
     caller = Identity()

@@ -23,13 +23,16 @@ CERTIFICATE_SIGNED = "certificate_signed"
 CERTIFICATE_FAILED = "certificate_failed"
 CERTIFICATE_SUPERSEDED = "certificate_superseded"
 CERTIFICATE_WITHDRAWN = "certificate_withdrawn"
+PAPER_PRINTED = "paper_printed"
+PAPER_LAYOUT_CHANGED = "paper_layout_changed"
 
 EVENTS_BY_SOURCE = {
     "approvals": (APPROVAL_REGISTERED, APPROVAL_EXTENDED, APPROVAL_WITHDRAWN, APPROVAL_VERSION_ADDED, ENTITY_CHANGED),
     "vehicles": (VEHICLE_CHANGED, VEHICLE_STATUS_CHANGED, VEHICLE_WITHDRAWN, VEHICLE_STAGE_IMPORTED, RELEASE_REQUESTED,
                  RELEASE_APPROVED, RELEASE_REJECTED, RELEASE_SIGN_REQUESTED, RELEASE_COMPLETED, RELEASE_ITEM_REOPENED),
     "validation": (VALIDATION_COMPLETED,),
-    "signing": (CERTIFICATE_SIGNED, CERTIFICATE_FAILED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN),
+    "signing": (CERTIFICATE_SIGNED, CERTIFICATE_FAILED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN, PAPER_PRINTED,
+                PAPER_LAYOUT_CHANGED),
 }
 
 
@@ -127,6 +130,14 @@ class VinFailure(Tolerant):
     reason = fields.String(required=True)
 
 
+class PaperPrint(Tolerant):
+    """One paper CoC printed: which certificate version, and its print number (1 the original, then duplicates)."""
+    vin = fields.String(required=True)
+    reference_id = fields.String(required=True)
+    version_number = fields.Integer(required=True)
+    print_number = fields.Integer(required=True)
+
+
 def _data(**declared):
     return Tolerant.from_dict(declared)
 
@@ -175,6 +186,10 @@ DATA_SCHEMAS = {
     CERTIFICATE_SUPERSEDED: _data(certificates=fields.List(fields.Nested(CertificateRef), required=True)),
     CERTIFICATE_WITHDRAWN: _data(vin=fields.String(required=True), reference_id=fields.String(required=True),
                                  version_number=fields.Integer(required=True), reason=fields.String(required=True)),
+    PAPER_PRINTED: _data(release_id=fields.String(required=True, allow_none=True),
+                         form=fields.String(required=True, validate=validate.OneOf(("pdf", "zip"))),
+                         prints=fields.List(fields.Nested(PaperPrint), required=True)),
+    PAPER_LAYOUT_CHANGED: _data(settings=fields.Dict(required=True)),
 }
 
 

@@ -195,3 +195,12 @@ class AuditPage(Open):
 class AuditVerification(Open):
     valid = fields.Boolean(required=True)
     scope = fields.String(metadata={"description": "`since_checkpoint` (the default check) or `full`"})
+
+
+class PaperLayoutOut(Open):
+    """An entity's print settings for its paper CoCs, defaults filled in."""
+    margins = fields.Dict(required=True, metadata={"description": "top, right, bottom, left in mm"})
+    background_svg = fields.String(allow_none=True, required=True)
+    watermark = fields.String(allow_none=True, required=True)
+    language = fields.String(required=True)
+    pades = fields.Boolean(required=True)

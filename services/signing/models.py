@@ -35,3 +35,22 @@ certificates = Table(
     Index("ix_certificates_current_entity_seal", "entity", "seal_fingerprint",
           postgresql_where=text("status = 'current'")),  # the dashboard's counts per seal (migration 0004)
 )
+
+# The paper CoC (issue 19). Per entity its print settings for its security paper (margins, background layer,
+# language, whether the PDF is sealed as PAdES); per certificate version how often its paper was printed: the
+# first print is the original, every later one a DUPLICATE with its re-print count.
+paper_layouts = Table(
+    "paper_layouts", metadata,
+    Column("entity", String(32), primary_key=True),
+    Column("settings", JSONB, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+paper_prints = Table(
+    "paper_prints", metadata,
+    Column("reference_id", UUID(as_uuid=False), primary_key=True),
+    Column("prints", Integer, nullable=False),
+    Column("last_printed_by", String(200), nullable=False),
+    Column("last_printed_at", DateTime(timezone=True), nullable=False),
+)

@@ -7,7 +7,8 @@ SignerName/Position/Location). The sample is posted to
 /v1/approvals/from-ivi and /v1/vehicles/from-ivi, validated, released, approved, signed and downloaded. The
 sealed eCoC must then carry the sample's CocDataGroup (compared canonically, element by element; only
 SignatureDate, the sealing date, may differ), validate against the official schema, verify through the
-gateway and be accepted by xmlsec1 with the entity's seal certificate as the only trust anchor.
+gateway and be accepted by xmlsec1 with the entity's seal certificate as the only trust anchor. Its paper CoC
+must print every value of the sealed eCoC (tests/paper_checks.py).
 
 The samples are read from ../shared/ivi at test time. M1-03 and M1-04 share one VIN; a VIN is one vehicle
 record, so M1-04 goes through with its VIN's serial part changed (JTDM1C0MPTEST0001 → JTDM1C0MPTEST0004),
@@ -20,6 +21,7 @@ into the stack's keys directory as an operator would (one RSA-3072 key, a certif
 organisation is its legal name; an entity another module registered first keeps the seal it has), so the
 signing service has no keys to generate.
 """
+import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -36,6 +38,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from services.signing.domain.keys import FileKeyProvider, write_seal
+from tests.paper_checks import check_paper, missing_tools
 from tests.support import sample_entity_code, xmlsec1_verify
 
 pytestmark = pytest.mark.e2e
@@ -251,3 +254,20 @@ def test_sample_round_trips_sealed(name, sealed_samples, official_schema, stack,
     (tmp_path / f"{name}.xml").write_bytes(document)
     checked = xmlsec1_verify(tmp_path / f"{name}.xml", tmp_path / "seal.pem")
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+@pytest.mark.parametrize("name", [p.stem for p in SAMPLES])
+def test_sample_paper_coc_matches_its_sealed_ecoc(name, sealed_samples, stack, tmp_path):
+    """The paper CoC of each sealed sample, as a viewer downloads it: every value of the sealed eCoC printed, the
+    reference id, version number and SHA-256 on it and in its QR code, the sealed bytes attached, PDF/A-3b,
+    fonts embedded. Its pages are kept as PNG under out/paper/ for a person to look at."""
+    missing = missing_tools()
+    if missing:
+        pytest.fail(f"missing {', '.join(missing)}: `make system-deps` installs poppler-utils and zbar-tools")
+    case = sealed_samples[name]
+    assert case.problem is None, f"{name} stopped at {case.problem} (steps: {case.trail})"
+    response = stack.client("vic", ["viewer"], [case.code]).request("GET", f"/v1/vehicles/{case.vin}/certificate.pdf")
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["X-Certificate-Sha256"] == hashlib.sha256(case.document).hexdigest()
+    problems, _ = check_paper(response.content, case.document, tmp_path, f"sealed-{name}")
+    assert problems == []

@@ -5,6 +5,7 @@ Only the approvals service is replaced: its `resolve` answers what the real appr
 `get_entity` returns the demo entity. The seals are RSA-3072 self-signed seals generated once per module
 into a temporary KEYS_DIR; the certificates are checked against the official IVI 2.0 schema.
 """
+import base64
 import datetime as dt
 import hashlib
 import re
@@ -21,8 +22,8 @@ from nameko.testing.services import entrypoint_waiter, replace_dependencies
 from cli import demo_data
 from common.config import settings
 from common.contracts.events import (
-    CERTIFICATE_FAILED, CERTIFICATE_SIGNED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN, RELEASE_SIGN_REQUESTED,
-    VEHICLE_WITHDRAWN,
+    CERTIFICATE_FAILED, CERTIFICATE_SIGNED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN, PAPER_LAYOUT_CHANGED,
+    PAPER_PRINTED, RELEASE_SIGN_REQUESTED, VEHICLE_WITHDRAWN,
 )
 from common.errors import InvalidInput, NotFound
 from common.outbox import Outbox
@@ -395,3 +396,37 @@ def test_a_malformed_pin_is_invalid_input_naming_the_field(rpc):
         rpc("sign_batch", str(uuid.uuid4()), ENTITY, demo_data.SIGNATORY, [bad])
     assert [e["field"] for e in caught.value.errors] == ["vehicles[0].pinned.content_sha256"]
     assert rpc("sign_batch", str(uuid.uuid4()), ENTITY, demo_data.SIGNATORY, [pinned(vehicle)])["signed"] == 1
+
+
+def test_paper_prints_are_counted_audited_and_scoped(rpc, db_url, db_rows, outbox_rows):
+    """The paper CoC of a sealed certificate: rendered from its stored bytes in the renderer child process,
+    every print counted (1 the original, then duplicates) with a `paper_printed` event in the same
+    transaction; another entity's certificate answers like a missing one."""
+    release_id = str(uuid.uuid4())
+    [vehicle] = vehicles(1, seed=1919)
+    assert rpc("sign_batch", release_id, ENTITY, demo_data.SIGNATORY, [vehicle])["signed"] == 1
+    viewer = ("vera", ["viewer"], [ENTITY])
+    first = rpc("paper", vehicle["vin"], user=viewer)
+    again = rpc("paper", vehicle["vin"], 1, user=viewer)
+    assert (first["print_number"], again["print_number"]) == (1, 2)
+    assert base64.b64decode(first["pdf"]).startswith(b"%PDF-")
+    [row] = [r for r in certificate_rows(db_rows, db_url) if r["vin"] == vehicle["vin"]]
+    assert first["sha256"] == row["sha256"] and first["reference_id"] == row["reference_id"]
+    printed = [e for e in outbox_rows(db_url, PAPER_PRINTED) if e["subject"] == vehicle["vin"]]
+    assert [(e["actor"], e["data"]["prints"][0]["print_number"]) for e in printed] == [("vera", 1), ("vera", 2)]
+
+    batch = rpc("release_paper", release_id, "zip", user=viewer)
+    assert (batch["count"], batch["media_type"]) == (1, "application/zip")
+    stranger = ("otto", ["viewer"], ["OTHERCO"])
+    for method, args in (("paper", (vehicle["vin"],)), ("paper", (vehicle["vin"], 1)),
+                         ("release_paper", (release_id,)), ("paper", (vehicle["vin"], 2))):
+        with pytest.raises(NotFound):
+            rpc(method, *args, user=stranger if args[-1] != 2 else viewer)
+    with pytest.raises(InvalidInput):
+        rpc("paper", vehicle["vin"], "1", user=viewer)
+    with pytest.raises(InvalidInput):
+        rpc("set_paper_layout", ENTITY, {"margins": {"top": -1}}, user=("ada", ["admin"], [ENTITY]))
+    assert rpc("set_paper_layout", ENTITY, {"watermark": "W"}, user=("ada", ["admin"], [ENTITY]))["watermark"] == "W"
+    assert rpc("paper_layout", ENTITY, user=viewer)["margins"]["top"] == 12
+    [changed] = outbox_rows(db_url, PAPER_LAYOUT_CHANGED)
+    assert changed["actor"] == "ada" and changed["data"]["settings"]["watermark"] == "W"

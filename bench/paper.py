@@ -1,0 +1,110 @@
+"""Benchmark: paper CoCs per second (and pages per second) beside eCoCs sealed per second, in one table.
+Prints; asserts nothing.
+
+N demo vehicles are sealed in this process (`issue_batch`: build, XSD, seal, verify; a local RSA-3072 seal in
+a temporary keys directory), then printed from their sealed bytes:
+- one print file of all N (as `GET /v1/releases/{id}/paper` makes it), in this process;
+- a zip of one PDF per VIN (`?form=zip`), in this process;
+- through the renderer child process the signing service starts per job (`paper_process`), one job of N,
+  and two jobs of N/2 side by side (what two concurrent downloads get on two cores).
+The last column is paper CoCs per second divided by eCoCs sealed per second: below 1, printing a release
+takes longer than sealing it.
+
+    .venv/bin/python -m bench.paper [N]     (default 40)
+"""
+import base64
+import json
+import os
+import platform
+import io
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+import common  # noqa: F401 - first: quiets eventlet's import-time deprecation notice
+from bench.tables import table
+from cli import demo_data
+from common.config import settings
+from common.ivi.schema import load_schema
+from common.ivi.xsd import SchemaValidator
+from services.signing.domain.issuance import issue_batch
+from services.signing.domain.keys import FileKeyProvider
+from services.signing.domain.seal import Sealer
+from services.signing.paper.render import Layout, render_pdf, render_zip
+
+
+def sealed(count, keys_dir):
+    s = settings()
+    schema, validator = load_schema(s.schema_path), SchemaValidator(s.schema_path)
+    provider = FileKeyProvider(keys_dir)
+    provider.create_local(demo_data.ENTITY, demo_data.LEGAL_NAME)
+    sealer = Sealer(provider.get(demo_data.ENTITY))
+    vehicles = [dict(v, revision=1) for v in demo_data.vehicles(count, seed=19)]
+    resolved = [demo_data.resolution(v) for v in vehicles]
+    start = time.perf_counter()
+    result = issue_batch(schema, validator, sealer, vehicles, resolved, demo_data.SIGNATORY,
+                         {v["vin"]: 1 for v in vehicles})
+    elapsed = time.perf_counter() - start
+    return sorted(result.issued, key=lambda i: i.vin), elapsed
+
+
+def pages_of(pdf):
+    return int(PdfFileReader(io.BytesIO(pdf)).root["/Pages"]["/Count"])
+
+
+def worker_job(issued):
+    return {"layout": {}, "form": "pdf", "seal": None, "certificates": [
+        {"document": base64.b64encode(i.document).decode(), "vin": i.vin, "version_number": 1, "status": "current",
+         "print_number": 1} for i in issued]}
+
+
+def through_worker(issued):
+    out = subprocess.run([sys.executable, "-m", "services.signing.paper.worker"], check=True, capture_output=True,
+                         input=json.dumps(worker_job(issued)).encode())
+    return out.stdout
+
+
+def main(argv):
+    count = int(argv[0]) if argv else 40
+    with tempfile.TemporaryDirectory() as keys_dir:
+        issued, seal_seconds = sealed(count, keys_dir)
+    seal_rate = count / seal_seconds
+    certificates = [(i.document, 1, f"{i.vin}-v1.xml", "current") for i in issued]
+    render_pdf(certificates[:1], Layout())  # warm: fonts, the template
+
+    rows = [["sealed eCoCs (issue_batch, in process)", count, "", f"{seal_seconds:.2f}", f"{seal_rate:,.1f}", "",
+             "1.00"]]
+
+    def row(label, seconds, pages):
+        rate = count / seconds
+        rows.append([label, count, pages, f"{seconds:.2f}", f"{rate:,.1f}", f"{pages / seconds:,.1f}",
+                     f"{rate / seal_rate:.3f}"])
+
+    start = time.perf_counter()
+    pdf = render_pdf(certificates, Layout())
+    row("paper: one print file, in process", time.perf_counter() - start, pages_of(pdf))
+    start = time.perf_counter()
+    render_zip(certificates, Layout())
+    row("paper: zip of one PDF per VIN, in process", time.perf_counter() - start, pages_of(pdf))
+    start = time.perf_counter()
+    through_worker(issued)
+    row("paper: renderer child process, 1 job", time.perf_counter() - start, pages_of(pdf))
+    half = len(issued) // 2
+    start = time.perf_counter()
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(through_worker, [issued[:half], issued[half:]]))
+    row("paper: renderer child processes, 2 jobs side by side", time.perf_counter() - start, pages_of(pdf))
+
+    print(f"\necoc paper CoC throughput, {count} demo vehicles — {date.today()} — {platform.node()}, "
+          f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print(table(rows, ["", "certificates", "pages", "seconds", "certificates/s", "pages/s", "ratio to sealing"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,74 @@
+"""The paper CoC: print-ready PDFs of sealed certificates, one vehicle's or a release's, and each entity's
+print settings for its security paper. Rendering runs in the signing service (a child process there), never
+on this event loop."""
+import base64
+
+from marshmallow import Schema, fields, validate
+from werkzeug.wrappers import Response
+
+from common.contracts.responses import PaperLayoutOut
+from common.contracts.signing import PaperLayoutIn
+from gateway.auth import scoped
+from gateway.http import route
+from gateway.routes.dashboard import PAGE, PAGE_ERRORS
+
+PRINT = ("Every download is a print: the first is the original, each later one is marked DUPLICATE with its "
+         "re-print count, and every print is recorded in the audit (`paper_printed`).")
+
+
+class PaperQuery(Schema):
+    version = fields.Integer(validate=validate.Range(1, 1_000_000),
+                             metadata={"description": "an IviVersionNumber; the current certificate when absent"})
+
+
+class ReleasePaperQuery(Schema):
+    form = fields.String(load_default="pdf", validate=validate.OneOf(("pdf", "zip")), metadata={
+        "description": "`pdf`: one print file in VIN order; `zip`: one PDF per VIN"})
+
+
+def _download(content, media_type, filename, headers=None):
+    return Response(content, status=200, mimetype=media_type, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', **(headers or {})})
+
+
+class PaperRoutes:
+
+    @route("GET", "/v1/vehicles/{vin}/certificate.pdf", roles=(), query=PaperQuery, produces="application/pdf",
+           summary="The paper CoC of the current (or `?version=`) certificate, print-ready",
+           description="A4, PDF/A-3b with fonts embedded and the sealed eCoC attached, laid out as the Annex VIII "
+                       "model of Implementing Regulation (EU) 2020/683 (L category: Regulation (EU) No 901/2014) "
+                       "from the sealed certificate's content; it carries the IviReferenceId, IviVersionNumber, "
+                       "the certificate's SHA-256 and a QR code of them with the VIN. Sealed as PAdES when the "
+                       "entity turned it on. " + PRINT)
+    def certificate_pdf(self, call, vin):
+        return self._printed(self._rpc("signing", "paper", vin, call.query.get("version")))
+
+    @route("GET", "/dashboard/vehicles/{vin}/coc.pdf", produces="application/pdf", description=PAGE + " " + PRINT,
+           errors=PAGE_ERRORS, summary="The paper CoC of the current certificate, downloaded from the vehicle page")
+    def certificate_pdf_page(self, call, vin):
+        return self._page(call, lambda identity: self._printed(self._rpc("signing", "paper", vin, None)))
+
+    def _printed(self, printed):
+        return _download(base64.b64decode(printed["pdf"]), "application/pdf", printed["filename"], {
+            "X-Ivi-Reference-Id": printed["reference_id"], "X-Ivi-Version-Number": str(printed["version_number"]),
+            "X-Certificate-Sha256": printed["sha256"], "X-Print-Number": str(printed["print_number"])})
+
+    @route("GET", "/v1/releases/{id}/paper", roles=(), query=ReleasePaperQuery, produces="application/pdf",
+           summary="The paper CoCs of a release's sealed certificates (one print file in VIN order, or a zip)",
+           description=PRINT)
+    def release_paper(self, call, id):
+        printed = self._rpc("signing", "release_paper", id, call.query["form"])
+        return _download(base64.b64decode(printed["content"]), printed["media_type"], printed["filename"],
+                         {"X-Certificate-Count": str(printed["count"])})
+
+    @route("GET", "/v1/entities/{code}/paper-layout", roles=(), response=PaperLayoutOut,
+           summary="The entity's print settings for its paper CoCs")
+    def get_paper_layout(self, call, code):
+        scoped(call.identity, code, f"legal entity {code}")
+        return self._rpc("signing", "paper_layout", code)
+
+    @route("PUT", "/v1/entities/{code}/paper-layout", roles=("admin",), body=PaperLayoutIn, response=PaperLayoutOut,
+           summary="Set the entity's print settings: margins, background layer, watermark, language, PAdES")
+    def put_paper_layout(self, call, code):
+        scoped(call.identity, code, f"legal entity {code}")
+        return self._rpc("signing", "set_paper_layout", code, call.body)

@@ -1,0 +1,44 @@
+"""The paper CoC renderer as a child process: one JSON job on stdin, the PDF (or zip of PDFs) on stdout.
+
+The signing service starts it per job (`services.signing.paper_process`), so laying out pages never holds
+the GIL of the process that seals, and a crash of the layout engine costs one job, not the service. Job:
+
+    {"layout": {...}, "form": "pdf" | "zip",
+     "certificates": [{"document": base64 sealed bytes, "print_number": n, "status": "current", "vin": ...}],
+     "seal": null | {"key_pem": ..., "certificate_pem": ..., "chain_pem": [...]}}
+
+With `seal`, each PDF is sealed as PAdES (`pades.seal_pdf`). A failure exits non-zero with the reason on
+stderr.
+"""
+import base64
+import json
+import sys
+
+from .render import Layout, render_pdf, render_zip
+
+
+def run(job):
+    layout = Layout.from_dict(job.get("layout"))
+    certificates = [(base64.b64decode(c["document"]), c["print_number"], f"{c['vin']}-v{c['version_number']}.xml",
+                     c.get("status", "current")) for c in job["certificates"]]
+    sign = None
+    if job.get("seal"):
+        from .pades import seal_pdf  # pyHanko is loaded only for entities that seal their paper
+        seal = job["seal"]
+        sign = lambda pdf: seal_pdf(pdf, seal["key_pem"].encode(), seal["certificate_pem"].encode(),  # noqa: E731
+                                    [c.encode() for c in seal.get("chain_pem") or []])
+    if job.get("form") == "zip":
+        return render_zip(certificates, layout, sign=sign)
+    pdf = render_pdf(certificates, layout)
+    return sign(pdf) if sign else pdf
+
+
+def main():
+    job = json.loads(sys.stdin.buffer.read())
+    out = run(job)
+    sys.stdout.buffer.write(out)
+    sys.stdout.buffer.flush()
+
+
+if __name__ == "__main__":
+    main()

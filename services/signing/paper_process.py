@@ -1,0 +1,37 @@
+"""Rendering paper CoCs from a nameko worker: in a child process (`services.signing.paper.worker`), talked to
+through green pipes, so the event loop keeps serving (heartbeats, other RPCs) and sealing keeps its GIL.
+
+`slots` bounds the renderers running at once in a service process: each is CPU-bound, and more than the
+cores only makes every print finish late.
+"""
+import json
+import sys
+
+import eventlet
+from eventlet.green import subprocess
+from eventlet.semaphore import Semaphore
+
+RENDERING_AT_ONCE = 2
+slots = Semaphore(RENDERING_AT_ONCE)
+
+
+class RenderFailed(Exception):
+    pass
+
+
+def render(job, timeout):
+    """The renderer's output for `job` (see the worker's docstring); RenderFailed with its reason."""
+    with slots:
+        process = subprocess.Popen([sys.executable, "-m", "services.signing.paper.worker"], stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            with eventlet.Timeout(timeout, RenderFailed(f"the paper renderer took longer than {timeout:g}s")):
+                out, err = process.communicate(json.dumps(job).encode("utf-8"))
+        except RenderFailed:
+            process.kill()
+            process.wait()
+            raise
+    if process.returncode != 0:
+        reason = err.decode("utf-8", "replace").strip().splitlines()
+        raise RenderFailed(f"the paper renderer failed: {reason[-1] if reason else process.returncode}")
+    return out

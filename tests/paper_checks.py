@@ -1,0 +1,92 @@
+"""Checking a paper CoC PDF against the sealed eCoC it was printed from, with tools independent of the renderer.
+
+poppler's `pdftotext` extracts the text, `pdftoppm` renders the pages (kept as PNG artifacts under
+`out/paper/`, git-ignored, for a person to look at), `pdfdetach` takes the attached eCoC out, `pdffonts`
+lists the fonts and `pdfinfo -meta` the XMP (PDF/A identification); zbar's `zbarimg` reads the QR code back.
+"""
+import hashlib
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from lxml import etree
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "out" / "paper"
+TOOLS = ("pdftotext", "pdftoppm", "pdfdetach", "pdffonts", "pdfinfo", "zbarimg")
+IVI_NS = "http://eu.ereg.initialvehicleinformation.v2"
+DS_NS = "http://www.w3.org/2000/09/xmldsig#"
+
+
+def missing_tools():
+    return [t for t in TOOLS if shutil.which(t) is None]
+
+
+def _run(*args):
+    return subprocess.run(args, capture_output=True, check=True, timeout=120).stdout
+
+
+def sealed_values(document: bytes):
+    """(element name, text) of every value the sealed eCoC holds: its header and CoC data, not its signature."""
+    root = etree.fromstring(document, etree.XMLParser(resolve_entities=False, no_network=True))
+    out = []
+    for part in ("Header", "CocDataGroup"):
+        for node in root.find(f"{{{IVI_NS}}}{part}").iter(etree.Element):
+            if len(node) == 0 and (node.text or "").strip():
+                out.append((etree.QName(node).localname, node.text.strip()))
+    return out
+
+
+def _squeezed(text):
+    return re.sub(r"\s+", "", text)
+
+
+def check_paper(pdf: bytes, document: bytes, workdir: Path, name: str, pages_to_png=True):
+    """The problems of `pdf` as the paper CoC of `document` (empty when none), and its extracted text."""
+    problems = []
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / f"{name}.pdf"
+    path.write_bytes(pdf)
+    text = _run("pdftotext", str(path), "-").decode("utf-8")
+    flat = _squeezed(text)
+    sha256 = hashlib.sha256(document).hexdigest()
+    values = sealed_values(document)
+    header = dict(values)
+    for element, value in values:
+        if _squeezed(value) not in flat:
+            problems.append(f"{element} = {value!r} is not printed")
+    for what, value in (("SHA-256", sha256), ("IviReferenceId", header["IviReferenceId"]),
+                        ("IviVersionNumber", header["IviVersionNumber"])):
+        if _squeezed(value) not in flat:
+            problems.append(f"{what} {value} is not printed")
+
+    attached = workdir / f"{name}.attached.xml"
+    _run("pdfdetach", "-save", "1", "-o", str(attached), str(path))
+    if attached.read_bytes() != document:
+        problems.append("the attached eCoC is not the sealed document byte for byte")
+    fonts = _run("pdffonts", str(path)).decode().splitlines()[2:]
+    if not fonts or any(line.split()[-5] != "yes" for line in fonts):
+        problems.append(f"a font is not embedded: {fonts}")
+    meta = _run("pdfinfo", "-meta", str(path)).decode("utf-8", "replace")
+    if not re.search(r"pdfaid:part[^0-9]{1,3}3", meta) or not re.search(r"pdfaid:conformance[^A-Z]{1,3}B", meta):
+        problems.append("not identified as PDF/A-3b in its XMP metadata")
+    info = _run("pdfinfo", str(path)).decode()
+    if "595.276 x 841.89" not in info:
+        problems.append("not A4")
+
+    png_dir = ARTIFACTS if pages_to_png else workdir
+    png_dir.mkdir(parents=True, exist_ok=True)
+    _run("pdftoppm", "-r", "110", "-png", str(path), str(png_dir / name))
+    # the QR code is read from page 1 rendered finer (a module is half a millimetre)
+    _run("pdftoppm", "-r", "300", "-f", "1", "-l", "1", "-png", str(path), str(workdir / f"{name}.qr"))
+    first = sorted(workdir.glob(f"{name}.qr*.png"))[0]
+    qr = subprocess.run(["zbarimg", "--quiet", "--raw", str(first)], capture_output=True, timeout=60).stdout.decode()
+    expected_qr = f"ECOC:{header['VehicleIdentificationNumber']};REF:{header['IviReferenceId']};" \
+                  f"VER:{header['IviVersionNumber']};SHA256:{sha256}"
+    if qr.strip() != expected_qr:
+        problems.append(f"the QR code reads {qr.strip()!r}, expected {expected_qr!r}")
+    return problems, text
+
+
+def page_count(pdf_path: Path):
+    return int(re.search(r"Pages:\s+(\d+)", _run("pdfinfo", str(pdf_path)).decode()).group(1))

@@ -1,0 +1,113 @@
+"""The paper CoC renderer on the official samples' bytes, without a stack: every value printed, the model's
+wording per language, the markers of re-prints and of certificates no longer current, and what the page
+layout takes from an entity's settings. The samples sealed through the whole stack are checked the same way
+in tests/e2e/test_samples_sealed.py."""
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from common.contracts.signing import PAPER_LANGUAGES, PaperLayoutIn
+from services.signing.paper import render
+from services.signing.paper.content import paper_coc
+from services.signing.paper.render import Layout, html_of, render_pdf, render_zip
+from services.signing.paper.wording import WORDING_DIR, Wording, languages
+from tests.paper_checks import check_paper, missing_tools
+
+SAMPLES = Path(os.environ.get("ECOC_IVI_SCHEMA")
+               or Path(__file__).resolve().parents[3] / "shared" / "ivi" / "IVI2.0.xsd").parent / "samples"
+
+
+def sample(name):
+    path = SAMPLES / f"{name}.xml"
+    if not path.is_file():
+        pytest.skip(f"the official samples are not at {SAMPLES}")
+    return path.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def tools():
+    missing = missing_tools()
+    if missing:
+        pytest.fail(f"missing {', '.join(missing)}: `make system-deps` installs poppler-utils and zbar-tools")
+
+
+def test_every_language_file_words_every_item_and_the_contract_lists_them():
+    assert languages() == sorted(PAPER_LANGUAGES)
+    english = yaml.safe_load((WORDING_DIR / "en.yaml").read_text())
+    for language in languages():
+        own = yaml.safe_load((WORDING_DIR / f"{language}.yaml").read_text())
+        assert own["language"] == language
+        assert set(own["items"]) == set(english["items"]), language
+        assert set(own["statement"]) == {"C", "I", "V", "L"}
+        assert set(own["words"]) == set(english["words"]), language
+
+
+@pytest.mark.parametrize("name", ["M1-02-CHR"])  # all nine, sealed through the stack: tests/e2e
+def test_every_sealed_value_is_printed_with_proof_of_the_electronic_certificate(name, tools, tmp_path):
+    document = sample(name)
+    pdf = render_pdf([(document, 1, f"{name}.xml", "current")], Layout())
+    problems, text = check_paper(pdf, document, tmp_path, f"unit-{name}", pages_to_png=False)
+    assert problems == []
+    assert "DUPLICATE" not in text and "SUPERSEDED" not in text
+
+
+def test_m1_items_are_numbered_and_sorted_as_the_annex_viii_model_and_l_items_are_not():
+    m1 = paper_coc(sample("M1-02-CHR"), Wording())
+    numbers = [i.number for i in m1.side2]
+    assert numbers == sorted(numbers, key=lambda n: tuple(int(p) for p in n.split(".")))
+    assert {"13.2", "35", "40", "49"} <= set(numbers)
+    assert [i.number for i in m1.side1][:4] == ["0.1", "0.2", "0.2.1", "0.4"]
+    # multiple values keep their rows: the tyres of each axle under item 35, the axle's row named
+    tyres = next(i for i in m1.side2 if i.number == "35")
+    assert len({line.where.split(".")[0] for line in tyres.lines}) == 2
+    l1e = paper_coc(sample("L1e"), Wording())
+    assert not l1e.numbered and all(i.number == "" for i in l1e.side1 + l1e.side2)
+
+
+@pytest.mark.parametrize("language,title,statement_start", [
+    ("en", "EU Certificate of Conformity", "The undersigned hereby certifies"),
+    ("de", "EU-Übereinstimmungsbescheinigung", "Der Unterzeichnete bestätigt hiermit"),
+    ("fr", "Certificat de conformité UE", "Le soussigné certifie par la présente"),
+])
+def test_the_model_wording_follows_the_entitys_language(language, title, statement_start):
+    html = html_of(sample("M1-02-CHR"), Layout(language=language))
+    assert title in html and statement_start in html
+    assert Wording(language).item("13.2", "") in html
+
+
+def test_the_statement_follows_the_stage_of_completion():
+    complete = sample("M1-02-CHR")
+    incomplete = complete.replace(b"<StageOfCompletion>C<", b"<StageOfCompletion>I<")
+    assert "cannot be permanently registered without further approvals" in paper_coc(incomplete, Wording()).statement
+    assert "right-hand traffic" in paper_coc(complete, Wording()).statement
+
+
+def test_a_reprint_is_a_duplicate_with_its_count_and_an_old_version_says_so():
+    html = html_of(sample("M1-02-CHR"), Layout(), print_number=3, status="superseded")
+    assert "DUPLICATE — re-print 2" in html and "SUPERSEDED" in html
+    assert "DUPLIKAT — Nachdruck 1" in html_of(sample("M1-02-CHR"), Layout(language="de"), print_number=2)
+
+
+def test_margins_background_and_watermark_come_from_the_layout():
+    layout = Layout.from_dict(PaperLayoutIn().load({
+        "margins": {"top": 30, "left": 25}, "watermark": "ACME SECURITY PAPER",
+        "background_svg": '<svg xmlns="http://www.w3.org/2000/svg" width="210mm" height="297mm"/>'}))
+    html = html_of(sample("L1e"), layout)
+    assert "margin: 30mm 14mm 34mm 25mm" in html  # the bottom margin keeps room for the proof footer
+    assert "ACME SECURITY PAPER" in html and 'background: url("data:image/svg+xml;base64,' in html
+
+
+def test_the_renderer_fetches_nothing_but_data_urls():
+    for url in ("file:///etc/hostname", "http://127.0.0.1:9/x.png"):
+        with pytest.raises(ValueError):
+            render._FETCHER.fetch(url)
+
+
+def test_a_batch_zip_holds_one_pdf_per_vehicle_named_by_vin_and_version():
+    import io
+    import zipfile
+    certs = [(sample(n), 1, f"{v}-v1.xml", "current") for n, v in (("L1e", "VINA"), ("L5e", "VINB"))]
+    names = zipfile.ZipFile(io.BytesIO(render_zip(certs, Layout()))).namelist()
+    assert names == ["VINA-v1.pdf", "VINB-v1.pdf"]
