@@ -16,6 +16,7 @@ from gateway.routes.approvals import ApprovalRoutes
 from gateway.routes.audit import AuditRoutes
 from gateway.routes.dashboard import DashboardRoutes
 from gateway.routes.entities import EntityRoutes
+from gateway.routes.events import EventRoutes
 from gateway.routes.health import HealthRoutes
 from gateway.routes.releases import ReleaseRoutes
 from gateway.routes.rules import RuleRoutes
@@ -25,7 +26,7 @@ SETTINGS = settings()
 
 
 class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, ReleaseRoutes, AuditRoutes,
-                     RuleRoutes, DashboardRoutes):
+                     EventRoutes, RuleRoutes, DashboardRoutes):
     name = "gateway"
 
     caller = Identity()

@@ -194,3 +194,24 @@ class AuditPage(Open):
 
 class AuditVerification(Open):
     valid = fields.Boolean(required=True)
+
+
+class FeedEvent(Open):
+    """An event of the change feed (`GET /v1/events`) and of a webhook delivery: who did what to which subjects,
+    with a small payload (services/audit/domain/feed.py)."""
+
+    id = fields.String(required=True)
+    type = fields.String(required=True)
+    source = fields.String(required=True)
+    occurred_at = fields.String(required=True)
+    entity = _text(required=True)
+    subject = fields.String(required=True)
+    subjects = fields.List(fields.String(), required=True)
+    actor = _text(required=True)
+    data = fields.Dict(required=True)
+
+
+class EventPage(Open):
+    events = fields.List(fields.Nested(FeedEvent), required=True)
+    next_cursor = _text(required=True)
+    has_more = fields.Boolean(required=True)

@@ -61,6 +61,7 @@ def routes(world):
         Route("POST", "/v1/certificates/verify", ANY, xml=w["certificate"], foreign=False),
         Route("GET", f"/v1/releases/{w['signed_release']}", ANY),
         Route("GET", "/v1/dashboard", ANY, foreign=False),
+        Route("GET", "/v1/events?limit=5", ANY, foreign=False),
         Route("GET", f"/v1/audit?subject={vin}", ("auditor", "admin"), foreign=False),
         Route("GET", "/v1/audit/verify", ("auditor", "admin"), foreign=False),
         Route("GET", f"/v1/vehicles/{released}/evidence", ("auditor", "admin")),
