@@ -1,8 +1,6 @@
 """The change feed's view of audit entries: small payloads per event type and the `types` filter."""
 from datetime import datetime, timezone
 
-import pytest
-
 from common.contracts import events as ev
 from services.audit.domain import chain
 from services.audit.domain.feed import FEED_TYPES, feed_event, parse_types, summary
