@@ -20,13 +20,14 @@ from gateway.routes.events import EventRoutes
 from gateway.routes.health import HealthRoutes
 from gateway.routes.releases import ReleaseRoutes
 from gateway.routes.rules import RuleRoutes
+from gateway.routes.webhooks import WebhookRoutes
 from gateway.routes.vehicles import VehicleRoutes
 
 SETTINGS = settings()
 
 
 class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, ReleaseRoutes, AuditRoutes,
-                     EventRoutes, RuleRoutes, DashboardRoutes):
+                     EventRoutes, WebhookRoutes, RuleRoutes, DashboardRoutes):
     name = "gateway"
 
     caller = Identity()
@@ -37,6 +38,7 @@ class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, 
     validation = ServiceRpc("validation", expiration=SETTINGS.rpc_timeout)
     signing = ServiceRpc("signing", expiration=SETTINGS.rpc_timeout)
     audit = ServiceRpc("audit", expiration=SETTINGS.rpc_timeout)
+    webhooks = ServiceRpc("webhooks", expiration=SETTINGS.rpc_timeout)
     idempotency = Idempotency()
     availability = Availability(SETTINGS.amqp_uri)
 

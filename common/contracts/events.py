@@ -23,7 +23,12 @@ CERTIFICATE_SIGNED = "certificate_signed"
 CERTIFICATE_FAILED = "certificate_failed"
 CERTIFICATE_SUPERSEDED = "certificate_superseded"
 CERTIFICATE_WITHDRAWN = "certificate_withdrawn"
+WEBHOOK_CREATED = "webhook_created"
+WEBHOOK_UPDATED = "webhook_updated"
+WEBHOOK_DELETED = "webhook_deleted"
 WEBHOOK_DISABLED = "webhook_disabled"
+WEBHOOK_PINGED = "webhook_pinged"
+WEBHOOK_REDELIVERED = "webhook_redelivered"
 
 EVENTS_BY_SOURCE = {
     "approvals": (APPROVAL_REGISTERED, APPROVAL_EXTENDED, APPROVAL_WITHDRAWN, APPROVAL_VERSION_ADDED, ENTITY_CHANGED),
@@ -31,6 +36,8 @@ EVENTS_BY_SOURCE = {
                  RELEASE_APPROVED, RELEASE_REJECTED, RELEASE_SIGN_REQUESTED, RELEASE_COMPLETED, RELEASE_ITEM_REOPENED),
     "validation": (VALIDATION_COMPLETED,),
     "signing": (CERTIFICATE_SIGNED, CERTIFICATE_FAILED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN),
+    "webhooks": (WEBHOOK_CREATED, WEBHOOK_UPDATED, WEBHOOK_DELETED, WEBHOOK_DISABLED, WEBHOOK_PINGED,
+                 WEBHOOK_REDELIVERED),
 }
 
 
@@ -176,6 +183,16 @@ DATA_SCHEMAS = {
     CERTIFICATE_SUPERSEDED: _data(certificates=fields.List(fields.Nested(CertificateRef), required=True)),
     CERTIFICATE_WITHDRAWN: _data(vin=fields.String(required=True), reference_id=fields.String(required=True),
                                  version_number=fields.Integer(required=True), reason=fields.String(required=True)),
+    WEBHOOK_CREATED: _data(webhook_id=fields.String(required=True), url=fields.String(required=True),
+                           event_types=fields.List(fields.String(), allow_none=True, required=True)),
+    WEBHOOK_UPDATED: _data(webhook_id=fields.String(required=True), changed=fields.List(fields.String(), required=True),
+                           active=fields.Boolean(required=True)),
+    WEBHOOK_DELETED: _data(webhook_id=fields.String(required=True)),
+    WEBHOOK_DISABLED: _data(webhook_id=fields.String(required=True), reason=fields.String(required=True),
+                            failing_since=fields.String(required=True)),
+    WEBHOOK_PINGED: _data(webhook_id=fields.String(required=True), delivery_id=fields.String(required=True)),
+    WEBHOOK_REDELIVERED: _data(webhook_id=fields.String(required=True), delivery_id=fields.String(required=True),
+                               event_id=fields.String(required=True)),
 }
 
 

@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 from common.contracts.responses import EventPage
 from gateway.http import route
 from gateway.routes.paging import DEFAULT_LIMIT, MAX_LIMIT
-from services.audit.domain.feed import FEED_TYPES
+from common.feed import FEED_TYPES
 
 
 class FeedQuery(Schema):

@@ -6,7 +6,7 @@ from datetime import datetime
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from common import metrics
+from common import feed, metrics
 from common.config import settings
 from common.dependencies import Identity
 from common.errors import EXPECTED, InvalidInput
@@ -16,7 +16,7 @@ from common.outbox import utcnow
 from services.audit import repository as repo
 from services.audit.batching import on_events
 from services.audit.dependencies import AuditDatabase, CheckpointKey
-from services.audit.domain import chain, checkpoints, feed
+from services.audit.domain import chain, checkpoints
 from services.audit.domain.evidence import pack_entry
 from services.audit.models import audit_entries
 
@@ -54,6 +54,10 @@ class AuditService(Health):
     @on_events("signing", ALL_EVENTS)
     def on_signing_event(self, envelopes):
         self._record("signing", envelopes)
+
+    @on_events("webhooks", ALL_EVENTS)
+    def on_webhooks_event(self, envelopes):
+        self._record("webhooks", envelopes)
 
     def _record(self, exchange_source, envelopes):
         """Append a batch of events in one transaction (redelivered ones are skipped by event id)."""
@@ -137,10 +141,11 @@ class AuditService(Health):
     def events(self, after=None, types=None, limit=100):
         """The change feed: the next events of the caller's entities after the event `after` (an event id the
         caller has read; None: from the first), of `types` (None: all), in the order the log committed them,
-        each with a small payload (services/audit/domain/feed.py). `next_cursor` is the id of the last event
+        each with a small payload (common/feed.py). `next_cursor` is the id of the last event
         read, or `after` again when there is nothing new, so a consumer that always passes it back sees every
-        event once. An event of another entity is not a cursor, exactly like an unknown one."""
-        entities = self.caller.entities()
+        event once. An event of another entity is not a cursor, exactly like an unknown one. The webhooks service
+        reads it too (as a service, of every entity)."""
+        entities = self.caller.entities(service=True)
         if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE:
             raise InvalidInput("Invalid limit.", [{"field": "limit", "message": f"an integer from 1 to {MAX_PAGE}"}])
         event_types, errors = feed.parse_types(types)

@@ -20,7 +20,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 K8S_VERSION = "1.30"
-SERVICES = ("approvals", "vehicles", "validation", "signing", "audit")
+SERVICES = ("approvals", "vehicles", "validation", "signing", "audit", "webhooks")
 PROCESSES = SERVICES + ("gateway",)
 EXPECTED_REGIONS = {"eu-west", "eu-central"}
 OVERLAYS = sorted(p.name for p in (K8S / "overlays").iterdir() if (p / "kustomization.yaml").is_file())
@@ -599,6 +599,9 @@ def test_network_policies_deny_by_default_and_allow_only_what_each_process_needs
         if name == "ecoc-gateway":
             assert egress == dependencies | {("internet", 443)}, "the gateway reads the OIDC issuer's JWKS"
             assert ingress == {("monitoring", "metrics"), ("ingress-nginx", "http")}
+        elif name == "ecoc-webhooks":
+            assert egress == dependencies | {("internet", 443)}, "webhooks POST to the subscribers' receivers"
+            assert ingress == {("monitoring", "metrics")}, name
         else:
             assert egress == dependencies, name
             assert ingress == {("monitoring", "metrics")}, name
@@ -725,6 +728,7 @@ NEEDED = {
                 "ECOC_GATEWAY_PORT", "ECOC_IVI_SCHEMA"},
     "signing": {"ECOC_INTERNAL_SECRET", "ECOC_KEYS_DIR", "ECOC_IVI_SCHEMA"},
     "audit": {"ECOC_INTERNAL_SECRET", "ECOC_AUDIT_KEYS_DIR"},
+    "webhooks": {"ECOC_INTERNAL_SECRET"},
     **{s: {"ECOC_INTERNAL_SECRET", "ECOC_IVI_SCHEMA"} for s in ("approvals", "vehicles", "validation")},
     "migrate": set(),
     "backup": {"ECOC_KEYS_DIR"},

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 from common.contracts import events as ev
 from services.audit.domain import chain
-from services.audit.domain.feed import FEED_TYPES, feed_event, parse_types, summary
+from common.feed import FEED_TYPES, feed_event, parse_types, summary
 
 VIN = "WVWZZZ1JZXW000001"
 

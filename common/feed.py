@@ -1,4 +1,4 @@
-"""The change feed: what an integrator sees of an audit entry (plain Python).
+"""The change feed: what an integrator sees of an event, in GET /v1/events and in webhook deliveries.
 
 The feed is served from the audit log, which records every service's events in one order (`seq`), each with its
 entity and subjects. An integrator does not need, and must not get, the whole envelope: CoC data, signatory details
@@ -69,7 +69,12 @@ SUMMARIES = {
     ev.CERTIFICATE_SUPERSEDED: lambda d: {"certificates": _each(d.get("certificates"), "vin", "reference_id",
                                                                  "version_number")},
     ev.CERTIFICATE_WITHDRAWN: lambda d: _pick(d, "vin", "reference_id", "version_number", "reason"),
-    ev.WEBHOOK_DISABLED: lambda d: _pick(d, "webhook_id", "reason", "failures"),
+    ev.WEBHOOK_CREATED: lambda d: _pick(d, "webhook_id", "event_types"),
+    ev.WEBHOOK_UPDATED: lambda d: _pick(d, "webhook_id", "changed", "active"),
+    ev.WEBHOOK_DELETED: lambda d: _pick(d, "webhook_id"),
+    ev.WEBHOOK_DISABLED: lambda d: _pick(d, "webhook_id", "reason", "failing_since"),
+    ev.WEBHOOK_PINGED: lambda d: _pick(d, "webhook_id", "delivery_id"),
+    ev.WEBHOOK_REDELIVERED: lambda d: _pick(d, "webhook_id", "delivery_id", "event_id"),
 }
 
 FEED_TYPES = tuple(SUMMARIES)
