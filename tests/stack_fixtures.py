@@ -92,8 +92,10 @@ def stack(tmp_path_factory, request):
     jwt_secret = "e2e-" + secrets.token_hex(24)
 
     with throwaway_vhost("e2e") as amqp_uri:
+        # webhook retries in seconds, not minutes: tests/e2e/test_webhooks.py waits for them
         env = stack_env(amqp_uri, prefix, port, keys_dir, jwt_secret, SCHEMA_PATH,
-                        ECOC_OPS_PORT=free_port_block(len(PROCESSES)))
+                        ECOC_OPS_PORT=free_port_block(len(PROCESSES)), ECOC_WEBHOOK_RETRY_BASE_SECONDS="0.5",
+                        ECOC_WEBHOOK_RETRY_MAX_SECONDS="2")
         # The test process builds tokens and migrates with the stack's settings. They are read from the
         # stack's environment here and handed on explicitly: the session's own environment stays as it
         # was, so other tests in the session never talk to this stack's broker vhost or databases.
