@@ -1,6 +1,5 @@
 """Webhooks: subscriptions per entity, their delivery log, redelivery and a test ping (docs/webhooks.md)."""
 from marshmallow import fields, validate
-from werkzeug.wrappers import Response
 
 from common.contracts.responses import DeliveryDetail, DeliveryOut, DeliveryPage, WebhookCreated, WebhookOut, WebhookPage
 from common.contracts.webhooks import WebhookIn, WebhookPatch
@@ -46,11 +45,10 @@ class WebhookRoutes:
     def update_webhook(self, call, id):
         return self._rpc("webhooks", "update", id, call.body)
 
-    @route("DELETE", "/v1/webhooks/{id}", roles=MANAGERS, status=204,
-           summary="Delete a webhook with its delivery log")
+    @route("DELETE", "/v1/webhooks/{id}", roles=MANAGERS, response=WebhookOut,
+           summary="Delete a webhook with its delivery log; the answer is the webhook as it was")
     def delete_webhook(self, call, id):
-        self._rpc("webhooks", "delete", id)
-        return Response(status=204)
+        return self._rpc("webhooks", "delete", id)
 
     @route("POST", "/v1/webhooks/{id}/ping", roles=MANAGERS, response=DeliveryOut, status=202,
            summary="Send the webhook a `webhook_ping` event; its delivery shows in the log")

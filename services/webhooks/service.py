@@ -121,13 +121,15 @@ class WebhooksService(Health):
 
     @rpc(expected_exceptions=EXPECTED)
     def delete(self, webhook_id):
-        """Delete a subscription with its delivery log; what was not delivered yet is not sent."""
+        """Delete a subscription with its delivery log (what was not delivered yet is not sent); the subscription
+        as it was."""
         self.caller.require(*MANAGERS)
         with self.db as uow:
             row = self._visible(uow, webhook_id, lock=True, roles=MANAGERS)
             repo.delete_subscription(uow.session, webhook_id)
             uow.emit(WEBHOOK_DELETED, {"webhook_id": webhook_id}, subject=webhook_id, entity=row["entity"])
             uow.commit()
+        return public(row)
 
     @rpc(expected_exceptions=EXPECTED)
     def ping(self, webhook_id):
