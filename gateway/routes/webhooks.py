@@ -1,7 +1,8 @@
 """Webhooks: subscriptions per entity, their delivery log, redelivery and a test ping (docs/webhooks.md)."""
 from marshmallow import fields, validate
 
-from common.contracts.responses import DeliveryDetail, DeliveryOut, DeliveryPage, WebhookCreated, WebhookOut, WebhookPage
+from common.contracts.responses import (DeliveryDetail, DeliveryOut, DeliveryPage, WebhookCreated, WebhookOut,
+                                       WebhookPage)
 from common.contracts.webhooks import WebhookIn, WebhookPatch
 from gateway.http import route
 from gateway.routes.paging import Page

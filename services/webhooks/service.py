@@ -81,7 +81,8 @@ class WebhooksService(Health):
         entities = self.caller.entities()
         limit = _limit(limit)
         if cursor not in (None, "") and not _is_uuid(cursor):
-            raise InvalidInput("Invalid cursor.", [{"field": "cursor", "message": "use next_cursor of the previous page"}])
+            raise InvalidInput("Invalid cursor.", [{"field": "cursor",
+                                                     "message": "use next_cursor of the previous page"}])
         with self.db as uow:
             rows = repo.list_subscriptions(uow.session, entities, entity, limit + 1, cursor or None)
         page = rows[:limit]

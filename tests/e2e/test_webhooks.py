@@ -31,7 +31,7 @@ class ReceiverProcess:
     def url(self):
         return f"http://127.0.0.1:{self.port}/hook"
 
-    def start(self, wait):
+    def start(self):
         self.process = subprocess.Popen([sys.executable, str(RECEIVER), str(self.port), self.secret, str(self.path)],
                                         stdout=subprocess.PIPE, text=True)
         assert self.process.stdout.readline().strip() == "listening"
@@ -102,7 +102,7 @@ def test_a_receiver_killed_and_restarted_misses_nothing(stack, nordwind, wait, t
     assert hook["secret"].startswith("whsec_")
     assert "secret" not in steward.get(f"/v1/webhooks/{hook['id']}")
     receiver = ReceiverProcess(port, hook["secret"], tmp_path / "received.jsonl")
-    receiver.start(wait)
+    receiver.start()
     try:
         ping = steward.request("POST", f"/v1/webhooks/{hook['id']}/ping")
         assert ping.status_code == 202
@@ -116,7 +116,7 @@ def test_a_receiver_killed_and_restarted_misses_nothing(stack, nordwind, wait, t
                                                        params={"status": "pending"})["items"]
                                 if d["attempts"] >= 2], WAIT, what="deliveries failing while the receiver is down")
         assert failing[0]["last_attempt"]["status_code"] is None and failing[0]["last_attempt"]["error"]
-        receiver.start(wait)
+        receiver.start()
 
         def all_delivered():
             expected = [e for e in feed_after(reader, before)[0]

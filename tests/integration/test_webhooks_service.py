@@ -7,7 +7,6 @@ one). The delivery policy is in seconds, not hours, so back-off and disabling ha
 """
 import json
 import threading
-import time
 import uuid
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +18,7 @@ from common.contracts.events import WEBHOOK_CREATED, WEBHOOK_DISABLED
 from common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.webhooks.domain import signatures
 from services.webhooks.service import WebhooksService
+from tests.support import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -113,16 +113,6 @@ def webhooks(db_url, container_factory, service_config):
     return start(container_factory, service_config, db_url)
 
 
-def wait_until(check, what, timeout=WAIT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture
 def rpc(call, as_user):
     def run(container, method, *args, user=STEWARD, **kwargs):
@@ -188,7 +178,7 @@ def test_events_of_the_entity_and_types_are_delivered_signed(webhooks, rpc, rece
     feed.add("vehicle_status_changed", "NORDWIND", {"vehicles": [{"vin": "X", "status": "valid"}]})
     feed.add("release_requested", "ACME", {"release_id": "r1", "vins": [VIN]})
 
-    wait_until(lambda: len(receiver.requests) >= 2, "two deliveries")
+    wait_until(lambda: len(receiver.requests) >= 2, WAIT, what="two deliveries")
     assert sorted(e["id"] for e in receiver.events()) == sorted(e["id"] for e in wanted)
     for request in receiver.requests:
         headers = request["headers"]
@@ -199,8 +189,11 @@ def test_events_of_the_entity_and_types_are_delivered_signed(webhooks, rpc, rece
         assert headers["Ecoc-Event-Id"] == json.loads(request["body"])["id"]
     assert {e["id"]: e for e in receiver.events()} == {e["id"]: e for e in wanted}
 
-    log = wait_until(lambda: (lambda items: items if all(d["status"] == "delivered" for d in items) else None)(
-        rpc(webhooks, "deliveries", hook["id"])["items"]), "a settled log")
+    def settled():
+        items = rpc(webhooks, "deliveries", hook["id"])["items"]
+        return items if all(d["status"] == "delivered" for d in items) else None
+
+    log = wait_until(settled, WAIT, what="a settled log")
     assert len(log) == 2 and all(d["last_attempt"]["status_code"] == 200 for d in log)
     assert all(isinstance(d["last_attempt"]["latency_ms"], int) for d in log)
     # the other entity's event and the type not asked for were never queued
@@ -211,8 +204,8 @@ def test_failures_are_retried_with_back_off_until_delivered(webhooks, rpc, recei
     hook = rpc(webhooks, "create", {"entity": "ACME", "url": receiver.url})
     receiver.statuses = [500, 503]
     event = webhooks.feed.add("release_approved", "ACME", {"release_id": "r1", "vins": [VIN]})
-    delivered = wait_until(lambda: [d for d in rpc(webhooks, "deliveries", hook["id"], status="delivered")["items"]],
-                           "the delivery after two failures")
+    delivered = wait_until(lambda: rpc(webhooks, "deliveries", hook["id"], status="delivered")["items"], WAIT,
+                           what="the delivery after two failures")
     detail = rpc(webhooks, "delivery", hook["id"], delivered[0]["id"])
     assert detail["attempts"] == 3 and [a["status_code"] for a in detail["attempts_log"]] == [500, 503, 200]
     assert detail["attempts_log"][0]["error"] == "HTTP 500" and detail["event"]["id"] == event["id"]
@@ -224,17 +217,18 @@ def test_failures_are_retried_with_back_off_until_delivered(webhooks, rpc, recei
 def test_redeliver_and_ping(webhooks, rpc, receiver, outbox_rows, db_url):
     hook = rpc(webhooks, "create", {"entity": "ACME", "url": receiver.url})
     event = webhooks.feed.add("release_approved", "ACME", {"release_id": "r1", "vins": [VIN]})
-    first = wait_until(lambda: rpc(webhooks, "deliveries", hook["id"], status="delivered")["items"], "delivery")[0]
+    first = wait_until(lambda: rpc(webhooks, "deliveries", hook["id"], status="delivered")["items"], WAIT,
+                       what="delivery")[0]
     again = rpc(webhooks, "redeliver", hook["id"], first["id"])
     assert again["status"] == "pending"
-    wait_until(lambda: len(receiver.requests) == 2, "the redelivery")
+    wait_until(lambda: len(receiver.requests) == 2, WAIT, what="the redelivery")
     assert [e["id"] for e in receiver.events()] == [event["id"], event["id"]]
     with pytest.raises(NotFound):
         rpc(webhooks, "redeliver", hook["id"], str(uuid.uuid4()))
 
     ping = rpc(webhooks, "ping", hook["id"])
     assert ping["event_type"] == "webhook_ping"
-    wait_until(lambda: len(receiver.requests) == 3, "the ping")
+    wait_until(lambda: len(receiver.requests) == 3, WAIT, what="the ping")
     assert receiver.events()[2]["type"] == "webhook_ping" and receiver.events()[2]["entity"] == "ACME"
     types = [e["event_type"] for e in outbox_rows(db_url)]
     assert types == ["webhook_created", "webhook_redelivered", "webhook_pinged"]
@@ -246,7 +240,7 @@ def test_a_subscription_failing_for_too_long_is_disabled_with_an_event(db_url, c
     hook = rpc(webhooks, "create", {"entity": "ACME", "url": receiver.url})
     receiver.statuses = [500] * 1000
     webhooks.feed.add("release_approved", "ACME", {"release_id": "r1", "vins": [VIN]})
-    wait_until(lambda: not rpc(webhooks, "get", hook["id"])["active"], "the webhook disabled")
+    wait_until(lambda: not rpc(webhooks, "get", hook["id"])["active"], WAIT, what="the webhook disabled")
     shown = rpc(webhooks, "get", hook["id"])
     assert "every delivery failed since" in shown["disabled_reason"] and "HTTP 500" in shown["disabled_reason"]
     [disabled] = outbox_rows(db_url, WEBHOOK_DISABLED)
@@ -258,5 +252,6 @@ def test_a_subscription_failing_for_too_long_is_disabled_with_an_event(db_url, c
     received = len(receiver.requests)
     receiver.statuses = []
     assert rpc(webhooks, "update", hook["id"], {"active": True})["active"] is True
-    wait_until(lambda: rpc(webhooks, "deliveries", hook["id"], status="delivered")["items"], "the delivery")
+    wait_until(lambda: rpc(webhooks, "deliveries", hook["id"], status="delivered")["items"], WAIT,
+               what="the delivery")
     assert len(receiver.requests) > received

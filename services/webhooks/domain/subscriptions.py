@@ -34,7 +34,8 @@ def delivery_row(subscription_id, event, now):
 
 def ping_event(subscription, actor, now):
     """A test event shaped like every feed event, for the subscription's own entity."""
-    return {"id": str(uuid.uuid4()), "type": PING, "source": "webhooks", "occurred_at": now.astimezone(timezone.utc).isoformat(timespec="microseconds"),
+    return {"id": str(uuid.uuid4()), "type": PING, "source": "webhooks",
+            "occurred_at": now.astimezone(timezone.utc).isoformat(timespec="microseconds"),
             "entity": subscription["entity"], "subject": subscription["id"], "subjects": [subscription["id"]],
             "actor": actor, "data": {"webhook_id": subscription["id"]}}
 
