@@ -15,6 +15,7 @@ import eventlet
 from nameko.rpc import rpc
 from nameko.timer import timer
 
+from common import metrics
 from common.config import settings
 from common.contracts.events import (WEBHOOK_CREATED, WEBHOOK_DELETED, WEBHOOK_DISABLED, WEBHOOK_PINGED,
                                      WEBHOOK_REDELIVERED, WEBHOOK_UPDATED)
@@ -244,6 +245,8 @@ class WebhooksService(Health):
             if state is not None and state.active and retries.should_disable(state.failing_since, now, self.policy):
                 self._disable(uow, delivery, state.failing_since, error)
         repo.record_attempt(uow.session, delivery["id"], now, status_code, latency_ms, error, outcome)
+        metrics.WEBHOOK_ATTEMPTS.labels("retry" if outcome["status"] == "pending" else outcome["status"]).inc()
+        metrics.WEBHOOK_SECONDS.observe(latency_ms / 1000)
 
     def _disable(self, uow, delivery, failing_since, error):
         sub = repo.lock_subscription(uow.session, delivery["subscription_id"])
@@ -253,6 +256,7 @@ class WebhooksService(Health):
         uow.emit(WEBHOOK_DISABLED, {"webhook_id": sub["id"], "reason": reason,
                                     "failing_since": failing_since.isoformat()}, subject=sub["id"],
                  entity=sub["entity"])
+        metrics.WEBHOOKS_DISABLED.inc()
         log.warning("webhook %s disabled: %s", sub["id"], reason)
 
     # -- helpers ------------------------------------------------------------------------------------------------

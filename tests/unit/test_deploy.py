@@ -434,6 +434,7 @@ METRICS = {
     "ecoc_outbox_backlog": "gauge", "ecoc_outbox_oldest_seconds": "gauge",
     "ecoc_seals": "counter", "ecoc_seal_chunk_seconds": "histogram", "ecoc_seal_certificate_days_left": "gauge",
     "ecoc_validation_findings": "counter", "ecoc_vehicles": "gauge", "ecoc_audit_chain_ok": "gauge",
+    "ecoc_webhook_attempts": "counter", "ecoc_webhook_attempt_seconds": "histogram", "ecoc_webhooks_disabled": "counter",
 }
 SERIES_SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
 SERIES = {name + suffix for name, kind in METRICS.items() for suffix in SERIES_SUFFIXES[kind]}
