@@ -47,14 +47,20 @@ def delete_subscription(session, subscription_id):
 
 def active_subscriptions(session):
     return [row._asdict() for row in session.execute(
-        select(s.c.id, s.c.entity, s.c.event_types, s.c.created_at).where(s.c.active))]
+        select(s.c.id, s.c.entity, s.c.event_types).where(s.c.active))]
 
 
 # -- intake -----------------------------------------------------------------------------------------------------
 
-def lock_intake(session, now):
-    """The intake position, locked until commit (one process takes events in at a time)."""
+def intake_position(session, now):
+    """The id of the last feed event taken in (None: none yet); the row is made on first use."""
     session.execute(insert(intake).values(id=1, after_event=None, updated_at=now).on_conflict_do_nothing())
+    return session.execute(select(intake.c.after_event).where(intake.c.id == 1)).scalar()
+
+
+def lock_intake(session):
+    """The intake position, locked until commit: pages are queued one at a time, and a subscription is created
+    either before a page is queued (and gets its events) or after (and gets the events of the pages after it)."""
     return session.execute(select(intake.c.after_event).where(intake.c.id == 1).with_for_update()).scalar()
 
 

@@ -9,7 +9,6 @@ path waits for any of this.
 """
 import logging
 import uuid
-from datetime import datetime
 
 import eventlet
 from nameko.rpc import rpc
@@ -71,6 +70,10 @@ class WebhooksService(Health):
                "secret": signatures.new_secret(), "active": True, "disabled_reason": None, "failing_since": None,
                "revision": 1, "created_by": identity["sub"], "created_at": now, "updated_at": now}
         with self.db as uow:
+            # Under the intake's lock: every event taken in after this commit goes to the new subscription, and
+            # none taken in by a page that was being queued meanwhile is half-seen (services/webhooks/repository.py).
+            repo.intake_position(uow.session, now)
+            repo.lock_intake(uow.session)
             repo.add_subscription(uow.session, row)
             uow.emit(WEBHOOK_CREATED, {"webhook_id": row["id"], "url": row["url"], "event_types": row["event_types"]},
                      subject=row["id"], entity=row["entity"])
@@ -201,16 +204,21 @@ class WebhooksService(Health):
                 return
 
     def _take_page(self):
-        """Queue the deliveries of the next feed page and move the position past it, in one transaction (the
-        position row stays locked meanwhile: one process takes events in at a time). True when more are ready."""
+        """Queue the deliveries of the next feed page and move the position past it, in one transaction; True when
+        more are ready. The page is read before the position is locked (the audit service may be slow; creating a
+        subscription waits for that lock), and dropped when another process moved the position meanwhile."""
         now = utcnow()
         with self.db as uow:
-            after = repo.lock_intake(uow.session, now)
-            with eventlet.Timeout(settings().rpc_timeout, TimeoutError("audit did not answer in time")):
-                page = self.audit.events(after=after, limit=INTAKE_PAGE)
+            after = repo.intake_position(uow.session, now)
+            uow.commit()
+        with eventlet.Timeout(settings().rpc_timeout, TimeoutError("audit did not answer in time")):
+            page = self.audit.events(after=after, limit=INTAKE_PAGE)
+        with self.db as uow:
+            if repo.lock_intake(uow.session) != after:
+                return True
             subs = repo.active_subscriptions(uow.session)
-            rows = [delivery_row(sub["id"], event, now) for event in page["events"]
-                    for sub in subs if matches(sub, event, datetime.fromisoformat(event["occurred_at"]))]
+            rows = [delivery_row(sub["id"], event, now) for event in page["events"] for sub in subs
+                    if matches(sub, event)]
             repo.queue(uow.session, rows)
             if page["next_cursor"] != after:
                 repo.move_intake(uow.session, page["next_cursor"], now)

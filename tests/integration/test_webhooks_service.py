@@ -255,3 +255,13 @@ def test_a_subscription_failing_for_too_long_is_disabled_with_an_event(db_url, c
     wait_until(lambda: rpc(webhooks, "deliveries", hook["id"], status="delivered")["items"], WAIT,
                what="the delivery")
     assert len(receiver.requests) > received
+
+
+def test_a_new_subscription_gets_the_events_taken_in_after_it_not_before(webhooks, rpc, receiver, db_rows, db_url):
+    old = webhooks.feed.add("release_approved", "ACME", {"release_id": "r0", "vins": [VIN]})
+    wait_until(lambda: db_rows(db_url, "SELECT after_event FROM intake WHERE after_event = :e", e=old["id"]), WAIT,
+               what="the intake to take the first event in")
+    hook = rpc(webhooks, "create", {"entity": "ACME", "url": receiver.url})
+    new = webhooks.feed.add("release_approved", "ACME", {"release_id": "r1", "vins": [VIN]})
+    wait_until(lambda: rpc(webhooks, "deliveries", hook["id"], status="delivered")["items"], WAIT, what="delivery")
+    assert [e["id"] for e in receiver.events()] == [new["id"]]

@@ -18,12 +18,11 @@ def type_errors(event_types):
     return []
 
 
-def matches(subscription, event, occurred_at):
-    """Whether `event` (a feed event; `occurred_at` its time) goes to `subscription`: same entity, a type it asked
-    for, and not older than the subscription."""
+def matches(subscription, event):
+    """Whether `event` (a feed event taken in while the subscription exists) goes to it: same entity, and a type it
+    asked for."""
     types = subscription["event_types"]
-    return (event["entity"] == subscription["entity"] and (types is None or event["type"] in types)
-            and occurred_at >= subscription["created_at"])
+    return event["entity"] == subscription["entity"] and (types is None or event["type"] in types)
 
 
 def delivery_row(subscription_id, event, now):
