@@ -16,6 +16,7 @@ class Policy:
     timeout_seconds: float
     insecure_targets: bool  # plain http and any address (local mode)
     private_targets: bool  # https to private addresses too (a receiver inside the operator's network)
+    ca_bundle: str = ""  # PEM file of the CAs receivers' certificates must chain to ("": the system's)
 
 
 class DeliveryPolicy(DependencyProvider):
@@ -30,6 +31,7 @@ class DeliveryPolicy(DependencyProvider):
             timeout_seconds=float(config.get("WEBHOOK_TIMEOUT_SECONDS", s.webhook_timeout_seconds)),
             insecure_targets=bool(config.get("WEBHOOK_INSECURE_TARGETS", s.local_mode)),
             private_targets=bool(config.get("WEBHOOK_PRIVATE_TARGETS", s.webhook_private_targets)),
+            ca_bundle=config.get("WEBHOOK_CA_BUNDLE", s.webhook_ca_bundle) or "",
         )
 
     def get_dependency(self, worker_ctx):

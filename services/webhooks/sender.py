@@ -34,7 +34,7 @@ def send(delivery, policy, session=requests):
     started = time.monotonic()
     try:
         response = session.post(delivery["url"], data=body, headers=headers, timeout=policy.timeout_seconds,
-                                allow_redirects=False)
+                                allow_redirects=False, verify=policy.ca_bundle or True)
     except requests.RequestException as exc:
         return None, _ms(started), f"{type(exc).__name__}: {exc}"[:MAX_ERROR]
     latency = _ms(started)

@@ -1,7 +1,7 @@
 """The change feed and webhooks over HTTP against the whole stack (docs/webhooks.md).
 
-A receiver runs as its own process (tests/e2e/webhook_receiver.py) and checks every signature with the snippet
-of the docs. It is killed while vehicles are imported and validated, and started again: every event of the feed
+A receiver runs as its own process (tests/e2e/webhook_receiver.py), over HTTPS with a certificate of a CA the
+stack trusts (ECOC_WEBHOOK_CA_BUNDLE), and checks every signature with the snippet of the docs. It is killed while vehicles are imported and validated, and started again: every event of the feed
 since the webhook was created still arrives, signed, and the delivery log shows the failed attempts."""
 import json
 import signal
@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from cli import demo_data
-from tests.support import free_port
+from tests.support import free_port, receiver_ca
 
 pytestmark = pytest.mark.e2e
 
@@ -24,16 +24,12 @@ RECEIVER = Path(__file__).with_name("webhook_receiver.py")
 
 
 class ReceiverProcess:
-    def __init__(self, port, secret, path):
-        self.port, self.secret, self.path, self.process = port, secret, path, None
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.port}/hook"
+    def __init__(self, port, secret, path, tls):
+        self.port, self.secret, self.path, self.tls, self.process = port, secret, path, tls, None
 
     def start(self):
-        self.process = subprocess.Popen([sys.executable, str(RECEIVER), str(self.port), self.secret, str(self.path)],
-                                        stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen([sys.executable, str(RECEIVER), str(self.port), self.secret, str(self.path),
+                                         self.tls["cert"], self.tls["key"]], stdout=subprocess.PIPE, text=True)
         assert self.process.stdout.readline().strip() == "listening"
 
     def kill(self):
@@ -96,12 +92,12 @@ def test_a_receiver_killed_and_restarted_misses_nothing(stack, nordwind, wait, t
     _, before = feed_after(reader, None)
     port = free_port()
     created = steward.request("POST", "/v1/webhooks", json={
-        "entity": demo_data.ENTITY, "url": f"http://127.0.0.1:{port}/hook", "description": "e2e receiver"})
+        "entity": demo_data.ENTITY, "url": f"https://127.0.0.1:{port}/hook", "description": "e2e receiver"})
     assert created.status_code == 201
     hook = created.json()
     assert hook["secret"].startswith("whsec_")
     assert "secret" not in steward.get(f"/v1/webhooks/{hook['id']}")
-    receiver = ReceiverProcess(port, hook["secret"], tmp_path / "received.jsonl")
+    receiver = ReceiverProcess(port, hook["secret"], tmp_path / "received.jsonl", stack.receiver_tls)
     receiver.start()
     try:
         ping = steward.request("POST", f"/v1/webhooks/{hook['id']}/ping")
@@ -156,3 +152,21 @@ def test_a_receiver_killed_and_restarted_misses_nothing(stack, nordwind, wait, t
         requests.delete(stack.url(f"/v1/webhooks/{hook['id']}"),
                         headers={"Authorization": steward.session.headers["Authorization"]}, timeout=30)
     assert steward.request("GET", f"/v1/webhooks/{hook['id']}", expect=None).status_code == 404
+
+
+def test_a_receiver_whose_certificate_does_not_verify_gets_nothing(stack, nordwind, wait, tmp_path):
+    steward = stack.client("wanda", ["data_steward"], [demo_data.ENTITY])
+    port = free_port()
+    hook = steward.post("/v1/webhooks", {"entity": demo_data.ENTITY, "url": f"https://127.0.0.1:{port}/hook",
+                                         "event_types": ["webhook_deleted"]})
+    impostor = ReceiverProcess(port, hook["secret"], tmp_path / "received.jsonl", receiver_ca(tmp_path / "other"))
+    impostor.start()
+    try:
+        steward.request("POST", f"/v1/webhooks/{hook['id']}/ping")
+        [attempt] = wait(lambda: [d["last_attempt"] for d in steward.get(f"/v1/webhooks/{hook['id']}/deliveries")[
+            "items"] if d["last_attempt"]], WAIT, what="an attempt")
+        assert attempt["status_code"] is None and "SSL" in attempt["error"] and "certificate" in attempt["error"]
+        assert impostor.received() == []
+    finally:
+        impostor.kill()
+        steward.request("DELETE", f"/v1/webhooks/{hook['id']}")

@@ -1,5 +1,5 @@
 """A webhook receiver as an integrator would write one, run as its own process by tests/e2e/test_webhooks.py
-(which kills and restarts it): `python webhook_receiver.py PORT SECRET FILE`.
+(which kills and restarts it): `python webhook_receiver.py PORT SECRET FILE [CERT KEY]` (HTTPS with CERT and KEY).
 
 Every POST is checked with the verification snippet of docs/webhooks.md (standard library only), appended to FILE
 as a JSON line `{"event": ..., "valid": ..., "headers": {...}}` and flushed to disk before the 200 goes out, so
@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import os
+import ssl
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,7 +28,7 @@ def verify_signature(secret: str, header: str, body: bytes, tolerance: int = 300
     return hmac.compare_digest(expected, parts.get("v1", ""))
 
 
-def main(port, secret, path):
+def main(port, secret, path, cert=None, key=None):
     out = open(path, "a", encoding="utf-8")
 
     class Handler(BaseHTTPRequestHandler):
@@ -47,9 +48,13 @@ def main(port, secret, path):
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    if cert:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(cert, key)
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     print("listening", flush=True)
     server.serve_forever()
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), sys.argv[2], sys.argv[3])
+    main(int(sys.argv[1]), *sys.argv[2:])

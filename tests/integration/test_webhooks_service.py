@@ -49,7 +49,8 @@ class Feed:
 
 
 class Receiver:
-    """An HTTP receiver: records every request; answers each with the next of `statuses` (then 200)."""
+    """An HTTP receiver: records every request; answers each with the next of `statuses` (then 200). (HTTPS is
+    tested end to end, tests/e2e/test_webhooks.py: in this process `ssl` was imported before eventlet patched it.)"""
 
     def __init__(self):
         self.requests, self.statuses = [], []
@@ -265,3 +266,4 @@ def test_a_new_subscription_gets_the_events_taken_in_after_it_not_before(webhook
     new = webhooks.feed.add("release_approved", "ACME", {"release_id": "r1", "vins": [VIN]})
     wait_until(lambda: rpc(webhooks, "deliveries", hook["id"], status="delivered")["items"], WAIT, what="delivery")
     assert [e["id"] for e in receiver.events()] == [new["id"]]
+
