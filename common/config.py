@@ -113,6 +113,7 @@ class Settings:
     webhook_timeout_seconds: float = field(default_factory=lambda: float(_env("ECOC_WEBHOOK_TIMEOUT_SECONDS", "10")))
     webhook_private_targets: bool = field(
         default_factory=lambda: _env("ECOC_WEBHOOK_PRIVATE_TARGETS", "0") not in ("0", "false", "no"))
+    webhook_log_days: float = field(default_factory=lambda: float(_env("ECOC_WEBHOOK_LOG_DAYS", "30")))
     # PEM file of the CAs that webhook receivers' certificates must chain to (empty: the system's)
     webhook_ca_bundle: str = field(default_factory=lambda: _env("ECOC_WEBHOOK_CA_BUNDLE", ""))
 
@@ -125,7 +126,8 @@ class Settings:
                          "ECOC_WEBHOOK_RETRY_MAX_SECONDS": self.webhook_retry_max_seconds,
                          "ECOC_WEBHOOK_RETRY_HOURS": self.webhook_retry_hours,
                          "ECOC_WEBHOOK_DISABLE_AFTER_HOURS": self.webhook_disable_after_hours,
-                         "ECOC_WEBHOOK_TIMEOUT_SECONDS": self.webhook_timeout_seconds}
+                         "ECOC_WEBHOOK_TIMEOUT_SECONDS": self.webhook_timeout_seconds,
+                         "ECOC_WEBHOOK_LOG_DAYS": self.webhook_log_days}
         for name, value in webhook_times.items():
             if not value > 0:
                 raise ValueError(f"{name} must be more than 0")
@@ -213,7 +215,7 @@ def nameko_config(service, s=None):
                       WEBHOOK_RETRY_MAX_SECONDS=s.webhook_retry_max_seconds, WEBHOOK_RETRY_HOURS=s.webhook_retry_hours,
                       WEBHOOK_DISABLE_AFTER_HOURS=s.webhook_disable_after_hours,
                       WEBHOOK_TIMEOUT_SECONDS=s.webhook_timeout_seconds, WEBHOOK_INSECURE_TARGETS=s.local_mode,
-                      WEBHOOK_PRIVATE_TARGETS=s.webhook_private_targets, WEBHOOK_CA_BUNDLE=s.webhook_ca_bundle)
+                      WEBHOOK_PRIVATE_TARGETS=s.webhook_private_targets, WEBHOOK_CA_BUNDLE=s.webhook_ca_bundle, WEBHOOK_LOG_DAYS=s.webhook_log_days)
     if service == "audit":  # its handlers take events in batches: many may wait in each consumer
         config["PREFETCH_COUNT"] = s.audit_prefetch
     return config

@@ -16,6 +16,7 @@ class Policy:
     timeout_seconds: float
     insecure_targets: bool  # plain http and any address (local mode)
     private_targets: bool  # https to private addresses too (a receiver inside the operator's network)
+    log_days: float = 30  # delivered and failed deliveries are kept this long
     ca_bundle: str = ""  # PEM file of the CAs receivers' certificates must chain to ("": the system's)
 
 
@@ -31,6 +32,7 @@ class DeliveryPolicy(DependencyProvider):
             timeout_seconds=float(config.get("WEBHOOK_TIMEOUT_SECONDS", s.webhook_timeout_seconds)),
             insecure_targets=bool(config.get("WEBHOOK_INSECURE_TARGETS", s.local_mode)),
             private_targets=bool(config.get("WEBHOOK_PRIVATE_TARGETS", s.webhook_private_targets)),
+            log_days=float(config.get("WEBHOOK_LOG_DAYS", s.webhook_log_days)),
             ca_bundle=config.get("WEBHOOK_CA_BUNDLE", s.webhook_ca_bundle) or "",
         )
 

@@ -153,6 +153,12 @@ def requeue(session, delivery_id, now):
                                                                    queued_at=now))
 
 
+def prune(session, before):
+    """Forget settled deliveries (delivered or failed) queued before `before`, with their attempts; how many."""
+    result = session.execute(delete(d).where(d.c.status.in_(("delivered", "failed")), d.c.queued_at < before))
+    return result.rowcount
+
+
 def counts(session, subscription_id):
     rows = session.execute(select(d.c.status, func.count()).where(d.c.subscription_id == subscription_id)
                            .group_by(d.c.status))

@@ -9,6 +9,7 @@ path waits for any of this.
 """
 import logging
 import uuid
+from datetime import timedelta
 
 import eventlet
 from nameko.rpc import rpc
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 MANAGERS = ("admin", "data_steward")
 POLL_SECONDS = 1.0
+PRUNE_SECONDS = 3600
 INTAKE_PAGE = 500
 INTAKE_PAGES_PER_TICK = 20  # a fresh service catches up on a long log in steps, not in one transaction
 SEND_BATCH = 100
@@ -239,6 +241,15 @@ class WebhooksService(Health):
             for delivery, (status_code, latency_ms, error) in results:
                 self._settle(uow, delivery, status_code, latency_ms, error)
             uow.commit()
+
+    @timer(interval=PRUNE_SECONDS)
+    def prune_log(self):
+        """Keep the delivery log to ECOC_WEBHOOK_LOG_DAYS: settled deliveries older than that are forgotten."""
+        with self.db as uow:
+            pruned = repo.prune(uow.session, utcnow() - timedelta(days=self.policy.log_days))
+            uow.commit()
+        if pruned:
+            log.info("forgot %d settled deliveries older than %g days", pruned, self.policy.log_days)
 
     def _settle(self, uow, delivery, status_code, latency_ms, error):
         now = utcnow()

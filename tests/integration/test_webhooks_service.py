@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from nameko.testing.services import replace_dependencies
+from sqlalchemy import create_engine, text
 
 from common.contracts.events import WEBHOOK_CREATED, WEBHOOK_DISABLED
 from common.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -267,3 +268,21 @@ def test_a_new_subscription_gets_the_events_taken_in_after_it_not_before(webhook
     wait_until(lambda: rpc(webhooks, "deliveries", hook["id"], status="delivered")["items"], WAIT, what="delivery")
     assert [e["id"] for e in receiver.events()] == [new["id"]]
 
+
+
+def test_settled_deliveries_older_than_the_log_keeps_are_forgotten(db_url, container_factory, service_config, rpc,
+                                                                   call, receiver, db_rows):
+    webhooks = start(container_factory, service_config, db_url, WEBHOOK_LOG_DAYS=1)
+    hook = rpc(webhooks, "create", {"entity": "ACME", "url": receiver.url})
+    for n in (1, 2):
+        webhooks.feed.add("release_approved", "ACME", {"release_id": f"r{n}", "vins": [VIN]})
+    settled = wait_until(lambda: (lambda items: items if len(items) == 2 else None)(
+        rpc(webhooks, "deliveries", hook["id"], status="delivered")["items"]), WAIT, what="two deliveries")
+    engine = create_engine(db_url, pool_size=1, max_overflow=0)
+    with engine.begin() as conn:  # the older one, two days back
+        conn.execute(text("UPDATE deliveries SET queued_at = now() - interval '2 days' WHERE id = :id"),
+                     {"id": settled[1]["id"]})
+    engine.dispose()
+    call(webhooks, "prune_log")
+    assert [d["id"] for d in rpc(webhooks, "deliveries", hook["id"])["items"]] == [settled[0]["id"]]
+    assert db_rows(db_url, "SELECT count(*) AS n FROM attempts")[0]["n"] == 1
