@@ -1,11 +1,11 @@
 """webhooks: subscriptions per entity, and the signed delivery of the change feed's events to them.
 
 Events come in from the audit service's change feed (the `events` RPC), not from the broker: the feed already has
-every service's events in one committed order with their entity, so the webhooks get exactly the events, order and
+every service's events in one committed order with their entity, so the webhooks get exactly the events and
 payloads of GET /v1/events. A timer takes the next page in, queues a delivery per matching subscription and moves
 its position in the same transaction (nothing taken twice, nothing skipped). Another timer sends the due
-deliveries, retries failures with back-off and disables a subscription that keeps failing. Nothing on the release
-path waits for any of this.
+deliveries (at least once, in no guaranteed order), retries failures with back-off and disables a subscription
+that keeps failing. Nothing on the release path waits for any of this.
 """
 import logging
 import uuid
