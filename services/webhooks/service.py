@@ -55,7 +55,8 @@ class WebhooksService(Health):
     caller = Identity()
     ops = Ops()  # /livez, /readyz, /metrics; measures every worker
     policy = DeliveryPolicy()
-    audit = ServiceRpc("audit")
+    # a feed request nobody took in time expires in its queue: a stopped audit service comes back to no backlog
+    audit = ServiceRpc("audit", expiration=settings().rpc_timeout)
 
     # -- subscriptions ------------------------------------------------------------------------------------------
 
