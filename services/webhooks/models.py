@@ -16,7 +16,8 @@ subscriptions = Table(
     Column("url", Text, nullable=False),
     Column("event_types", ARRAY(Text)),  # None: every event type
     Column("description", Text),
-    # The HMAC key of the deliveries: it must be readable to sign, so it is stored as is and shown only once.
+    # The HMAC key of the deliveries, shown only once; stored encrypted (domain/sealing.py), as it must be readable
+    # to sign.
     Column("secret", Text, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("disabled_reason", Text),

@@ -4,7 +4,7 @@ import time
 
 import requests
 
-from services.webhooks.domain import signatures, targets
+from services.webhooks.domain import sealing, signatures, targets
 
 USER_AGENT = "ecoc-webhooks/1"
 MAX_ERROR = 500
@@ -15,17 +15,22 @@ def body_of(event):
     return json.dumps(event, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
 
 
-def send(delivery, policy, session=requests):
-    """POST the delivery's event to its subscription's URL; `(status_code, latency_ms, error)`, where error is
-    None only for a 2xx answer. Redirects are not followed (the URL is the receiver)."""
+def send(delivery, policy, internal_secret, session=requests):
+    """POST the delivery's event to its subscription's URL, signed with the subscription's secret (stored sealed
+    under `internal_secret`); `(status_code, latency_ms, error)`, where error is None only for a 2xx answer.
+    Redirects are not followed (the URL is the receiver)."""
     refused = None if policy.insecure_targets else targets.refused_address(delivery["url"], policy.private_targets)
     if refused:
         return None, 0, refused
+    try:
+        secret = sealing.unseal(delivery["secret"], internal_secret)
+    except sealing.UnreadableSecret as exc:
+        return None, 0, str(exc)
     body = body_of(delivery["event"])
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
-        signatures.HEADER: signatures.header_value(delivery["secret"], time.time(), body),
+        signatures.HEADER: signatures.header_value(secret, time.time(), body),
         "Ecoc-Event-Id": delivery["event_id"],
         "Ecoc-Event-Type": delivery["event_type"],
         "Ecoc-Delivery-Id": delivery["id"],

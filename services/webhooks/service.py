@@ -29,7 +29,7 @@ from common.rpc import ServiceRpc
 from services.webhooks import repository as repo
 from services.webhooks import sender
 from services.webhooks.dependencies import DeliveryPolicy
-from services.webhooks.domain import retries, signatures, targets
+from services.webhooks.domain import retries, sealing, signatures, targets
 from services.webhooks.domain.subscriptions import (delivery_row, log_entry, matches, ping_event, public,
                                                     type_errors)
 from services.webhooks.models import inbox, outbox, subscriptions
@@ -68,9 +68,10 @@ class WebhooksService(Health):
         self.caller.scope(data["entity"], f"entity {data['entity']}", *MANAGERS)
         self._check(data)
         now = utcnow()
+        secret = signatures.new_secret()
         row = {"id": str(uuid.uuid4()), "entity": data["entity"], "url": data["url"],
                "event_types": _unique(data["event_types"]), "description": data["description"],
-               "secret": signatures.new_secret(), "active": True, "disabled_reason": None, "failing_since": None,
+               "secret": sealing.seal(secret, settings().internal_secret), "active": True, "disabled_reason": None, "failing_since": None,
                "revision": 1, "created_by": identity["sub"], "created_at": now, "updated_at": now}
         with self.db as uow:
             # Under the intake's lock: every event taken in after this commit goes to the new subscription, and
@@ -81,7 +82,7 @@ class WebhooksService(Health):
             uow.emit(WEBHOOK_CREATED, {"webhook_id": row["id"], "url": row["url"], "event_types": row["event_types"]},
                      subject=row["id"], entity=row["entity"])
             uow.commit()
-        return dict(public(row), secret=row["secret"])
+        return dict(public(row), secret=secret)
 
     @rpc(expected_exceptions=EXPECTED)
     def list(self, entity=None, limit=100, cursor=None):
@@ -237,7 +238,8 @@ class WebhooksService(Health):
         if not due:
             return
         pool = eventlet.GreenPool(SEND_CONCURRENCY)
-        results = list(pool.imap(lambda d: (d, sender.send(d, policy)), due))
+        internal_secret = settings().internal_secret
+        results = list(pool.imap(lambda d: (d, sender.send(d, policy, internal_secret)), due))
         with self.db as uow:
             for delivery, (status_code, latency_ms, error) in results:
                 self._settle(uow, delivery, status_code, latency_ms, error)

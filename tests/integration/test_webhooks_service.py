@@ -123,7 +123,8 @@ def rpc(call, as_user):
     return run
 
 
-def test_a_subscription_shows_its_secret_once_and_only_to_its_entity(webhooks, rpc, receiver, outbox_rows, db_url):
+def test_a_subscription_shows_its_secret_once_and_only_to_its_entity(webhooks, rpc, receiver, outbox_rows, db_url,
+                                                                    db_rows):
     created = rpc(webhooks, "create", {"entity": "ACME", "url": receiver.url, "event_types": ["certificate_signed"]})
     assert created["secret"].startswith("whsec_") and created["active"] is True
     assert created["event_types"] == ["certificate_signed"] and created["created_by"] == "sam"
@@ -131,6 +132,8 @@ def test_a_subscription_shows_its_secret_once_and_only_to_its_entity(webhooks, r
     assert "secret" not in shown and shown["deliveries"] == {"pending": 0, "delivered": 0, "failed": 0}
     assert [w["id"] for w in rpc(webhooks, "list")["items"]] == [created["id"]]
     assert "secret" not in rpc(webhooks, "list")["items"][0]
+    [stored] = db_rows(db_url, "SELECT secret FROM subscriptions")
+    assert created["secret"] not in stored["secret"]  # sealed at rest: a dump alone cannot forge deliveries
     [event] = outbox_rows(db_url, WEBHOOK_CREATED)
     assert event["entity"] == "ACME" and event["actor"] == "sam" and "secret" not in json.dumps(event)
 

@@ -91,3 +91,18 @@ def test_the_secret_is_never_in_the_public_view():
            "active": True, "disabled_reason": None, "revision": 1, "created_by": "sam", "created_at": T0,
            "updated_at": T0, "secret": "whsec_x", "failing_since": None}
     assert "secret" not in public(row) and "failing_since" not in public(row)
+
+
+def test_a_secret_is_stored_sealed_and_reads_back_only_with_the_same_internal_secret():
+    from services.webhooks.domain import sealing
+
+    secret = signatures.new_secret()
+    stored = sealing.seal(secret, "internal-one")
+    assert secret not in stored and stored != sealing.seal(secret, "internal-one")  # random IV each time
+    assert sealing.unseal(stored, "internal-one") == secret
+    try:
+        sealing.unseal(stored, "internal-two")
+    except sealing.UnreadableSecret as exc:
+        assert "ECOC_INTERNAL_SECRET" in str(exc)
+    else:
+        raise AssertionError("a secret sealed under another key was read")
