@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for every ecoc process:
-#   docker run IMAGE run <approvals|vehicles|validation|signing|audit|gateway>
+#   docker run IMAGE run <approvals|vehicles|validation|signing|audit|webhooks|gateway>
 #   docker run IMAGE migrate
 #   docker run IMAGE probe <name>
 # Not shipped: the IVI 2.0 schema (mount it at /etc/ecoc/ivi), seal keys (/etc/ecoc/keys) and the audit
@@ -26,7 +26,7 @@ RUN /opt/ecoc/bin/pip install --no-deps . \
 # --- runtime ---------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="ecoc" \
-      org.opencontainers.image.description="EU electronic Certificates of Conformity (IVI 2.0): approvals, vehicles, validation, signing, audit, gateway" \
+      org.opencontainers.image.description="EU electronic Certificates of Conformity (IVI 2.0): approvals, vehicles, validation, signing, audit, webhooks, gateway" \
       org.opencontainers.image.licenses="Apache-2.0"
 # pg_dump / pg_restore of the PostgreSQL server's major version, for `ecoc backup` and `ecoc restore`;
 # Pango and the DejaVu fonts for the paper CoC (WeasyPrint lays it out with Pango and embeds the fonts)

@@ -10,7 +10,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILT_IN_JWT_SECRET = "ecoc-local-development-secret-not-for-production"
 BUILT_IN_INTERNAL_SECRET = "ecoc-local-internal-secret-not-for-production"
-SERVICES = ("approvals", "vehicles", "validation", "signing", "audit")
+SERVICES = ("approvals", "vehicles", "validation", "signing", "audit", "webhooks")
 PROCESSES = (*SERVICES, "gateway")
 
 
@@ -101,12 +101,38 @@ class Settings:
     # unacked events per audit consumer: the most one batch (one transaction) can take
     audit_prefetch: int = field(default_factory=lambda: int(_env("ECOC_AUDIT_PREFETCH", "500")))
     event_retry_delays: str = field(default_factory=lambda: _env("ECOC_EVENT_RETRY_DELAYS", "1,5,30"))
+    # webhook deliveries: back-off from base doubling up to max, for retry_hours; a subscription failing for
+    # disable_after_hours without a success is disabled
+    webhook_retry_base_seconds: float = field(
+        default_factory=lambda: float(_env("ECOC_WEBHOOK_RETRY_BASE_SECONDS", "30")))
+    webhook_retry_max_seconds: float = field(
+        default_factory=lambda: float(_env("ECOC_WEBHOOK_RETRY_MAX_SECONDS", "3600")))
+    webhook_retry_hours: float = field(default_factory=lambda: float(_env("ECOC_WEBHOOK_RETRY_HOURS", "24")))
+    webhook_disable_after_hours: float = field(
+        default_factory=lambda: float(_env("ECOC_WEBHOOK_DISABLE_AFTER_HOURS", "24")))
+    webhook_timeout_seconds: float = field(default_factory=lambda: float(_env("ECOC_WEBHOOK_TIMEOUT_SECONDS", "10")))
+    webhook_private_targets: bool = field(
+        default_factory=lambda: _env("ECOC_WEBHOOK_PRIVATE_TARGETS", "0") not in ("0", "false", "no"))
+    webhook_log_days: float = field(default_factory=lambda: float(_env("ECOC_WEBHOOK_LOG_DAYS", "30")))
+    # PEM file of the CAs that webhook receivers' certificates must chain to (empty: the system's)
+    webhook_ca_bundle: str = field(default_factory=lambda: _env("ECOC_WEBHOOK_CA_BUNDLE", ""))
 
     def __post_init__(self):
         if self.log_format not in ("json", "plain"):
             raise ValueError(f"ECOC_LOG_FORMAT must be json or plain, not {self.log_format!r}")
         if not self.audit_keys_dir:
             object.__setattr__(self, "audit_keys_dir", self.keys_dir)
+        webhook_times = {"ECOC_WEBHOOK_RETRY_BASE_SECONDS": self.webhook_retry_base_seconds,
+                         "ECOC_WEBHOOK_RETRY_MAX_SECONDS": self.webhook_retry_max_seconds,
+                         "ECOC_WEBHOOK_RETRY_HOURS": self.webhook_retry_hours,
+                         "ECOC_WEBHOOK_DISABLE_AFTER_HOURS": self.webhook_disable_after_hours,
+                         "ECOC_WEBHOOK_TIMEOUT_SECONDS": self.webhook_timeout_seconds,
+                         "ECOC_WEBHOOK_LOG_DAYS": self.webhook_log_days}
+        for name, value in webhook_times.items():
+            if not value > 0:
+                raise ValueError(f"{name} must be more than 0")
+        if self.webhook_retry_max_seconds < self.webhook_retry_base_seconds:
+            raise ValueError("ECOC_WEBHOOK_RETRY_MAX_SECONDS must not be less than ECOC_WEBHOOK_RETRY_BASE_SECONDS")
         if self.max_body_bytes < 1:
             raise ValueError("ECOC_MAX_BODY_BYTES must be 1 or more")
         if not self.jwt_algorithms:  # the default follows the mode: OIDC keys, or the local secret
@@ -184,6 +210,12 @@ def nameko_config(service, s=None):
     if service == "gateway":
         config["WEB_SERVER_ADDRESS"] = f"{s.gateway_host}:{s.gateway_port}"
         config["MAX_BODY_BYTES"] = s.max_body_bytes
+    if service == "webhooks":  # the delivery policy (services/webhooks/dependencies.py)
+        config.update(WEBHOOK_RETRY_BASE_SECONDS=s.webhook_retry_base_seconds,
+                      WEBHOOK_RETRY_MAX_SECONDS=s.webhook_retry_max_seconds, WEBHOOK_RETRY_HOURS=s.webhook_retry_hours,
+                      WEBHOOK_DISABLE_AFTER_HOURS=s.webhook_disable_after_hours,
+                      WEBHOOK_TIMEOUT_SECONDS=s.webhook_timeout_seconds, WEBHOOK_INSECURE_TARGETS=s.local_mode,
+                      WEBHOOK_PRIVATE_TARGETS=s.webhook_private_targets, WEBHOOK_CA_BUNDLE=s.webhook_ca_bundle, WEBHOOK_LOG_DAYS=s.webhook_log_days)
     if service == "audit":  # its handlers take events in batches: many may wait in each consumer
         config["PREFETCH_COUNT"] = s.audit_prefetch
     return config

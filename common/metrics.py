@@ -4,7 +4,8 @@ Every process measures its workers (RPC, event, timer and HTTP entrypoints: coun
 outbox (backlog, age of the oldest unpublished event); the gateway adds requests per route and status and what
 it watches of the broker (consumers and messages per RPC queue, dead letters); signing adds seals and seal
 latency and the days its seal certificates have left; validation adds findings per rule; vehicles the vehicles
-per state. Label values are bounded: routes are the declared templates, never raw paths."""
+per state; webhooks its delivery attempts by outcome, receiver latency and webhooks disabled. Label values are
+bounded: routes are the declared templates, never raw paths."""
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -33,3 +34,9 @@ AUDIT_CHAIN_OK = Gauge("ecoc_audit_chain_ok", "1 while the audit chain checked b
                        registry=REGISTRY)
 FINDINGS = Counter("ecoc_validation_findings", "Findings made by validation, per rule and severity",
                    ["rule", "severity"], registry=REGISTRY)
+WEBHOOK_ATTEMPTS = Counter("ecoc_webhook_attempts", "Webhook delivery attempts by outcome (delivered, retry: failed "
+                           "and tried again later, failed: given up)", ["outcome"], registry=REGISTRY)
+WEBHOOK_SECONDS = Histogram("ecoc_webhook_attempt_seconds", "Time a webhook receiver took to answer",
+                            buckets=LATENCY_BUCKETS, registry=REGISTRY)
+WEBHOOKS_DISABLED = Counter("ecoc_webhooks_disabled", "Webhooks disabled after failing for too long",
+                            registry=REGISTRY)

@@ -16,17 +16,19 @@ from gateway.routes.approvals import ApprovalRoutes
 from gateway.routes.audit import AuditRoutes
 from gateway.routes.dashboard import DashboardRoutes
 from gateway.routes.entities import EntityRoutes
+from gateway.routes.events import EventRoutes
 from gateway.routes.health import HealthRoutes
 from gateway.routes.paper import PaperRoutes
 from gateway.routes.releases import ReleaseRoutes
 from gateway.routes.rules import RuleRoutes
+from gateway.routes.webhooks import WebhookRoutes
 from gateway.routes.vehicles import VehicleRoutes
 
 SETTINGS = settings()
 
 
 class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, ReleaseRoutes, AuditRoutes,
-                     RuleRoutes, DashboardRoutes, PaperRoutes):
+                     EventRoutes, WebhookRoutes, RuleRoutes, DashboardRoutes, PaperRoutes):
     name = "gateway"
 
     caller = Identity()
@@ -37,6 +39,7 @@ class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, 
     validation = ServiceRpc("validation", expiration=SETTINGS.rpc_timeout)
     signing = ServiceRpc("signing", expiration=SETTINGS.rpc_timeout)
     audit = ServiceRpc("audit", expiration=SETTINGS.rpc_timeout)
+    webhooks = ServiceRpc("webhooks", expiration=SETTINGS.rpc_timeout)
     idempotency = Idempotency()
     availability = Availability(SETTINGS.amqp_uri)
 

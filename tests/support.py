@@ -120,6 +120,41 @@ def free_port_block(count):
     raise RuntimeError(f"no {count} consecutive free ports")
 
 
+def receiver_ca(directory):
+    """A private CA and a TLS certificate of 127.0.0.1 it issued, for webhook receivers in tests: the paths
+    `{"bundle": CA PEM (ECOC_WEBHOOK_CA_BUNDLE), "cert": ..., "key": ...}`."""
+    import datetime
+    import ipaddress
+    from pathlib import Path
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    valid = {"not_valid_before": now - datetime.timedelta(minutes=5),
+             "not_valid_after": now + datetime.timedelta(days=2)}
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ecoc test webhook receivers CA")])
+    ca = (x509.CertificateBuilder(**valid).subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number())
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True).sign(ca_key, hashes.SHA256()))
+    cert = (x509.CertificateBuilder(**valid).subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
+                                                                                        "127.0.0.1")]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False).sign(ca_key, hashes.SHA256()))
+    paths = {"bundle": directory / "ca.pem", "cert": directory / "receiver.pem", "key": directory / "receiver.key"}
+    paths["bundle"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths["cert"].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths["key"].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+    return {name: str(path) for name, path in paths.items()}
+
+
 def stack_env(amqp_uri, prefix, port, keys_dir, jwt_secret, schema_path, **extra):
     """The environment of a whole test stack: ours for everything but the PostgreSQL server location the
     caller configured; `extra` (ECOC_… or OTEL_… names) is added last."""

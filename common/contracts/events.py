@@ -25,6 +25,12 @@ CERTIFICATE_SUPERSEDED = "certificate_superseded"
 CERTIFICATE_WITHDRAWN = "certificate_withdrawn"
 PAPER_PRINTED = "paper_printed"
 PAPER_LAYOUT_CHANGED = "paper_layout_changed"
+WEBHOOK_CREATED = "webhook_created"
+WEBHOOK_UPDATED = "webhook_updated"
+WEBHOOK_DELETED = "webhook_deleted"
+WEBHOOK_DISABLED = "webhook_disabled"
+WEBHOOK_PINGED = "webhook_pinged"
+WEBHOOK_REDELIVERED = "webhook_redelivered"
 
 EVENTS_BY_SOURCE = {
     "approvals": (APPROVAL_REGISTERED, APPROVAL_EXTENDED, APPROVAL_WITHDRAWN, APPROVAL_VERSION_ADDED, ENTITY_CHANGED),
@@ -33,6 +39,8 @@ EVENTS_BY_SOURCE = {
     "validation": (VALIDATION_COMPLETED,),
     "signing": (CERTIFICATE_SIGNED, CERTIFICATE_FAILED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN, PAPER_PRINTED,
                 PAPER_LAYOUT_CHANGED),
+    "webhooks": (WEBHOOK_CREATED, WEBHOOK_UPDATED, WEBHOOK_DELETED, WEBHOOK_DISABLED, WEBHOOK_PINGED,
+                 WEBHOOK_REDELIVERED),
 }
 
 
@@ -190,6 +198,16 @@ DATA_SCHEMAS = {
                          form=fields.String(required=True, validate=validate.OneOf(("pdf", "zip"))),
                          prints=fields.List(fields.Nested(PaperPrint), required=True)),
     PAPER_LAYOUT_CHANGED: _data(settings=fields.Dict(required=True)),
+    WEBHOOK_CREATED: _data(webhook_id=fields.String(required=True), url=fields.String(required=True),
+                           event_types=fields.List(fields.String(), allow_none=True, required=True)),
+    WEBHOOK_UPDATED: _data(webhook_id=fields.String(required=True), changed=fields.List(fields.String(), required=True),
+                           active=fields.Boolean(required=True)),
+    WEBHOOK_DELETED: _data(webhook_id=fields.String(required=True)),
+    WEBHOOK_DISABLED: _data(webhook_id=fields.String(required=True), reason=fields.String(required=True),
+                            failing_since=fields.String(required=True)),
+    WEBHOOK_PINGED: _data(webhook_id=fields.String(required=True), delivery_id=fields.String(required=True)),
+    WEBHOOK_REDELIVERED: _data(webhook_id=fields.String(required=True), delivery_id=fields.String(required=True),
+                               event_id=fields.String(required=True)),
 }
 
 

@@ -204,3 +204,70 @@ class PaperLayoutOut(Open):
     watermark = fields.String(allow_none=True, required=True)
     language = fields.String(required=True)
     pades = fields.Boolean(required=True)
+
+
+class FeedEvent(Open):
+    """An event of the change feed (`GET /v1/events`) and of a webhook delivery: who did what to which subjects,
+    with a small payload (common/feed.py)."""
+
+    id = fields.String(required=True)
+    type = fields.String(required=True)
+    source = fields.String(required=True)
+    occurred_at = fields.String(required=True)
+    entity = _text(required=True)
+    subject = fields.String(required=True)
+    subjects = fields.List(fields.String(), required=True)
+    actor = _text(required=True)
+    data = fields.Dict(required=True)
+
+
+class EventPage(Open):
+    events = fields.List(fields.Nested(FeedEvent), required=True)
+    next_cursor = _text(required=True)
+    has_more = fields.Boolean(required=True)
+
+
+class WebhookOut(Open):
+    id = fields.String(required=True)
+    entity = fields.String(required=True)
+    url = fields.String(required=True)
+    event_types = fields.List(fields.String(), allow_none=True, required=True)
+    description = _text()
+    active = fields.Boolean(required=True)
+    disabled_reason = _text(required=True)
+    revision = fields.Integer(required=True)
+    created_by = fields.String()
+    created_at = fields.String()
+    updated_at = fields.String()
+    deliveries = fields.Dict(keys=fields.String(), values=fields.Integer())  # count per status
+
+
+class WebhookCreated(WebhookOut):
+    secret = fields.String(required=True)  # the HMAC key of the deliveries: shown only in this answer
+
+
+class WebhookPage(Open):
+    items = fields.List(fields.Nested(WebhookOut), required=True)
+    next_cursor = _text(required=True)
+
+
+class DeliveryOut(Open):
+    id = fields.String(required=True)
+    event_id = fields.String(required=True)
+    event_type = fields.String(required=True)
+    status = fields.String(required=True)  # pending, delivered, failed
+    attempts = fields.Integer(required=True)
+    queued_at = fields.String(required=True)
+    next_attempt_at = _text()
+    delivered_at = _text()
+    last_attempt = fields.Dict(allow_none=True)  # {at, status_code, latency_ms, error}
+
+
+class DeliveryDetail(DeliveryOut):
+    event = fields.Nested(FeedEvent, required=True)
+    attempts_log = fields.List(fields.Dict(), required=True)
+
+
+class DeliveryPage(Open):
+    items = fields.List(fields.Nested(DeliveryOut), required=True)
+    next_cursor = _text(required=True)

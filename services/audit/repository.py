@@ -9,6 +9,8 @@ from services.audit.models import audit_checkpoints, audit_entries
 
 # Key of the transaction-level advisory lock that serialises appends, so that two writers (in
 # one replica or many) never read the same head and fork the chain. Any fixed bigint would do.
+# Held until commit (PostgreSQL releases a transaction's locks only after its commit is visible), it also makes
+# seq order the commit order, which the change feed (`feed`) relies on.
 CHAIN_LOCK = 0x6563_6F63_6175_6469  # "ecocaudi"
 
 SEALING_LOCK = 0x6563_6F63_7365_616C  # "ecocseal": checkpoint sealing, once per cluster at a time
@@ -118,6 +120,33 @@ def find(session, subject=None, actor=None, event_type=None, since=None, until=N
     query = select(*columns).where(and_(True, *conditions)).order_by(t.c.seq)
     if limit is not None:
         query = query.limit(limit)
+    return [row._asdict() for row in session.execute(query)]
+
+
+def seq_of_event(session, event_id, entities=None):
+    """The seq of the entry of `event_id` when it is one of `entities` (None: any), else None."""
+    query = select(t.c.seq).where(t.c.event_id == event_id)
+    if entities is not None:
+        query = query.where(t.c.entity.in_(list(entities)))
+    return session.execute(query).scalar()
+
+
+def feed(session, after_seq, entities=None, event_types=None, limit=100):
+    """Entries after `after_seq` (None: from the first) of `entities` and `event_types` (None: all), in seq order.
+
+    One statement, so one snapshot, and appends hold CHAIN_LOCK until they have committed: a snapshot therefore
+    holds a prefix of the log in seq order, never a later entry without an earlier one. A reader that moves its
+    position past what it read can never skip an entry that commits afterwards (the feed's no-gap guarantee,
+    tested in tests/integration/test_audit_service.py)."""
+    conditions = []
+    if after_seq is not None:
+        conditions.append(t.c.seq > after_seq)
+    if entities is not None:
+        conditions.append(t.c.entity.in_(list(entities)))
+    if event_types is not None:
+        conditions.append(t.c.event_type.in_(list(event_types)))
+    query = select(t.c.seq, t.c.event_id, t.c.event_type, t.c.source, t.c.occurred_at, t.c.entity, t.c.subject,
+                   t.c.subjects, t.c.actor, t.c.payload).where(and_(True, *conditions)).order_by(t.c.seq).limit(limit)
     return [row._asdict() for row in session.execute(query)]
 
 

@@ -1,11 +1,12 @@
 """audit: the append-only, tamper-evident log of every domain event, and evidence packs."""
 import logging
+import uuid
 from datetime import datetime
 
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from common import metrics
+from common import feed, metrics
 from common.config import settings
 from common.dependencies import Identity
 from common.errors import EXPECTED, InvalidInput
@@ -53,6 +54,10 @@ class AuditService(Health):
     @on_events("signing", ALL_EVENTS)
     def on_signing_event(self, envelopes):
         self._record("signing", envelopes)
+
+    @on_events("webhooks", ALL_EVENTS)
+    def on_webhooks_event(self, envelopes):
+        self._record("webhooks", envelopes)
 
     def _record(self, exchange_source, envelopes):
         """Append a batch of events in one transaction (redelivered ones are skipped by event id)."""
@@ -130,6 +135,35 @@ class AuditService(Health):
         return {
             "entries": [repo.entry_dict(r) for r in page],
             "next_cursor": str(page[-1]["seq"]) if len(rows) > limit else None,
+        }
+
+    @rpc(expected_exceptions=EXPECTED)
+    def events(self, after=None, types=None, limit=100):
+        """The change feed: the next events of the caller's entities after the event `after` (an event id the
+        caller has read; None: from the first), of `types` (None: all), in the order the log committed them,
+        each with a small payload (common/feed.py). `next_cursor` is the id of the last event
+        read, or `after` again when there is nothing new, so a consumer that always passes it back sees every
+        event once. An event of another entity is not a cursor, exactly like an unknown one. The webhooks service
+        reads it too (as a service, of every entity)."""
+        entities = self.caller.entities(service=True)
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE:
+            raise InvalidInput("Invalid limit.", [{"field": "limit", "message": f"an integer from 1 to {MAX_PAGE}"}])
+        event_types, errors = feed.parse_types(types)
+        if errors:
+            raise InvalidInput("Invalid types.", errors)
+        after = _event_id(after)
+        with self.db as uow:
+            after_seq = None
+            if after is not None:
+                after_seq = repo.seq_of_event(uow.session, after, entities)
+                if after_seq is None:
+                    raise InvalidInput("Invalid cursor.", [{"field": "after", "message": NOT_A_CURSOR}])
+            rows = repo.feed(uow.session, after_seq, entities, event_types, limit + 1)
+        page = rows[:limit]
+        return {
+            "events": [feed.feed_event(r, chain.canonical_time) for r in page],
+            "next_cursor": str(page[-1]["event_id"]) if page else after,
+            "has_more": len(rows) > limit,
         }
 
     @rpc(expected_exceptions=EXPECTED)
@@ -216,6 +250,23 @@ def _cursor(cursor):
     if isinstance(cursor, str) and cursor.isascii() and cursor.isdigit() and len(cursor) <= 18:  # a bigint
         return int(cursor)
     raise InvalidInput("Invalid cursor.", [{"field": "cursor", "message": "use next_cursor of the previous page"}])
+
+
+NOT_A_CURSOR = "use next_cursor of the previous page, or the id of an event you have read"
+
+
+def _event_id(value):
+    """The event id a feed cursor names (None: from the first event), in the form the log stores it."""
+    if value in (None, ""):
+        return None
+    try:
+        return str(uuid.UUID(value)) if isinstance(value, str) and len(value) <= 64 else _bad_cursor()
+    except ValueError:
+        return _bad_cursor()
+
+
+def _bad_cursor():
+    raise InvalidInput("Invalid cursor.", [{"field": "after", "message": NOT_A_CURSOR}])
 
 
 def _text(field, value):

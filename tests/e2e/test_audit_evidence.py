@@ -69,7 +69,11 @@ def corrected_vin(actors, wait):
     return vin
 
 
-def test_every_emitted_event_is_in_the_chain_once(stack, corrected_vin, wait):
+def test_every_emitted_event_is_in_the_chain_once(stack, actors, corrected_vin, wait):
+    # the webhooks service emits on a change of a subscription: make it a producer here too
+    webhook = actors["steward"].post("/v1/webhooks", {"entity": demo_data.ENTITY, "url": "http://127.0.0.1:9/x"})
+    actors["steward"].request("DELETE", f"/v1/webhooks/{webhook['id']}")
+
     def outbox_ids():
         ids = []
         for service in PRODUCERS:

@@ -65,6 +65,14 @@ def routes(world):
         Route("POST", "/v1/certificates/verify", ANY, xml=w["certificate"], foreign=False),
         Route("GET", f"/v1/releases/{w['signed_release']}", ANY),
         Route("GET", "/v1/dashboard", ANY, foreign=False),
+        Route("GET", "/v1/events?limit=5", ANY, foreign=False),
+        Route("GET", "/v1/webhooks", ANY, foreign=False),
+        Route("GET", f"/v1/webhooks/{w['webhook']}", ANY),
+        Route("GET", f"/v1/webhooks/{w['webhook']}/deliveries", ANY),
+        Route("POST", "/v1/webhooks", ("data_steward", "admin"), foreign=False,
+              body={"entity": E, "url": "ftp://matrix.example.eu/refused"}),  # let in, then 422: nothing created
+        Route("PATCH", f"/v1/webhooks/{w['webhook']}", ("data_steward", "admin"), body={"active": False}),
+        Route("POST", f"/v1/webhooks/{w['webhook']}/ping", ("data_steward", "admin")),
         Route("GET", f"/v1/audit?subject={vin}", ("auditor", "admin"), foreign=False),
         Route("GET", "/v1/audit/verify", ("auditor", "admin"), foreign=False),
         Route("GET", f"/v1/vehicles/{released}/evidence", ("auditor", "admin")),
@@ -128,7 +136,10 @@ def world(stack, nordwind, wait):
     wait(lambda: importer.get(f"/v1/releases/{signed}")["status"] == "released", 120, what="release signed")
     review = requester.post("/v1/releases", {"vins": vins[2:3], "note": "matrix: in review"})["id"]
     certificate = importer.request("GET", f"/v1/vehicles/{vins[0]}/certificate").content
-    return {"approval": own.json()["id"], "released": vins[0], "withdraw": vins[1], "review": review,
+    # a paused webhook: nothing is delivered to its dead port, and a ping of it is a 409 for the roles let in
+    webhook = importer.post("/v1/webhooks", {"entity": E, "url": "http://127.0.0.1:9/matrix"})["id"]
+    importer.request("PATCH", f"/v1/webhooks/{webhook}", json={"active": False})
+    return {"approval": own.json()["id"], "webhook": webhook, "released": vins[0], "withdraw": vins[1], "review": review,
             "signed_release": signed, "vin": vins[3], "edit": vins[4], "spare": vins[5], "certificate": certificate}
 
 

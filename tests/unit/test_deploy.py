@@ -20,7 +20,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 K8S_VERSION = "1.30"
-SERVICES = ("approvals", "vehicles", "validation", "signing", "audit")
+SERVICES = ("approvals", "vehicles", "validation", "signing", "audit", "webhooks")
 PROCESSES = SERVICES + ("gateway",)
 EXPECTED_REGIONS = {"eu-west", "eu-central"}
 OVERLAYS = sorted(p.name for p in (K8S / "overlays").iterdir() if (p / "kustomization.yaml").is_file())
@@ -434,6 +434,7 @@ METRICS = {
     "ecoc_outbox_backlog": "gauge", "ecoc_outbox_oldest_seconds": "gauge",
     "ecoc_seals": "counter", "ecoc_seal_chunk_seconds": "histogram", "ecoc_seal_certificate_days_left": "gauge",
     "ecoc_validation_findings": "counter", "ecoc_vehicles": "gauge", "ecoc_audit_chain_ok": "gauge",
+    "ecoc_webhook_attempts": "counter", "ecoc_webhook_attempt_seconds": "histogram", "ecoc_webhooks_disabled": "counter",
 }
 SERIES_SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
 SERIES = {name + suffix for name, kind in METRICS.items() for suffix in SERIES_SUFFIXES[kind]}
@@ -599,6 +600,9 @@ def test_network_policies_deny_by_default_and_allow_only_what_each_process_needs
         if name == "ecoc-gateway":
             assert egress == dependencies | {("internet", 443)}, "the gateway reads the OIDC issuer's JWKS"
             assert ingress == {("monitoring", "metrics"), ("ingress-nginx", "http")}
+        elif name == "ecoc-webhooks":
+            assert egress == dependencies | {("internet", 443)}, "webhooks POST to the subscribers' receivers"
+            assert ingress == {("monitoring", "metrics")}, name
         else:
             assert egress == dependencies, name
             assert ingress == {("monitoring", "metrics")}, name
@@ -725,6 +729,7 @@ NEEDED = {
                 "ECOC_GATEWAY_PORT", "ECOC_IVI_SCHEMA"},
     "signing": {"ECOC_INTERNAL_SECRET", "ECOC_KEYS_DIR", "ECOC_IVI_SCHEMA"},
     "audit": {"ECOC_INTERNAL_SECRET", "ECOC_AUDIT_KEYS_DIR"},
+    "webhooks": {"ECOC_INTERNAL_SECRET"},
     **{s: {"ECOC_INTERNAL_SECRET", "ECOC_IVI_SCHEMA"} for s in ("approvals", "vehicles", "validation")},
     "migrate": set(),
     "backup": {"ECOC_KEYS_DIR"},

@@ -1,0 +1,25 @@
+"""When a failed delivery is tried again, when it is given up, and when a subscription is disabled (plain Python).
+
+A delivery that fails is retried with exponential back-off: `base`, 2×`base`, 4×`base`, … capped at `cap`
+seconds, for `window` after it was first queued (24 h by default: a receiver down over a weekend night still gets
+everything once it is back). A subscription whose deliveries have all failed for `disable_after` (no success in
+between) is disabled: its receiver is gone, and retrying forever would only fill the queue.
+"""
+from datetime import timedelta
+
+
+def next_delay(attempts, base, cap):
+    """Seconds to wait after the `attempts`-th failed attempt (1 for the first)."""
+    return min(cap, base * 2 ** max(0, min(attempts - 1, 62)))
+
+
+def next_attempt(created_at, now, attempts, policy):
+    """When to try again after the `attempts`-th failure, or None when the delivery is given up."""
+    moment = now + timedelta(seconds=next_delay(attempts, policy.retry_base_seconds, policy.retry_max_seconds))
+    if moment > created_at + timedelta(hours=policy.retry_hours):
+        return None
+    return moment
+
+
+def should_disable(failing_since, now, policy):
+    return failing_since is not None and now - failing_since >= timedelta(hours=policy.disable_after_hours)
