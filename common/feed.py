@@ -69,6 +69,9 @@ SUMMARIES = {
     ev.CERTIFICATE_SUPERSEDED: lambda d: {"certificates": _each(d.get("certificates"), "vin", "reference_id",
                                                                  "version_number")},
     ev.CERTIFICATE_WITHDRAWN: lambda d: _pick(d, "vin", "reference_id", "version_number", "reason"),
+    ev.PAPER_PRINTED: lambda d: dict(_pick(d, "release_id", "form"), prints=_each(
+        d.get("prints"), "vin", "reference_id", "version_number", "print_number")),
+    ev.PAPER_LAYOUT_CHANGED: lambda d: {"changed": sorted(d.get("settings") or {})},
     ev.WEBHOOK_CREATED: lambda d: _pick(d, "webhook_id", "event_types"),
     ev.WEBHOOK_UPDATED: lambda d: _pick(d, "webhook_id", "changed", "active"),
     ev.WEBHOOK_DELETED: lambda d: _pick(d, "webhook_id"),
