@@ -23,6 +23,10 @@ CERTIFICATE_SIGNED = "certificate_signed"
 CERTIFICATE_FAILED = "certificate_failed"
 CERTIFICATE_SUPERSEDED = "certificate_superseded"
 CERTIFICATE_WITHDRAWN = "certificate_withdrawn"
+SCOPE_CHANGED = "scope_changed"
+CUTOVER_REQUESTED = "cutover_requested"
+LEGACY_RECEIVED = "legacy_received"
+PARITY_COMPUTED = "parity_computed"
 
 EVENTS_BY_SOURCE = {
     "approvals": (APPROVAL_REGISTERED, APPROVAL_EXTENDED, APPROVAL_WITHDRAWN, APPROVAL_VERSION_ADDED, ENTITY_CHANGED),
@@ -30,6 +34,7 @@ EVENTS_BY_SOURCE = {
                  RELEASE_APPROVED, RELEASE_REJECTED, RELEASE_SIGN_REQUESTED, RELEASE_COMPLETED, RELEASE_ITEM_REOPENED),
     "validation": (VALIDATION_COMPLETED,),
     "signing": (CERTIFICATE_SIGNED, CERTIFICATE_FAILED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN),
+    "rollout": (SCOPE_CHANGED, CUTOVER_REQUESTED, LEGACY_RECEIVED, PARITY_COMPUTED),
 }
 
 
@@ -175,6 +180,14 @@ DATA_SCHEMAS = {
     CERTIFICATE_SUPERSEDED: _data(certificates=fields.List(fields.Nested(CertificateRef), required=True)),
     CERTIFICATE_WITHDRAWN: _data(vin=fields.String(required=True), reference_id=fields.String(required=True),
                                  version_number=fields.Integer(required=True), reason=fields.String(required=True)),
+    # every scope of the entity after the change, so a consumer keeps a whole copy (the newest generation wins)
+    SCOPE_CHANGED: _data(entity=fields.String(required=True), generation=fields.Integer(required=True),
+                         change=fields.String(required=True), scope=fields.Dict(required=True),
+                         scopes=fields.List(fields.Dict(), required=True)),
+    CUTOVER_REQUESTED: _data(scope_id=fields.String(required=True), report_digest=fields.String(required=True),
+                             gate=fields.Dict(required=True)),
+    LEGACY_RECEIVED: _data(documents=fields.List(fields.Dict(), required=True)),
+    PARITY_COMPUTED: _data(results=fields.List(fields.Dict(), required=True)),
 }
 
 

@@ -1,8 +1,5 @@
 """Rollout scopes (`common.rollout_scopes`): selectors, most specific wins, equal-specificity overlaps."""
-import pytest
 from common.rollout_scopes import DEFAULT, conflicting, normalised, overlap, scope_of, specificity, subject_of
-
-
 
 VEHICLE = {"vin": "JTMAB3FV10D123456", "approval_number": "e6*2018/858*00264*03", "type": "XA5",
            "variant": "AXAH54", "intended_country": "B", "entity": "TOY"}
