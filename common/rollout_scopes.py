@@ -107,3 +107,12 @@ def normalised(selector):
         else:
             out[d] = sorted(set(values))
     return out
+
+
+def release_refusal(scope):
+    """Why a vehicle in `scope` is not released by ecoc, or None when the scope is live."""
+    if scope["mode"] == "live":
+        return None
+    what = "does not issue for it" if scope["mode"] == "off" else "composes and compares it, but does not issue it"
+    return (f"outside a live rollout scope: it is in scope {scope['name']!r} ({scope['id']}), which is "
+            f"{scope['mode']}: ecoc {what}")

@@ -18,6 +18,7 @@ from gateway.routes.dashboard import DashboardRoutes
 from gateway.routes.entities import EntityRoutes
 from gateway.routes.health import HealthRoutes
 from gateway.routes.releases import ReleaseRoutes
+from gateway.routes.rollout import RolloutRoutes
 from gateway.routes.rules import RuleRoutes
 from gateway.routes.vehicles import VehicleRoutes
 
@@ -25,7 +26,7 @@ SETTINGS = settings()
 
 
 class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, ReleaseRoutes, AuditRoutes,
-                     RuleRoutes, DashboardRoutes):
+                     RuleRoutes, DashboardRoutes, RolloutRoutes):
     name = "gateway"
 
     caller = Identity()
@@ -36,6 +37,7 @@ class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, 
     validation = ServiceRpc("validation", expiration=SETTINGS.rpc_timeout)
     signing = ServiceRpc("signing", expiration=SETTINGS.rpc_timeout)
     audit = ServiceRpc("audit", expiration=SETTINGS.rpc_timeout)
+    rollout = ServiceRpc("rollout", expiration=SETTINGS.rpc_timeout)
     idempotency = Idempotency()
     availability = Availability(SETTINGS.amqp_uri)
 

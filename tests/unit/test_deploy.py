@@ -20,7 +20,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 K8S_VERSION = "1.30"
-SERVICES = ("approvals", "vehicles", "validation", "signing", "audit")
+SERVICES = ("approvals", "vehicles", "validation", "signing", "audit", "rollout")
 PROCESSES = SERVICES + ("gateway",)
 EXPECTED_REGIONS = {"eu-west", "eu-central"}
 OVERLAYS = sorted(p.name for p in (K8S / "overlays").iterdir() if (p / "kustomization.yaml").is_file())
@@ -725,7 +725,7 @@ NEEDED = {
                 "ECOC_GATEWAY_PORT", "ECOC_IVI_SCHEMA"},
     "signing": {"ECOC_INTERNAL_SECRET", "ECOC_KEYS_DIR", "ECOC_IVI_SCHEMA"},
     "audit": {"ECOC_INTERNAL_SECRET", "ECOC_AUDIT_KEYS_DIR"},
-    **{s: {"ECOC_INTERNAL_SECRET", "ECOC_IVI_SCHEMA"} for s in ("approvals", "vehicles", "validation")},
+    **{s: {"ECOC_INTERNAL_SECRET", "ECOC_IVI_SCHEMA"} for s in ("approvals", "vehicles", "validation", "rollout")},
     "migrate": set(),
     "backup": {"ECOC_KEYS_DIR"},
     "archive": set(),
