@@ -25,6 +25,8 @@ ANY = ROLES  # "viewer" in api.md: every role reads within its entities
 OWN_NUMBER = "e6*2018/858*07772*00"
 IMPORTER, REQUESTER = "imogen", "quentin"  # neither ever reviews: four-eyes must not decide a cell
 SIGNER = demo_data.SIGNATORY["sub"]  # the entity's authorised signatory; the signer role acts as them
+# a rollout scope that selects no vehicle of the session (no WMI ZZZ): it takes nothing out of live production
+NO_VEHICLE = {"entity": E, "name": "matrix: no vehicle", "selector": {"vin_prefixes": ["ZZZ"]}, "mode": "off"}
 
 
 class Route:
@@ -42,6 +44,7 @@ def routes(world):
     vin, edit, released, withdraw = w["vin"], w["edit"], w["released"], w["withdraw"]
     approval = f"/v1/approvals/{w['approval']}"
     not_signatory = {"admin": "admin is no authorised signatory of NORDWIND"}
+    scope = f"/v1/rollout/scopes/{w['scope']}"
     return [
         Route("GET", f"/v1/entities/{E}", ANY),
         Route("PUT", f"/v1/entities/{E}", ("admin",), body=demo_data.entity()),
@@ -81,6 +84,17 @@ def routes(world):
               body={"reason": "role matrix"}),
         Route("POST", f"{approval}/withdrawal", ("approvals_manager", "admin"),
               body={"effective_date": "2099-12-31", "reason": "role matrix"}),
+        Route("GET", "/v1/rollout/scopes", ANY, foreign=False),
+        Route("POST", "/v1/rollout/scopes", ("admin",), foreign=False, body=dict(NO_VEHICLE, name="matrix: new")),
+        Route("GET", scope, ANY),
+        Route("PATCH", scope, ("admin",), body={"name": "matrix: no vehicle"}),
+        Route("POST", f"{scope}/rollback", ("admin",), body={"reason": "role matrix"}),
+        Route("POST", f"{scope}/cutover", ("admin",), body={}),
+        Route("POST", f"{scope}/cutover/approve", ("admin",)),
+        Route("POST", f"{scope}/explanations", ("admin",), body={"path": "MassGroup.ActualMass", "reason": "matrix"}),
+        Route("GET", f"{scope}/parity", ANY),
+        Route("GET", f"{scope}/parity.csv", ANY),
+        Route("POST", f"/v1/rollout/legacy?entity={E}", ("data_steward", "admin"), xml="<NotIvi/>", foreign=False),
     ]
 
 
@@ -124,7 +138,8 @@ def world(stack, nordwind, wait):
     wait(lambda: importer.get(f"/v1/releases/{signed}")["status"] == "released", 120, what="release signed")
     review = requester.post("/v1/releases", {"vins": vins[2:3], "note": "matrix: in review"})["id"]
     certificate = importer.request("GET", f"/v1/vehicles/{vins[0]}/certificate").content
-    return {"approval": own.json()["id"], "released": vins[0], "withdraw": vins[1], "review": review,
+    scope = stack.client("ada", ["admin"]).post("/v1/rollout/scopes", NO_VEHICLE)["id"]
+    return {"scope": scope, "approval": own.json()["id"], "released": vins[0], "withdraw": vins[1], "review": review,
             "signed_release": signed, "vin": vins[3], "edit": vins[4], "spare": vins[5], "certificate": certificate}
 
 
