@@ -265,6 +265,26 @@ class RolloutService(Health):
             report = self._report(uow, row, keep_rows=with_rows)
         return report
 
+    @rpc(expected_exceptions=EXPECTED)
+    def overview(self, entity=None):
+        """Every scope of the caller's entities (or of `entity`) with its report's summary: mode, parity, volume in
+        the last 7 and 30 days, the gate, a pending cut-over. One pass over each entity's parity results."""
+        entities = self.caller.entities(service=True)
+        out = []
+        with self.db as uow:
+            found = repo.scopes_of(uow.session, entity, entities)
+            for code in sorted({s["entity"] for s in found}):
+                everything = repo.scopes_of(uow.session, code)
+                rows = repo.parity_of_entity(uow.session, code)
+                mine = {}
+                for r in rows:
+                    mine.setdefault(scope_of(r["subject"], everything)["id"], []).append(r)
+                for scope in (s for s in found if s["entity"] == code):
+                    report = parity_report(scope, mine.get(scope["id"], []), _gate(), utcnow())
+                    out.append({**scope_out(scope), **{k: report[k] for k in (
+                        "volume", "matched", "parity_rate", "volume_7_days", "volume_30_days", "gate", "digest")}})
+        return out
+
     def _report(self, uow, row, keep_rows=False):
         everything = repo.scopes_of(uow.session, row["entity"])
         mine = [r for r in repo.parity_of_entity(uow.session, row["entity"])

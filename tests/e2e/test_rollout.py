@@ -188,6 +188,19 @@ def test_the_same_data_gives_full_parity_in_every_scope(stack, world):
     assert total == 8  # nine samples, two of which share a VIN
 
 
+def test_the_rollout_pages_show_scopes_mode_parity_and_gate(stack, world):
+    entity = sample_entity_code("TOYOTA MOTOR CORPORATION")
+    viewer = stack.client("vera", ["viewer"], [entity])
+    page = viewer.request("GET", "/dashboard/rollout").text
+    assert entity in page and "all production" in page and "shadow" in page and "100.0 %" in page
+    assert sample_entity_code("TOYOTA MOTOR EUROPE NV/SA") not in page  # another entity's scopes stay hidden
+    scope_id = world["scopes"][entity]["id"]
+    parity = viewer.request("GET", f"/dashboard/rollout/scopes/{scope_id}").text
+    assert "3 of 3 vehicles" in parity and "SigningAuthorityTable" in parity and "holds" in parity
+    other = world["scopes"][sample_entity_code("TOYOTA MOTOR EUROPE")]["id"]
+    assert viewer.request("GET", f"/dashboard/rollout/scopes/{other}", expect=None).status_code == 404
+
+
 def test_a_vehicle_in_a_shadow_scope_is_not_released_and_the_scope_is_named(stack, world):
     entity = sample_entity_code("TOYOTA MOTOR CORPORATION")
     steward = stack.client("dana", ["data_steward"], [entity])
