@@ -35,3 +35,12 @@ certificates = Table(
     Index("ix_certificates_current_entity_seal", "entity", "seal_fingerprint",
           postgresql_where=text("status = 'current'")),  # the dashboard's counts per seal (migration 0004)
 )
+
+# The highest IviVersionNumber the legacy system issued per VIN (from the rollout service's `legacy_received`):
+# ecoc's first certificate of such a VIN continues the sequence (legacy n -> ecoc n + 1).
+legacy_versions = Table(
+    "legacy_versions", metadata,
+    Column("vin", String(17), primary_key=True),
+    Column("entity", String(32), nullable=False),
+    Column("version_number", Integer, nullable=False),
+)

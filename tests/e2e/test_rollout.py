@@ -31,6 +31,7 @@ SAMPLES = sorted((IVI_DIR / "samples").glob("*.xml"))
 XML = {"Content-Type": "application/xml"}
 ZIP = {"Content-Type": "application/zip"}
 PRODUCTION_DATE, INTENDED_COUNTRY = "2025-07-01", "NL"  # what the L-category samples leave out
+SIGNATORY = {"sub": "sid", "name": "Sid Signer", "position": "Homologation", "location": "Brussels"}
 LAST = "M1-04-PriusPHEV"  # shares its VIN with M1-03: imported (and sent as legacy) after it, so it is the newer
 
 if len(SAMPLES) != 9:
@@ -120,7 +121,8 @@ def world(stack):
         if row.get("ManufacturerAddressLine2"):
             address["line2"] = row["ManufacturerAddressLine2"]
         admin.put(f"/v1/entities/{sample_entity_code(name)}", {"legal_name": name, "role": "manufacturer",
-                                                                "address": address, "wmis": own})
+                                                                "address": address, "wmis": own,
+                                                                "signatories": [SIGNATORY]})
     for path in ordered():
         message = read(path)
         entity = sample_entity_code(message["coc"]["ManufacturerTable"][0]["ManufacturerName"])
@@ -285,10 +287,21 @@ def test_cut_over_takes_two_people_is_audited_with_the_report_digest_and_rolls_b
     released = wait_until(lambda: (lambda r: r if r.status_code == 201 else None)(steward.request(
         "POST", "/v1/releases", json={"vins": ["JTAM1C0MPTEST0010"], "note": "live"}, expect=None)), 60,
         "the release accepted in the live scope")
-    assert released.json()["accepted"] == 1
+    release = released.json()
+    assert release["accepted"] == 1
+    # continuity: the legacy version 1 stays in the history; ecoc's certificate is version 2 with a new reference
+    stack.client("rita", ["reviewer"], [entity]).request("POST", f"/v1/releases/{release['id']}/approve")
+    stack.client("sid", ["signer"], [entity]).request("POST", f"/v1/releases/{release['id']}/sign", json={})
+    wait_until(lambda: steward.get(f"/v1/releases/{release['id']}")["status"] == "released", 120, "signed")
+    history = steward.get("/v1/vehicles/JTAM1C0MPTEST0010/certificates")["items"]
+    legacy = read(next(p for p in SAMPLES if p.stem == "M1-02-CHR"))["header"]
+    assert [(c["version_number"], c["status"]) for c in history] == [(1, "legacy"), (2, "current")]
+    assert history[0]["reference_id"] == legacy["IviReferenceId"] != history[1]["reference_id"]
     back = ada.request("POST", f"/v1/rollout/scopes/{scope_id}/rollback", json={"reason": "plant paused"},
                        expect=(200,)).json()
     assert back["mode"] == "shadow"
+    # what ecoc issued while live stays valid
+    assert steward.get("/v1/vehicles/JTAM1C0MPTEST0010/certificates")["items"][1]["status"] == "current"
     wait_until(lambda: [e for e in auditor.get("/v1/audit", params={"subject": scope_id})["entries"]
                         if e["event_type"] == "scope_changed" and e["data"]["change"] == "rolled_back"
                         and e["actor"] == "ada"], 60, "the roll-back in the audit")
