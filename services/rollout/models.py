@@ -66,6 +66,7 @@ compositions = Table(
     Column("content", JSONB),  # None while the approval reference does not resolve
     Column("content_sha256", String(64)),
     Column("problem", Text),
+    Column("shadow_seal", JSONB),  # in a shadow scope: {ok, sha256, problem} of sealing it with the test seal
     Column("composed_at", DateTime(timezone=True), nullable=False),
     Index("ix_compositions_entity", "entity"),
 )

@@ -114,9 +114,14 @@ def store_compositions(session, rows):
     stmt = stmt.on_conflict_do_update(
         index_elements=[compositions.c.vin],
         set_={c: stmt.excluded[c] for c in ("entity", "revision", "subject", "content", "content_sha256", "problem",
-                                            "composed_at")},
+                                            "shadow_seal", "composed_at")},
         where=compositions.c.revision <= stmt.excluded.revision)
     session.execute(stmt)
+
+
+def set_shadow_seal(session, vin, revision, outcome):
+    session.execute(update(compositions).where(compositions.c.vin == vin, compositions.c.revision == revision)
+                    .values(shadow_seal=outcome))
 
 
 def compositions_of(session, vins):
@@ -137,7 +142,7 @@ def store_parity(session, rows):
 
 def parity_of_entity(session, entity):
     """Every parity result of an entity with what scope selectors look at and the legacy findings."""
-    query = (select(parity_results, compositions.c.subject, legacy_documents.c.findings)
+    query = (select(parity_results, compositions.c.subject, compositions.c.shadow_seal, legacy_documents.c.findings)
              .join(compositions, compositions.c.vin == parity_results.c.vin)
              .join(legacy_documents, legacy_documents.c.id == parity_results.c.legacy_id)
              .where(parity_results.c.entity == entity))

@@ -30,10 +30,12 @@ from common.resolution_plan import ResolutionPlan
 from common.rollout_scopes import conflicting, normalised, scope_of, subject_of
 from common.rpc import ServiceRpc
 from services.rollout import repository as repo
+from services.rollout.dependencies import ShadowSealer
 from services.rollout.domain.ivi111 import converter_from_settings
 from services.rollout.domain.legacy import LegacyInputError, read_document, seal_of, unpack
 from services.rollout.domain.parity import compare
 from services.rollout.domain.report import Gate, parity_report
+from services.rollout.domain.shadow_seal import seal_in_shadow
 from services.rollout.models import inbox, outbox, scopes
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,7 @@ class RolloutService(Health):
     ops = Ops()  # /livez, /readyz, /metrics; measures every worker
     ivi = IviSchema()
     ivi111 = IviSchema(converter_from_settings)  # None without the 1.11 schema: 1.11 messages are refused
+    shadow_sealer = ShadowSealer()  # the in-memory test seal of shadow mode
     approvals = ServiceRpc("approvals")
     validation = ServiceRpc("validation")
 
@@ -402,10 +405,12 @@ class RolloutService(Health):
                     content, digest = reviewed_content(resolution["coc"], vehicle)
                 else:
                     problem = resolution.get("message") or "the approval reference does not resolve"
-                category = (content or {}).get("VehicleCategory")
                 rows.append({"vin": vehicle["vin"], "entity": vehicle["entity"], "revision": vehicle["revision"],
-                             "subject": subject_of(vehicle, category), "content": content, "content_sha256": digest,
-                             "problem": problem, "composed_at": now})
+                             "subject": subject_of(vehicle, (content or {}).get("VehicleCategory")),
+                             "content": content, "content_sha256": digest, "problem": problem, "shadow_seal": None,
+                             "composed_at": now})
+            for entity in {r["entity"] for r in rows}:
+                self._seal_shadow(repo.scopes_of(uow.session, entity), [r for r in rows if r["entity"] == entity])
             repo.store_compositions(uow.session, rows)
             by_entity = {}
             for row in rows:
@@ -413,6 +418,22 @@ class RolloutService(Health):
             for entity, vins in by_entity.items():
                 self._recompute(uow, entity, vins)
             uow.commit()
+
+    def _seal_shadow(self, scopes_of_entity, compositions):
+        """Shadow mode: compositions of vehicles in a shadow scope not sealed yet are sealed with the test seal;
+        their `shadow_seal` says how it went (the document is not kept). The compositions that were sealed now."""
+        sealing = self.shadow_sealer
+        todo = [c for c in compositions if c["content"] is not None and not c.get("shadow_seal")
+                and scope_of(c["subject"], scopes_of_entity)["mode"] == "shadow"]
+        if not todo or sealing is None:
+            return []
+        outcomes = tpool.execute(lambda: [seal_in_shadow(
+            sealing.schema, sealing.validator, sealing.sealer, {"vin": c["vin"], "intended_country":
+                                                                c["subject"].get("country")},
+            c["content"], c["content"].get("TypeApprovalNumber")) for c in todo])
+        for composition, outcome in zip(todo, outcomes):
+            composition["shadow_seal"] = outcome
+        return todo
 
     def _recompute(self, uow, entity, vins):
         """Parity of `vins` that have both a legacy document and a composition; `parity_computed` says the
@@ -426,13 +447,15 @@ class RolloutService(Health):
                  and composed[v]["entity"] == entity]
         if not pairs:
             return
+        everything = repo.scopes_of(uow.session, entity)
+        for sealed in self._seal_shadow(everything, [c for _, c in pairs]):  # e.g. vehicles imported before a scope
+            repo.set_shadow_seal(uow.session, sealed["vin"], sealed["revision"], sealed["shadow_seal"])
         schema = self.ivi
         diffs = tpool.execute(lambda: [compare(schema, lg["coc"], c["content"]) for lg, c in pairs])
         now = utcnow()
         rows = [{"vin": c["vin"], "entity": entity, "legacy_id": lg["id"], "composition_revision": c["revision"],
                  "match": not d, "differences": d, "computed_at": now} for (lg, c), d in zip(pairs, diffs)]
         repo.store_parity(uow.session, rows)
-        everything = repo.scopes_of(uow.session, entity)
         results = []
         for (lg, c), row in zip(pairs, rows):
             scope = scope_of(c["subject"], everything)

@@ -186,6 +186,8 @@ def test_the_same_data_gives_full_parity_in_every_scope(stack, world):
         report = parity_of(viewer, world["scopes"][entity]["id"], len(vins))
         assert (report["matched"], report["parity_rate"], report["differing_fields"]) == (len(vins), 100.0, [])
         assert {e["field"] for e in report["excluded"]} == {"Header", "Signature", "SigningAuthorityTable"}
+        # shadow: ecoc built, checked and sealed each one with its test seal
+        assert report["test_sealed"] == {"sealed": len(vins), "failed": 0, "examples": []}, report["test_sealed"]
         total += report["volume"]
     assert total == 8  # nine samples, two of which share a VIN
 
@@ -212,6 +214,10 @@ def test_a_vehicle_in_a_shadow_scope_is_not_released_and_the_scope_is_named(stac
     [error] = answer.json()["errors"]
     assert error["field"] == "vins[0]"
     assert world["scopes"][entity]["id"] in error["message"] and "shadow" in error["message"]
+    # nothing ecoc made in shadow is handed out: the VIN's history is the legacy certificate only
+    history = steward.get("/v1/vehicles/JTJM1C0MPTEST0001/certificates")["items"]
+    assert [(c["version_number"], c["status"]) for c in history] == [(1, "legacy")]
+    assert steward.request("GET", "/v1/vehicles/JTJM1C0MPTEST0001/certificate", expect=None).status_code == 404
 
 
 def test_equal_specificity_overlaps_are_refused(stack, world):

@@ -68,6 +68,8 @@ def parity_report(scope, rows, gate: Gate, now):
             entry["vehicles"] += 1
             if len(entry["examples"]) < EXAMPLES:
                 entry["examples"].append(row["vin"])
+    sealed = [r for r in recent if r.get("shadow_seal")]
+    failed = [{"vin": r["vin"], "problem": r["shadow_seal"]["problem"]} for r in sealed if not r["shadow_seal"]["ok"]]
     unexplained = [f["field"] for f in ranked if f["mandatory"] and not f["explained"]]
     reasons = []
     if volume < gate.min_volume:
@@ -85,6 +87,8 @@ def parity_report(scope, rows, gate: Gate, now):
         "differing_fields": ranked,
         "legacy_findings": sorted(findings.values(), key=lambda f: (-f["vehicles"], f["rule"])),
         "excluded": [{"field": k, "why": v} for k, v in EXCLUDED.items()],
+        # shadow mode: vehicles ecoc sealed with its test seal (nothing handed out), and where that failed
+        "test_sealed": {"sealed": len(sealed) - len(failed), "failed": len(failed), "examples": failed[:EXAMPLES]},
         "gate": {"threshold": gate.threshold, "min_volume": gate.min_volume, "window_days": gate.window_days,
                  "holds": not reasons, "reasons": reasons},
     }

@@ -75,6 +75,7 @@ def upgrade():
         sa.Column('content', JSONB, nullable=True),
         sa.Column('content_sha256', sa.String(length=64), nullable=True),
         sa.Column('problem', sa.Text(), nullable=True),
+        sa.Column('shadow_seal', JSONB, nullable=True),
         sa.Column('composed_at', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('vin'),
     )
