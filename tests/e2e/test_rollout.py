@@ -264,7 +264,10 @@ def test_a_changed_value_is_reported_at_its_exact_path_and_the_gate_refuses(stac
 def test_the_gate_refuses_below_the_minimum_volume(stack, world):
     entity = sample_entity_code("TOYOTA MOTOR EUROPE")
     admin = stack.client("ada", ["admin"])
-    parity_of(admin, world["scopes"][entity]["id"], 1)
+    report = parity_of(admin, world["scopes"][entity]["id"], 1)
+    # legacy findings: the N2's VIN starts with a WMI this entity has not registered (another entity holds YAR)
+    assert {(f["rule"], f["severity"], tuple(f["examples"])) for f in report["legacy_findings"]} >= {
+        ("VIN-004", "error", ("YARTN2EVHDTEST123",))}, report["legacy_findings"]
     refused = admin.request("POST", f"/v1/rollout/scopes/{world['scopes'][entity]['id']}/cutover", json={},
                             expect=None)
     assert refused.status_code == 409
