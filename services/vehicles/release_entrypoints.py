@@ -191,6 +191,7 @@ class ReleaseEntrypoints:
         with self.db as uow:
             release, found = self._release_for_update(uow, release_id, "approved")
             self._check_signatory(release["entity"], caller["sub"])
+            self._check_live(uow, release_id, release["entity"], found)
             vins = [i["vin"] for i in release["items"]]
             repo.update_release(uow.session, release_id, status="signing", signer=signatory["sub"],
                                 sign_requested_at=utcnow())
@@ -205,6 +206,20 @@ class ReleaseEntrypoints:
         return self.get_release(release_id)
 
     # -- the rollout service's scopes -------------------------------------------------------------------
+
+    def _check_live(self, uow, release_id, entity, found):
+        """A scope rolled back to shadow (or off) after the release was requested: ecoc issues nothing for its
+        vehicles from that moment, so the release is not signed (a Conflict naming each vehicle's scope)."""
+        scopes = repo.rollout_scopes_of(uow.session, {entity}).get(entity, ())
+        if not scopes:
+            return
+        categories = repo.item_categories(uow.session, release_id)
+        refused = [(v["vin"], release_refusal(scope_of(subject_of(v, categories.get(v["vin"])), scopes)))
+                   for v in found]
+        refused = [(vin, reason) for vin, reason in refused if reason]
+        if refused:
+            raise Conflict(f"vehicle {refused[0][0]} is {refused[0][1]}; reject the release or move the scope live "
+                           "again", [{"field": f"vins.{vin}", "message": reason} for vin, reason in refused])
 
     @on_event("rollout", SCOPE_CHANGED)
     def on_scope_changed(self, event):

@@ -313,6 +313,13 @@ def store_rollout_scopes(session, entity, generation, scopes):
         where=rollout_scopes.c.generation < stmt.excluded.generation))
 
 
+def item_categories(session, release_id):
+    """{vin: VehicleCategory of the content its release item pinned} (what a rollout category selector reads)."""
+    rows = session.execute(select(release_items.c.vin, release_items.c.content["VehicleCategory"].astext)
+                           .where(release_items.c.release_id == release_id))
+    return dict(rows.all())
+
+
 def rollout_scopes_of(session, entities):
     """entity -> its rollout scopes (an entity without any has none: every vehicle of it is in the live default)."""
     rows = session.execute(select(rollout_scopes.c.entity, rollout_scopes.c.scopes)

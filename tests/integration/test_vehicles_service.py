@@ -323,6 +323,12 @@ def test_a_release_outside_a_live_rollout_scope_is_refused_naming_the_scope(rpc,
     deliver(scope_changed(3, "live"), "on_scope_changed")
     release = rpc("request_release", {"vins": vins, "note": "live"}, user=BOB)
     assert release["accepted"] == 2
+    rpc("approve_release", release["id"], user=RITA)
+    deliver(scope_changed(4, "shadow"), "on_scope_changed")  # rolled back before signing: nothing is issued
+    with pytest.raises(Conflict) as rolled_back:
+        rpc("sign_release", release["id"], demo_data.SIGNATORY, user=SAM)
+    assert sorted(e["field"] for e in rolled_back.value.errors) == sorted(f"vins.{v}" for v in vins)
+    assert rpc("get_release", release["id"])["status"] == "approved"
 
 
 def test_a_release_nobody_can_enter_is_invalid_input(rpc, db_url, db_rows):
