@@ -117,6 +117,15 @@ class RolloutRoutes:
         body = request.get_data(as_text=False)
         return self._rpc("rollout", "receive_legacy", entity, base64.b64encode(body).decode("ascii"))
 
+    @route("GET", "/v1/rollout/legacy/{id}", roles=(), produces="application/xml",
+           summary="A legacy document exactly as received (status legacy, never re-signed)")
+    def legacy_document(self, call, id):
+        found = self._rpc("rollout", "legacy_document", id)
+        return Response(base64.b64decode(found["document"]), status=200, mimetype="application/xml", headers={
+            "ETag": f'"{found["sha256"]}"', "X-Legacy-Format": found["format"],
+            "X-Legacy-Seal": found["seal"]["status"],
+            "Content-Disposition": f'attachment; filename="{found["vin"]}-legacy-{id}.xml"'})
+
 
 def _dated(rows):
     return [dict(r, computed_at=datetime.fromisoformat(r["computed_at"])) for r in rows]

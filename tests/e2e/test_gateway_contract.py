@@ -86,7 +86,7 @@ def test_openapi_is_3_1_with_the_v1_paths(stack):
         "/v1/releases": {"post"}, "/v1/releases/{id}": {"get"}, "/v1/releases/{id}/approve": {"post"},
         "/v1/releases/{id}/reject": {"post"}, "/v1/releases/{id}/sign": {"post"}, "/v1/audit": {"get"},
         "/v1/audit/verify": {"get"}, "/v1/rollout/scopes": {"get", "post"}, "/v1/rollout/legacy": {"post"},
-        "/v1/rollout/scopes/{id}/parity": {"get"},
+        "/v1/rollout/scopes/{id}/parity": {"get"}, "/v1/rollout/legacy/{id}": {"get"},
     }
     for path, methods in expected.items():
         assert path in doc["paths"], path

@@ -9,6 +9,7 @@ import json
 import time
 import uuid
 from collections import Counter
+from pathlib import Path
 
 import jwt
 import pytest
@@ -26,6 +27,7 @@ OWN_NUMBER = "e6*2018/858*07772*00"
 IMPORTER, REQUESTER = "imogen", "quentin"  # neither ever reviews: four-eyes must not decide a cell
 SIGNER = demo_data.SIGNATORY["sub"]  # the entity's authorised signatory; the signer role acts as them
 # a rollout scope that selects no vehicle of the session (no WMI ZZZ): it takes nothing out of live production
+SPECIMEN = Path(__file__).resolve().parents[2].parent / "shared" / "ivi" / "samples" / "M1-01-LexusRZ450e.xml"
 NO_VEHICLE = {"entity": E, "name": "matrix: no vehicle", "selector": {"vin_prefixes": ["ZZZ"]}, "mode": "off"}
 
 
@@ -95,6 +97,7 @@ def routes(world):
         Route("GET", f"{scope}/parity", ANY),
         Route("GET", f"{scope}/parity.csv", ANY),
         Route("POST", f"/v1/rollout/legacy?entity={E}", ("data_steward", "admin"), xml="<NotIvi/>", foreign=False),
+        Route("GET", f"/v1/rollout/legacy/{w['legacy']}", ANY),
     ]
 
 
@@ -139,8 +142,13 @@ def world(stack, nordwind, wait):
     review = requester.post("/v1/releases", {"vins": vins[2:3], "note": "matrix: in review"})["id"]
     certificate = importer.request("GET", f"/v1/vehicles/{vins[0]}/certificate").content
     scope = stack.client("ada", ["admin"]).post("/v1/rollout/scopes", NO_VEHICLE)["id"]
-    return {"scope": scope, "approval": own.json()["id"], "released": vins[0], "withdraw": vins[1], "review": review,
-            "signed_release": signed, "vin": vins[3], "edit": vins[4], "spare": vins[5], "certificate": certificate}
+    # a legacy eCoC of a VIN no test makes (the specimen with its VIN replaced: its version number touches nothing)
+    document = SPECIMEN.read_bytes().replace(b"JTJM1C0MPTEST0001", b"NWZZZ000000000001")
+    legacy = importer.request("POST", "/v1/rollout/legacy", params={"entity": E}, data=document,
+                              headers={"Content-Type": "application/xml"}).json()["documents"][0]["id"]
+    return {"scope": scope, "legacy": legacy, "approval": own.json()["id"], "released": vins[0], "withdraw": vins[1],
+            "review": review, "signed_release": signed, "vin": vins[3], "edit": vins[4], "spare": vins[5],
+            "certificate": certificate}
 
 
 def expected(route, role):

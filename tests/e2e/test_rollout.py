@@ -177,6 +177,13 @@ def test_legacy_documents_are_kept_byte_exact_with_their_seal_checked_and_record
     # the specimens' signatures are placeholders: checked, recorded as broken, never trusted
     assert {(d["seal"]["status"], d["seal"]["trusted"]) for d in documents} == {("broken", False)}
     assert {d["sha256"] for d in documents} == {hashlib.sha256(p.read_bytes()).hexdigest() for p in SAMPLES}
+    viewer = stack.client("vera", ["viewer"])
+    by_sha = {hashlib.sha256(p.read_bytes()).hexdigest(): p.read_bytes() for p in SAMPLES}
+    for document in documents:
+        answer = viewer.request("GET", f"/v1/rollout/legacy/{document['id']}")
+        assert answer.content == by_sha[document["sha256"]] and answer.headers["X-Legacy-Seal"] == "broken"
+    stranger = stack.client("otto", ["viewer"], ["ELSEWHERE"])
+    assert stranger.request("GET", f"/v1/rollout/legacy/{documents[0]['id']}", expect=None).status_code == 404
 
 
 def test_the_same_data_gives_full_parity_in_every_scope(stack, world):
