@@ -335,7 +335,8 @@ class RolloutService(Health):
             stored = repo.legacy_by_sha(uow.session, entity, [r["sha256"] for r in rows])
             new = [stored[r["sha256"]] for r in unique if r["id"] in inserted]
             for part in _chunks(new):
-                uow.emit(LEGACY_RECEIVED, {"documents": [_summary(d, brief=True) for d in part]}, subject=part[0]["vin"],
+                uow.emit(LEGACY_RECEIVED, {"documents": [_summary(d, brief=True) for d in part]},
+                         subject=part[0]["vin"],
                          subjects=[d["vin"] for d in part], entity=entity)
             self._recompute(uow, entity, sorted({d["vin"] for d in new}))
             uow.commit()

@@ -74,7 +74,8 @@ def changed(rollout, publish_event):
 
 
 def records(count, seed=17):
-    return [dict(v, revision=1, production_date=str(v["production_date"])) for v in demo_data.vehicles(count, seed=seed)]
+    return [dict(v, revision=1, production_date=str(v["production_date"]))
+            for v in demo_data.vehicles(count, seed=seed)]
 
 
 def legacy_of(record, **changes):
