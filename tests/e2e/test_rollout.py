@@ -325,3 +325,27 @@ def test_cut_over_takes_two_people_is_audited_with_the_report_digest_and_rolls_b
         "POST", "/v1/releases", json={"vins": ["JTDM1C0MPTEST0001"], "note": "after"}, expect=None)), 60,
         "the release refused again after the roll-back")
     assert "shadow" in refused["errors"][0]["message"]
+
+
+def test_an_ivi_111_message_is_taken_with_its_conversion_report(stack, world):
+    from lxml import etree
+
+    root = etree.Element("InitialVehicleInformation")
+    etree.SubElement(etree.SubElement(root, "Header"), "IVIReferenceId").text = "6d3f1c2a-1b2c-4d5e-8f90-123456789abc"
+    coc = etree.SubElement(etree.SubElement(root, "Body"), "CocDataGroup")
+    for name, value in (("VehicleIdentificationNumber", "WF0AXXTTGAAA12345"), ("TypeApprovalTypeCode", "EC"),
+                        ("VehicleCategoryCode", "M1"), ("Length", "4853"), ("Remarks", "as built"),
+                        ("VersionCoc", "2")):
+        etree.SubElement(coc, name).text = value
+    message = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    entity = sample_entity_code("TOYOTA MOTOR EUROPE")
+    steward = stack.client("dana", ["data_steward"], [entity])
+    [document] = steward.request("POST", "/v1/rollout/legacy", params={"entity": entity}, data=message,
+                                 headers=XML, expect=(201,)).json()["documents"]
+    assert (document["format"], document["vin"], document["version_number"]) == ("ivi1.11", "WF0AXXTTGAAA12345", 2)
+    assert document["conversion"]["counts"] == {"mapped": 2, "transformed": 4, "unmapped": 1}
+    assert document["seal"]["status"] == "absent"
+    assert steward.request("GET", f"/v1/rollout/legacy/{document['id']}").content == message
+    bad = steward.request("POST", "/v1/rollout/legacy", params={"entity": entity}, headers=XML, expect=None,
+                          data=message.replace(b"<Length>4853<", b"<Length>long<"))
+    assert bad.status_code == 422 and "not a valid IVI 1.11 message" in bad.json()["errors"][0]["message"]
