@@ -212,6 +212,10 @@ class RolloutScopePage(Open):
     next_cursor = _text(required=True)
 
 
+class RolloutOverview(Open):
+    scopes = fields.List(fields.Dict(), required=True)  # each: the scope with volume, parity_rate, gate, volumes
+
+
 class ParityReport(Open):
     scope_id = fields.String(required=True)
     mode = fields.String(required=True)

@@ -7,7 +7,7 @@ from datetime import datetime
 from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
-from common.contracts.responses import LegacyOutcome, ParityReport, RolloutScope, RolloutScopePage
+from common.contracts.responses import LegacyOutcome, ParityReport, RolloutOverview, RolloutScope, RolloutScopePage
 from common.contracts.rollout import CutoverIn, ExplanationIn, RollbackIn, ScopeIn, ScopePatch
 from gateway.auth import may_see
 from gateway.http import route
@@ -19,6 +19,10 @@ LEGACY_TYPES = ("application/xml", "text/xml", "application/zip")
 
 
 class ScopeQuery(Page):
+    entity = fields.String(validate=validate.Length(1, 32))
+
+
+class OverviewQuery(Schema):
     entity = fields.String(validate=validate.Length(1, 32))
 
 
@@ -34,6 +38,12 @@ class RolloutRoutes:
     def list_scopes(self, call):
         items, next_cursor = page_of(self._rpc("rollout", "list_scopes", call.query.get("entity")), call.query)
         return {"items": items, "next_cursor": next_cursor}
+
+    @route("GET", "/v1/rollout/overview", roles=(), query=OverviewQuery, response=RolloutOverview,
+           summary="Every scope of the caller's entities with mode, parity, gate and volume of the last 7 and 30 days",
+           description="What the page /dashboard/rollout shows.")
+    def rollout_overview(self, call):
+        return {"scopes": self._rpc("rollout", "overview", call.query.get("entity"))}
 
     @route("POST", "/v1/rollout/scopes", roles=("admin",), body=ScopeIn, response=RolloutScope, status=201,
            summary="Save a rollout scope (off or shadow)",

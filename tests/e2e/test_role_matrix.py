@@ -87,6 +87,7 @@ def routes(world):
         Route("POST", f"{approval}/withdrawal", ("approvals_manager", "admin"),
               body={"effective_date": "2099-12-31", "reason": "role matrix"}),
         Route("GET", "/v1/rollout/scopes", ANY, foreign=False),
+        Route("GET", "/v1/rollout/overview", ANY, foreign=False),
         Route("POST", "/v1/rollout/scopes", ("admin",), foreign=False, body=dict(NO_VEHICLE, name="matrix: new")),
         Route("GET", scope, ANY),
         Route("PATCH", scope, ("admin",), body={"name": "matrix: no vehicle"}),

@@ -210,6 +210,10 @@ def test_the_rollout_pages_show_scopes_mode_parity_and_gate(stack, world):
     assert "3 of 3 vehicles" in parity and "SigningAuthorityTable" in parity and "holds" in parity
     other = world["scopes"][sample_entity_code("TOYOTA MOTOR EUROPE")]["id"]
     assert viewer.request("GET", f"/dashboard/rollout/scopes/{other}", expect=None).status_code == 404
+    [scope] = viewer.get("/v1/rollout/overview")["scopes"]
+    assert (scope["id"], scope["mode"], scope["volume"], scope["parity_rate"], scope["gate"]["holds"]) == (
+        scope_id, "shadow", 3, 100.0, True)
+    assert scope["volume_7_days"] == scope["volume_30_days"] == 3
 
 
 def test_a_vehicle_in_a_shadow_scope_is_not_released_and_the_scope_is_named(stack, world):
