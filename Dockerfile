@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for every ecoc process:
-#   docker run IMAGE run <approvals|vehicles|validation|signing|audit|webhooks|gateway>
+#   docker run IMAGE run <approvals|vehicles|validation|signing|audit|webhooks|rollout|gateway>
 #   docker run IMAGE migrate
 #   docker run IMAGE probe <name>
 # Not shipped: the IVI 2.0 schema (mount it at /etc/ecoc/ivi), seal keys (/etc/ecoc/keys) and the audit
@@ -26,7 +26,7 @@ RUN /opt/ecoc/bin/pip install --no-deps . \
 # --- runtime ---------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="ecoc" \
-      org.opencontainers.image.description="EU electronic Certificates of Conformity (IVI 2.0): approvals, vehicles, validation, signing, audit, webhooks, gateway" \
+      org.opencontainers.image.description="EU electronic Certificates of Conformity (IVI 2.0): approvals, vehicles, validation, signing, audit, webhooks, rollout, gateway" \
       org.opencontainers.image.licenses="Apache-2.0"
 # pg_dump / pg_restore of the PostgreSQL server's major version, for `ecoc backup` and `ecoc restore`;
 # Pango and the DejaVu fonts for the paper CoC (WeasyPrint lays it out with Pango and embeds the fonts)
@@ -47,6 +47,7 @@ ENV PATH=/opt/ecoc/bin:$PATH \
     ECOC_GATEWAY_HOST=0.0.0.0 \
     ECOC_GATEWAY_PORT=8000 \
     ECOC_IVI_SCHEMA=/etc/ecoc/ivi/IVI2.0.xsd \
+    ECOC_IVI111_SCHEMA=/etc/ecoc/ivi/ivi1.11/version-111-initialvehicleinformation.xsd \
     ECOC_KEYS_DIR=/etc/ecoc/keys \
     ECOC_AUDIT_KEYS_DIR=/etc/ecoc/audit-key \
     ECOC_LOCAL_MODE=0

@@ -10,7 +10,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILT_IN_JWT_SECRET = "ecoc-local-development-secret-not-for-production"
 BUILT_IN_INTERNAL_SECRET = "ecoc-local-internal-secret-not-for-production"
-SERVICES = ("approvals", "vehicles", "validation", "signing", "audit", "webhooks")
+SERVICES = ("approvals", "vehicles", "validation", "signing", "audit", "webhooks", "rollout")
 PROCESSES = (*SERVICES, "gateway")
 
 
@@ -21,6 +21,11 @@ def _env(name, default):
 
 def _default_schema_path():
     candidate = REPO_ROOT.parent / "shared" / "ivi" / "IVI2.0.xsd"
+    return str(candidate) if candidate.exists() else ""
+
+
+def _default_ivi111_path():
+    candidate = REPO_ROOT.parent / "shared" / "ivi" / "ivi1.11" / "version-111-initialvehicleinformation.xsd"
     return str(candidate) if candidate.exists() else ""
 
 
@@ -61,6 +66,8 @@ class Settings:
     )
     database_prefix: str = field(default_factory=lambda: _env("ECOC_DB_PREFIX", "ecoc"))
     schema_path: str = field(default_factory=lambda: _env("ECOC_IVI_SCHEMA", _default_schema_path()))
+    # the IVI 1.11 schema legacy 1.x messages are checked against before conversion (empty: 1.11 is refused)
+    ivi111_schema_path: str = field(default_factory=lambda: _env("ECOC_IVI111_SCHEMA", _default_ivi111_path()))
     keys_dir: str = field(default_factory=lambda: _env("ECOC_KEYS_DIR", str(REPO_ROOT / "var" / "keys")))
     # the audit service's checkpoint key; its own directory in production (only the audit pods see it)
     audit_keys_dir: str = field(default_factory=lambda: _env("ECOC_AUDIT_KEYS_DIR", ""))
@@ -116,6 +123,12 @@ class Settings:
     webhook_log_days: float = field(default_factory=lambda: float(_env("ECOC_WEBHOOK_LOG_DAYS", "30")))
     # PEM file of the CAs that webhook receivers' certificates must chain to (empty: the system's)
     webhook_ca_bundle: str = field(default_factory=lambda: _env("ECOC_WEBHOOK_CA_BUNDLE", ""))
+    # the cut-over gate of a rollout scope: parity (percent) over at least this many vehicles compared within
+    # the window (days)
+    rollout_parity_threshold: float = field(
+        default_factory=lambda: float(_env("ECOC_ROLLOUT_PARITY_THRESHOLD", "99.5")))
+    rollout_min_volume: int = field(default_factory=lambda: int(_env("ECOC_ROLLOUT_MIN_VOLUME", "200")))
+    rollout_window_days: int = field(default_factory=lambda: int(_env("ECOC_ROLLOUT_WINDOW_DAYS", "30")))
 
     def __post_init__(self):
         if self.log_format not in ("json", "plain"):
@@ -133,6 +146,10 @@ class Settings:
                 raise ValueError(f"{name} must be more than 0")
         if self.webhook_retry_max_seconds < self.webhook_retry_base_seconds:
             raise ValueError("ECOC_WEBHOOK_RETRY_MAX_SECONDS must not be less than ECOC_WEBHOOK_RETRY_BASE_SECONDS")
+        if not 0 < self.rollout_parity_threshold <= 100:
+            raise ValueError("ECOC_ROLLOUT_PARITY_THRESHOLD must be a percentage above 0 and at most 100")
+        if self.rollout_min_volume < 1 or self.rollout_window_days < 1:
+            raise ValueError("ECOC_ROLLOUT_MIN_VOLUME and ECOC_ROLLOUT_WINDOW_DAYS must be 1 or more")
         if self.max_body_bytes < 1:
             raise ValueError("ECOC_MAX_BODY_BYTES must be 1 or more")
         if not self.jwt_algorithms:  # the default follows the mode: OIDC keys, or the local secret

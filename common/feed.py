@@ -72,6 +72,12 @@ SUMMARIES = {
     ev.PAPER_PRINTED: lambda d: dict(_pick(d, "release_id", "form"), prints=_each(
         d.get("prints"), "vin", "reference_id", "version_number", "print_number")),
     ev.PAPER_LAYOUT_CHANGED: lambda d: {"changed": sorted(d.get("settings") or {})},
+    ev.SCOPE_CHANGED: lambda d: dict(_pick(d, "change", "generation"),
+                                     scope=_pick(d.get("scope") or {}, "id", "name", "mode", "revision")),
+    ev.CUTOVER_REQUESTED: lambda d: _pick(d, "scope_id", "report_digest", "parity_rate", "volume"),
+    ev.LEGACY_RECEIVED: lambda d: {"documents": _each(d.get("documents"), "id", "vin", "format", "reference_id",
+                                                      "version_number")},
+    ev.PARITY_COMPUTED: lambda d: {"results": _each(d.get("results"), "vin", "match", "differences")},
     ev.WEBHOOK_CREATED: lambda d: _pick(d, "webhook_id", "event_types"),
     ev.WEBHOOK_UPDATED: lambda d: _pick(d, "webhook_id", "changed", "active"),
     ev.WEBHOOK_DELETED: lambda d: _pick(d, "webhook_id"),

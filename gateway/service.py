@@ -20,6 +20,7 @@ from gateway.routes.events import EventRoutes
 from gateway.routes.health import HealthRoutes
 from gateway.routes.paper import PaperRoutes
 from gateway.routes.releases import ReleaseRoutes
+from gateway.routes.rollout import RolloutRoutes
 from gateway.routes.rules import RuleRoutes
 from gateway.routes.webhooks import WebhookRoutes
 from gateway.routes.vehicles import VehicleRoutes
@@ -28,7 +29,7 @@ SETTINGS = settings()
 
 
 class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, ReleaseRoutes, AuditRoutes,
-                     EventRoutes, WebhookRoutes, RuleRoutes, DashboardRoutes, PaperRoutes):
+                     EventRoutes, WebhookRoutes, RuleRoutes, DashboardRoutes, PaperRoutes, RolloutRoutes):
     name = "gateway"
 
     caller = Identity()
@@ -40,6 +41,7 @@ class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, 
     signing = ServiceRpc("signing", expiration=SETTINGS.rpc_timeout)
     audit = ServiceRpc("audit", expiration=SETTINGS.rpc_timeout)
     webhooks = ServiceRpc("webhooks", expiration=SETTINGS.rpc_timeout)
+    rollout = ServiceRpc("rollout", expiration=SETTINGS.rpc_timeout)
     idempotency = Idempotency()
     availability = Availability(SETTINGS.amqp_uri)
 

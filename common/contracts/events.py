@@ -31,6 +31,10 @@ WEBHOOK_DELETED = "webhook_deleted"
 WEBHOOK_DISABLED = "webhook_disabled"
 WEBHOOK_PINGED = "webhook_pinged"
 WEBHOOK_REDELIVERED = "webhook_redelivered"
+SCOPE_CHANGED = "scope_changed"
+CUTOVER_REQUESTED = "cutover_requested"
+LEGACY_RECEIVED = "legacy_received"
+PARITY_COMPUTED = "parity_computed"
 
 EVENTS_BY_SOURCE = {
     "approvals": (APPROVAL_REGISTERED, APPROVAL_EXTENDED, APPROVAL_WITHDRAWN, APPROVAL_VERSION_ADDED, ENTITY_CHANGED),
@@ -41,6 +45,7 @@ EVENTS_BY_SOURCE = {
                 PAPER_LAYOUT_CHANGED),
     "webhooks": (WEBHOOK_CREATED, WEBHOOK_UPDATED, WEBHOOK_DELETED, WEBHOOK_DISABLED, WEBHOOK_PINGED,
                  WEBHOOK_REDELIVERED),
+    "rollout": (SCOPE_CHANGED, CUTOVER_REQUESTED, LEGACY_RECEIVED, PARITY_COMPUTED),
 }
 
 
@@ -208,6 +213,14 @@ DATA_SCHEMAS = {
     WEBHOOK_PINGED: _data(webhook_id=fields.String(required=True), delivery_id=fields.String(required=True)),
     WEBHOOK_REDELIVERED: _data(webhook_id=fields.String(required=True), delivery_id=fields.String(required=True),
                                event_id=fields.String(required=True)),
+    # every scope of the entity after the change, so a consumer keeps a whole copy (the newest generation wins)
+    SCOPE_CHANGED: _data(entity=fields.String(required=True), generation=fields.Integer(required=True),
+                         change=fields.String(required=True), scope=fields.Dict(required=True),
+                         scopes=fields.List(fields.Dict(), required=True)),
+    CUTOVER_REQUESTED: _data(scope_id=fields.String(required=True), report_digest=fields.String(required=True),
+                             gate=fields.Dict(required=True)),
+    LEGACY_RECEIVED: _data(documents=fields.List(fields.Dict(), required=True)),
+    PARITY_COMPUTED: _data(results=fields.List(fields.Dict(), required=True)),
 }
 
 

@@ -271,3 +271,43 @@ class DeliveryDetail(DeliveryOut):
 class DeliveryPage(Open):
     items = fields.List(fields.Nested(DeliveryOut), required=True)
     next_cursor = _text(required=True)
+
+
+class RolloutScope(Open):
+    id = fields.String(required=True)
+    entity = fields.String(required=True)
+    name = fields.String(required=True)
+    selector = fields.Dict(required=True)
+    mode = fields.String(required=True)
+    revision = fields.Integer(required=True)
+    cutover = fields.Dict(allow_none=True)  # a pending shadow -> live request
+    explanations = fields.Dict(required=True)
+
+
+class RolloutScopePage(Open):
+    items = fields.List(fields.Nested(RolloutScope), required=True)
+    next_cursor = _text(required=True)
+
+
+class RolloutOverview(Open):
+    scopes = fields.List(fields.Dict(), required=True)  # each: the scope with volume, parity_rate, gate, volumes
+
+
+class ParityReport(Open):
+    scope_id = fields.String(required=True)
+    mode = fields.String(required=True)
+    volume = fields.Integer(required=True)
+    matched = fields.Integer(required=True)
+    parity_rate = fields.Float(allow_none=True, required=True)
+    differing_fields = fields.List(fields.Dict(), required=True)
+    legacy_findings = fields.List(fields.Dict(), required=True)
+    excluded = fields.List(fields.Dict(), required=True)
+    gate = fields.Dict(required=True)
+    digest = fields.String(required=True)
+
+
+class LegacyOutcome(Open):
+    accepted = fields.Integer(required=True)
+    unchanged = fields.Integer(required=True)
+    documents = fields.List(fields.Dict(), required=True)
+    rejected = fields.List(fields.Dict(), required=True)

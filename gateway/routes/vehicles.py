@@ -152,10 +152,18 @@ class VehicleRoutes:
             "Content-Disposition": f'attachment; filename="{vin}-v{summary["version_number"]}.xml"'})
 
     @route("GET", "/v1/vehicles/{vin}/certificates", roles=(), query=Page, response=CertificatePage,
-           summary="All certificate versions of a vehicle")
+           summary="All certificate versions of a vehicle",
+           description="Oldest version first; the legacy system's eCoCs of the VIN (rollout) have status `legacy` "
+                       "and are kept byte-exact, never re-signed: ecoc's next version continues their numbers.")
     def certificate_versions(self, call, vin):
         self._rpc("vehicles", "get", vin)
-        items, next_cursor = page_of(self._rpc("signing", "versions", vin), call.query)
+        legacy = [{"reference_id": d["reference_id"], "version_number": d["version_number"], "sha256": d["sha256"],
+                   "status": "legacy", "signed_at": None, "legacy_id": d["id"], "format": d["format"]}
+                  for d in self._rpc("rollout", "legacy_history", vin)
+                  if d["reference_id"] and d["version_number"] is not None]
+        own = self._rpc("signing", "versions", vin)
+        history = sorted(legacy + own, key=lambda c: (c["version_number"], c["status"] != "legacy"))
+        items, next_cursor = page_of(history, call.query)
         return {"vin": vin, "items": items, "next_cursor": next_cursor}
 
     @route("POST", "/v1/certificates/verify", roles=(), consumes=XML_TYPES, response=Verification,

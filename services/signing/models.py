@@ -54,3 +54,12 @@ paper_prints = Table(
     Column("last_printed_by", String(200), nullable=False),
     Column("last_printed_at", DateTime(timezone=True), nullable=False),
 )
+
+# The highest IviVersionNumber the legacy system issued per VIN (from the rollout service's `legacy_received`):
+# ecoc's first certificate of such a VIN continues the sequence (legacy n -> ecoc n + 1).
+legacy_versions = Table(
+    "legacy_versions", metadata,
+    Column("vin", String(17), primary_key=True),
+    Column("entity", String(32), nullable=False),
+    Column("version_number", Integer, nullable=False),
+)

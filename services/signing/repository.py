@@ -1,8 +1,9 @@
 """Reading and writing sealed certificates (SQL only). Documents are never changed once stored."""
 from sqlalchemy import and_, func, select, update
+from sqlalchemy.dialects.postgresql import insert
 
 from common.ids import is_uuid
-from services.signing.models import certificates
+from services.signing.models import certificates, legacy_versions
 
 SUMMARY = [c for c in certificates.c if c.name != "document"]
 
@@ -17,12 +18,30 @@ def summary_dict(row):
 
 
 def next_versions(session, vins):
+    """Per VIN the next IviVersionNumber: after ecoc's own latest, or after the legacy system's latest."""
     rows = session.execute(
         select(certificates.c.vin, func.max(certificates.c.version_number))
         .where(certificates.c.vin.in_(list(vins))).group_by(certificates.c.vin)
     ).all()
     latest = dict(rows)
-    return {vin: latest.get(vin, 0) + 1 for vin in vins}
+    legacy = dict(session.execute(select(legacy_versions.c.vin, legacy_versions.c.version_number)
+                                  .where(legacy_versions.c.vin.in_(list(vins)))).all())
+    return {vin: max(latest.get(vin, 0), legacy.get(vin, 0)) + 1 for vin in vins}
+
+
+def note_legacy_versions(session, entity, documents):
+    """Remember the highest legacy IviVersionNumber of each VIN (a lower one arriving later changes nothing)."""
+    highest = {}
+    for d in documents:
+        if isinstance(d.get("version_number"), int):
+            highest[d["vin"]] = max(highest.get(d["vin"], 0), d["version_number"])
+    if not highest:
+        return
+    stmt = insert(legacy_versions).values([{"vin": v, "entity": entity, "version_number": n}
+                                           for v, n in sorted(highest.items())])
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=[legacy_versions.c.vin], set_={"version_number": stmt.excluded.version_number},
+        where=legacy_versions.c.version_number < stmt.excluded.version_number))
 
 
 def already_signed(session, release_id, vins):

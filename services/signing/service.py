@@ -11,8 +11,8 @@ from common import metrics
 from common.authz import may_see
 from common.config import settings
 from common.contracts.events import (
-    CERTIFICATE_FAILED, CERTIFICATE_SIGNED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN, RELEASE_SIGN_REQUESTED,
-    VEHICLE_WITHDRAWN,
+    CERTIFICATE_FAILED, CERTIFICATE_SIGNED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN, LEGACY_RECEIVED,
+    RELEASE_SIGN_REQUESTED, VEHICLE_WITHDRAWN,
 )
 from common.dependencies import Database, Identity
 from common.entity_code import code_problem
@@ -147,6 +147,15 @@ class SigningService(Health, PaperEntrypoints):
     def on_release_sign_requested(self, event):
         data = event["data"]
         self._sign(data["release_id"], event["entity"], data["signatory"], data["vehicles"], event=event)  # pinned
+
+    @on_event("rollout", LEGACY_RECEIVED)
+    def on_legacy_received(self, event):
+        """The legacy system's version numbers: ecoc's next certificate of such a VIN continues after them."""
+        with self.db as uow:
+            if not uow.inbox.first_time(uow.session, event):
+                return
+            repo.note_legacy_versions(uow.session, event["entity"], event["data"]["documents"])
+            uow.commit()
 
     @on_event("vehicles", VEHICLE_WITHDRAWN)
     def on_vehicle_withdrawn(self, event):

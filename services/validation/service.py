@@ -25,7 +25,8 @@ from common.outbox import utcnow
 from common.rpc import ServiceRpc
 from services.validation import repository as repo
 from services.validation.domain.draft import DraftChecker
-from services.validation.domain.batch import entity_codes, judge_batch, resolution_plan, result_of
+from services.validation.domain.batch import entity_codes, judge, judge_batch, resolution_plan, result_of
+from services.validation.domain.document import case_from_document
 from services.validation.domain.draft import DOWNLOAD_HINT
 from services.validation.domain.pack import PACKS, catalogue, pack_versions
 from services.validation.models import inbox, outbox, validation_reports
@@ -106,6 +107,21 @@ class ValidationService(Health):
         return {"valid": not issues, "schema": "draft" if draft else "full", "issues": [i.as_dict() for i in issues]}
 
     @rpc(expected_exceptions=EXPECTED)
+    def judge_documents(self, documents):
+        """The findings of the rule packs on IVI documents issued elsewhere (`[{coc, header, entity}]`, e.g. a
+        legacy system's eCoCs), one list per document; nothing is stored. Each document is judged as the record
+        and approval data it states (`domain.document`), against its entity's registered WMIs."""
+        self.caller.require(service=True)
+        if not isinstance(documents, list) or len(documents) > MAX_VINS:
+            raise InvalidInput(f"documents must be a list of at most {MAX_VINS}.",
+                               [{"field": "documents", "message": "a list of {coc, header, entity}"}])
+        wmis = {}
+        for code in {d.get("entity") for d in documents if isinstance(d, dict)}:
+            registered = self._wmis(code) if isinstance(code, str) else None
+            wmis[code] = registered or None
+        return tpool.execute(_judge_documents, documents, self.drafts, wmis)
+
+    @rpc(expected_exceptions=EXPECTED)
     def validate_batch(self, vehicles):
         """Judge and store; returns [{vin, revision, status, findings}]. Emits nothing (the event path does).
         Only for records of the caller's entities: the stored report is what the vehicle's pages and evidence
@@ -178,6 +194,16 @@ class ValidationService(Health):
         with self.db as uow:
             found = repo.report_history(uow.session, vin)
         return [r for r in found if entities is None or r["entity"] in entities]
+
+
+def _judge_documents(documents, drafts, wmis):
+    session = drafts.session() if drafts is not None else None
+    out = []
+    for document in documents:
+        entity = document.get("entity") or "LEGACY"
+        vehicle, resolution, own_wmis, header = case_from_document(document, entity, wmis.get(entity))
+        out.append(judge(vehicle, resolution, session, PACKS, own_wmis, header)["findings"])
+    return out
 
 
 def _completed(reports, batch_subject):

@@ -1,5 +1,5 @@
 """Tables of the vehicles service (database `ecoc_vehicles`)."""
-from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+from sqlalchemy import (BigInteger, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
                         UniqueConstraint, text)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
@@ -104,4 +104,13 @@ release_items = Table(
     Column("content", JSONB),
     Column("content_sha256", String(64)),
     Column("reopened_reason", Text),
+)
+
+# The rollout scopes of each entity, as the rollout service's `scope_changed` events last said them (the newest
+# generation wins): the release path asks this copy which scope and mode a vehicle is in, with no RPC per VIN.
+rollout_scopes = Table(
+    "rollout_scopes", metadata,
+    Column("entity", String(32), primary_key=True),
+    Column("generation", BigInteger, nullable=False),
+    Column("scopes", JSONB, nullable=False),
 )

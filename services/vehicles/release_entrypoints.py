@@ -9,13 +9,14 @@ from nameko.rpc import rpc
 from common.config import settings
 from common.contracts.events import (
     CERTIFICATE_FAILED, CERTIFICATE_SIGNED, RELEASE_APPROVED, RELEASE_COMPLETED, RELEASE_ITEM_REOPENED,
-    RELEASE_REJECTED, RELEASE_REQUESTED, RELEASE_SIGN_REQUESTED,
+    RELEASE_REJECTED, RELEASE_REQUESTED, RELEASE_SIGN_REQUESTED, SCOPE_CHANGED,
 )
 from common.contracts.vehicles import RejectIn, ReleaseIn, SignatoryIn
 from common.errors import EXPECTED, Conflict, Forbidden, FourEyes, InvalidInput, NotFound, load_or_raise
 from common.events import on_event
 from common.outbox import utcnow
 from common.resolution_plan import ResolutionPlan
+from common.rollout_scopes import release_refusal, scope_of, subject_of
 from services.vehicles import repository as repo
 from services.vehicles.domain import lifecycle
 from services.vehicles.domain.pinning import pin
@@ -37,8 +38,15 @@ class ReleaseEntrypoints:
         with self.db as uow:
             found = repo.load_vehicles(uow.session, data["vins"], for_update=True)
             entity, admitted, rejected = admit(found, data["vins"], self._entities())
-            entered, pins = [], []
+            entered, pins, handled = [], [], []
+            copies = repo.rollout_scopes_of(uow.session, {v["entity"] for v in admitted})
             for vehicle, (pinned, reason) in zip(admitted, self._pins(uow, admitted) if admitted else []):
+                if not reason:  # the rollout scope it falls in must be live (the copy `scope_changed` keeps)
+                    category = (pinned.get("content") or {}).get("VehicleCategory")
+                    scope = scope_of(subject_of(vehicle, category), copies.get(vehicle["entity"], ()))
+                    reason = release_refusal(scope)
+                    handled.append({"vin": vehicle["vin"], "scope_id": scope["id"], "scope": scope["name"],
+                                    "mode": scope["mode"]})
                 if reason:
                     rejected.append({"vin": vehicle["vin"], "reason": reason})
                 else:
@@ -52,7 +60,9 @@ class ReleaseEntrypoints:
                 self._check(vehicle, lifecycle.IN_REVIEW)
             release_id = repo.add_release(uow.session, entity, entered, pins, data["note"], self.caller.sub)
             vins = [v["vin"] for v in entered]
-            uow.emit(RELEASE_REQUESTED, {"release_id": release_id, "vins": vins, "note": data["note"]},
+            rollout = [h for h in handled if h["vin"] in set(vins)]
+            uow.emit(RELEASE_REQUESTED, {"release_id": release_id, "vins": vins, "note": data["note"],
+                                         "rollout": rollout},
                      subject=release_id, subjects=[release_id, *vins], entity=entity)
             self._emit_status(uow, entity, vins, lifecycle.IN_REVIEW)
             uow.commit()
@@ -181,6 +191,7 @@ class ReleaseEntrypoints:
         with self.db as uow:
             release, found = self._release_for_update(uow, release_id, "approved")
             self._check_signatory(release["entity"], caller["sub"])
+            self._check_live(uow, release_id, release["entity"], found)
             vins = [i["vin"] for i in release["items"]]
             repo.update_release(uow.session, release_id, status="signing", signer=signatory["sub"],
                                 sign_requested_at=utcnow())
@@ -193,6 +204,32 @@ class ReleaseEntrypoints:
                                release_id=release_id, signatory=signatory)
             uow.commit()
         return self.get_release(release_id)
+
+    # -- the rollout service's scopes -------------------------------------------------------------------
+
+    def _check_live(self, uow, release_id, entity, found):
+        """A scope rolled back to shadow (or off) after the release was requested: ecoc issues nothing for its
+        vehicles from that moment, so the release is not signed (a Conflict naming each vehicle's scope)."""
+        scopes = repo.rollout_scopes_of(uow.session, {entity}).get(entity, ())
+        if not scopes:
+            return
+        categories = repo.item_categories(uow.session, release_id)
+        refused = [(v["vin"], release_refusal(scope_of(subject_of(v, categories.get(v["vin"])), scopes)))
+                   for v in found]
+        refused = [(vin, reason) for vin, reason in refused if reason]
+        if refused:
+            raise Conflict(f"vehicle {refused[0][0]} is {refused[0][1]}; reject the release or move the scope live "
+                           "again", [{"field": f"vins.{vin}", "message": reason} for vin, reason in refused])
+
+    @on_event("rollout", SCOPE_CHANGED)
+    def on_scope_changed(self, event):
+        """Keep the entity's scope set the event carries (a late, older generation changes nothing)."""
+        data = event["data"]
+        with self.db as uow:
+            if not uow.inbox.first_time(uow.session, event):
+                return
+            repo.store_rollout_scopes(uow.session, data["entity"], data["generation"], data["scopes"])
+            uow.commit()
 
     # -- signing's answers ------------------------------------------------------------
 

@@ -11,7 +11,8 @@ from common.outbox import utcnow
 from services.vehicles.domain.impact import base_number
 from services.vehicles.domain.revisions import diff, record_of
 from services.vehicles.domain.stages import handed_on
-from services.vehicles.models import release_items, releases, vehicle_revisions, vehicle_stages, vehicles
+from services.vehicles.models import (release_items, releases, rollout_scopes, vehicle_revisions, vehicle_stages,
+                                      vehicles)
 
 
 
@@ -301,3 +302,26 @@ def reopen_items(session, release_id, vins, reason):
     """The items leave their release (`reopened`, with the reason); their vehicles belong to no release."""
     update_items(session, release_id, vins, state="reopened", reopened_reason=reason)
     session.execute(update(vehicles).where(vehicles.c.vin.in_(list(vins))).values(release_id=None))
+
+
+def store_rollout_scopes(session, entity, generation, scopes):
+    """Keep the entity's scope set of a `scope_changed` event unless a newer generation is already kept."""
+    stmt = insert(rollout_scopes).values(entity=entity, generation=generation, scopes=scopes)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=[rollout_scopes.c.entity], set_={"generation": stmt.excluded.generation,
+                                                        "scopes": stmt.excluded.scopes},
+        where=rollout_scopes.c.generation < stmt.excluded.generation))
+
+
+def item_categories(session, release_id):
+    """{vin: VehicleCategory of the content its release item pinned} (what a rollout category selector reads)."""
+    rows = session.execute(select(release_items.c.vin, release_items.c.content["VehicleCategory"].astext)
+                           .where(release_items.c.release_id == release_id))
+    return dict(rows.all())
+
+
+def rollout_scopes_of(session, entities):
+    """entity -> its rollout scopes (an entity without any has none: every vehicle of it is in the live default)."""
+    rows = session.execute(select(rollout_scopes.c.entity, rollout_scopes.c.scopes)
+                           .where(rollout_scopes.c.entity.in_(list(entities))))
+    return {r.entity: r.scopes for r in rows}

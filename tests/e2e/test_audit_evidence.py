@@ -73,6 +73,10 @@ def test_every_emitted_event_is_in_the_chain_once(stack, actors, corrected_vin, 
     # the webhooks service emits on a change of a subscription: make it a producer here too
     webhook = actors["steward"].post("/v1/webhooks", {"entity": demo_data.ENTITY, "url": "http://127.0.0.1:9/x"})
     actors["steward"].request("DELETE", f"/v1/webhooks/{webhook['id']}")
+    # the rollout service emits when a scope is saved: one that selects no vehicle of the session (no WMI ZZY)
+    stack.client("ada", ["admin"]).post("/v1/rollout/scopes", {
+        "entity": demo_data.ENTITY, "name": "audit evidence: no vehicle", "selector": {"vin_prefixes": ["ZZY"]},
+        "mode": "off"})
 
     def outbox_ids():
         ids = []

@@ -88,6 +88,8 @@ def test_openapi_is_3_1_with_the_v1_paths(stack):
         "/v1/audit/verify": {"get"}, "/v1/vehicles/{vin}/certificate.pdf": {"get"},
         "/v1/releases/{id}/paper": {"get"}, "/v1/entities/{code}/paper-layout": {"get", "put"},
         "/v1/events": {"get"},
+        "/v1/rollout/scopes": {"get", "post"}, "/v1/rollout/legacy": {"post"},
+        "/v1/rollout/scopes/{id}/parity": {"get"}, "/v1/rollout/legacy/{id}": {"get"},
     }
     for path, methods in expected.items():
         assert path in doc["paths"], path

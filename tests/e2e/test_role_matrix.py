@@ -9,6 +9,7 @@ import json
 import time
 import uuid
 from collections import Counter
+from pathlib import Path
 
 import jwt
 import pytest
@@ -25,6 +26,9 @@ ANY = ROLES  # "viewer" in api.md: every role reads within its entities
 OWN_NUMBER = "e6*2018/858*07772*00"
 IMPORTER, REQUESTER = "imogen", "quentin"  # neither ever reviews: four-eyes must not decide a cell
 SIGNER = demo_data.SIGNATORY["sub"]  # the entity's authorised signatory; the signer role acts as them
+# a rollout scope that selects no vehicle of the session (no WMI ZZZ): it takes nothing out of live production
+SPECIMEN = Path(__file__).resolve().parents[2].parent / "shared" / "ivi" / "samples" / "M1-01-LexusRZ450e.xml"
+NO_VEHICLE = {"entity": E, "name": "matrix: no vehicle", "selector": {"vin_prefixes": ["ZZZ"]}, "mode": "off"}
 
 
 class Route:
@@ -42,6 +46,7 @@ def routes(world):
     vin, edit, released, withdraw = w["vin"], w["edit"], w["released"], w["withdraw"]
     approval = f"/v1/approvals/{w['approval']}"
     not_signatory = {"admin": "admin is no authorised signatory of NORDWIND"}
+    scope = f"/v1/rollout/scopes/{w['scope']}"
     return [
         Route("GET", f"/v1/entities/{E}", ANY),
         Route("PUT", f"/v1/entities/{E}", ("admin",), body=demo_data.entity()),
@@ -93,6 +98,19 @@ def routes(world):
               body={"reason": "role matrix"}),
         Route("POST", f"{approval}/withdrawal", ("approvals_manager", "admin"),
               body={"effective_date": "2099-12-31", "reason": "role matrix"}),
+        Route("GET", "/v1/rollout/scopes", ANY, foreign=False),
+        Route("GET", "/v1/rollout/overview", ANY, foreign=False),
+        Route("POST", "/v1/rollout/scopes", ("admin",), foreign=False, body=dict(NO_VEHICLE, name="matrix: new")),
+        Route("GET", scope, ANY),
+        Route("PATCH", scope, ("admin",), body={"name": "matrix: no vehicle"}),
+        Route("POST", f"{scope}/rollback", ("admin",), body={"reason": "role matrix"}),
+        Route("POST", f"{scope}/cutover", ("admin",), body={}),
+        Route("POST", f"{scope}/cutover/approve", ("admin",)),
+        Route("POST", f"{scope}/explanations", ("admin",), body={"path": "MassGroup.ActualMass", "reason": "matrix"}),
+        Route("GET", f"{scope}/parity", ANY),
+        Route("GET", f"{scope}/parity.csv", ANY),
+        Route("POST", f"/v1/rollout/legacy?entity={E}", ("data_steward", "admin"), xml="<NotIvi/>", foreign=False),
+        Route("GET", f"/v1/rollout/legacy/{w['legacy']}", ANY),
     ]
 
 
@@ -139,8 +157,14 @@ def world(stack, nordwind, wait):
     # a paused webhook: nothing is delivered to its dead port, and a ping of it is a 409 for the roles let in
     webhook = importer.post("/v1/webhooks", {"entity": E, "url": "http://127.0.0.1:9/matrix"})["id"]
     importer.request("PATCH", f"/v1/webhooks/{webhook}", json={"active": False})
-    return {"approval": own.json()["id"], "webhook": webhook, "released": vins[0], "withdraw": vins[1], "review": review,
-            "signed_release": signed, "vin": vins[3], "edit": vins[4], "spare": vins[5], "certificate": certificate}
+    scope = stack.client("ada", ["admin"]).post("/v1/rollout/scopes", NO_VEHICLE)["id"]
+    # a legacy eCoC of a VIN no test makes (the specimen with its VIN replaced: its version number touches nothing)
+    document = SPECIMEN.read_bytes().replace(b"JTJM1C0MPTEST0001", b"NWZZZ000000000001")
+    legacy = importer.request("POST", "/v1/rollout/legacy", params={"entity": E}, data=document,
+                              headers={"Content-Type": "application/xml"}).json()["documents"][0]["id"]
+    return {"scope": scope, "legacy": legacy, "approval": own.json()["id"], "webhook": webhook, "released": vins[0],
+            "withdraw": vins[1], "review": review, "signed_release": signed, "vin": vins[3], "edit": vins[4],
+            "spare": vins[5], "certificate": certificate}
 
 
 def expected(route, role):

@@ -14,12 +14,13 @@ from nameko.testing.services import entrypoint_waiter, replace_dependencies
 from cli import demo_data
 from common.contracts.events import (
     CERTIFICATE_FAILED, CERTIFICATE_SIGNED, RELEASE_APPROVED, RELEASE_COMPLETED, RELEASE_REJECTED,
-    RELEASE_ITEM_REOPENED, RELEASE_REQUESTED, RELEASE_SIGN_REQUESTED, VALIDATION_COMPLETED, VEHICLE_CHANGED,
-    VEHICLE_STAGE_IMPORTED, VEHICLE_STATUS_CHANGED,
+    RELEASE_ITEM_REOPENED, RELEASE_REQUESTED, RELEASE_SIGN_REQUESTED, SCOPE_CHANGED, VALIDATION_COMPLETED,
+    VEHICLE_CHANGED, VEHICLE_STAGE_IMPORTED, VEHICLE_STATUS_CHANGED,
 )
 from common.contracts.vehicles import PreconditionFailed
 from common.errors import Conflict, Forbidden, FourEyes, InvalidInput, NotFound
 from common.outbox import Outbox
+from services.rollout.models import outbox as rollout_outbox
 from services.signing.models import outbox as signing_outbox
 from services.validation.models import outbox as validation_outbox
 from services.vehicles.service import VehiclesService
@@ -289,7 +290,9 @@ def test_only_valid_vehicles_of_the_callers_entity_enter_a_release(rpc, validate
     assert (stored["requested_by"], stored["note"], stored["counts"]) == ("bob", "week 45", {"in_review": 2})
     [event] = outbox_rows(db_url, RELEASE_REQUESTED)
     assert event["subject"] == release["id"] and event["subjects"] == [release["id"], vins[0], vins[1]]
-    assert event["data"] == {"release_id": release["id"], "vins": [vins[0], vins[1]], "note": "week 45"}
+    default = {"scope_id": None, "scope": "default", "mode": "live"}  # no rollout scope: the live default
+    assert event["data"] == {"release_id": release["id"], "vins": [vins[0], vins[1]], "note": "week 45",
+                             "rollout": [dict(default, vin=vins[0]), dict(default, vin=vins[1])]}
     assert outbox_rows(db_url, VEHICLE_STATUS_CHANGED)[-1]["data"]["vehicles"] == [
         {"vin": vins[0], "status": "in_review"}, {"vin": vins[1], "status": "in_review"}]
 
@@ -299,6 +302,33 @@ def test_only_valid_vehicles_of_the_callers_entity_enter_a_release(rpc, validate
     assert rpc("get", foreign["vin"], user=ADMIN)["entity"] == OTHER
     with pytest.raises(NotFound):
         rpc("get_release", release["id"], user=("olga", ["viewer"], [OTHER]))
+
+
+def scope_changed(generation, mode, scope_id="5c0f5a8e-0000-4000-8000-000000000001"):
+    scope = {"id": scope_id, "entity": ENTITY, "name": "plant", "mode": mode,
+             "selector": {"vin_prefixes": [demo_data.WMI]}}
+    return Outbox("rollout", rollout_outbox).envelope(
+        SCOPE_CHANGED, {"entity": ENTITY, "generation": generation, "change": "updated", "scope": scope,
+                        "scopes": [scope]}, subject=scope_id, entity=ENTITY, actor="ada")
+
+
+def test_a_release_outside_a_live_rollout_scope_is_refused_naming_the_scope(rpc, ready, deliver):
+    vins = ready(2)
+    deliver(scope_changed(2, "shadow"), "on_scope_changed")
+    deliver(scope_changed(1, "live"), "on_scope_changed")  # late and older: the copy keeps generation 2
+    with pytest.raises(InvalidInput) as refused:
+        rpc("request_release", {"vins": vins, "note": "shadow"}, user=BOB)
+    assert [e["field"] for e in refused.value.errors] == ["vins[0]", "vins[1]"]
+    assert "scope 'plant' (5c0f5a8e-0000-4000-8000-000000000001), which is shadow" in refused.value.errors[0]["message"]
+    deliver(scope_changed(3, "live"), "on_scope_changed")
+    release = rpc("request_release", {"vins": vins, "note": "live"}, user=BOB)
+    assert release["accepted"] == 2
+    rpc("approve_release", release["id"], user=RITA)
+    deliver(scope_changed(4, "shadow"), "on_scope_changed")  # rolled back before signing: nothing is issued
+    with pytest.raises(Conflict) as rolled_back:
+        rpc("sign_release", release["id"], demo_data.SIGNATORY, user=SAM)
+    assert sorted(e["field"] for e in rolled_back.value.errors) == sorted(f"vins.{v}" for v in vins)
+    assert rpc("get_release", release["id"])["status"] == "approved"
 
 
 def test_a_release_nobody_can_enter_is_invalid_input(rpc, db_url, db_rows):

@@ -20,7 +20,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 K8S_VERSION = "1.30"
-SERVICES = ("approvals", "vehicles", "validation", "signing", "audit", "webhooks")
+SERVICES = ("approvals", "vehicles", "validation", "signing", "audit", "webhooks", "rollout")
 PROCESSES = SERVICES + ("gateway",)
 EXPECTED_REGIONS = {"eu-west", "eu-central"}
 OVERLAYS = sorted(p.name for p in (K8S / "overlays").iterdir() if (p / "kustomization.yaml").is_file())
@@ -730,7 +730,7 @@ NEEDED = {
     "signing": {"ECOC_INTERNAL_SECRET", "ECOC_KEYS_DIR", "ECOC_IVI_SCHEMA"},
     "audit": {"ECOC_INTERNAL_SECRET", "ECOC_AUDIT_KEYS_DIR"},
     "webhooks": {"ECOC_INTERNAL_SECRET"},
-    **{s: {"ECOC_INTERNAL_SECRET", "ECOC_IVI_SCHEMA"} for s in ("approvals", "vehicles", "validation")},
+    **{s: {"ECOC_INTERNAL_SECRET", "ECOC_IVI_SCHEMA"} for s in ("approvals", "vehicles", "validation", "rollout")},
     "migrate": set(),
     "backup": {"ECOC_KEYS_DIR"},
     "archive": set(),

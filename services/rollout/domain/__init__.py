@@ -1,0 +1,1 @@
+"""The rollout service's domain: plain Python, no nameko, no SQL."""
