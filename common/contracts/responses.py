@@ -4,6 +4,9 @@ The fields clients rely on are declared and typed; objects stay open (`unknown =
 may add fields without breaking the contract."""
 from marshmallow import INCLUDE, Schema, fields
 
+from common.contracts.approvals import Address, Signatory
+from common.contracts.coc import CocField
+
 
 class Open(Schema):
     class Meta:
@@ -31,11 +34,24 @@ class EntityOut(Open):
     code = fields.String(required=True)
     legal_name = fields.String(required=True)
     role = fields.String(required=True)
-    address = fields.Dict(required=True)
+    address = fields.Nested(Address, required=True)
     wmis = fields.List(fields.String(), required=True)
-    signatories = fields.List(fields.Dict(), required=True)
+    signatories = fields.List(fields.Nested(Signatory), required=True)
     seal_certificate = _text(required=True)
     revision = fields.Integer(required=True)
+
+
+class FieldMessage(Open):
+    field = fields.String(required=True)
+    message = fields.String(required=True)
+
+
+class VersionOut(Open):
+    type = fields.String(required=True)
+    variant = fields.String(required=True)
+    version = fields.String(required=True)
+    coc = CocField()
+    ranges = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Raw()))
 
 
 class ApprovalOut(Open):
@@ -52,8 +68,8 @@ class ApprovalOut(Open):
     withdrawal = fields.Dict(allow_none=True)
     extension = fields.Integer(allow_none=True)
     issue_date = _text()
-    coc = fields.Dict()
-    versions = fields.List(fields.Dict())
+    coc = CocField()
+    versions = fields.List(fields.Nested(VersionOut))
     history = fields.List(fields.Dict())
 
 
@@ -70,6 +86,17 @@ class ApprovalImpact(Open):
     approval = fields.Dict(required=True)
 
 
+class Finding(Open):
+    """A validation finding of a vehicle: the rule, its severity, the IVI path and what is wrong."""
+
+    rule = fields.String()
+    severity = fields.String()
+    path = _text()
+    message = fields.String()
+    expected = _text()
+    found = _text()
+
+
 class VehicleOut(Open):
     vin = fields.String(required=True)
     revision = fields.Integer(required=True)
@@ -81,11 +108,11 @@ class VehicleOut(Open):
     version = fields.String()
     production_date = fields.String()
     intended_country = fields.String()
-    coc = fields.Dict()
-    findings = fields.List(fields.Dict())
+    coc = CocField()
+    findings = fields.List(fields.Nested(Finding))
     last_editor = _text()
     release_id = _text()
-    certificate = fields.Dict(allow_none=True)
+    certificate = fields.Nested(lambda: CertificateSummary, allow_none=True)
     withdrawal = fields.Dict(allow_none=True)
 
 
@@ -97,7 +124,7 @@ class VehiclePage(Open):
 class RowRejection(Open):
     index = fields.Integer(required=True)
     vin = _text(required=True)
-    errors = fields.List(fields.Dict(), required=True)
+    errors = fields.List(fields.Nested(FieldMessage), required=True)
 
 
 class ImportOutcome(Open):
@@ -171,7 +198,7 @@ class ReleaseItemOut(Open):
 
 
 class ReleaseItemContent(ReleaseItemOut):
-    content = fields.Dict(allow_none=True)  # the composed CoC the reviewers see and signing seals
+    content = CocField(allow_none=True)  # the composed CoC the reviewers see and signing seals
 
 
 class ReleaseOut(Open):

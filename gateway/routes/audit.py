@@ -18,7 +18,7 @@ class AuditQuery(Page):
 
 class AuditRoutes:
 
-    @route("GET", "/v1/audit", roles=("auditor",), query=AuditQuery, response=AuditPage,
+    @route("GET", "/v1/audit", roles=("auditor",), query=AuditQuery, response=AuditPage, operation_id="listAuditEntries",
            summary="Audit entries of the caller's entities by subject, actor, event type and time window, in order "
                    "(at least one filter)")
     def audit_entries(self, call):
@@ -26,12 +26,13 @@ class AuditRoutes:
         return self._rpc("audit", "query", q.get("subject"), q["limit"], q.get("cursor"), actor=q.get("actor"),
                          event_type=q.get("event_type"), since=q.get("since"), until=q.get("until"))
 
-    @route("GET", "/v1/audit/verify", roles=("auditor",), response=AuditVerification,
+    @route("GET", "/v1/audit/verify", roles=("auditor",), response=AuditVerification, operation_id="verifyAuditChain",
            summary="Re-hash the whole audit chain and check its sealed checkpoints; names the first broken entry")
     def audit_verify(self, call):
         return self._rpc("audit", "verify_chain")
 
     @route("GET", "/v1/vehicles/{vin}/evidence", roles=("auditor",), produces="application/zip",
+           operation_id="getVehicleEvidence", tag="audit",
            summary="Evidence pack: every certificate version, data revisions, validation reports, the VIN's audit "
                    "entries (of batch events only its part) with chain proof, the sealed checkpoint and the sealed "
                    "index of the VIN's entries (check it with `ecoc evidence verify`)")

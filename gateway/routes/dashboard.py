@@ -16,7 +16,8 @@ from gateway.problems import HttpProblem
 
 PAGE = "Authenticated by the session cookie that `POST /dashboard/login` sets, or by a bearer token; without "\
        "either the page redirects (303) to the login form. Any role may read; the caller sees only its entities."
-PAGE_ERRORS = (303, 401, 403)  # 401/403: a bearer token that fails; the session cookie never answers them
+# 401/403: a bearer token that fails (the session cookie never answers them); 503/504: a service the page reads
+PAGE_ERRORS = (303, 401, 403, 503, 504)
 
 
 class DashboardRoutes:
@@ -68,7 +69,7 @@ class DashboardRoutes:
 
     # -- JSON ------------------------------------------------------------------------------------
 
-    @route("GET", "/v1/dashboard", roles=(), query=DashboardQuery, response=Dashboard,
+    @route("GET", "/v1/dashboard", roles=(), query=DashboardQuery, response=Dashboard, operation_id="getDashboard",
            summary="What needs attention, per legal entity and intended country",
            description="Vehicle counts by state per entity and intended country; blocked vehicles with their top "
                        "findings (item number and label of the field beside each); releases waiting for review "
@@ -78,7 +79,7 @@ class DashboardRoutes:
     def dashboard_json(self, call):
         return self._dashboard(call.query)
 
-    @route("GET", "/v1/vehicles/{vin}/coc", roles=(), response=CocView,
+    @route("GET", "/v1/vehicles/{vin}/coc", roles=(), response=CocView, operation_id="getVehicleCoc",
            summary="A vehicle's CoC with item numbers and labels beside the values",
            description="Released: read from the sealed certificate (`source: certificate`). Otherwise the data "
                        "it would be certified with (`source: preview`). Item numbers follow the EU CoC models "

@@ -5,10 +5,13 @@ from gateway.http import route
 from gateway.problems import forbidden
 
 
+RETRY_AFTER_SECONDS = 2  # signing seals a release of a hundred vehicles in about this time on a small machine
+
+
 class ReleaseRoutes:
 
     @route("POST", "/v1/releases", roles=("data_steward",), body=ReleaseIn, response=ReleaseRequested, status=201,
-           summary="Request a release of valid vehicles", description="Only `valid` vehicles enter; the others are "
+           location="/v1/releases/{id}", summary="Request a release of valid vehicles", description="Only `valid` vehicles enter; the others are "
            "listed in `rejected` with the reason.")
     def request_release(self, call):
         return self._rpc("vehicles", "request_release", call.body)
@@ -18,7 +21,7 @@ class ReleaseRoutes:
     def get_release(self, call, id):
         return self._rpc("vehicles", "get_release", id)
 
-    @route("GET", "/v1/releases/{id}/items/{vin}", roles=(), response=ReleaseItemContent,
+    @route("GET", "/v1/releases/{id}/items/{vin}", roles=(), response=ReleaseItemContent, operation_id="getReleaseItem",
            summary="A release item with the content its reviewers see and signing seals",
            description="`content` is the composed CoC (type-level data of the pinned approval revision merged with "
            "the vehicle revision, earlier stages included; the signing authority is added when sealing); "
@@ -38,6 +41,7 @@ class ReleaseRoutes:
         return self._rpc("vehicles", "reject_release", id, call.body)
 
     @route("POST", "/v1/releases/{id}/sign", roles=("signer",), response=ReleaseOut, status=202,
+           location="/v1/releases/{id}", retry_after=RETRY_AFTER_SECONDS,
            summary="Sign an approved release; signing runs in the background",
            description="The caller must be an authorised signatory of the release's entity.")
     def sign_release(self, call, id):

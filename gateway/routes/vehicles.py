@@ -73,7 +73,8 @@ class VehicleRoutes:
         return self._rpc("vehicles", "import_vehicles", call.body)
 
     @route("POST", "/v1/vehicles/from-ivi", roles=("data_steward",), query=FromIviParams, consumes=XML_TYPES,
-           response=FromIviOutcome, status=201, errors=(415,),
+           response=FromIviOutcome, status=201, errors=(404, 415), location="/v1/vehicles/{vin}",
+           operation_id="importVehicleFromIvi",
            summary="A vehicle record from an IVI 2.0 message",
            description="?production_date= and ?intended_country= when the message has none; ?stage=base keeps "
                        "it as the earlier stage of a multi-stage vehicle (answered with the stage, not a vehicle).")
@@ -89,7 +90,7 @@ class VehicleRoutes:
         result = self._rpc("vehicles", "import_ivi", text_body(request, "document"), request.args.to_dict())
         created = 201 if result["outcome"] in ("accepted", "base_stage") else 200
         if "stage" in result:
-            return json_response(result, status=created)
+            return json_response(result, status=created, headers={"Location": f"/v1/vehicles/{result['vin']}/stages"})
         return vehicle_response(result, status=created)
 
     @route("GET", "/v1/vehicles", roles=(), query=VehicleQuery, response=VehiclePage, summary="List vehicles")
@@ -104,6 +105,7 @@ class VehicleRoutes:
         return vehicle_response(self._rpc("vehicles", "get", vin))
 
     @route("PATCH", "/v1/vehicles/{vin}", roles=("data_steward",), body=VehiclePatch, response=VehicleOut,
+           operation_id="updateVehicle",
            headers=(IF_MATCH,), errors=(412, 428), summary="Change an unreleased vehicle",
            description="`coc` is a JSON merge patch (RFC 7396). If-Match is required: 428 without, 412 when stale.")
     def patch_vehicle(self, call, vin):
@@ -111,7 +113,7 @@ class VehicleRoutes:
         return vehicle_response(self._rpc("vehicles", "update", vin, call.body, revision))
 
     @route("POST", "/v1/vehicles/{vin}/corrections", roles=("data_steward",), body=CorrectionIn, response=VehicleOut,
-           status=201, headers=(IF_MATCH_OPTIONAL,), errors=(412,),
+           status=201, headers=(IF_MATCH_OPTIONAL,), errors=(412,), location="/v1/vehicles/{vin}",
            summary="Correct a released vehicle: back through validation, review and signing",
            description="The next certificate has IviVersionNumber + 1.")
     def correct_vehicle(self, call, vin):
@@ -130,17 +132,19 @@ class VehicleRoutes:
         return vehicle_response(self._rpc("vehicles", "withdraw", vin, call.body))
 
     @route("GET", "/v1/vehicles/{vin}/history", roles=(), query=Page, response=VehicleRevisions,
+           operation_id="getVehicleHistory",
            summary="Every revision of a vehicle: who, when, why, diff")
     def vehicle_history(self, call, vin):
         revisions, next_cursor = page_of(self._rpc("vehicles", "history", vin), call.query)
         return {"vin": vin, "revisions": revisions, "next_cursor": next_cursor}
 
-    @route("GET", "/v1/vehicles/{vin}/stages", roles=(), response=VehicleStages,
+    @route("GET", "/v1/vehicles/{vin}/stages", roles=(), response=VehicleStages, operation_id="listVehicleStages",
            summary="Earlier stages' eCoC data of a multi-stage vehicle")
     def vehicle_stages(self, call, vin):
         return {"vin": vin, "stages": self._rpc("vehicles", "stages", vin)}
 
     @route("GET", "/v1/vehicles/{vin}/certificate", roles=(), produces="application/xml",
+           operation_id="getCurrentCertificate", tag="certificates",
            summary="The current signed eCoC (exact bytes)")
     def current_certificate(self, call, vin):
         self._rpc("vehicles", "get", vin)  # scope: 404 outside the caller's entities
@@ -152,6 +156,7 @@ class VehicleRoutes:
             "Content-Disposition": f'attachment; filename="{vin}-v{summary["version_number"]}.xml"'})
 
     @route("GET", "/v1/vehicles/{vin}/certificates", roles=(), query=Page, response=CertificatePage,
+           operation_id="listCertificateVersions", tag="certificates",
            summary="All certificate versions of a vehicle")
     def certificate_versions(self, call, vin):
         self._rpc("vehicles", "get", vin)
