@@ -55,7 +55,7 @@ RESPONSES = {
     "ImportOutcome": {"accepted": 1, "unchanged": 0, "rejected": [
         {"index": 1, "vin": "NWAO1111111111111", "errors": [{"field": "vin", "message": "must be 17 characters"}]}]},
     "VehicleRevisions": {"vin": VIN, "next_cursor": None, "revisions": [
-        {"revision": 1, "by": "dana", "at": WHEN, "reason": "production week 10", "diff": {}}]},
+        {"revision": 1, "actor": "dana", "at": WHEN, "reason": "production week 10", "diff": {}}]},
     "VehicleStages": {"vin": VIN, "stages": []},
     "CertificatePage": {"vin": VIN, "items": [_CERTIFICATE], "next_cursor": None},
     "Verification": {"valid": True, "errors": [], "reference_id": "NWA-2026-000001", "vin": VIN,

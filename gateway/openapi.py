@@ -16,6 +16,7 @@ from marshmallow import INCLUDE, Schema, fields
 from common.contracts.coc import CocField
 from common.contracts.vehicles import VehicleIn
 from gateway import examples
+from gateway.dashboard.session import COOKIE as SESSION_COOKIE
 
 PROBLEM_MEDIA = "application/problem+json"
 COC_REF = {"$ref": "#/components/schemas/CocData"}
@@ -105,6 +106,8 @@ def _operation(spec):
         operation["description"] = spec.description
     if spec.roles is not None:
         operation["security"] = [{"bearer": []}]
+    elif 303 in spec.errors and spec.method == "GET":  # a page: the session cookie, or a bearer token
+        operation["security"] = [{"session": []}, {"bearer": []}]
         roles = " or ".join(spec.roles) if spec.roles else "any role"
         operation["description"] = " ".join(filter(None, [f"Role: {roles}.", spec.description]))
 
@@ -207,6 +210,9 @@ def openapi_document():
         spec.components.schema(name, schema)
     spec.components.schema("Problem", schema=Problem)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    spec.components.security_scheme("session", {
+        "type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
+        "description": "the dashboard's session, set by `POST /dashboard/login`"})
     spec.components.schema("VehicleIn", schema=VehicleIn)  # a row of an import, checked row by row
     paths, used = {}, []
     for declared in ROUTES:

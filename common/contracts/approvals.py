@@ -53,7 +53,8 @@ class VersionIn(VersionKey):
     `{ivi_path: {"min": n, "max": n}}`, e.g. `{"MassGroup.MassInRunningOrder": {"min": 1860, "max": 1960}}`."""
 
     coc = CocField(load_default=dict)
-    ranges = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict)
+    ranges = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict, metadata={
+        "description": "approved ranges by IVI path: `{path: {min, max}}`"})
 
 
 class ApprovalIn(Strict):

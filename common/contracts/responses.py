@@ -27,7 +27,9 @@ class Health(Open):
 
 class Contract(Open):
     openapi = fields.String(required=True)
-    paths = fields.Dict(required=True)
+    paths = fields.Dict(keys=fields.String(), values=fields.Dict(metadata={"description": "an OpenAPI path item"}),
+                        required=True,
+                        metadata={"description": "OpenAPI path items by path"})
 
 
 class EntityOut(Open):
@@ -51,7 +53,36 @@ class VersionOut(Open):
     variant = fields.String(required=True)
     version = fields.String(required=True)
     coc = CocField()
-    ranges = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Raw()))
+    ranges = fields.Dict(keys=fields.String(), values=fields.Nested("RangeOut"), metadata={
+        "description": "approved ranges by IVI path, e.g. `{\"MassGroup.MassInRunningOrder\": {\"min\": 1860, "
+                       "\"max\": 1960}}`"})
+    type_level_coc = CocField(metadata={"description": "the approval's data merged with this version's"})
+
+
+class RangeOut(Open):
+    min = fields.Raw(metadata={"type": ["number", "string"]})
+    max = fields.Raw(metadata={"type": ["number", "string"]})
+
+
+class VersionKeyOut(Open):
+    type = fields.String(required=True)
+    variant = fields.String(required=True)
+    version = fields.String(required=True)
+
+
+class ApprovalRevisionOut(Open):
+    """One revision of an approval (its registration or an extension) and the versions it touched."""
+
+    revision = fields.Integer(required=True)
+    extension = fields.Integer(allow_none=True)
+    number = fields.String()
+    issue_date = _text()
+    reason = _text()
+    created_by = _text()
+    created_at = _text()
+    versions_added = fields.List(fields.Nested(VersionKeyOut))
+    versions_changed = fields.List(fields.Nested(VersionKeyOut))
+    versions_removed = fields.List(fields.Nested(VersionKeyOut))
 
 
 class ApprovalOut(Open):
@@ -65,12 +96,19 @@ class ApprovalOut(Open):
     category = fields.String()
     stage_of_completion = fields.String()
     withdrawn_on = _text()
-    withdrawal = fields.Dict(allow_none=True)
+    withdrawal = fields.Nested("ApprovalWithdrawalOut", allow_none=True)
     extension = fields.Integer(allow_none=True)
     issue_date = _text()
     coc = CocField()
     versions = fields.List(fields.Nested(VersionOut))
-    history = fields.List(fields.Dict())
+    history = fields.List(fields.Nested(ApprovalRevisionOut))
+
+
+class ApprovalWithdrawalOut(Open):
+    effective_date = _text()
+    reason = _text()
+    withdrawn_by = _text()
+    withdrawn_at = _text()
 
 
 class ApprovalPage(Open):
@@ -82,8 +120,15 @@ class FromIviOutcome(Open):
     outcome = fields.String(required=True)
 
 
+class ApprovalSummary(Open):
+    id = fields.String(required=True)
+    number = fields.String(required=True)
+    status = fields.String(required=True)
+    withdrawn_on = _text()
+
+
 class ApprovalImpact(Open):
-    approval = fields.Dict(required=True)
+    approval = fields.Nested(ApprovalSummary, required=True)
 
 
 class Finding(Open):
@@ -113,7 +158,14 @@ class VehicleOut(Open):
     last_editor = _text()
     release_id = _text()
     certificate = fields.Nested(lambda: CertificateSummary, allow_none=True)
-    withdrawal = fields.Dict(allow_none=True)
+    withdrawal = fields.Nested("VehicleWithdrawalOut", allow_none=True)
+
+
+class VehicleWithdrawalOut(Open):
+    reason = _text()
+    by = _text()
+    at = _text()
+    certificate = fields.Nested(lambda: CertificateSummary, allow_none=True)
 
 
 class VehiclePage(Open):
@@ -133,15 +185,41 @@ class ImportOutcome(Open):
     rejected = fields.List(fields.Nested(RowRejection), required=True)
 
 
+class VehicleRevision(Open):
+    revision = fields.Integer(required=True)
+    actor = _text(required=True)
+    reason = _text()
+    at = fields.String(required=True)
+    diff = fields.Dict(allow_none=True, metadata={
+        "description": "what this revision changed against the one before: per changed field, its value before "
+                       "and after (free-form: the fields of a vehicle record and its IVI paths)"})
+
+
+class VehicleStage(Open):
+    """An earlier stage's eCoC data of a multi-stage vehicle."""
+
+    vin = fields.String(required=True)
+    stage = fields.Integer(required=True)
+    entity = fields.String()
+    approval_number = _text()
+    type = _text()
+    variant = _text()
+    version = _text()
+    stage_of_completion = _text()
+    coc = CocField()
+    imported_at = _text()
+    imported_by = _text()
+
+
 class VehicleRevisions(Open):
     vin = fields.String(required=True)
-    revisions = fields.List(fields.Dict(), required=True)
+    revisions = fields.List(fields.Nested(VehicleRevision), required=True)
     next_cursor = _text(required=True)
 
 
 class VehicleStages(Open):
     vin = fields.String(required=True)
-    stages = fields.List(fields.Dict(), required=True)
+    stages = fields.List(fields.Nested(VehicleStage), required=True)
 
 
 class CertificateSummary(Open):
@@ -161,10 +239,11 @@ class CertificatePage(Open):
 
 class Verification(Open):
     valid = fields.Boolean(required=True)
-    errors = fields.List(fields.Raw(), required=True)
+    errors = fields.List(fields.String(), required=True)
     reference_id = _text()
     vin = _text()
-    signer = fields.Dict(allow_none=True)
+    signer = fields.Dict(allow_none=True, metadata={
+        "description": "who sealed it, as the seal certificate names them (organisation, common name, ...)"})
 
 
 class VinReason(Open):
@@ -209,13 +288,46 @@ class ReleaseOut(Open):
     vehicles = fields.List(fields.Nested(ReleaseItemOut))
 
 
+class Rule(Open):
+    id = fields.String(required=True)
+    pack = fields.String(required=True)
+    version = fields.String(required=True)
+    severity = fields.String(required=True)
+    path = _text()
+    description = _text()
+    message = _text()
+    requires = fields.List(fields.String())
+    applicability = fields.Dict(metadata={"description": "which vehicles the rule applies to (categories, stages, "
+                                                         "approval types); every key a condition"})
+
+
 class RulePage(Open):
-    items = fields.List(fields.Dict(), required=True)
+    items = fields.List(fields.Nested(Rule), required=True)
+    packs = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"description": "pack -> version"})
     next_cursor = _text(required=True)
 
 
+class AuditEntry(Open):
+    seq = fields.Integer(required=True)
+    event_id = fields.String()
+    event_type = fields.String(required=True)
+    source = _text()
+    occurred_at = fields.String(required=True)
+    recorded_at = _text()
+    actor = _text()
+    roles = fields.List(fields.String(), allow_none=True)
+    entity = _text()
+    subject = _text()
+    subjects = fields.List(fields.String())
+    trace_id = _text()
+    payload_digest = _text()
+    data = fields.Dict(allow_none=True, metadata={"description": "the event's own data, as its type defines it"})
+    hash = _text()
+    prev_hash = _text()
+
+
 class AuditPage(Open):
-    entries = fields.List(fields.Dict(), required=True)
+    entries = fields.List(fields.Nested(AuditEntry), required=True)
     next_cursor = _text(required=True)
 
 

@@ -14,6 +14,9 @@ from gateway.auth import may_see
 from gateway.http import json_response, route
 from gateway.problems import HttpProblem, forbidden, invalid
 from gateway.routes.paging import Page, page_of
+from services.vehicles.domain.lifecycle import TRANSITIONS
+
+VEHICLE_STATES = tuple(TRANSITIONS)  # an unknown state is a 422 naming `status`, not an empty page
 
 XML_TYPES = ("application/xml", "text/xml")
 IF_MATCH = ("If-Match", True, 'the vehicle\'s revision as its ETag gave it, e.g. "3"')
@@ -25,7 +28,7 @@ class ImportQuery(Schema):
 
 
 class VehicleQuery(Page):
-    status = fields.String(validate=validate.Length(1, 16))
+    status = fields.String(validate=validate.OneOf(VEHICLE_STATES), metadata={"description": "vehicles in this state"})
     entity = fields.String(validate=validate.Length(1, 32))
     approval_number = fields.String(validate=validate.Length(1, 35))
 
