@@ -35,6 +35,7 @@ BODIES = {
     "CorrectionIn": {"coc": {"ColourTable": [{"Colour": "8"}]}, "reason": "colour was entered wrong"},
     "VehicleWithdrawalIn": {"reason": "vehicle destroyed before registration"},
     "ReleaseIn": {"vins": [VIN], "note": "week 10, Belgium"},
+    "VinsIn": {"vins": [VIN, "NWAB2C3D4E5F6G7H8"]},
     "RejectIn": {"reason": "the actual mass of the first vehicle looks wrong"},
 }
 
@@ -43,6 +44,14 @@ RESPONSES = {
                "dead_letters": {}},
     "Contract": {"openapi": "3.1.0", "info": {"title": "ecoc gateway", "version": "1.0.0"}, "paths": {}},
     "EntityOut": dict(demo_data.entity(), code=demo_data.ENTITY, seal_certificate=None, revision=1),
+    "EntityPage": {"items": [dict(demo_data.entity(), code=demo_data.ENTITY, seal_certificate=None, revision=1)],
+                   "next_cursor": None},
+    "ReleasePage": {"next_cursor": None, "items": [{
+        "id": RELEASE_ID, "entity": demo_data.ENTITY, "status": "released", "note": "week 10, Belgium",
+        "requested_by": "dana", "requested_at": WHEN, "reviewed_by": "rita", "reviewed_at": WHEN, "signer": "sam",
+        "sign_requested_at": WHEN, "completed_at": WHEN, "rejection_reason": None, "counts": {"released": 1}}]},
+    "VehicleStates": {"items": [{"vin": VIN, "status": "released", "revision": 2, "certificate": {
+        "reference_id": "NWA-2026-000001", "version_number": 1}}], "unknown": ["NWAB2C3D4E5F6G7H8"]},
     "ApprovalOut": _APPROVAL_OUT,
     "ApprovalPage": {"items": [_APPROVAL_OUT], "next_cursor": None},
     "FromIviOutcome": {"outcome": "registered", "id": APPROVAL_ID, "number": demo_data.APPROVAL_NUMBER,

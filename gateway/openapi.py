@@ -139,6 +139,8 @@ def _operation(spec):
     else:
         success = {"schema": {"type": "string"}}
     main = {"description": "success", "content": {spec.produces: success}}
+    if spec.status == 204:
+        main = {"description": "done: nothing to answer"}
     if spec.status in (201, 202):
         main["headers"] = {"Location": LOCATION}
         if spec.status == 202:

@@ -333,3 +333,49 @@ class AuditPage(Open):
 
 class AuditVerification(Open):
     valid = fields.Boolean(required=True)
+
+
+class EntityPage(Open):
+    items = fields.List(fields.Nested(EntityOut), required=True)
+    next_cursor = _text(required=True)
+
+
+class ReleaseSummary(Open):
+    """A release in the list: who asked, who reviewed and signed, when, and its vehicles counted by item state."""
+
+    id = fields.String(required=True)
+    entity = fields.String(required=True)
+    status = fields.String(required=True)
+    note = _text()
+    requested_by = fields.String(required=True)
+    requested_at = fields.String(required=True)
+    reviewed_by = _text()
+    reviewed_at = _text()
+    rejection_reason = _text()
+    signer = _text()
+    sign_requested_at = _text()
+    completed_at = _text()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+
+
+class ReleasePage(Open):
+    items = fields.List(fields.Nested(ReleaseSummary), required=True)
+    next_cursor = _text(required=True)
+
+
+class CertificateRefOut(Open):
+    reference_id = _text()
+    version_number = fields.Integer(allow_none=True)
+
+
+class VehicleState(Open):
+    vin = fields.String(required=True)
+    status = fields.String(required=True)
+    revision = fields.Integer(required=True)
+    certificate = fields.Nested(CertificateRefOut, allow_none=True, required=True)
+
+
+class VehicleStates(Open):
+    items = fields.List(fields.Nested(VehicleState), required=True)
+    unknown = fields.List(fields.String(), required=True, metadata={
+        "description": "VINs that do not exist (or not for the caller)"})

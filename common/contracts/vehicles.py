@@ -54,6 +54,12 @@ class VehicleWithdrawalIn(Strict):
     reason = fields.String(required=True, validate=REASON)
 
 
+class VehicleDeletionIn(Strict):
+    """DELETE /v1/vehicles/{vin}: why (kept in the audit trail)."""
+
+    reason = fields.String(load_default=None, validate=REASON)
+
+
 class FromIviParams(Strict):
     """The query of POST /v1/vehicles/from-ivi."""
 
@@ -67,6 +73,13 @@ class FromIviParams(Strict):
 class ReleaseIn(Strict):
     vins = fields.List(fields.String(), required=True, validate=validate.Length(1, MAX_IMPORT))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class VinsIn(Strict):
+    """POST /v1/vehicles/status: the VINs whose state is asked."""
+
+    vins = fields.List(fields.String(validate=validate.Length(1, 64)), required=True,
+                       validate=validate.Length(1, MAX_IMPORT))
 
 
 class RejectIn(Strict):

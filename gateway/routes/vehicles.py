@@ -4,11 +4,13 @@ from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
 from common.contracts.responses import (
-    CertificatePage, FromIviOutcome, ImportOutcome, VehicleOut, VehiclePage, VehicleRevisions, VehicleStages, Verification,
+    CertificatePage, FromIviOutcome, ImportOutcome, VehicleOut, VehiclePage, VehicleRevisions, VehicleStages,
+    VehicleStates, Verification,
 )
 from common.contracts.vehicles import PreconditionFailed  # noqa: F401 - registers it for RPC deserialisation
 from common.contracts.vehicles import (
-    REASON, CorrectionIn, FromIviParams, ImportIn, VehiclePatch, VehicleWithdrawalIn, csv_columns_description,
+    REASON, CorrectionIn, FromIviParams, ImportIn, VehicleDeletionIn, VehiclePatch, VehicleWithdrawalIn, VinsIn,
+    csv_columns_description,
 )
 from gateway.auth import may_see
 from gateway.http import json_response, route
@@ -31,6 +33,8 @@ class VehicleQuery(Page):
     status = fields.String(validate=validate.OneOf(VEHICLE_STATES), metadata={"description": "vehicles in this state"})
     entity = fields.String(validate=validate.Length(1, 32))
     approval_number = fields.String(validate=validate.Length(1, 35))
+    updated_since = fields.AwareDateTime(metadata={
+        "description": "vehicles changed at or after this ISO-8601 date-time (with zone)"})
 
 
 def vehicle_response(vehicle, status=200):
@@ -99,8 +103,24 @@ class VehicleRoutes:
     @route("GET", "/v1/vehicles", roles=(), query=VehicleQuery, response=VehiclePage, summary="List vehicles")
     def list_vehicles(self, call):
         q = call.query
+        since = q["updated_since"].isoformat() if q.get("updated_since") else None
         return self._rpc("vehicles", "list", q.get("status"), q.get("entity"), q.get("approval_number"), q["limit"],
-                         q.get("cursor"))
+                         q.get("cursor"), since)
+
+    @route("POST", "/v1/vehicles/status", roles=(), body=VinsIn, response=VehicleStates,
+           operation_id="getVehicleStatuses", summary="The state and certificate version of up to 10,000 VINs",
+           description="Answered in the order asked, each VIN once; VINs that do not exist for the caller are "
+                       "listed in `unknown`. Changes nothing.")
+    def vehicle_statuses(self, call):
+        return self._rpc("vehicles", "statuses", call.body["vins"])
+
+    @route("DELETE", "/v1/vehicles/{vin}", roles=("data_steward",), query=VehicleDeletionIn, status=204,
+           summary="Delete a vehicle imported by mistake",
+           description="Only a draft or blocked vehicle that never had a certificate nor entered a release; "
+                       "anything else is a 409 (withdraw a certificate instead). Audited, with `?reason=`.")
+    def delete_vehicle(self, call, vin):
+        self._rpc("vehicles", "delete", vin, {"reason": call.query.get("reason")})
+        return Response(status=204)
 
     @route("GET", "/v1/vehicles/{vin}", roles=(), response=VehicleOut,
            summary="A vehicle with status, revision (also as ETag) and findings")

@@ -105,6 +105,15 @@ class ApprovalsService:
             raise NotFound(f"no legal entity {code}")
         return entity
 
+    @rpc(expected_exceptions=EXPECTED)
+    def list_entities(self, limit=100, cursor=None):
+        """One page of the legal entities the caller acts for, in code order; `next_cursor` is the last code."""
+        entities = self.caller.entities()
+        codes = None if entities is None or "*" in entities else entities
+        with self.db as uow:
+            rows = repo.list_entities(uow.session, codes, limit, cursor)
+        return {"items": rows[:limit], "next_cursor": rows[limit - 1]["code"] if len(rows) > limit else None}
+
     # -- registration ------------------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)

@@ -77,6 +77,12 @@ def versions(session, vin):
     return [summary_dict(r) for r in rows]
 
 
+def of_release(session, release_id, vins):
+    """The certificates a release sealed for these VINs, in VIN order."""
+    return session.execute(select(certificates).where(and_(
+        certificates.c.release_id == release_id, certificates.c.vin.in_(list(vins)))).order_by(certificates.c.vin)).all()
+
+
 def current_counts_by_seal(session, entities):
     """{(entity, seal fingerprint): number of current certificates sealed with it} for these entities."""
     rows = session.execute(

@@ -85,6 +85,7 @@ releases = Table(
     Column("signer", String(200)),
     Column("sign_requested_at", DateTime(timezone=True)),
     Column("completed_at", DateTime(timezone=True)),
+    Index("ix_releases_entity_requested", "entity", "requested_at", "id"),  # the release list (migration 0007)
 )
 
 release_items = Table(

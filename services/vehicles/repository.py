@@ -2,7 +2,7 @@
 import uuid
 import zlib
 
-from sqlalchemy import and_, func, select, text, tuple_, update
+from sqlalchemy import and_, delete, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from common.bulk_update import update_each
@@ -188,8 +188,11 @@ def history(session, vin):
              "diff": r.diff} for r in rows]
 
 
-def list_vehicles(session, status=None, entity=None, approval_number=None, entities=None, limit=100, cursor=None):
+def list_vehicles(session, status=None, entity=None, approval_number=None, entities=None, limit=100, cursor=None,
+                  updated_since=None):
     conditions = []
+    if updated_since is not None:
+        conditions.append(vehicles.c.updated_at >= updated_since)
     if status:
         conditions.append(vehicles.c.status == status)
     if entity:
@@ -301,3 +304,52 @@ def reopen_items(session, release_id, vins, reason):
     """The items leave their release (`reopened`, with the reason); their vehicles belong to no release."""
     update_items(session, release_id, vins, state="reopened", reopened_reason=reason)
     session.execute(update(vehicles).where(vehicles.c.vin.in_(list(vins))).values(release_id=None))
+
+
+def vehicle_states(session, vins, entities=None):
+    """{vin: {status, revision, certificate}} of the VINs of these entities (None or `*`: any) that exist."""
+    stmt = select(vehicles.c.vin, vehicles.c.status, vehicles.c.revision, vehicles.c.certificate).where(
+        vehicles.c.vin.in_(list(vins)))
+    if entities is not None and "*" not in entities:
+        stmt = stmt.where(vehicles.c.entity.in_(list(entities)))
+    return {r.vin: {"status": r.status, "revision": r.revision, "certificate": r.certificate}
+            for r in session.execute(stmt).all()}
+
+
+def list_releases(session, status=None, entity=None, requested_by=None, since=None, entities=None, limit=100,
+                  after=None):
+    """Releases in request order (`requested_at`, then id), after the `(requested_at, id)` of `after`; one more
+    than `limit` tells there is a next page."""
+    conditions = []
+    for column, value in ((releases.c.status, status), (releases.c.entity, entity),
+                          (releases.c.requested_by, requested_by)):
+        if value is not None:
+            conditions.append(column == value)
+    if since is not None:
+        conditions.append(releases.c.requested_at >= since)
+    if entities is not None and "*" not in entities:
+        conditions.append(releases.c.entity.in_(list(entities)))
+    if after is not None:
+        conditions.append(tuple_(releases.c.requested_at, releases.c.id) > tuple_(*after))
+    stmt = select(releases).where(and_(True, *conditions)).order_by(releases.c.requested_at, releases.c.id)
+    return [dict(r._mapping) for r in session.execute(stmt.limit(limit + 1)).all()]
+
+
+def release_counts(session, release_ids):
+    """{release_id: {state: number of its vehicles}}."""
+    counts = {}
+    rows = session.execute(select(release_items.c.release_id, release_items.c.state, func.count()).where(
+        release_items.c.release_id.in_(list(release_ids))).group_by(release_items.c.release_id, release_items.c.state))
+    for release_id, state, count in rows.all():
+        counts.setdefault(release_id, {})[state] = count
+    return counts
+
+
+def ever_in_release(session, vin):
+    return session.execute(select(release_items.c.vin).where(release_items.c.vin == vin).limit(1)).first() is not None
+
+
+def delete_vehicle(session, vin):
+    """The vehicle record and its revisions (its earlier stages are imports of their own and stay)."""
+    session.execute(delete(vehicle_revisions).where(vehicle_revisions.c.vin == vin))
+    session.execute(delete(vehicles).where(vehicles.c.vin == vin))

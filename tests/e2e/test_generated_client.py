@@ -2,10 +2,13 @@
 directory during the run) drives the whole release sequence over HTTP: entity, type approval, import,
 validation, release request, four-eyes review, signing, the signed certificate and its versions. Bodies are
 built and answers read through the generated models, so a shape the contract gets wrong fails here."""
+import hashlib
 import importlib
+import io
 import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -153,3 +156,16 @@ def test_the_release_sequence_through_the_generated_client(stack, generated, wai
     [version] = versions.items
     assert version.version_number == 1 and version.status == "current"
     assert document.headers["X-Ivi-Reference-Id"] == version.reference_id
+
+    # the whole release as one zip: every certificate byte-exact, and a manifest that accounts for each vehicle
+    from ecoc_generated_client.api.releases import get_release_certificates
+    archive = get_release_certificates.sync_detailed(release.id, client=viewer)
+    assert archive.status_code == 200 and archive.headers["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as unpacked:
+        manifest = json.loads(unpacked.read("manifest.json"))
+        assert manifest["release_id"] == release.id and manifest["certificates"] == COUNT
+        for entry in manifest["vehicles"]:
+            certificate = entry["certificate"]
+            assert hashlib.sha256(unpacked.read(certificate["file"])).hexdigest() == certificate["sha256"]
+        first = next(e for e in manifest["vehicles"] if e["vin"] == vins[0])
+        assert unpacked.read(first["certificate"]["file"]) == document.content
