@@ -159,6 +159,7 @@ class Route:
     response_example: object  # an example success body; None: the response schema's
     location: str | None  # where a 201/202 answer points: a template over path parameters and the answer's fields
     retry_after: int | None  # seconds a 202's client waits before it looks at `location`
+    cost: object  # `cost(call)`: the rate-limit units a request weighs (rows of a bulk request); None: one
 
 
 class Call:
@@ -181,7 +182,7 @@ ROUTES = []  # every declared route, in declaration order
 
 def route(method, path, *, summary, roles=None, body=None, query=None, response=None, status=200,
           description=None, consumes=None, produces="application/json", headers=(), errors=(), operation_id=None,
-          tag=None, example=None, response_example=None, location=None, retry_after=None):
+          tag=None, example=None, response_example=None, location=None, retry_after=None, cost=None):
     """Declare an HTTP route: `handler(self, call, **path_params)` returns a JSON-able payload (answered with
     `status`) or a werkzeug Response. Authentication and the role check (`roles`), body and query checks
     (marshmallow schemas; bad input is a 422 naming the field) and `Idempotency-Key` on POST happen here, and
@@ -189,7 +190,8 @@ def route(method, path, *, summary, roles=None, body=None, query=None, response=
     camelCase (`approve_release` -> `approveRelease`) unless `operation_id` names it; the tag is the path's area
     (`/v1/vehicles/...` -> `vehicles`) unless `tag` names it. A 201 or 202 answer carries `Location`, filled
     from `location` (e.g. "/v1/releases/{id}": path parameters, then the answer's fields); a 202 also
-    `Retry-After: retry_after`. Example:
+    `Retry-After: retry_after`. An authenticated route is rate-limited per caller (`gateway.rate_limits`);
+    `cost(call)` says what a bulk request weighs. Example:
 
         @route("POST", "/v1/releases", roles=("data_steward",), body=ReleaseIn, response=ReleaseRequested,
                status=201, summary="Request a release of valid vehicles")
@@ -204,7 +206,7 @@ def route(method, path, *, summary, roles=None, body=None, query=None, response=
         spec = Route(method.upper(), path, summary, None if roles is None else tuple(roles), body, query, response,
                      status, description, tuple(consumes or (("application/json",) if body else ())), produces,
                      tuple(headers), tuple(errors), operation_id or camel_case(fn.__name__), tag or area_of(path),
-                     example, response_example, location, retry_after if status == 202 else None)
+                     example, response_example, location, retry_after if status == 202 else None, cost)
         ROUTES.append(spec)
 
         @functools.wraps(fn)
@@ -229,8 +231,12 @@ def route(method, path, *, summary, roles=None, body=None, query=None, response=
                 loader = None
                 if spec.body and (request.mimetype == "application/json" or spec.consumes == ("application/json",)):
                     loader = functools.partial(load_body, spec.body, request)
-                result = fn(self, Call(request, identity, query_args, loader), **params)
+                call = Call(request, identity, query_args, loader)
+                limits = {} if identity is None else self.rate_limits.charge(
+                    identity["sub"], spec.cost(call) if spec.cost else 1)
+                result = fn(self, call, **params)
                 response = result if isinstance(result, Response) else json_response(result, status=spec.status)
+                response.headers.extend(limits)
                 if response.status_code in (201, 202):
                     point_to_result(spec, response, result, params)
                 return response

@@ -36,6 +36,7 @@ ERRORS = {
     415: "Unsupported media type",
     422: "Invalid input, fields named (also: Idempotency-Key reused with another body)",
     428: "If-Match is required",
+    429: "The caller's rate limit is spent: retry after `Retry-After` seconds",
     503: "A service is unavailable",
     504: "A service did not answer in time",
 }
@@ -60,7 +61,14 @@ IDEMPOTENCY_KEY = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 255},
 }
 LOCATION = {"description": "the URL of what was made or started", "schema": {"type": "string"}}
-RETRY_AFTER = {"description": "seconds to wait before looking at `Location`", "schema": {"type": "integer"}}
+RETRY_AFTER = {"description": "seconds to wait before looking at `Location` (on a 429: before trying again)",
+               "schema": {"type": "integer"}}
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Limit": {"description": "the size of the caller's bucket (units: a request, or a row of a bulk one)",
+                        "schema": {"type": "integer"}},
+    "RateLimit-Remaining": {"description": "units left in the bucket", "schema": {"type": "integer"}},
+    "RateLimit-Reset": {"description": "seconds until the bucket is full again", "schema": {"type": "integer"}},
+}
 
 
 class ProblemField(Schema):
@@ -90,7 +98,7 @@ def error_codes(spec):
     if spec.consumes:
         codes |= {400, 413}  # a body that is not what it says, or too large
     if spec.roles is not None:
-        codes |= {401, 403}  # the token, and the roles it carries
+        codes |= {401, 403, 429}  # the token, the roles it carries, and the caller's rate limit
     if "{" in spec.path:
         codes.add(404)  # the object named, or one outside the caller's entities
     if spec.method != "GET":
@@ -145,10 +153,14 @@ def _operation(spec):
         main["headers"] = {"Location": LOCATION}
         if spec.status == 202:
             main["headers"]["Retry-After"] = RETRY_AFTER
+    if spec.roles is not None:
+        main.setdefault("headers", {}).update(RATE_LIMIT_HEADERS)
     responses = {str(spec.status): main}
     for extra in _success_alternatives(spec):
         responses.setdefault(str(extra), {"description": "success (nothing new)",
                                           "content": {spec.produces: success}})
+        if spec.roles is not None:
+            responses[str(extra)]["headers"] = dict(RATE_LIMIT_HEADERS)
     for code in error_codes(spec):
         if code == 303:  # a redirect has no body
             responses[str(code)] = {"description": ERRORS[code], "headers": {"Location": LOCATION}}
@@ -157,6 +169,10 @@ def _operation(spec):
             responses[str(code)] = {"description": ERRORS[code]}
             continue
         content = {PROBLEM_MEDIA: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        if code == 429:
+            responses[str(code)] = {"description": ERRORS[code], "content": content,
+                                    "headers": dict(RATE_LIMIT_HEADERS, **{"Retry-After": RETRY_AFTER})}
+            continue
         if spec.produces == "text/html" and code != 413:  # a page answers a person's mistake with a page
             content["text/html"] = {"schema": {"type": "string"}}
         responses[str(code)] = {"description": ERRORS[code], "content": content}

@@ -31,6 +31,7 @@ RETRY_AFTER_SECONDS = 2  # signing seals a release of a hundred vehicles in abou
 class ReleaseRoutes:
 
     @route("POST", "/v1/releases", roles=("data_steward",), body=ReleaseIn, response=ReleaseRequested, status=201,
+           cost=lambda call: len(call.body["vins"]),
            location="/v1/releases/{id}", summary="Request a release of valid vehicles", description="Only `valid` vehicles enter; the others are "
            "listed in `rejected` with the reason.")
     def request_release(self, call):

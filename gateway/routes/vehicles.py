@@ -65,10 +65,17 @@ def text_body(request, what):
         raise invalid(f"The {what} is not UTF-8.", [{"field": "_body", "message": "not UTF-8"}]) from None
 
 
+def import_rows(call):
+    """What an import weighs for the rate limit: its rows (a CSV file's lines after the header)."""
+    if call.body is not None:
+        return max(1, len(call.body["vehicles"]))
+    return max(1, call.request.get_data().count(b"\n"))
+
+
 class VehicleRoutes:
 
     @route("POST", "/v1/vehicles/import", roles=("data_steward",), body=ImportIn, query=ImportQuery,
-           consumes=("application/json", "text/csv"), response=ImportOutcome,
+           consumes=("application/json", "text/csv"), response=ImportOutcome, cost=import_rows,
            summary="Bulk import of vehicles (JSON or CSV)", description=csv_columns_description())
     def import_vehicles(self, call):
         if call.body is None:
@@ -108,6 +115,7 @@ class VehicleRoutes:
                          q.get("cursor"), since)
 
     @route("POST", "/v1/vehicles/status", roles=(), body=VinsIn, response=VehicleStates,
+           cost=lambda call: len(call.body["vins"]),
            operation_id="getVehicleStatuses", summary="The state and certificate version of up to 10,000 VINs",
            description="Answered in the order asked, each VIN once; VINs that do not exist for the caller are "
                        "listed in `unknown`. Changes nothing.")

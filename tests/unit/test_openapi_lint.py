@@ -92,6 +92,11 @@ def test_error_lists_follow_the_declaration(method, path, op):
     assert ("404" in codes) >= ("{" in path), f"{method} {path}: names an object but does not answer 404"
     if "security" in op:
         assert {"401", "403"} <= codes, (method, path, codes)
+    if op.get("security") == [{"bearer": []}]:  # rate-limited per caller
+        assert "Retry-After" in op["responses"]["429"]["headers"], (method, path)
+        main = min(code for code in op["responses"] if code[0] == "2")
+        assert {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"} <= set(
+            op["responses"][main]["headers"]), (method, path)
     if path.startswith("/v1/"):
         assert op.get("security") == [{"bearer": []}], (method, path)
     if "requestBody" in op:
