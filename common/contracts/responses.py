@@ -86,6 +86,8 @@ class ApprovalRevisionOut(Open):
 
 
 class ApprovalOut(Open):
+    """An approval; the answer to registering one also carries `warnings`."""
+
     id = fields.String(required=True)
     number = fields.String(required=True)
     revision = fields.Integer(required=True)
@@ -102,6 +104,9 @@ class ApprovalOut(Open):
     coc = CocField()
     versions = fields.List(fields.Nested(VersionOut))
     history = fields.List(fields.Nested(ApprovalRevisionOut))
+    warnings = fields.List(fields.Nested(FieldMessage), metadata={
+        "description": "registration: mandatory IVI fields of its category that neither its type-level data nor a "
+                       "vehicle's data provides (its vehicles would be blocked until an extension adds them)"})
 
 
 class ApprovalWithdrawalOut(Open):
@@ -118,6 +123,7 @@ class ApprovalPage(Open):
 
 class FromIviOutcome(Open):
     outcome = fields.String(required=True)
+    warnings = fields.List(fields.Nested(FieldMessage))
 
 
 class ApprovalSummary(Open):
@@ -156,6 +162,7 @@ class VehicleOut(Open):
     coc = CocField()
     findings = fields.List(fields.Nested(Finding))
     last_editor = _text()
+    edited = fields.Boolean(metadata={"description": "changed by PATCH or a correction since its last import"})
     release_id = _text()
     certificate = fields.Nested(lambda: CertificateSummary, allow_none=True)
     withdrawal = fields.Nested("VehicleWithdrawalOut", allow_none=True)
@@ -177,6 +184,8 @@ class RowRejection(Open):
     index = fields.Integer(required=True)
     vin = _text(required=True)
     errors = fields.List(fields.Nested(FieldMessage), required=True)
+    conflict = fields.Boolean(metadata={"description": "true: the vehicle was changed by PATCH or a correction "
+                                                       "since its import; send the row again with `replace`"})
 
 
 class ImportOutcome(Open):

@@ -33,6 +33,9 @@ class ImportIn(Strict):
     vehicles = fields.List(fields.Raw(metadata={"allOf": [{"$ref": "#/components/schemas/VehicleIn"}]}),
                            required=True, validate=validate.Length(1, MAX_IMPORT))
     reason = fields.String(load_default=None, validate=REASON)
+    replace = fields.Boolean(load_default=False, metadata={
+        "description": "overwrite vehicles changed by PATCH or a correction since their import (else each such "
+                       "row is rejected as a conflict)"})
 
 
 class VehiclePatch(Strict):
@@ -68,6 +71,8 @@ class FromIviParams(Strict):
     intended_country = fields.String(validate=COUNTRY)
     stage = fields.String(validate=validate.OneOf(("base",)))
     reason = fields.String(validate=REASON)
+    replace = fields.Boolean(load_default=False, metadata={
+        "description": "overwrite a vehicle changed by PATCH or a correction since its import"})
 
 
 class ReleaseIn(Strict):

@@ -27,6 +27,8 @@ IF_MATCH_OPTIONAL = ("If-Match", False, "the revision the correction is based on
 
 class ImportQuery(Schema):
     reason = fields.String(validate=REASON, metadata={"description": "why (CSV imports; JSON bodies carry it)"})
+    replace = fields.Boolean(metadata={"description": "CSV imports: overwrite vehicles changed by PATCH or a "
+                                                      "correction since their import (JSON bodies carry it)"})
 
 
 class VehicleQuery(Page):
@@ -83,7 +85,8 @@ class VehicleRoutes:
                 raise HttpProblem(415, "urn:ecoc:problem:bad-request", "Unsupported media type",
                                   "the body must be application/json or text/csv",
                                   [{"field": "Content-Type", "message": "must be application/json or text/csv"}])
-            return self._rpc("vehicles", "import_csv", text_body(call.request, "CSV file"), call.query.get("reason"))
+            return self._rpc("vehicles", "import_csv", text_body(call.request, "CSV file"), call.query.get("reason"),
+                             call.query.get("replace", False))
         return self._rpc("vehicles", "import_vehicles", call.body)
 
     @route("POST", "/v1/vehicles/from-ivi", roles=("data_steward",), query=FromIviParams, consumes=XML_TYPES,

@@ -21,6 +21,7 @@ from common.ops import Ops
 from common.outbox import utcnow
 from services.approvals import repository as repo
 from services.approvals.domain import extension, ivi_import
+from services.approvals.domain.completeness import missing_vehicle_data
 from services.approvals.domain.entities import identity_clashes, seal_certificate_problem
 from services.approvals.domain.errors import Clash, Rejected
 from services.approvals.domain.model import approval_view
@@ -125,7 +126,8 @@ class ApprovalsService:
             self._check(uow, data)
             approval_id = self._add_approval(uow, data, number)
             self._commit(uow, number, data["entity"])
-        return {"id": approval_id, "number": data["number"], "revision": 1}
+        return {"id": approval_id, "number": data["number"], "revision": 1,
+                "warnings": missing_vehicle_data(self.get(approval_id))}
 
     @rpc(expected_exceptions=EXPECTED)
     def from_ivi(self, entity, document):
@@ -146,7 +148,8 @@ class ApprovalsService:
                 outcome = self._add_version(uow, existing, data)
             self._commit(uow, number, data["entity"])
         return {"id": approval_id, "number": data["number"], "revision": revision, "outcome": outcome,
-                "type": version["type"], "variant": version["variant"], "version": version["version"]}
+                "type": version["type"], "variant": version["variant"], "version": version["version"],
+                "warnings": missing_vehicle_data(self.get(approval_id))}
 
     def _read_registration(self, entity, document):
         if self.ivi is None:

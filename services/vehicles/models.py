@@ -1,5 +1,5 @@
 """Tables of the vehicles service (database `ecoc_vehicles`)."""
-from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
                         UniqueConstraint, text)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
@@ -30,6 +30,8 @@ vehicles = Table(
     Column("base_number", String(35), index=True),  # approval number without extension: impact of an approval
     Column("withdrawal", JSONB),  # {reason, by, at, certificate} once withdrawn
     Column("judged_with", JSONB),  # of the revision judged: {rule_packs: {pack: version}, approval_revision}
+    # changed by PATCH or a correction since it was last imported: a re-import overwrites that only when asked
+    Column("edited", Boolean, nullable=False, server_default=text("false")),
     # the reads of a region's volume (migration 0006): lists in VIN order, the dashboard's counts and blocked list
     Index("ix_vehicles_entity_vin", "entity", "vin"),
     Index("ix_vehicles_entity_status_vin", "entity", "status", "vin"),

@@ -44,8 +44,9 @@ def event_items(session, found):
     return items
 
 
-def save_changes(session, changes, actor, reason):
-    """Upsert changed vehicles as new revisions (draft, out of any release); returns the stored records."""
+def save_changes(session, changes, actor, reason, edited=False):
+    """Upsert changed vehicles as new revisions (draft, out of any release); returns the stored records.
+    `edited`: the change is a PATCH or a correction (False: an import)."""
     now = utcnow()
     rows, revision_rows, stored = [], [], []
     for _, data, current in changes:
@@ -54,7 +55,7 @@ def save_changes(session, changes, actor, reason):
         rows.append(dict(record, vin=data["vin"], production_date=data["production_date"], status="draft",
                          base_number=base_number(record["approval_number"]), release_id=None,
                          revision=revision, last_editor=actor, findings=[], judged_with=None, created_at=now,
-                         updated_at=now))
+                         updated_at=now, edited=edited))
         stored.append(dict(record, vin=data["vin"], revision=revision, status="draft"))
         revision_rows.append({
             "vin": data["vin"], "revision": revision, "data": record,
