@@ -92,12 +92,14 @@ class DashboardRoutes:
     # -- HTML ------------------------------------------------------------------------------------
 
     @route("GET", "/dashboard", query=DashboardQuery, produces="text/html", description=PAGE, errors=PAGE_ERRORS,
+           operation_id="getDashboardPage",
            summary="The dashboard page")
     def dashboard_page(self, call):
         return self._page(call, lambda identity: render(
             "dashboard.html", board=self._dashboard(call.query), identity=identity))
 
     @route("GET", "/dashboard/releases/{release_id}", produces="text/html", description=PAGE, errors=PAGE_ERRORS,
+           operation_id="getReleasePage",
            summary="A release's vehicles, each linked to its readable CoC")
     def release_page(self, call, release_id):
         return self._page(call, lambda identity: render(
@@ -105,6 +107,7 @@ class DashboardRoutes:
             coc_link=coc_link, item_link=release_item_link))
 
     @route("GET", "/dashboard/releases/{release_id}/items/{vin}", produces="text/html", description=PAGE,
+           operation_id="getReleaseItemPage",
            errors=PAGE_ERRORS, summary="A release item's pinned CoC: what its reviewers see and signing seals")
     def release_item_page(self, call, release_id, vin):
         return self._page(call, lambda identity: render(
@@ -116,11 +119,13 @@ class DashboardRoutes:
                     certificate=None, vehicle=None)
 
     @route("GET", "/dashboard/vehicles/{vin}/coc", produces="text/html", description=PAGE, errors=PAGE_ERRORS,
+           operation_id="getCocPage",
            summary="A vehicle's CoC to read: item number, label and value per line")
     def coc_page(self, call, vin):
         return self._page(call, lambda identity: render("coc.html", view=self._coc(vin), identity=identity))
 
-    @route("GET", "/dashboard/login", produces="text/html", summary="The sign-in form of the dashboard")
+    @route("GET", "/dashboard/login", produces="text/html", operation_id="getLoginForm",
+           summary="The sign-in form of the dashboard")
     def login_form(self, call):
         return render("login.html", error=None, identity=None)
 

@@ -28,7 +28,7 @@ PROBLEM = {"$ref": "#/components/schemas/Problem"}
 # the first word of an operationId says what it does; a generator makes it the method name
 VERBS = {"get", "list", "find", "create", "register", "put", "update", "delete", "import", "export", "extend",
          "withdraw", "correct", "request", "approve", "reject", "sign", "verify", "test", "redeliver", "follow",
-         "check", "login", "logout", "dashboard", "release", "coc", "read", "replace", "ping", "cancel", "retry"}
+         "check", "login", "logout", "read", "replace", "ping", "cancel", "retry", "subscribe", "unsubscribe"}
 ENUM_FILTERS = {"status", "state", "source", "role", "severity"}  # query filters over a fixed set of values
 
 
