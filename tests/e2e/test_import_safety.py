@@ -1,6 +1,8 @@
 """Import safety over HTTP (issue 16 item 7): a re-import does not silently undo a PATCH (a conflict for that
-row unless the import asks to replace), and registering an approval says which mandatory IVI fields its
-vehicles would lack."""
+row unless the import asks to replace), registering an approval says which mandatory IVI fields its vehicles
+would lack, and an IVI message lacking values a vehicle record needs is told all of them at once."""
+from pathlib import Path
+
 import pytest
 
 from cli import demo_data
@@ -54,3 +56,20 @@ def test_registering_an_approval_says_what_its_vehicles_would_lack(stack, nordwi
     assert {"coc.GeneralConstructionGroup", "coc.DimensionGroup", "coc.MakeTable.MakeGroup.Make"} <= fields
     assert not [f for f in fields if f.startswith("coc.MassGroup")]  # a vehicle's actual mass fills it
     assert all("M1" in w["message"] for w in answer["warnings"])
+
+
+L_SAMPLE = Path(__file__).resolve().parents[2].parent / "shared" / "ivi" / "samples" / "L1e.xml"
+
+
+@pytest.mark.skipif(not L_SAMPLE.is_file(), reason=f"the official L1e sample is not at {L_SAMPLE}")
+def test_a_message_lacking_what_a_record_needs_is_told_everything_missing_at_once(stack, nordwind):
+    """The L-category samples leave out DateManufactureVehicle and IntendedCountryRegistration (the schema
+    allows it): the message is read as it is, and both values the vehicle record needs are named together."""
+    steward = stack.client("ivo", ["data_steward"], [demo_data.ENTITY])
+    response = steward.request("POST", "/v1/vehicles/from-ivi", params={"entity": demo_data.ENTITY},
+                               data=L_SAMPLE.read_bytes(), headers={"Content-Type": "application/xml"}, expect=None)
+    assert response.status_code == 422, response.text
+    fields = [e["field"] for e in response.json()["errors"]]
+    assert fields == ["production_date", "intended_country"], response.json()
+    messages = " ".join(e["message"] for e in response.json()["errors"])
+    assert "?production_date=" in messages and "?intended_country=" in messages
