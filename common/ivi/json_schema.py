@@ -36,14 +36,13 @@ def _ref(name):
 
 
 def _object(node: ElementDef, components: dict, item: str) -> dict:
-    properties, required = {}, []
+    """A group's properties. None is required: a CoC's data comes in parts (the approval's, a version's, a
+    vehicle's, a merge patch), and the whole is judged against the XSD when it is composed."""
+    properties = {}
     for child in node.children:
         child_item, label = label_of(child.name, item)
         properties[child.name] = _element(child, components, child_item, label)
-        if child.required:
-            required.append(child.name)
-    schema = {"type": "object", "properties": properties}
-    return schema
+    return {"type": "object", "properties": properties}
 
 
 def _element(node: ElementDef, components: dict, item: str, label: str) -> dict:

@@ -18,7 +18,8 @@ class AuditQuery(Page):
 
 class AuditRoutes:
 
-    @route("GET", "/v1/audit", roles=("auditor",), query=AuditQuery, response=AuditPage, operation_id="listAuditEntries",
+    @route("GET", "/v1/audit", roles=("auditor",), query=AuditQuery, response=AuditPage,
+           operation_id="listAuditEntries",
            summary="Audit entries of the caller's entities by subject, actor, event type and time window, in order "
                    "(at least one filter)")
     def audit_entries(self, call):

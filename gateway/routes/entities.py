@@ -8,7 +8,8 @@ from gateway.routes.paging import Page
 
 class EntityRoutes:
 
-    @route("PUT", "/v1/entities/{code}", roles=("admin",), body=EntityBody, response=EntityOut, operation_id="putEntity",
+    @route("PUT", "/v1/entities/{code}", roles=("admin",), body=EntityBody, response=EntityOut,
+           operation_id="putEntity",
            summary="Register or update a legal entity",
            description="A legal name (compared case- and whitespace-insensitively) and a WMI belong to one entity: "
                        "another entity's is a 409 saying it is taken. In local mode an entity registered without a "

@@ -32,7 +32,8 @@ class ReleaseRoutes:
 
     @route("POST", "/v1/releases", roles=("data_steward",), body=ReleaseIn, response=ReleaseRequested, status=201,
            cost=lambda call: len(call.body["vins"]),
-           location="/v1/releases/{id}", summary="Request a release of valid vehicles", description="Only `valid` vehicles enter; the others are "
+           location="/v1/releases/{id}", summary="Request a release of valid vehicles",
+           description="Only `valid` vehicles enter; the others are "
            "listed in `rejected` with the reason.")
     def request_release(self, call):
         return self._rpc("vehicles", "request_release", call.body)

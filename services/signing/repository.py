@@ -79,8 +79,9 @@ def versions(session, vin):
 
 def of_release(session, release_id, vins):
     """The certificates a release sealed for these VINs, in VIN order."""
-    return session.execute(select(certificates).where(and_(
-        certificates.c.release_id == release_id, certificates.c.vin.in_(list(vins)))).order_by(certificates.c.vin)).all()
+    stmt = select(certificates).where(and_(certificates.c.release_id == release_id,
+                                           certificates.c.vin.in_(list(vins))))
+    return session.execute(stmt.order_by(certificates.c.vin)).all()
 
 
 def current_counts_by_seal(session, entities):
