@@ -194,7 +194,8 @@ def route(method, path, *, summary, roles=None, body=None, query=None, response=
     `cost(call)` says what a bulk request weighs. Example:
 
         @route("POST", "/v1/releases", roles=("data_steward",), body=ReleaseIn, response=ReleaseRequested,
-               status=201, summary="Request a release of valid vehicles")
+               status=201, location="/v1/releases/{id}", cost=lambda call: len(call.body["vins"]),
+               summary="Request a release of valid vehicles")
         def request_release(self, call):
             return self._rpc("vehicles", "request_release", call.body)
     """
