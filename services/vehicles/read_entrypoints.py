@@ -10,6 +10,7 @@ from nameko.rpc import rpc
 
 from common.contracts.vehicles import MAX_IMPORT
 from common.errors import EXPECTED, InvalidInput
+from common.ids import is_uuid
 from services.vehicles import repository as repo
 
 
@@ -79,7 +80,8 @@ def _position(cursor):
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         at, release_id = text.split("|", 1)
-        return datetime.fromisoformat(at), release_id
+        if is_uuid(release_id):
+            return datetime.fromisoformat(at), release_id
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput("Bad cursor.", [{"field": "cursor", "message": "not a cursor this list handed out"}]) \
-            from None
+        pass
+    raise InvalidInput("Bad cursor.", [{"field": "cursor", "message": "not a cursor this list handed out"}])

@@ -2,7 +2,7 @@
 import uuid
 import zlib
 
-from sqlalchemy import and_, delete, func, select, text, tuple_, update
+from sqlalchemy import and_, delete, func, literal, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from common.bulk_update import update_each
@@ -331,7 +331,9 @@ def list_releases(session, status=None, entity=None, requested_by=None, since=No
     if entities is not None and "*" not in entities:
         conditions.append(releases.c.entity.in_(list(entities)))
     if after is not None:
-        conditions.append(tuple_(releases.c.requested_at, releases.c.id) > tuple_(*after))
+        at, release_id = after  # typed, so PostgreSQL compares a uuid with a uuid
+        conditions.append(tuple_(releases.c.requested_at, releases.c.id) > tuple_(
+            literal(at, releases.c.requested_at.type), literal(release_id, releases.c.id.type)))
     stmt = select(releases).where(and_(True, *conditions)).order_by(releases.c.requested_at, releases.c.id)
     return [dict(r._mapping) for r in session.execute(stmt.limit(limit + 1)).all()]
 

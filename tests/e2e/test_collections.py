@@ -11,6 +11,7 @@ pytestmark = pytest.mark.e2e
 
 SEED = 7410
 BLOCKED_SEED = 7411
+PAGING_SEED = 7412
 OTHER = "OTHERCO"  # an entity of its own: nothing of NORDWIND may show through it
 
 
@@ -67,7 +68,13 @@ def test_the_release_list_filters_and_scopes(stack, released_request, other_view
                            422) == ["since"]
 
 
-def test_release_list_pages_follow_each_other(stack, released_request):
+def test_release_list_pages_follow_each_other(stack, released_request, wait):
+    steward = stack.client("cora", ["data_steward"], [demo_data.ENTITY])
+    [another] = demo_data.vehicles(1, seed=PAGING_SEED)
+    assert steward.post("/v1/vehicles/import", {"vehicles": [another]})["accepted"] == 1
+    wait(lambda: steward.get(f"/v1/vehicles/{another['vin']}")["status"] == "valid", 60,
+         what="the vehicle to become valid")
+    steward.post("/v1/releases", {"vins": [another["vin"]]})  # a second release: two pages at least
     viewer = stack.client("vic", ["viewer"], [demo_data.ENTITY])
     whole = viewer.get("/v1/releases", params={"limit": 1000})["items"]
     walked, cursor = [], None
@@ -78,8 +85,9 @@ def test_release_list_pages_follow_each_other(stack, released_request):
         if cursor is None or len(walked) > len(whole):
             break
     assert walked == [r["id"] for r in whole]
-    bad = viewer.request("GET", "/v1/releases", params={"cursor": "bm90LWEtY3Vyc29y"}, expect=None)
-    assert _problem_fields(bad, 422) == ["cursor"]
+    for cursor in ("bm90LWEtY3Vyc29y", "MjAyNi0xMi0wM1QxMjo0NjowOSswMDowMHxub3QtYS11dWlk"):  # junk; a date|not-a-uuid
+        bad = viewer.request("GET", "/v1/releases", params={"cursor": cursor}, expect=None)
+        assert _problem_fields(bad, 422) == ["cursor"]
 
 
 def test_the_states_of_many_vins_at_once(stack, released_request, other_viewer):
