@@ -1,4 +1,5 @@
-"""Commands for integrators against a running gateway: `ecoc import`, `ecoc release request|approve|sign|status`.
+"""Commands for integrators against a running gateway: `ecoc import`, `ecoc release request|approve|sign|status`,
+`ecoc events follow`.
 
 They act with the bearer token in `--token` or `ECOC_TOKEN` (an OIDC token in production; `ecoc token` prints a
 local one) against `--url` or `ECOC_GATEWAY_URL`. Exit codes (also in `ecoc --help`):
@@ -155,6 +156,35 @@ def release_report(release, echo=print):
     for item in failed:
         echo(f"  failed {item['vin']}: {item['failure']}")
     return EXIT_PARTLY if failed or release["status"] == "completed_with_failures" else EXIT_OK
+
+
+def follow_events(gateway, after=None, types=None, cursor_file=None, once=False, poll=2.0, echo=print,
+                  sleep=time.sleep):
+    """Print the change feed (`GET /v1/events`) as one JSON object a line, from `after`, or from the cursor kept in
+    `cursor_file` (written after each page is printed, so a follower restarted after any stop misses nothing and
+    prints nothing twice); with `once`, stop when nothing more is ready, else wait `poll` seconds and read on."""
+    cursor_path = Path(cursor_file) if cursor_file else None
+    if after is None and cursor_path is not None and cursor_path.is_file():
+        after = cursor_path.read_text().strip() or None
+    try:
+        while True:
+            params = {"limit": 1000, **({"after": after} if after else {}), **({"types": types} if types else {})}
+            page = gateway.call("GET", "/v1/events", params=params).json()
+            for event in page["events"]:
+                echo(json.dumps(event, sort_keys=True))
+            if page["next_cursor"] and page["next_cursor"] != after:
+                after = page["next_cursor"]
+                if cursor_path is not None:
+                    partial = cursor_path.with_name(cursor_path.name + ".new")
+                    partial.write_text(after)
+                    partial.replace(cursor_path)  # whole or not at all, even if the follower is killed
+            if page["has_more"]:
+                continue
+            if once:
+                return EXIT_OK
+            sleep(poll)
+    except KeyboardInterrupt:
+        return EXIT_OK
 
 
 def gateway_from(args):

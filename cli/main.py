@@ -136,6 +136,14 @@ def cmd_release(args):
     return integrate.run(action, args)
 
 
+def cmd_events(args):
+    from cli import integrate
+
+    return integrate.run(lambda gateway: integrate.follow_events(
+        gateway, after=args.after, types=args.types, cursor_file=args.cursor_file, once=args.once,
+        poll=args.poll), args)
+
+
 def _gateway_options(parser):
     parser.add_argument("--url", help="the gateway (default: ECOC_GATEWAY_URL, else http://127.0.0.1:8000)")
     parser.add_argument("--token", help="bearer token (default: ECOC_TOKEN)")
@@ -186,6 +194,17 @@ def build_parser():
             command.add_argument("--no-wait", action="store_true", help="start signing and return at once")
         _gateway_options(command)
     release.set_defaults(func=cmd_release)
+    events = sub.add_parser("events", help="the change feed of your entities")
+    events_sub = events.add_subparsers(dest="events_command", required=True)
+    follow = events_sub.add_parser("follow", help="print events as JSON lines, and keep reading (Ctrl-C stops)")
+    follow.add_argument("--after", help="start after this cursor or event id (default: the cursor file's, or the "
+                                        "first event)")
+    follow.add_argument("--types", help="comma-separated event types (default: all)")
+    follow.add_argument("--cursor-file", help="keep the cursor here after each page, and start from it")
+    follow.add_argument("--once", action="store_true", help="stop when nothing more is ready")
+    follow.add_argument("--poll", type=float, default=2.0, help="seconds between reads when nothing is new")
+    _gateway_options(follow)
+    events.set_defaults(func=cmd_events)
     sub.add_parser("up", help="migrate and run every service and the gateway until Ctrl-C").set_defaults(func=cmd_up)
     run = sub.add_parser("run", help="run one service in the foreground (containers)")
     run.add_argument("name", choices=["approvals", "vehicles", "validation", "signing", "audit", "gateway"],
