@@ -1,17 +1,22 @@
 """The audit trail: entries, chain verification and a vehicle's evidence pack."""
-from marshmallow import fields
+from marshmallow import fields, validate
 from werkzeug.wrappers import Response
 
+from common.contracts.events import EVENTS_BY_SOURCE
 from common.contracts.responses import AuditPage, AuditVerification
 from gateway.http import route
 from gateway.routes.paging import Page
 from services.audit.domain.evidence import build_pack
 
 
+EVENT_TYPES = tuple(sorted({t for types in EVENTS_BY_SOURCE.values() for t in types}))  # what the audit records
+
+
 class AuditQuery(Page):
     subject = fields.String(metadata={"description": "entries naming this VIN, approval number or release id"})
     actor = fields.String(metadata={"description": "entries of this actor (`sub`)"})
-    event_type = fields.String(metadata={"description": "entries of this event type"})
+    event_type = fields.String(validate=validate.OneOf(EVENT_TYPES),
+                               metadata={"description": "entries of this event type"})
     since = fields.String(metadata={"description": "occurred at or after this ISO-8601 date-time (with zone)"})
     until = fields.String(metadata={"description": "occurred before this ISO-8601 date-time (with zone)"})
 

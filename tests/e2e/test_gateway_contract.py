@@ -351,3 +351,10 @@ def test_docs_are_served_by_the_gateway_itself(stack):
         assert response.status_code == 200 and len(response.content) > 100, asset
     assert "http" not in page.text.replace("http-equiv", ""), "the page loads nothing from elsewhere"
     assert_problem(requests.get(stack.url("/docs/assets/core.py"), timeout=10), 404)
+
+
+def test_an_unknown_event_type_in_the_audit_filter_is_422(stack):
+    auditor = stack.client("audrey", ["auditor"], [demo_data.ENTITY])
+    response = auditor.request("GET", "/v1/audit", params={"event_type": "vehicle_exploded"}, expect=None)
+    problem = assert_problem(response, 422, "urn:ecoc:problem:validation")
+    assert [e["field"] for e in problem["errors"]] == ["event_type"], problem

@@ -29,7 +29,7 @@ PROBLEM = {"$ref": "#/components/schemas/Problem"}
 VERBS = {"get", "list", "find", "create", "register", "put", "update", "delete", "import", "export", "extend",
          "withdraw", "correct", "request", "approve", "reject", "sign", "verify", "test", "redeliver", "follow",
          "check", "login", "logout", "read", "replace", "ping", "cancel", "retry", "subscribe", "unsubscribe"}
-ENUM_FILTERS = {"status", "state", "source", "role", "severity"}  # query filters over a fixed set of values
+ENUM_FILTERS = {"status", "state", "source", "role", "severity", "event_type"}  # query filters over a fixed set of values
 
 
 def _bound(schema):
