@@ -2,7 +2,7 @@
 
 The fields clients rely on are declared and typed; objects stay open (`unknown = INCLUDE`) so a service
 may add fields without breaking the contract."""
-from marshmallow import INCLUDE, Schema, fields
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from common.contracts.approvals import Address, Signatory
 from common.contracts.coc import CocField
@@ -121,9 +121,40 @@ class ApprovalPage(Open):
     next_cursor = _text(required=True)
 
 
-class FromIviOutcome(Open):
-    outcome = fields.String(required=True)
-    warnings = fields.List(fields.Nested(FieldMessage))
+class ApprovalFromIvi(Open):
+    """The approval version an IVI message registered (`registered`), added (`version_added`) or found
+    (`unchanged`)."""
+
+    outcome = fields.String(required=True, validate=validate.OneOf(("registered", "version_added", "unchanged")))
+    id = fields.String(required=True)
+    number = fields.String(required=True)
+    revision = fields.Integer(required=True)
+    type = fields.String(required=True)
+    variant = fields.String(required=True)
+    version = fields.String(required=True)
+    warnings = fields.List(fields.Nested(FieldMessage), metadata={"description": "as on registering an approval"})
+
+
+class VehicleFromIvi(Open):
+    """The vehicle record an IVI message made (`accepted`) or matched (`unchanged`), as `GET /v1/vehicles/{vin}`
+    shows it; with `?stage=base` the earlier stage kept (`base_stage`, or `unchanged`): its VIN, stage number and
+    approval."""
+
+    outcome = fields.String(required=True, validate=validate.OneOf(("accepted", "unchanged", "base_stage")))
+    vin = fields.String(required=True)
+    revision = fields.Integer()
+    status = fields.String()
+    stage = fields.Integer()
+    entity = fields.String()
+    approval_number = fields.String()
+    type = fields.String()
+    variant = fields.String()
+    version = fields.String()
+    stage_of_completion = fields.String()
+    production_date = fields.String()
+    intended_country = fields.String()
+    coc = CocField()
+    findings = fields.List(fields.Nested(lambda: Finding))
 
 
 class ApprovalSummary(Open):

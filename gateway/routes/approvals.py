@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from common.contracts.approvals import ApprovalIn, ExtensionIn, WithdrawalIn
-from common.contracts.responses import ApprovalImpact, ApprovalOut, ApprovalPage, FromIviOutcome
+from common.contracts.responses import ApprovalFromIvi, ApprovalImpact, ApprovalOut, ApprovalPage
 from gateway.auth import may_see, scoped
 from gateway.http import json_response, route
 from gateway.problems import bad_request, invalid
@@ -34,7 +34,7 @@ class ApprovalRoutes:
         return self._rpc("approvals", "register", call.body)
 
     @route("POST", "/v1/approvals/from-ivi", roles=("approvals_manager",), query=EntityQuery, status=201,
-           consumes=XML_TYPES, response=FromIviOutcome, location="/v1/approvals/{id}",
+           consumes=XML_TYPES, response=ApprovalFromIvi, location="/v1/approvals/{id}",
            summary="Register an approval, or add its version, from an IVI 2.0 message",
            description="201 when the approval or its version is new, 200 when the message adds nothing.")
     def register_approval_from_ivi(self, call):

@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
 from common.contracts.responses import (
-    CertificatePage, FromIviOutcome, ImportOutcome, VehicleOut, VehiclePage, VehicleRevisions, VehicleStages,
+    CertificatePage, ImportOutcome, VehicleFromIvi, VehicleOut, VehiclePage, VehicleRevisions, VehicleStages,
     VehicleStates, Verification,
 )
 from common.contracts.vehicles import PreconditionFailed  # noqa: F401 - registers it for RPC deserialisation
@@ -90,7 +90,7 @@ class VehicleRoutes:
         return self._rpc("vehicles", "import_vehicles", call.body)
 
     @route("POST", "/v1/vehicles/from-ivi", roles=("data_steward",), query=FromIviParams, consumes=XML_TYPES,
-           response=FromIviOutcome, status=201, errors=(404, 415), location="/v1/vehicles/{vin}",
+           response=VehicleFromIvi, status=201, errors=(404, 415), location="/v1/vehicles/{vin}",
            operation_id="importVehicleFromIvi",
            summary="A vehicle record from an IVI 2.0 message",
            description="?production_date= and ?intended_country= when the message has none; ?stage=base keeps "
