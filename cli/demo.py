@@ -4,33 +4,48 @@ import time
 from pathlib import Path
 
 from cli import demo_data
-from cli.client import Client
+from cli.client import ApiError, Client
+from cli.prerequisites import problems
 from cli.stack import Stack, gateway_health, migrate_all
 from common.config import settings
 
 
-def progress(label, done, total, out=sys.stdout):
+class DemoFailed(RuntimeError):
+    """The demo cannot go on; the message says why in one line."""
+
+
+def progress(label, done, total, failed=0, out=sys.stdout):
+    """A progress bar on a terminal (a line at the end otherwise); `failed` of `done` are counted apart."""
+    failures = f" ({failed} failed)" if failed else ""
+    if not out.isatty():
+        if done >= total:
+            out.write(f"  {label:<28} {done}/{total}{failures}\n")
+        return
     width = 30
     filled = int(width * done / total) if total else width
-    out.write(f"\r  {label:<28} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    out.write(f"\r  {label:<28} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}{failures}")
     out.flush()
     if done >= total:
         out.write("\n")
 
 
 def wait_for(label, check, total, timeout=600.0, interval=0.5):
-    """Poll `check()` → count done until it reaches `total`; show progress."""
+    """Poll `check()` → count done (or `(done, failed)`) until it reaches `total`; show progress."""
+    def counted():
+        answer = check()
+        return answer if isinstance(answer, tuple) else (answer, 0)
+
     deadline = time.monotonic() + timeout
-    done = check()
-    progress(label, done, total)
+    done, failed = counted()
+    progress(label, done, total, failed)
     while done < total:
         if time.monotonic() > deadline:
             sys.stdout.write("\n")
-            raise TimeoutError(f"{label}: {done}/{total} after {timeout:.0f}s")
+            raise DemoFailed(f"{label}: {done}/{total} after {timeout:.0f}s")
         time.sleep(interval)
-        before, done = done, check()
+        before, (done, failed) = done, counted()
         if done != before:
-            progress(label, done, total)
+            progress(label, done, total, failed)
     return done
 
 
@@ -38,6 +53,9 @@ def running_stack(s, echo=print):
     """The running stack, or a new one started here (returned so the caller can stop it)."""
     if (gateway_health(s.gateway_url) or {}).get("status") == "ok":
         return None
+    missing = problems(s)
+    if missing:
+        raise DemoFailed("\n".join(f"ecoc demo: {line}" for line in missing))
     echo("no running stack found: starting one (logs in var/log/) …")
     migrate_all(s, echo=lambda *_: None)
     stack = Stack(log_dir="var/log")
@@ -48,11 +66,18 @@ def running_stack(s, echo=print):
 
 def run_demo(count=100, out_dir="out", keep_running=False, echo=print):
     s = settings()
-    stack = running_stack(s, echo)
+    try:
+        stack = running_stack(s, echo)
+    except DemoFailed as exc:
+        echo(str(exc))
+        return 2
     try:
         result = ReleaseSequence(count, echo).run(Path(out_dir))
         result.print_summary(echo)
         return 0 if result.ok else 1
+    except (DemoFailed, ApiError) as exc:
+        echo(f"ecoc demo failed: {exc}")
+        return 1
     finally:
         if stack is not None and not keep_running:
             echo("stopping the stack the demo started …")
@@ -126,14 +151,19 @@ class ReleaseSequence:
         echo("5. approved by rita (reviewer, four-eyes)")
         self.timed("approve", self.reviewer.post, f"/v1/releases/{release['id']}/approve")
         echo(f"6. signed by {self.signer.sub} (authorised signatory)")
-        approved_before = self.in_state("approved")  # the release's vehicles leave it: released, or valid if failed
         start = time.perf_counter()
         self.signer.post(f"/v1/releases/{release['id']}/sign")
-        wait_for("sealing", lambda: approved_before - self.in_state("approved"), len(valid))
+        wait_for("sealing", lambda: self.sealed(release["id"]), len(valid))
         self.phases["sign"] = time.perf_counter() - start
         final = self.steward.get(f"/v1/releases/{release['id']}")
+        failed = [item for item in final["vehicles"] if item["state"] == "failed"]
+        if len(failed) == len(valid):
+            for item in failed[:20]:
+                echo(f"   {item['vin']}: {item['failure']}")
+            reasons = sorted({item["failure"] for item in failed})
+            raise DemoFailed(f"no certificate was sealed: all {len(failed)} seals failed ({'; '.join(reasons)[:300]})")
 
-        vin = valid[0]
+        vin = next(item["vin"] for item in final["vehicles"] if item["state"] == "released")
         echo(f"7. certificate of {vin}: download and verify")
         document = self.steward.request("GET", f"/v1/vehicles/{vin}/certificate").content
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -145,6 +175,12 @@ class ReleaseSequence:
         chain = self.auditor.get("/v1/audit/verify", params={"full": "true"})
         return SequenceResult(count, self.states(vins), final, path, len(document), verdict, chain,
                               self.signer.last_trace_id, dict(self.phases))
+
+    def sealed(self, release_id):
+        """(sealed or failed, failed) of a release's vehicles."""
+        counts = self.steward.get(f"/v1/releases/{release_id}")["counts"]
+        failed = counts.get("failed", 0)
+        return counts.get("released", 0) + failed, failed
 
     def _vins_with_status(self, status):
         cursor = None
@@ -169,8 +205,10 @@ class SequenceResult:
         return self.verdict["valid"] and self.chain["valid"] and not self.failures and released == self.count
 
     def print_summary(self, echo=print):
-        for f in self.failures[:5]:
+        for f in self.failures[:20]:
             echo(f"   failed {f['vin']}: {f['failure']}")
+        if len(self.failures) > 20:
+            echo(f"   … and {len(self.failures) - 20} more failed")
         verdict, chain = self.verdict, self.chain
         signer = (verdict.get("signer") or {}).get("organisation")
         echo("\nsummary")

@@ -9,7 +9,6 @@ import requests
 
 from common.config import PROCESSES, settings
 from common.db import migrate
-from common.ivi.xsd import schema_available, schema_missing_message
 from common.topology import declare_all, parse_delays
 
 
@@ -174,9 +173,14 @@ class Stack:
 
 
 def up(echo=print):
+    from cli.prerequisites import problems
+
     s = settings()
-    if not schema_available(s.schema_path):
-        echo(schema_missing_message(s.schema_path))
+    missing = problems(s)
+    for line in missing:
+        echo(f"ecoc up: {line}")
+    if missing:
+        return 2
     echo("migrating databases …")
     migrate_all(s, echo)
     stack = Stack()

@@ -94,6 +94,10 @@ class Settings:
     max_body_bytes: int = field(default_factory=lambda: int(_env("ECOC_MAX_BODY_BYTES", str(16 << 20))))
     # how long the gateway keeps a POST's answer for replays under the same Idempotency-Key
     idempotency_ttl_hours: float = field(default_factory=lambda: float(_env("ECOC_IDEMPOTENCY_TTL_HOURS", "24")))
+    # rate limits per caller (gateway.rate_limits): units a second (0: off), the bucket's size, and named callers'
+    rate_limit: float = field(default_factory=lambda: float(_env("ECOC_RATE_LIMIT", "2000")))
+    rate_limit_burst: int = field(default_factory=lambda: int(_env("ECOC_RATE_LIMIT_BURST", "50000")))
+    rate_limit_callers: str = field(default_factory=lambda: _env("ECOC_RATE_LIMIT_CALLERS", ""))
     # processes per service `ecoc up` runs, competing consumers of the same queues (`parse_replicas`)
     replicas: tuple = field(default_factory=lambda: parse_replicas(_env("ECOC_REPLICAS", "")))
     max_workers: int = field(default_factory=lambda: int(_env("ECOC_MAX_WORKERS", "10")))

@@ -53,6 +53,7 @@ SUMMARIES = {
     ev.VEHICLE_CHANGED: lambda d: {"vehicles": _each(d.get("vehicles"), "vin", "revision")},
     ev.VEHICLE_STATUS_CHANGED: lambda d: {"vehicles": _each(d.get("vehicles"), "vin", "status")},
     ev.VEHICLE_WITHDRAWN: lambda d: dict(_pick(d, "vin", "revision", "reason"), certificate=_certificate(d)),
+    ev.VEHICLE_DELETED: lambda d: _pick(d, "vin", "revision", "status", "reason"),
     ev.VEHICLE_STAGE_IMPORTED: lambda d: _pick(d, "vin", "stage", "approval_number", "type", "variant", "version",
                                                "stage_of_completion"),
     ev.RELEASE_REQUESTED: lambda d: _pick(d, "release_id", "vins"),

@@ -152,7 +152,14 @@ class Route:
     consumes: tuple  # request media types; more than application/json means the handler reads the body itself
     produces: str
     headers: tuple  # (name, required, description) of request headers the route reads
-    errors: tuple  # statuses beyond the ones every authenticated route may answer
+    errors: tuple  # statuses this route answers beyond the ones its declaration implies (`gateway.openapi`)
+    operation_id: str  # what a client generator names the method: the handler's name in camelCase unless given
+    tag: str  # the area the operation is listed under: from the path unless given
+    example: object  # an example request body (JSON, or the text of an XML or CSV body); None: the schema's
+    response_example: object  # an example success body; None: the response schema's
+    location: str | None  # where a 201/202 answer points: a template over path parameters and the answer's fields
+    retry_after: int | None  # seconds a 202's client waits before it looks at `location`
+    cost: object  # `cost(call)`: the rate-limit units a request weighs (rows of a bulk request); None: one
 
 
 class Call:
@@ -174,24 +181,35 @@ ROUTES = []  # every declared route, in declaration order
 
 
 def route(method, path, *, summary, roles=None, body=None, query=None, response=None, status=200,
-          description=None, consumes=None, produces="application/json", headers=(), errors=()):
+          description=None, consumes=None, produces="application/json", headers=(), errors=(), operation_id=None,
+          tag=None, example=None, response_example=None, location=None, retry_after=None, cost=None):
     """Declare an HTTP route: `handler(self, call, **path_params)` returns a JSON-able payload (answered with
     `status`) or a werkzeug Response. Authentication and the role check (`roles`), body and query checks
     (marshmallow schemas; bad input is a 422 naming the field) and `Idempotency-Key` on POST happen here, and
-    `gateway.openapi` documents the route from the same declaration. Example:
+    `gateway.openapi` documents the route from the same declaration. The operationId is the handler's name in
+    camelCase (`approve_release` -> `approveRelease`) unless `operation_id` names it; the tag is the path's area
+    (`/v1/vehicles/...` -> `vehicles`) unless `tag` names it. A 201 or 202 answer carries `Location`, filled
+    from `location` (e.g. "/v1/releases/{id}": path parameters, then the answer's fields); a 202 also
+    `Retry-After: retry_after`. An authenticated route is rate-limited per caller (`gateway.rate_limits`);
+    `cost(call)` says what a bulk request weighs. Example:
 
         @route("POST", "/v1/releases", roles=("data_steward",), body=ReleaseIn, response=ReleaseRequested,
-               status=201, summary="Request a release of valid vehicles")
+               status=201, location="/v1/releases/{id}", cost=lambda call: len(call.body["vins"]),
+               summary="Request a release of valid vehicles")
         def request_release(self, call):
             return self._rpc("vehicles", "request_release", call.body)
     """
-    spec = Route(method.upper(), path, summary, None if roles is None else tuple(roles), body, query, response,
-                 status, description, tuple(consumes or (("application/json",) if body else ())), produces,
-                 tuple(headers), tuple(errors))
-    ROUTES.append(spec)
     url = re.sub(r"\{(\w+)\}", r"<string:\1>", path)
+    if status in (201, 202) and location is None:
+        raise ValueError(f"{method} {path}: a {status} answer needs `location`")
 
     def decorate(fn):
+        spec = Route(method.upper(), path, summary, None if roles is None else tuple(roles), body, query, response,
+                     status, description, tuple(consumes or (("application/json",) if body else ())), produces,
+                     tuple(headers), tuple(errors), operation_id or camel_case(fn.__name__), tag or area_of(path),
+                     example, response_example, location, retry_after if status == 202 else None, cost)
+        ROUTES.append(spec)
+
         @functools.wraps(fn)
         def handler(self, request, **params):
             started = time.monotonic()
@@ -214,8 +232,15 @@ def route(method, path, *, summary, roles=None, body=None, query=None, response=
                 loader = None
                 if spec.body and (request.mimetype == "application/json" or spec.consumes == ("application/json",)):
                     loader = functools.partial(load_body, spec.body, request)
-                result = fn(self, Call(request, identity, query_args, loader), **params)
-                return result if isinstance(result, Response) else json_response(result, status=spec.status)
+                call = Call(request, identity, query_args, loader)
+                limits = {} if identity is None else self.rate_limits.charge(
+                    identity["sub"], spec.cost(call) if spec.cost else 1)
+                result = fn(self, call, **params)
+                response = result if isinstance(result, Response) else json_response(result, status=spec.status)
+                response.headers.extend(limits)
+                if response.status_code in (201, 202):
+                    point_to_result(spec, response, result, params)
+                return response
 
             key = key_of(request) if spec.method == "POST" else None
             if key is None:
@@ -225,6 +250,31 @@ def route(method, path, *, summary, roles=None, body=None, query=None, response=
         return HttpEntrypoint.decorator(spec.method, url)(handler)
 
     return decorate
+
+
+def camel_case(name):
+    """`approve_release` -> `approveRelease`."""
+    first, *rest = name.split("_")
+    return first + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
+def area_of(path):
+    """The tag of a path: its first segment after the version (`/v1/vehicles/{vin}` -> `vehicles`)."""
+    parts = [p for p in path.split("/") if p and not p.startswith("{")]
+    if parts and re.fullmatch(r"v\d+", parts[0]):
+        parts = parts[1:]
+    return parts[0] if parts else "service"
+
+
+def point_to_result(spec, response, result, params):
+    """`Location` (and on a 202 `Retry-After`) of a 201/202 answer, where the route has not set them."""
+    if "Location" not in response.headers:
+        if isinstance(result, Response):
+            result = json.loads(result.get_data(as_text=True)) if result.mimetype == "application/json" else {}
+        fields = {**(result if isinstance(result, dict) else {}), **params}
+        response.headers["Location"] = spec.location.format_map(fields)
+    if response.status_code == 202 and "Retry-After" not in response.headers and spec.retry_after:
+        response.headers["Retry-After"] = str(spec.retry_after)
 
 
 def load_query(schema, request):

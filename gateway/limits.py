@@ -57,7 +57,13 @@ class BodyLimitProtocol(HttpOnlyProtocol):
 
 
 class LimitedWebServer(WebServer):
-    """nameko's web server with `BodyLimitProtocol`; the limit is the nameko config's MAX_BODY_BYTES."""
+    """nameko's web server with `BodyLimitProtocol`; the limit is the nameko config's MAX_BODY_BYTES. A request no
+    route matches is answered with problem+json (`gateway.unmatched`)."""
+
+    def get_wsgi_app(self):
+        from gateway.unmatched import ProblemWsgiApp
+
+        return ProblemWsgiApp(self)
 
     def get_wsgi_server(self, sock, wsgi_app, protocol=BodyLimitProtocol, debug=False):
         server = super().get_wsgi_server(sock, wsgi_app, protocol=protocol, debug=debug)

@@ -12,6 +12,7 @@ from gateway.availability import Availability
 from gateway.http import ServiceTimeout, with_timeout
 from gateway.idempotency import Idempotency
 from gateway.problems import HttpProblem
+from gateway.rate_limits import Limit, RateLimiter, parse_callers
 from gateway.routes.approvals import ApprovalRoutes
 from gateway.routes.audit import AuditRoutes
 from gateway.routes.dashboard import DashboardRoutes
@@ -43,6 +44,9 @@ class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, 
     webhooks = ServiceRpc("webhooks", expiration=SETTINGS.rpc_timeout)
     rollout = ServiceRpc("rollout", expiration=SETTINGS.rpc_timeout)
     idempotency = Idempotency()
+    # the buckets of this process, shared by its workers
+    rate_limits = RateLimiter(Limit(SETTINGS.rate_limit, SETTINGS.rate_limit_burst),
+                              parse_callers(SETTINGS.rate_limit_callers))
     availability = Availability(SETTINGS.amqp_uri)
 
     settings = SETTINGS

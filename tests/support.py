@@ -155,6 +155,9 @@ def receiver_ca(directory):
     return {name: str(path) for name, path in paths.items()}
 
 
+RATE_PROBE, RATE_PROBE_LIMIT = "rate-probe", "0.2/5"  # a unit every five seconds, at most five at once
+
+
 def stack_env(amqp_uri, prefix, port, keys_dir, jwt_secret, schema_path, **extra):
     """The environment of a whole test stack: ours for everything but the PostgreSQL server location the
     caller configured; `extra` (ECOC_… or OTEL_… names) is added last."""
@@ -179,6 +182,8 @@ def stack_env(amqp_uri, prefix, port, keys_dir, jwt_secret, schema_path, **extra
         "ECOC_LOG_LEVEL": "INFO",
         "PSYCOPG_WAIT_FUNC": "wait_selector",
         "PYTHONUNBUFFERED": "1",
+        # one caller with a small bucket, for the rate-limit tests; everyone else has the defaults
+        "ECOC_RATE_LIMIT_CALLERS": f"{RATE_PROBE}={RATE_PROBE_LIMIT}",
     })
     env.update({k: str(v) for k, v in extra.items()})
     return env

@@ -5,6 +5,7 @@ by the service (`common.ivi.document`), not here."""
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
 from common import entity_code
+from common.contracts.coc import CocField
 from common.approval_number import parse_approval_number
 
 class Strict(Schema):
@@ -51,8 +52,9 @@ class VersionIn(VersionKey):
     """A version with its own type-level CoC data (merged over the approval's) and approved ranges
     `{ivi_path: {"min": n, "max": n}}`, e.g. `{"MassGroup.MassInRunningOrder": {"min": 1860, "max": 1960}}`."""
 
-    coc = fields.Dict(keys=fields.String(), load_default=dict)
-    ranges = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict)
+    coc = CocField(load_default=dict)
+    ranges = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict, metadata={
+        "description": "approved ranges by IVI path: `{path: {min, max}}`"})
 
 
 class ApprovalIn(Strict):
@@ -63,7 +65,7 @@ class ApprovalIn(Strict):
     entity = fields.String(required=True)
     category = fields.String(required=True, validate=validate.Length(1, 10))
     stage_of_completion = fields.String(required=True, validate=validate.OneOf(("C", "I", "V")))
-    coc = fields.Dict(keys=fields.String(), load_default=dict)
+    coc = CocField(load_default=dict)
     versions = fields.List(fields.Nested(VersionIn), required=True, validate=validate.Length(min=1))
 
     @validates("number")
@@ -81,7 +83,7 @@ class ExtensionIn(Strict):
     extension = fields.Integer(required=True, strict=True, validate=validate.Range(1, 99))
     issue_date = fields.Date(required=True)
     reason = fields.String(required=True, validate=validate.Length(1, 2000))
-    coc = fields.Dict(keys=fields.String(), load_default=dict)
+    coc = CocField(load_default=dict)
     versions = fields.List(fields.Nested(VersionIn), load_default=list)
     removed_versions = fields.List(fields.Nested(VersionKey), load_default=list)
 

@@ -11,6 +11,7 @@ ENTITY_CHANGED = "entity_changed"
 VEHICLE_CHANGED = "vehicle_changed"
 VEHICLE_STATUS_CHANGED = "vehicle_status_changed"
 VEHICLE_WITHDRAWN = "vehicle_withdrawn"
+VEHICLE_DELETED = "vehicle_deleted"
 VEHICLE_STAGE_IMPORTED = "vehicle_stage_imported"
 RELEASE_REQUESTED = "release_requested"
 RELEASE_APPROVED = "release_approved"
@@ -39,7 +40,8 @@ PARITY_COMPUTED = "parity_computed"
 EVENTS_BY_SOURCE = {
     "approvals": (APPROVAL_REGISTERED, APPROVAL_EXTENDED, APPROVAL_WITHDRAWN, APPROVAL_VERSION_ADDED, ENTITY_CHANGED),
     "vehicles": (VEHICLE_CHANGED, VEHICLE_STATUS_CHANGED, VEHICLE_WITHDRAWN, VEHICLE_STAGE_IMPORTED, RELEASE_REQUESTED,
-                 RELEASE_APPROVED, RELEASE_REJECTED, RELEASE_SIGN_REQUESTED, RELEASE_COMPLETED, RELEASE_ITEM_REOPENED),
+                 RELEASE_APPROVED, RELEASE_REJECTED, RELEASE_SIGN_REQUESTED, RELEASE_COMPLETED, RELEASE_ITEM_REOPENED,
+                 VEHICLE_DELETED),
     "validation": (VALIDATION_COMPLETED,),
     "signing": (CERTIFICATE_SIGNED, CERTIFICATE_FAILED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN, PAPER_PRINTED,
                 PAPER_LAYOUT_CHANGED),
@@ -172,6 +174,8 @@ DATA_SCHEMAS = {
     VEHICLE_WITHDRAWN: _data(vin=fields.String(required=True), revision=fields.Integer(),
                              reason=fields.String(required=True),
                              certificate=fields.Nested(CertificateRef, required=True, allow_none=True)),
+    VEHICLE_DELETED: _data(vin=fields.String(required=True), revision=fields.Integer(required=True),
+                           status=fields.String(required=True), reason=fields.String(allow_none=True)),
     VEHICLE_STAGE_IMPORTED: _data(vin=fields.String(required=True), stage=fields.Integer(required=True),
                                   approval_number=fields.String(required=True), type=fields.String(required=True),
                                   variant=fields.String(required=True), version=fields.String(required=True),

@@ -2,7 +2,10 @@
 
 The fields clients rely on are declared and typed; objects stay open (`unknown = INCLUDE`) so a service
 may add fields without breaking the contract."""
-from marshmallow import INCLUDE, Schema, fields
+from marshmallow import INCLUDE, Schema, fields, validate
+
+from common.contracts.approvals import Address, Signatory
+from common.contracts.coc import CocField
 
 
 class Open(Schema):
@@ -24,21 +27,67 @@ class Health(Open):
 
 class Contract(Open):
     openapi = fields.String(required=True)
-    paths = fields.Dict(required=True)
+    paths = fields.Dict(keys=fields.String(), values=fields.Dict(metadata={"description": "an OpenAPI path item"}),
+                        required=True,
+                        metadata={"description": "OpenAPI path items by path"})
 
 
 class EntityOut(Open):
     code = fields.String(required=True)
     legal_name = fields.String(required=True)
     role = fields.String(required=True)
-    address = fields.Dict(required=True)
+    address = fields.Nested(Address, required=True)
     wmis = fields.List(fields.String(), required=True)
-    signatories = fields.List(fields.Dict(), required=True)
+    signatories = fields.List(fields.Nested(Signatory), required=True)
     seal_certificate = _text(required=True)
     revision = fields.Integer(required=True)
 
 
+class FieldMessage(Open):
+    field = fields.String(required=True)
+    message = fields.String(required=True)
+
+
+class VersionOut(Open):
+    type = fields.String(required=True)
+    variant = fields.String(required=True)
+    version = fields.String(required=True)
+    coc = CocField()
+    ranges = fields.Dict(keys=fields.String(), values=fields.Nested("RangeOut"), metadata={
+        "description": "approved ranges by IVI path, e.g. `{\"MassGroup.MassInRunningOrder\": {\"min\": 1860, "
+                       "\"max\": 1960}}`"})
+    type_level_coc = CocField(metadata={"description": "the approval's data merged with this version's"})
+
+
+class RangeOut(Open):
+    min = fields.Raw(metadata={"type": ["number", "string"]})
+    max = fields.Raw(metadata={"type": ["number", "string"]})
+
+
+class VersionKeyOut(Open):
+    type = fields.String(required=True)
+    variant = fields.String(required=True)
+    version = fields.String(required=True)
+
+
+class ApprovalRevisionOut(Open):
+    """One revision of an approval (its registration or an extension) and the versions it touched."""
+
+    revision = fields.Integer(required=True)
+    extension = fields.Integer(allow_none=True)
+    number = fields.String()
+    issue_date = _text()
+    reason = _text()
+    created_by = _text()
+    created_at = _text()
+    versions_added = fields.List(fields.Nested(VersionKeyOut))
+    versions_changed = fields.List(fields.Nested(VersionKeyOut))
+    versions_removed = fields.List(fields.Nested(VersionKeyOut))
+
+
 class ApprovalOut(Open):
+    """An approval; the answer to registering one also carries `warnings`."""
+
     id = fields.String(required=True)
     number = fields.String(required=True)
     revision = fields.Integer(required=True)
@@ -49,12 +98,22 @@ class ApprovalOut(Open):
     category = fields.String()
     stage_of_completion = fields.String()
     withdrawn_on = _text()
-    withdrawal = fields.Dict(allow_none=True)
+    withdrawal = fields.Nested("ApprovalWithdrawalOut", allow_none=True)
     extension = fields.Integer(allow_none=True)
     issue_date = _text()
-    coc = fields.Dict()
-    versions = fields.List(fields.Dict())
-    history = fields.List(fields.Dict())
+    coc = CocField()
+    versions = fields.List(fields.Nested(VersionOut))
+    history = fields.List(fields.Nested(ApprovalRevisionOut))
+    warnings = fields.List(fields.Nested(FieldMessage), metadata={
+        "description": "registration: mandatory IVI fields of its category that neither its type-level data nor a "
+                       "vehicle's data provides (its vehicles would be blocked until an extension adds them)"})
+
+
+class ApprovalWithdrawalOut(Open):
+    effective_date = _text()
+    reason = _text()
+    withdrawn_by = _text()
+    withdrawn_at = _text()
 
 
 class ApprovalPage(Open):
@@ -62,12 +121,62 @@ class ApprovalPage(Open):
     next_cursor = _text(required=True)
 
 
-class FromIviOutcome(Open):
-    outcome = fields.String(required=True)
+class ApprovalFromIvi(Open):
+    """The approval version an IVI message registered (`registered`), added (`version_added`) or found
+    (`unchanged`)."""
+
+    outcome = fields.String(required=True, validate=validate.OneOf(("registered", "version_added", "unchanged")))
+    id = fields.String(required=True)
+    number = fields.String(required=True)
+    revision = fields.Integer(required=True)
+    type = fields.String(required=True)
+    variant = fields.String(required=True)
+    version = fields.String(required=True)
+    warnings = fields.List(fields.Nested(FieldMessage), metadata={"description": "as on registering an approval"})
+
+
+class VehicleFromIvi(Open):
+    """The vehicle record an IVI message made (`accepted`) or matched (`unchanged`), as `GET /v1/vehicles/{vin}`
+    shows it; with `?stage=base` the earlier stage kept (`base_stage`, or `unchanged`): its VIN, stage number and
+    approval."""
+
+    outcome = fields.String(required=True, validate=validate.OneOf(("accepted", "unchanged", "base_stage")))
+    vin = fields.String(required=True)
+    revision = fields.Integer()
+    status = fields.String()
+    stage = fields.Integer()
+    entity = fields.String()
+    approval_number = fields.String()
+    type = fields.String()
+    variant = fields.String()
+    version = fields.String()
+    stage_of_completion = fields.String()
+    production_date = fields.String()
+    intended_country = fields.String()
+    coc = CocField()
+    findings = fields.List(fields.Nested(lambda: Finding))
+
+
+class ApprovalSummary(Open):
+    id = fields.String(required=True)
+    number = fields.String(required=True)
+    status = fields.String(required=True)
+    withdrawn_on = _text()
 
 
 class ApprovalImpact(Open):
-    approval = fields.Dict(required=True)
+    approval = fields.Nested(ApprovalSummary, required=True)
+
+
+class Finding(Open):
+    """A validation finding of a vehicle: the rule, its severity, the IVI path and what is wrong."""
+
+    rule = fields.String()
+    severity = fields.String()
+    path = _text()
+    message = fields.String()
+    expected = _text()
+    found = _text()
 
 
 class VehicleOut(Open):
@@ -81,12 +190,20 @@ class VehicleOut(Open):
     version = fields.String()
     production_date = fields.String()
     intended_country = fields.String()
-    coc = fields.Dict()
-    findings = fields.List(fields.Dict())
+    coc = CocField()
+    findings = fields.List(fields.Nested(Finding))
     last_editor = _text()
+    edited = fields.Boolean(metadata={"description": "changed by PATCH or a correction since its last import"})
     release_id = _text()
-    certificate = fields.Dict(allow_none=True)
-    withdrawal = fields.Dict(allow_none=True)
+    certificate = fields.Nested(lambda: CertificateSummary, allow_none=True)
+    withdrawal = fields.Nested("VehicleWithdrawalOut", allow_none=True)
+
+
+class VehicleWithdrawalOut(Open):
+    reason = _text()
+    by = _text()
+    at = _text()
+    certificate = fields.Nested(lambda: CertificateSummary, allow_none=True)
 
 
 class VehiclePage(Open):
@@ -97,7 +214,9 @@ class VehiclePage(Open):
 class RowRejection(Open):
     index = fields.Integer(required=True)
     vin = _text(required=True)
-    errors = fields.List(fields.Dict(), required=True)
+    errors = fields.List(fields.Nested(FieldMessage), required=True)
+    conflict = fields.Boolean(metadata={"description": "true: the vehicle was changed by PATCH or a correction "
+                                                       "since its import; send the row again with `replace`"})
 
 
 class ImportOutcome(Open):
@@ -106,15 +225,41 @@ class ImportOutcome(Open):
     rejected = fields.List(fields.Nested(RowRejection), required=True)
 
 
+class VehicleRevision(Open):
+    revision = fields.Integer(required=True)
+    actor = _text(required=True)
+    reason = _text()
+    at = fields.String(required=True)
+    diff = fields.Dict(allow_none=True, metadata={
+        "description": "what this revision changed against the one before: per changed field, its value before "
+                       "and after (free-form: the fields of a vehicle record and its IVI paths)"})
+
+
+class VehicleStage(Open):
+    """An earlier stage's eCoC data of a multi-stage vehicle."""
+
+    vin = fields.String(required=True)
+    stage = fields.Integer(required=True)
+    entity = fields.String()
+    approval_number = _text()
+    type = _text()
+    variant = _text()
+    version = _text()
+    stage_of_completion = _text()
+    coc = CocField()
+    imported_at = _text()
+    imported_by = _text()
+
+
 class VehicleRevisions(Open):
     vin = fields.String(required=True)
-    revisions = fields.List(fields.Dict(), required=True)
+    revisions = fields.List(fields.Nested(VehicleRevision), required=True)
     next_cursor = _text(required=True)
 
 
 class VehicleStages(Open):
     vin = fields.String(required=True)
-    stages = fields.List(fields.Dict(), required=True)
+    stages = fields.List(fields.Nested(VehicleStage), required=True)
 
 
 class CertificateSummary(Open):
@@ -134,10 +279,11 @@ class CertificatePage(Open):
 
 class Verification(Open):
     valid = fields.Boolean(required=True)
-    errors = fields.List(fields.Raw(), required=True)
+    errors = fields.List(fields.String(), required=True)
     reference_id = _text()
     vin = _text()
-    signer = fields.Dict(allow_none=True)
+    signer = fields.Dict(allow_none=True, metadata={
+        "description": "who sealed it, as the seal certificate names them (organisation, common name, ...)"})
 
 
 class VinReason(Open):
@@ -171,7 +317,7 @@ class ReleaseItemOut(Open):
 
 
 class ReleaseItemContent(ReleaseItemOut):
-    content = fields.Dict(allow_none=True)  # the composed CoC the reviewers see and signing seals
+    content = CocField(allow_none=True)  # the composed CoC the reviewers see and signing seals
 
 
 class ReleaseOut(Open):
@@ -182,13 +328,46 @@ class ReleaseOut(Open):
     vehicles = fields.List(fields.Nested(ReleaseItemOut))
 
 
+class Rule(Open):
+    id = fields.String(required=True)
+    pack = fields.String(required=True)
+    version = fields.String(required=True)
+    severity = fields.String(required=True)
+    path = _text()
+    description = _text()
+    message = _text()
+    requires = fields.List(fields.String())
+    applicability = fields.Dict(metadata={"description": "which vehicles the rule applies to (categories, stages, "
+                                                         "approval types); every key a condition"})
+
+
 class RulePage(Open):
-    items = fields.List(fields.Dict(), required=True)
+    items = fields.List(fields.Nested(Rule), required=True)
+    packs = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"description": "pack -> version"})
     next_cursor = _text(required=True)
 
 
+class AuditEntry(Open):
+    seq = fields.Integer(required=True)
+    event_id = fields.String()
+    event_type = fields.String(required=True)
+    source = _text()
+    occurred_at = fields.String(required=True)
+    recorded_at = _text()
+    actor = _text()
+    roles = fields.List(fields.String(), allow_none=True)
+    entity = _text()
+    subject = _text()
+    subjects = fields.List(fields.String())
+    trace_id = _text()
+    payload_digest = _text()
+    data = fields.Dict(allow_none=True, metadata={"description": "the event's own data, as its type defines it"})
+    hash = _text()
+    prev_hash = _text()
+
+
 class AuditPage(Open):
-    entries = fields.List(fields.Dict(), required=True)
+    entries = fields.List(fields.Nested(AuditEntry), required=True)
     next_cursor = _text(required=True)
 
 
@@ -311,3 +490,49 @@ class LegacyOutcome(Open):
     unchanged = fields.Integer(required=True)
     documents = fields.List(fields.Dict(), required=True)
     rejected = fields.List(fields.Dict(), required=True)
+
+
+class EntityPage(Open):
+    items = fields.List(fields.Nested(EntityOut), required=True)
+    next_cursor = _text(required=True)
+
+
+class ReleaseSummary(Open):
+    """A release in the list: who asked, who reviewed and signed, when, and its vehicles counted by item state."""
+
+    id = fields.String(required=True)
+    entity = fields.String(required=True)
+    status = fields.String(required=True)
+    note = _text()
+    requested_by = fields.String(required=True)
+    requested_at = fields.String(required=True)
+    reviewed_by = _text()
+    reviewed_at = _text()
+    rejection_reason = _text()
+    signer = _text()
+    sign_requested_at = _text()
+    completed_at = _text()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+
+
+class ReleasePage(Open):
+    items = fields.List(fields.Nested(ReleaseSummary), required=True)
+    next_cursor = _text(required=True)
+
+
+class CertificateRefOut(Open):
+    reference_id = _text()
+    version_number = fields.Integer(allow_none=True)
+
+
+class VehicleState(Open):
+    vin = fields.String(required=True)
+    status = fields.String(required=True)
+    revision = fields.Integer(required=True)
+    certificate = fields.Nested(CertificateRefOut, allow_none=True, required=True)
+
+
+class VehicleStates(Open):
+    items = fields.List(fields.Nested(VehicleState), required=True)
+    unknown = fields.List(fields.String(), required=True, metadata={
+        "description": "VINs that do not exist (or not for the caller)"})

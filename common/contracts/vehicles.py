@@ -2,6 +2,7 @@
 from marshmallow import RAISE, Schema, fields, validate
 from nameko.exceptions import deserialize_to_instance
 
+from common.contracts.coc import CocField
 from common.errors import Conflict
 
 VIN_SYNTAX = validate.Regexp(r"^[A-Z0-9]{17}$", error="must be 17 characters A-Z or 0-9")
@@ -24,18 +25,23 @@ class VehicleIn(Strict):
     production_date = fields.Date(required=True)
     intended_country = fields.String(required=True, validate=COUNTRY)
     entity = fields.String(required=True, validate=validate.Length(1, 32))
-    coc = fields.Dict(keys=fields.String(), load_default=dict)
+    coc = CocField(load_default=dict)
 
 
 class ImportIn(Strict):
-    vehicles = fields.List(fields.Raw(), required=True, validate=validate.Length(1, MAX_IMPORT))
+    # each row is checked on its own (a bad row is rejected, the others imported): typed for the contract only
+    vehicles = fields.List(fields.Raw(metadata={"allOf": [{"$ref": "#/components/schemas/VehicleIn"}]}),
+                           required=True, validate=validate.Length(1, MAX_IMPORT))
     reason = fields.String(load_default=None, validate=REASON)
+    replace = fields.Boolean(load_default=False, metadata={
+        "description": "overwrite vehicles changed by PATCH or a correction since their import (else each such "
+                       "row is rejected as a conflict)"})
 
 
 class VehiclePatch(Strict):
     """PATCH /v1/vehicles/{vin}: `coc` is a JSON merge patch (RFC 7396) of the vehicle-level data."""
 
-    coc = fields.Dict(keys=fields.String())
+    coc = CocField()
     production_date = fields.Date()
     intended_country = fields.String(validate=COUNTRY)
     reason = fields.String(required=True, validate=REASON)
@@ -44,11 +50,17 @@ class VehiclePatch(Strict):
 class CorrectionIn(VehiclePatch):
     """POST /v1/vehicles/{vin}/corrections: a released vehicle's data corrected (coc merge patch as in PATCH)."""
 
-    coc = fields.Dict(keys=fields.String(), required=True)
+    coc = CocField(required=True)
 
 
 class VehicleWithdrawalIn(Strict):
     reason = fields.String(required=True, validate=REASON)
+
+
+class VehicleDeletionIn(Strict):
+    """DELETE /v1/vehicles/{vin}: why (kept in the audit trail)."""
+
+    reason = fields.String(load_default=None, validate=REASON)
 
 
 class FromIviParams(Strict):
@@ -59,11 +71,20 @@ class FromIviParams(Strict):
     intended_country = fields.String(validate=COUNTRY)
     stage = fields.String(validate=validate.OneOf(("base",)))
     reason = fields.String(validate=REASON)
+    replace = fields.Boolean(load_default=False, metadata={
+        "description": "overwrite a vehicle changed by PATCH or a correction since its import"})
 
 
 class ReleaseIn(Strict):
     vins = fields.List(fields.String(), required=True, validate=validate.Length(1, MAX_IMPORT))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class VinsIn(Strict):
+    """POST /v1/vehicles/status: the VINs whose state is asked."""
+
+    vins = fields.List(fields.String(validate=validate.Length(1, 64)), required=True,
+                       validate=validate.Length(1, MAX_IMPORT))
 
 
 class RejectIn(Strict):

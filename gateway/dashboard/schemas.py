@@ -95,7 +95,7 @@ class EntityDashboard(Open):
 
 class Dashboard(Open):
     generated_at = fields.String(required=True)
-    filters = fields.Dict(required=True)
+    filters = fields.Dict(required=True, metadata={"description": "the filters applied: entity, country"})
     states = fields.List(fields.String(), required=True)
     entities = fields.List(fields.Nested(EntityDashboard), required=True)
     expiring_seals = fields.List(fields.Nested(SealStatus), required=True, metadata={
@@ -108,13 +108,16 @@ class CocLine(Open):
     name = fields.String(required=True)
     path = fields.String(required=True)
     value = fields.Raw()
-    entries = fields.List(fields.List(fields.Dict()))
+    entries = fields.List(fields.List(fields.Dict(metadata={
+        "description": "a line of the table's row, shaped as this CocLine (item, label, name, path, value)"})))
 
 
 class CocView(Open):
     vin = fields.String(required=True)
     source = fields.String(required=True, validate=validate.OneOf(["certificate", "preview"]))
-    certificate = fields.Dict(allow_none=True, required=True)
+    certificate = fields.Dict(allow_none=True, required=True, metadata={
+        "description": "the certificate shown (reference_id, version_number, sha256, status, signed_at), or null "
+                       "for a preview"})
     numbered = fields.Boolean(required=True)
     header = fields.List(fields.Nested(CocLine), required=True)
     lines = fields.List(fields.Nested(CocLine), required=True)

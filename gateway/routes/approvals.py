@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from common.contracts.approvals import ApprovalIn, ExtensionIn, WithdrawalIn
-from common.contracts.responses import ApprovalImpact, ApprovalOut, ApprovalPage, FromIviOutcome
+from common.contracts.responses import ApprovalFromIvi, ApprovalImpact, ApprovalOut, ApprovalPage
 from gateway.auth import may_see, scoped
 from gateway.http import json_response, route
 from gateway.problems import bad_request, invalid
@@ -27,14 +27,14 @@ def _unknown_entity(entity):
 class ApprovalRoutes:
 
     @route("POST", "/v1/approvals", roles=("approvals_manager",), body=ApprovalIn, response=ApprovalOut, status=201,
-           summary="Register a type approval")
+           location="/v1/approvals/{id}", summary="Register a type approval")
     def register_approval(self, call):
         if not may_see(call.identity, call.body["entity"]):
             raise _unknown_entity(call.body["entity"])
         return self._rpc("approvals", "register", call.body)
 
     @route("POST", "/v1/approvals/from-ivi", roles=("approvals_manager",), query=EntityQuery, status=201,
-           consumes=XML_TYPES, response=FromIviOutcome,
+           consumes=XML_TYPES, response=ApprovalFromIvi, location="/v1/approvals/{id}",
            summary="Register an approval, or add its version, from an IVI 2.0 message",
            description="201 when the approval or its version is new, 200 when the message adds nothing.")
     def register_approval_from_ivi(self, call):
@@ -50,7 +50,7 @@ class ApprovalRoutes:
         result = self._rpc("approvals", "from_ivi", entity, document)
         return json_response(result, status=200 if result["outcome"] == "unchanged" else 201)
 
-    @route("GET", "/v1/approvals", roles=(), query=ApprovalQuery, response=ApprovalPage,
+    @route("GET", "/v1/approvals", roles=(), query=ApprovalQuery, response=ApprovalPage, operation_id="listApprovals",
            summary="Find approvals (by number) in the caller's entities")
     def find_approvals(self, call):
         entities = None if "*" in call.identity["entities"] else call.identity["entities"]
@@ -63,7 +63,8 @@ class ApprovalRoutes:
         return self._visible_approval(call, id)
 
     @route("POST", "/v1/approvals/{id}/extensions", roles=("approvals_manager",), body=ExtensionIn,
-           response=ApprovalOut, status=201, summary="A new extension (immutable revision)")
+           response=ApprovalOut, status=201, location="/v1/approvals/{id}",
+           summary="A new extension (immutable revision)")
     def extend_approval(self, call, id):
         self._visible_approval(call, id)
         return self._rpc("approvals", "extend", id, call.body)
@@ -74,7 +75,7 @@ class ApprovalRoutes:
         self._visible_approval(call, id)
         return self._rpc("approvals", "withdraw", id, call.body)
 
-    @route("GET", "/v1/approvals/{id}/impact", roles=(), response=ApprovalImpact,
+    @route("GET", "/v1/approvals/{id}/impact", roles=(), response=ApprovalImpact, operation_id="getApprovalImpact",
            summary="Vehicles an approval change touches: unreleased ones by state (re-validated), released ones")
     def approval_impact(self, call, id):
         approval = self._visible_approval(call, id)

@@ -16,7 +16,8 @@ from gateway.problems import HttpProblem
 
 PAGE = "Authenticated by the session cookie that `POST /dashboard/login` sets, or by a bearer token; without "\
        "either the page redirects (303) to the login form. Any role may read; the caller sees only its entities."
-PAGE_ERRORS = (303, 401, 403)  # 401/403: a bearer token that fails; the session cookie never answers them
+# 401/403: a bearer token that fails (the session cookie never answers them); 503/504: a service the page reads
+PAGE_ERRORS = (303, 401, 403, 503, 504)
 
 
 class DashboardRoutes:
@@ -68,7 +69,7 @@ class DashboardRoutes:
 
     # -- JSON ------------------------------------------------------------------------------------
 
-    @route("GET", "/v1/dashboard", roles=(), query=DashboardQuery, response=Dashboard,
+    @route("GET", "/v1/dashboard", roles=(), query=DashboardQuery, response=Dashboard, operation_id="getDashboard",
            summary="What needs attention, per legal entity and intended country",
            description="Vehicle counts by state per entity and intended country; blocked vehicles with their top "
                        "findings (item number and label of the field beside each); releases waiting for review "
@@ -78,7 +79,7 @@ class DashboardRoutes:
     def dashboard_json(self, call):
         return self._dashboard(call.query)
 
-    @route("GET", "/v1/vehicles/{vin}/coc", roles=(), response=CocView,
+    @route("GET", "/v1/vehicles/{vin}/coc", roles=(), response=CocView, operation_id="getVehicleCoc",
            summary="A vehicle's CoC with item numbers and labels beside the values",
            description="Released: read from the sealed certificate (`source: certificate`). Otherwise the data "
                        "it would be certified with (`source: preview`). Item numbers follow the EU CoC models "
@@ -91,12 +92,14 @@ class DashboardRoutes:
     # -- HTML ------------------------------------------------------------------------------------
 
     @route("GET", "/dashboard", query=DashboardQuery, produces="text/html", description=PAGE, errors=PAGE_ERRORS,
+           operation_id="getDashboardPage",
            summary="The dashboard page")
     def dashboard_page(self, call):
         return self._page(call, lambda identity: render(
             "dashboard.html", board=self._dashboard(call.query), identity=identity))
 
     @route("GET", "/dashboard/releases/{release_id}", produces="text/html", description=PAGE, errors=PAGE_ERRORS,
+           operation_id="getReleasePage",
            summary="A release's vehicles, each linked to its readable CoC")
     def release_page(self, call, release_id):
         return self._page(call, lambda identity: render(
@@ -104,6 +107,7 @@ class DashboardRoutes:
             coc_link=coc_link, item_link=release_item_link))
 
     @route("GET", "/dashboard/releases/{release_id}/items/{vin}", produces="text/html", description=PAGE,
+           operation_id="getReleaseItemPage",
            errors=PAGE_ERRORS, summary="A release item's pinned CoC: what its reviewers see and signing seals")
     def release_item_page(self, call, release_id, vin):
         return self._page(call, lambda identity: render(
@@ -115,6 +119,7 @@ class DashboardRoutes:
                     certificate=None, vehicle=None)
 
     @route("GET", "/dashboard/vehicles/{vin}/coc", produces="text/html", description=PAGE, errors=PAGE_ERRORS,
+           operation_id="getCocPage",
            summary="A vehicle's CoC to read: item number, label and value per line")
     def coc_page(self, call, vin):
         return self._page(call, lambda identity: render("coc.html", view=self._coc(vin), identity=identity))
@@ -131,7 +136,8 @@ class DashboardRoutes:
         return self._page(call, lambda identity: render(
             "parity.html", report=self._rpc("rollout", "parity", scope_id), identity=identity))
 
-    @route("GET", "/dashboard/login", produces="text/html", summary="The sign-in form of the dashboard")
+    @route("GET", "/dashboard/login", produces="text/html", operation_id="getLoginForm",
+           summary="The sign-in form of the dashboard")
     def login_form(self, call):
         return render("login.html", error=None, identity=None)
 

@@ -1,13 +1,15 @@
 """Legal entities with their signatories and seal certificate."""
 from common.contracts.approvals import EntityBody
-from common.contracts.responses import EntityOut
+from common.contracts.responses import EntityOut, EntityPage
 from gateway.auth import scoped
 from gateway.http import route
+from gateway.routes.paging import Page
 
 
 class EntityRoutes:
 
     @route("PUT", "/v1/entities/{code}", roles=("admin",), body=EntityBody, response=EntityOut,
+           operation_id="putEntity",
            summary="Register or update a legal entity",
            description="A legal name (compared case- and whitespace-insensitively) and a WMI belong to one entity: "
                        "another entity's is a 409 saying it is taken. In local mode an entity registered without a "
@@ -24,3 +26,8 @@ class EntityRoutes:
     def get_entity(self, call, code):
         scoped(call.identity, code, f"legal entity {code}")
         return self._rpc("approvals", "get_entity", code)
+
+    @route("GET", "/v1/entities", roles=(), query=Page, response=EntityPage, operation_id="listEntities",
+           summary="The legal entities the caller acts for, in code order")
+    def list_entities(self, call):
+        return self._rpc("approvals", "list_entities", call.query["limit"], call.query.get("cursor"))

@@ -1,9 +1,10 @@
-"""Open routes: liveness and the contract."""
+"""Open routes: liveness, the contract and its interactive documentation."""
 import eventlet
 
 from common.config import SERVICES
 from common.contracts.responses import Contract, Health
 from gateway.http import route, with_timeout
+from gateway import docs
 from gateway.openapi import openapi_document
 
 HEALTH_TIMEOUT = 3.0  # seconds each service has to answer; all are asked at once
@@ -11,7 +12,7 @@ HEALTH_TIMEOUT = 3.0  # seconds each service has to answer; all are asked at onc
 
 class HealthRoutes:
 
-    @route("GET", "/health", response=Health,
+    @route("GET", "/health", response=Health, operation_id="getHealth", tag="service",
            summary="Liveness of the gateway, reachability of each service, and events waiting in dead-letter queues")
     def health(self, call):
         def ask(name):
@@ -28,6 +29,17 @@ class HealthRoutes:
         return {"status": "ok" if ok else "degraded", "gateway": "ok", "services": services,
                 "dead_letters": dict(self.availability.dead_letters)}
 
-    @route("GET", "/openapi.json", summary="This contract (OpenAPI 3.1)", response=Contract)
+    @route("GET", "/openapi.json", summary="This contract (OpenAPI 3.1)", response=Contract,
+           operation_id="getOpenapi", tag="service")
     def openapi(self, call):
         return openapi_document()
+
+    @route("GET", "/docs", produces="text/html", operation_id="getDocs", tag="service",
+           summary="Interactive documentation of this contract (Swagger UI, served by the gateway itself)")
+    def docs_page(self, call):
+        return docs.page()
+
+    @route("GET", "/docs/assets/{name}", produces="*/*", operation_id="getDocsAsset",
+           tag="service", summary="A script, style sheet or icon of the documentation page")
+    def docs_asset(self, call, name):
+        return docs.asset(name)

@@ -46,6 +46,7 @@ class RolloutRoutes:
         return {"scopes": self._rpc("rollout", "overview", call.query.get("entity"))}
 
     @route("POST", "/v1/rollout/scopes", roles=("admin",), body=ScopeIn, response=RolloutScope, status=201,
+           location="/v1/rollout/scopes/{id}",
            summary="Save a rollout scope (off or shadow)",
            description="Selector dimensions: approval_numbers (without the extension: every extension), types "
            "(type, optional variant), vin_prefixes (WMI or longer: a plant), categories, countries. A vehicle falls "
@@ -110,7 +111,7 @@ class RolloutRoutes:
             "Content-Disposition": f'attachment; filename="parity-{id}.csv"', "X-Parity-Digest": report["digest"]})
 
     @route("POST", "/v1/rollout/legacy", roles=("data_steward",), query=LegacyQuery, consumes=LEGACY_TYPES,
-           response=LegacyOutcome, status=201, errors=(415,),
+           response=LegacyOutcome, errors=(415,),
            summary="The legacy system's eCoCs: one IVI 2.0 or IVI 1.11 XML, or a zip of them",
            description="Kept byte-exact. IVI 2.0 seals are checked against their own certificate and the result "
            "recorded (a legacy seal is never trusted); IVI 1.11 messages are checked against the 1.11 schema and "

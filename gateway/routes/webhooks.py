@@ -4,7 +4,7 @@ from marshmallow import fields, validate
 from common.contracts.responses import (DeliveryDetail, DeliveryOut, DeliveryPage, WebhookCreated, WebhookOut,
                                        WebhookPage)
 from common.contracts.webhooks import WebhookIn, WebhookPatch
-from gateway.http import route
+from gateway.http import json_response, route
 from gateway.routes.paging import Page
 
 MANAGERS = ("data_steward",)  # and admin, who holds every role
@@ -22,6 +22,7 @@ class DeliveryQuery(Page):
 class WebhookRoutes:
 
     @route("POST", "/v1/webhooks", roles=MANAGERS, body=WebhookIn, response=WebhookCreated, status=201,
+           location="/v1/webhooks/{id}",
            summary="Subscribe a URL to an entity's events; the answer shows the signing secret, once",
            description="Each event of the change feed (GET /v1/events) of the entity and of the chosen types is "
            "POSTed to the URL as JSON, signed with `Ecoc-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "
@@ -52,9 +53,12 @@ class WebhookRoutes:
         return self._rpc("webhooks", "delete", id)
 
     @route("POST", "/v1/webhooks/{id}/ping", roles=MANAGERS, response=DeliveryOut, status=202,
+           location="/v1/webhooks/{id}/deliveries/{delivery_id}", retry_after=5,
            summary="Send the webhook a `webhook_ping` event; its delivery shows in the log")
     def ping_webhook(self, call, id):
-        return self._rpc("webhooks", "ping", id)
+        delivery = self._rpc("webhooks", "ping", id)
+        location = f"/v1/webhooks/{id}/deliveries/{delivery['id']}"
+        return json_response(delivery, status=202, headers={"Location": location})
 
     @route("GET", "/v1/webhooks/{id}/deliveries", roles=(), query=DeliveryQuery, response=DeliveryPage,
            summary="The webhook's delivery log, newest first: status, attempts, last response code and latency")
@@ -68,6 +72,6 @@ class WebhookRoutes:
         return self._rpc("webhooks", "delivery", id, delivery_id)
 
     @route("POST", "/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", roles=MANAGERS, response=DeliveryOut,
-           status=202, summary="Send a delivery again, with a fresh retry window")
+           status=202, location="/v1/webhooks/{id}/deliveries/{delivery_id}", retry_after=5, summary="Send a delivery again, with a fresh retry window")
     def redeliver_webhook(self, call, id, delivery_id):
         return self._rpc("webhooks", "redeliver", id, delivery_id)

@@ -22,6 +22,17 @@ def get_entity(session, code):
     return entity_dict(row) if row else None
 
 
+def list_entities(session, codes=None, limit=100, after=None):
+    """Entities in code order, of `codes` only (None: all), after the code `after`; one more than `limit` tells
+    there is a next page."""
+    stmt = select(entities).order_by(entities.c.code)
+    if codes is not None:
+        stmt = stmt.where(entities.c.code.in_(list(codes)))
+    if after is not None:
+        stmt = stmt.where(entities.c.code > after)
+    return [entity_dict(row) for row in session.execute(stmt.limit(limit + 1)).all()]
+
+
 ENTITY_IDENTITY_LOCK = 0x65636F63  # one advisory lock serialises the writes that keep names and WMIs unique
 
 

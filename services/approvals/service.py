@@ -22,6 +22,7 @@ from common.ops import Ops
 from common.outbox import utcnow
 from services.approvals import repository as repo
 from services.approvals.domain import extension, ivi_import
+from services.approvals.domain.completeness import missing_vehicle_data
 from services.approvals.domain.entities import identity_clashes, seal_certificate_problem
 from services.approvals.domain.errors import Clash, Rejected
 from services.approvals.domain.model import approval_view
@@ -102,6 +103,15 @@ class ApprovalsService(Health):
             raise NotFound(f"no legal entity {code}")
         return entity
 
+    @rpc(expected_exceptions=EXPECTED)
+    def list_entities(self, limit=100, cursor=None):
+        """One page of the legal entities the caller acts for, in code order; `next_cursor` is the last code."""
+        entities = self.caller.entities()
+        codes = None if entities is None or "*" in entities else entities
+        with self.db as uow:
+            rows = repo.list_entities(uow.session, codes, limit, cursor)
+        return {"items": rows[:limit], "next_cursor": rows[limit - 1]["code"] if len(rows) > limit else None}
+
     # -- registration ------------------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
@@ -113,7 +123,8 @@ class ApprovalsService(Health):
             self._check(uow, data)
             approval_id = self._add_approval(uow, data, number)
             self._commit(uow, number, data["entity"])
-        return {"id": approval_id, "number": data["number"], "revision": 1}
+        return {"id": approval_id, "number": data["number"], "revision": 1,
+                "warnings": missing_vehicle_data(self.get(approval_id))}
 
     @rpc(expected_exceptions=EXPECTED)
     def from_ivi(self, entity, document):
@@ -134,7 +145,8 @@ class ApprovalsService(Health):
                 outcome = self._add_version(uow, existing, data)
             self._commit(uow, number, data["entity"])
         return {"id": approval_id, "number": data["number"], "revision": revision, "outcome": outcome,
-                "type": version["type"], "variant": version["variant"], "version": version["version"]}
+                "type": version["type"], "variant": version["variant"], "version": version["version"],
+                "warnings": missing_vehicle_data(self.get(approval_id))}
 
     def _read_registration(self, entity, document):
         if self.ivi is None:

@@ -96,6 +96,13 @@ def versions(session, vin):
     return [summary_dict(r) for r in rows]
 
 
+def of_release(session, release_id, vins):
+    """The certificates a release sealed for these VINs, in VIN order."""
+    stmt = select(certificates).where(and_(certificates.c.release_id == release_id,
+                                           certificates.c.vin.in_(list(vins))))
+    return session.execute(stmt.order_by(certificates.c.vin)).all()
+
+
 def current_counts_by_seal(session, entities):
     """{(entity, seal fingerprint): number of current certificates sealed with it} for these entities."""
     rows = session.execute(

@@ -20,12 +20,14 @@ from common.contracts.signing import SignBatchIn
 from common.errors import EXPECTED, Forbidden, InvalidInput, NotFound, load_or_raise
 from common.events import on_event
 from common.health import Health
+from common.ids import is_uuid
 from common.ivi.reader import read_ivi
 from common.ops import Ops
 from common.resolution_plan import ResolutionPlan, pinned_item
 from common.rpc import ServiceRpc
 from services.signing import repository as repo
 from services.signing import sealing_threads
+from services.signing.domain.archive import RELEASE_CHUNK
 from services.signing.domain.issuance import issue_batch
 from services.signing.domain.keys import SealKeyError
 from services.signing.domain.seal_checks import EXPIRY_WARNING_DAYS
@@ -86,6 +88,18 @@ class SigningService(Health, PaperEntrypoints):
         with self.db as uow:
             found = repo.versions(uow.session, vin)
         return [v for v in found if entities is None or v["entity"] in entities]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def release_documents(self, release_id, vins):
+        """The certificates `release_id` sealed for `vins` (at most RELEASE_CHUNK a call), {summary, document},
+        in VIN order; those of entities the caller does not act for are left out."""
+        entities = self.caller.entities()
+        if not isinstance(vins, list) or len(vins) > RELEASE_CHUNK or not is_uuid(release_id):
+            raise InvalidInput("Ask for at most 500 VINs of a release.", [{"field": "vins", "message": "at most 500"}])
+        with self.db as uow:
+            rows = repo.of_release(uow.session, release_id, vins)
+        return [{"summary": repo.summary_dict(row), "document": row.document.decode("utf-8")} for row in rows
+                if entities is None or row.entity in entities]
 
     @rpc(expected_exceptions=EXPECTED)
     def verify(self, document):

@@ -27,10 +27,10 @@ class ImportEntrypoints:
     def import_vehicles(self, payload, reason=None):
         self.caller.require("data_steward")
         data = load_or_raise(ImportIn(), payload)
-        return self._import(data["vehicles"], data["reason"] or reason or "import")
+        return self._import(data["vehicles"], data["reason"] or reason or "import", replace=data["replace"])
 
     @rpc(expected_exceptions=EXPECTED)
-    def import_csv(self, text, reason=None):
+    def import_csv(self, text, reason=None, replace=False):
         """CSV text with a header row (see `common.contracts.vehicles.CSV_COLUMNS`); rejections name column and row."""
         self.caller.require("data_steward")
         if not isinstance(text, str):
@@ -42,7 +42,8 @@ class ImportEntrypoints:
         if len(rows) > MAX_IMPORT:
             raise InvalidInput("Too many rows.", [{"field": "_body", "message": f"at most {MAX_IMPORT} "
                                                                                f"vehicles a request, got {len(rows)}"}])
-        result = self._import(rows, reason or "CSV import", pre_errors, label=lambda i: lines[i])
+        result = self._import(rows, reason or "CSV import", pre_errors, label=lambda i: lines[i],
+                              replace=replace is True)
         return dict(result, rejected=column_errors(result["rejected"], lines))
 
     @rpc(expected_exceptions=EXPECTED)
@@ -60,7 +61,8 @@ class ImportEntrypoints:
         production = params.get("production_date")
         row, errors = vehicle_from_ivi(message, params["entity"], production.isoformat() if production else None,
                                        params.get("intended_country"))
-        result = self._import([row], params.get("reason") or "imported from IVI", {0: errors} if errors else None)
+        result = self._import([row], params.get("reason") or "imported from IVI", {0: errors} if errors else None,
+                              replace=params.get("replace", False))
         if result["rejected"]:
             raise InvalidInput("The IVI message cannot become a vehicle record.", result["rejected"][0]["errors"])
         return dict(self.get(row["vin"]), outcome="accepted" if result["accepted"] else "unchanged")
@@ -78,7 +80,7 @@ class ImportEntrypoints:
             raise InvalidInput("The document is not a readable IVI 2.0 message.",
                                [{"field": exc.path or "_body", "message": exc.message + where}]) from None
 
-    def _import(self, rows, reason, pre_errors=None, label=str):
+    def _import(self, rows, reason, pre_errors=None, label=str, replace=False):
         named = [r for r in rows if isinstance(r, dict) and isinstance(r.get("vin"), str)]
         vins = [r["vin"] for r in named]
         with self.db as uow:
@@ -90,7 +92,7 @@ class ImportEntrypoints:
             def decide(existing):
                 return classify(rows, VehicleIn(), existing, self._entities(), check_coc_of=self._coc_errors,
                                 checks=[differs_from(stages)], pre_errors=pre_errors, label=label,
-                                being_signed=repo.being_signed(uow.session, existing.values()))
+                                being_signed=repo.being_signed(uow.session, existing.values()), replace=replace)
 
             changes, unchanged, rejected = self._decide_locked(uow, vins, decide)
             stored = repo.save_changes(uow.session, changes, self.caller.sub, reason)

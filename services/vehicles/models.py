@@ -1,6 +1,6 @@
 """Tables of the vehicles service (database `ecoc_vehicles`)."""
-from sqlalchemy import (BigInteger, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
-                        UniqueConstraint, text)
+from sqlalchemy import (BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String,
+                        Table, Text, UniqueConstraint, text)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from common.outbox import outbox_tables
@@ -30,6 +30,8 @@ vehicles = Table(
     Column("base_number", String(35), index=True),  # approval number without extension: impact of an approval
     Column("withdrawal", JSONB),  # {reason, by, at, certificate} once withdrawn
     Column("judged_with", JSONB),  # of the revision judged: {rule_packs: {pack: version}, approval_revision}
+    # changed by PATCH or a correction since it was last imported: a re-import overwrites that only when asked
+    Column("edited", Boolean, nullable=False, server_default=text("false")),
     # the reads of a region's volume (migration 0006): lists in VIN order, the dashboard's counts and blocked list
     Index("ix_vehicles_entity_vin", "entity", "vin"),
     Index("ix_vehicles_entity_status_vin", "entity", "status", "vin"),
@@ -85,6 +87,7 @@ releases = Table(
     Column("signer", String(200)),
     Column("sign_requested_at", DateTime(timezone=True)),
     Column("completed_at", DateTime(timezone=True)),
+    Index("ix_releases_entity_requested", "entity", "requested_at", "id"),  # the release list (migration 0007)
 )
 
 release_items = Table(

@@ -2,7 +2,7 @@
 import uuid
 import zlib
 
-from sqlalchemy import and_, func, select, text, tuple_, update
+from sqlalchemy import and_, delete, func, literal, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from common.bulk_update import update_each
@@ -45,8 +45,9 @@ def event_items(session, found):
     return items
 
 
-def save_changes(session, changes, actor, reason):
-    """Upsert changed vehicles as new revisions (draft, out of any release); returns the stored records."""
+def save_changes(session, changes, actor, reason, edited=False):
+    """Upsert changed vehicles as new revisions (draft, out of any release); returns the stored records.
+    `edited`: the change is a PATCH or a correction (False: an import)."""
     now = utcnow()
     rows, revision_rows, stored = [], [], []
     for _, data, current in changes:
@@ -55,7 +56,7 @@ def save_changes(session, changes, actor, reason):
         rows.append(dict(record, vin=data["vin"], production_date=data["production_date"], status="draft",
                          base_number=base_number(record["approval_number"]), release_id=None,
                          revision=revision, last_editor=actor, findings=[], judged_with=None, created_at=now,
-                         updated_at=now))
+                         updated_at=now, edited=edited))
         stored.append(dict(record, vin=data["vin"], revision=revision, status="draft"))
         revision_rows.append({
             "vin": data["vin"], "revision": revision, "data": record,
@@ -189,8 +190,11 @@ def history(session, vin):
              "diff": r.diff} for r in rows]
 
 
-def list_vehicles(session, status=None, entity=None, approval_number=None, entities=None, limit=100, cursor=None):
+def list_vehicles(session, status=None, entity=None, approval_number=None, entities=None, limit=100, cursor=None,
+                  updated_since=None):
     conditions = []
+    if updated_since is not None:
+        conditions.append(vehicles.c.updated_at >= updated_since)
     if status:
         conditions.append(vehicles.c.status == status)
     if entity:
@@ -325,3 +329,54 @@ def rollout_scopes_of(session, entities):
     rows = session.execute(select(rollout_scopes.c.entity, rollout_scopes.c.scopes)
                            .where(rollout_scopes.c.entity.in_(list(entities))))
     return {r.entity: r.scopes for r in rows}
+
+
+def vehicle_states(session, vins, entities=None):
+    """{vin: {status, revision, certificate}} of the VINs of these entities (None or `*`: any) that exist."""
+    stmt = select(vehicles.c.vin, vehicles.c.status, vehicles.c.revision, vehicles.c.certificate).where(
+        vehicles.c.vin.in_(list(vins)))
+    if entities is not None and "*" not in entities:
+        stmt = stmt.where(vehicles.c.entity.in_(list(entities)))
+    return {r.vin: {"status": r.status, "revision": r.revision, "certificate": r.certificate}
+            for r in session.execute(stmt).all()}
+
+
+def list_releases(session, status=None, entity=None, requested_by=None, since=None, entities=None, limit=100,
+                  after=None):
+    """Releases in request order (`requested_at`, then id), after the `(requested_at, id)` of `after`; one more
+    than `limit` tells there is a next page."""
+    conditions = []
+    for column, value in ((releases.c.status, status), (releases.c.entity, entity),
+                          (releases.c.requested_by, requested_by)):
+        if value is not None:
+            conditions.append(column == value)
+    if since is not None:
+        conditions.append(releases.c.requested_at >= since)
+    if entities is not None and "*" not in entities:
+        conditions.append(releases.c.entity.in_(list(entities)))
+    if after is not None:
+        at, release_id = after  # typed, so PostgreSQL compares a uuid with a uuid
+        conditions.append(tuple_(releases.c.requested_at, releases.c.id) > tuple_(
+            literal(at, releases.c.requested_at.type), literal(release_id, releases.c.id.type)))
+    stmt = select(releases).where(and_(True, *conditions)).order_by(releases.c.requested_at, releases.c.id)
+    return [dict(r._mapping) for r in session.execute(stmt.limit(limit + 1)).all()]
+
+
+def release_counts(session, release_ids):
+    """{release_id: {state: number of its vehicles}}."""
+    counts = {}
+    rows = session.execute(select(release_items.c.release_id, release_items.c.state, func.count()).where(
+        release_items.c.release_id.in_(list(release_ids))).group_by(release_items.c.release_id, release_items.c.state))
+    for release_id, state, count in rows.all():
+        counts.setdefault(release_id, {})[state] = count
+    return counts
+
+
+def ever_in_release(session, vin):
+    return session.execute(select(release_items.c.vin).where(release_items.c.vin == vin).limit(1)).first() is not None
+
+
+def delete_vehicle(session, vin):
+    """The vehicle record and its revisions (its earlier stages are imports of their own and stay)."""
+    session.execute(delete(vehicle_revisions).where(vehicle_revisions.c.vin == vin))
+    session.execute(delete(vehicles).where(vehicles.c.vin == vin))

@@ -10,9 +10,11 @@ from nameko.rpc import rpc
 from common import authz
 from common.contracts.events import (
     APPROVAL_EXTENDED, APPROVAL_VERSION_ADDED, APPROVAL_WITHDRAWN, VALIDATION_COMPLETED, VEHICLE_CHANGED,
-    VEHICLE_STATUS_CHANGED, VEHICLE_WITHDRAWN,
+    VEHICLE_DELETED, VEHICLE_STATUS_CHANGED, VEHICLE_WITHDRAWN,
 )
-from common.contracts.vehicles import CorrectionIn, PreconditionFailed, VehiclePatch, VehicleWithdrawalIn
+from common.contracts.vehicles import (
+    CorrectionIn, PreconditionFailed, VehicleDeletionIn, VehiclePatch, VehicleWithdrawalIn,
+)
 from common.dependencies import Database, Identity, IviSchema
 from common.errors import EXPECTED, Conflict, InvalidInput, NotFound, load_or_raise
 from common.events import on_event
@@ -23,6 +25,8 @@ from common.rpc import ServiceRpc
 from services.vehicles import overview
 from services.vehicles import repository as repo
 from services.vehicles.domain import lifecycle
+from services.vehicles.domain.deletion import deletion_refusal
+from services.vehicles.read_entrypoints import zoned_time
 from services.vehicles.domain.impact import base_number, impact_of
 from services.vehicles.domain.importing import coc_errors
 from services.vehicles.domain.pinning import still_pinned
@@ -31,6 +35,7 @@ from services.vehicles.domain.revisions import edited, record_of
 from services.vehicles.domain.scope import allowed
 from services.vehicles.domain.stages import differs_from
 from services.vehicles.import_entrypoints import ImportEntrypoints
+from services.vehicles.read_entrypoints import ReadEntrypoints
 from services.vehicles.models import inbox, outbox, vehicles
 from services.vehicles.release_entrypoints import ReleaseEntrypoints
 from services.vehicles.state_metrics import vehicle_states
@@ -45,7 +50,7 @@ def chunks(items, size=EVENT_CHUNK):
         yield items[start:start + size]
 
 
-class VehiclesService(Health, ImportEntrypoints, ReleaseEntrypoints):
+class VehiclesService(Health, ImportEntrypoints, ReleaseEntrypoints, ReadEntrypoints):
     name = "vehicles"
 
     db = Database(outbox, inbox)
@@ -124,10 +129,11 @@ class VehiclesService(Health, ImportEntrypoints, ReleaseEntrypoints):
         return vehicle
 
     @rpc(expected_exceptions=EXPECTED)
-    def list(self, status=None, entity=None, approval_number=None, limit=100, cursor=None):
+    def list(self, status=None, entity=None, approval_number=None, limit=100, cursor=None, updated_since=None):
+        since = zoned_time(updated_since, "updated_since") if updated_since else None
         with self.db as uow:
             items, next_cursor = repo.list_vehicles(
-                uow.session, status, entity, approval_number, self._entities(), limit, cursor)
+                uow.session, status, entity, approval_number, self._entities(), limit, cursor, since)
         return {"items": items, "next_cursor": next_cursor}
 
     @rpc(expected_exceptions=EXPECTED)
@@ -202,7 +208,8 @@ class VehiclesService(Health, ImportEntrypoints, ReleaseEntrypoints):
             if not unchanged:  # a PATCH changing nothing answers the vehicle as it is
                 self._check(current, lifecycle.DRAFT)
                 data["production_date"] = date.fromisoformat(data["production_date"])
-                stored = repo.save_changes(uow.session, [(0, data, current)], self.caller.sub, changes["reason"])
+                stored = repo.save_changes(uow.session, [(0, data, current)], self.caller.sub, changes["reason"],
+                                           edited=True)
                 self._emit_changed(uow, stored, [current] if current["status"] != lifecycle.DRAFT else [],
                                    f"vehicle changed: {changes['reason']}")
                 uow.commit()
@@ -225,6 +232,22 @@ class VehiclesService(Health, ImportEntrypoints, ReleaseEntrypoints):
             self._emit_status(uow, vehicle["entity"], [vin], lifecycle.WITHDRAWN)
             uow.commit()
         return self.get(vin)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def delete(self, vin, payload):
+        """Delete a vehicle imported by mistake: only a draft or blocked one that never had a certificate nor
+        entered a release (anything else is a 409); audited with the reason."""
+        self.caller.require("data_steward")
+        data = load_or_raise(VehicleDeletionIn(), payload)
+        with self.db as uow:
+            vehicle = self._vehicle_for_update(uow, vin)
+            refusal = deletion_refusal(vehicle, repo.ever_in_release(uow.session, vin))
+            if refusal:
+                raise Conflict(f"vehicle {vin} cannot be deleted: {refusal}", [{"field": "status", "message": refusal}])
+            repo.delete_vehicle(uow.session, vin)
+            uow.emit(VEHICLE_DELETED, {"vin": vin, "revision": vehicle["revision"], "status": vehicle["status"],
+                                       "reason": data["reason"]}, subject=vin, entity=vehicle["entity"])
+            uow.commit()
 
     def _check(self, vehicle, target):
         try:

@@ -111,16 +111,20 @@ def test_openapi_describes_requests_responses_and_errors_of_every_operation(stac
             if code.startswith("3"):  # a redirect: where to, no body
                 assert "Location" in response["headers"], label
                 continue
+            if code == "204":  # done, nothing to answer
+                assert "content" not in response, label
+                continue
             [(media, content)] = response["content"].items()
             assert content["schema"], label
             if media == "application/json":
                 assert "$ref" in content["schema"] or content["schema"].get("properties"), label
         errors = {code: r for code, r in op["responses"].items() if code[0] in "45"}
-        for code in ("422", "503", "504"):
+        for code in ("422", "503", "504") if path.startswith("/v1/") else ("422",):
             assert errors[code]["content"]["application/problem+json"]["schema"] == problem, (label, code)
         if path.startswith("/v1/"):
             assert op["security"] == [{"bearer": []}], label
-            assert {"401", "403", "404"} <= set(errors), label
+            assert {"401", "403"} <= set(errors), label
+            assert ("404" in errors) >= ("{" in path), label
         if "requestBody" in op:  # a body over ECOC_MAX_BODY_BYTES
             assert errors["413"]["content"] == {"application/problem+json": {"schema": problem}}, label
         if method in ("POST", "PUT", "PATCH") and "requestBody" in op:
@@ -307,3 +311,54 @@ def test_last_editor_may_not_reject_the_release(stack, nordwind, wait):
     reject = erin_reviewing.request("POST", f"/v1/releases/{release['id']}/reject", json={"reason": "no"},
                                     expect=None)
     assert_problem(reject, 403, "urn:ecoc:problem:four-eyes")
+
+
+# -- what a client generator and a browser rely on ------------------------------------------------
+
+
+@pytest.mark.parametrize("method,path", [("GET", "/v2/vehicles"), ("GET", "/nothing-here"),
+                                         ("POST", "/v1/vehicles/import/extra")])
+def test_an_unknown_route_is_404_problem_json(stack, method, path):
+    response = requests.request(method, stack.url(path), timeout=10)
+    body = assert_problem(response, 404, "urn:ecoc:problem:not-found")
+    assert "openapi.json" in body["detail"]
+
+
+def test_a_method_a_path_does_not_take_is_405_problem_json(stack):
+    response = requests.delete(stack.url("/v1/releases"), timeout=10)
+    assert_problem(response, 405, "urn:ecoc:problem:method-not-allowed")
+    assert response.headers["Allow"] == "GET, HEAD, POST"
+
+
+def test_an_unknown_state_in_a_filter_is_422_naming_it(stack):
+    viewer = stack.client("vic", ["viewer"], [demo_data.ENTITY])
+    response = viewer.request("GET", "/v1/vehicles", params={"status": "parked"}, expect=None)
+    problem = assert_problem(response, 422, "urn:ecoc:problem:validation")
+    assert [e["field"] for e in problem["errors"]] == ["status"], problem
+
+
+def test_201_answers_carry_location(stack, nordwind):
+    approval = nordwind.approval_post
+    assert approval.headers["Location"] == f"/v1/approvals/{approval.json()['id']}"
+    viewer = stack.client("vic", ["viewer"], [demo_data.ENTITY])
+    assert viewer.get(approval.headers["Location"])["number"] == demo_data.APPROVAL_NUMBER
+
+
+def test_docs_are_served_by_the_gateway_itself(stack):
+    page = requests.get(stack.url("/docs"), timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assets = [src for src in ("/docs/assets/swagger-ui-bundle.js", "/docs/assets/swagger-ui.css",
+                              "/docs/assets/init.js") if src in page.text or src.endswith("init.js")]
+    for asset in assets:
+        response = requests.get(stack.url(asset), timeout=30)
+        assert response.status_code == 200 and len(response.content) > 100, asset
+    assert "http" not in page.text.replace("http-equiv", ""), "the page loads nothing from elsewhere"
+    assert_problem(requests.get(stack.url("/docs/assets/core.py"), timeout=10), 404)
+
+
+def test_an_unknown_event_type_in_the_audit_filter_is_422(stack):
+    auditor = stack.client("audrey", ["auditor"], [demo_data.ENTITY])
+    response = auditor.request("GET", "/v1/audit", params={"event_type": "vehicle_exploded"}, expect=None)
+    problem = assert_problem(response, 422, "urn:ecoc:problem:validation")
+    assert [e["field"] for e in problem["errors"]] == ["event_type"], problem

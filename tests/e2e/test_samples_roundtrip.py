@@ -16,6 +16,7 @@ import pytest
 from cli.client import Client
 from cli.stack import Stack, migrate_all
 from common.composition import compose_coc
+from common.contracts.responses import ApprovalFromIvi, VehicleFromIvi
 from common.config import Settings
 from common.ivi import load_schema, read_ivi, split_levels
 from tests.support import drop_stack_databases, sample_entity_code, throwaway_prefix, throwaway_vhost
@@ -128,6 +129,7 @@ def test_a_sample_imports_through_both_ivi_routes_and_reads_back_unchanged(path,
     # type level: an approval version that reads back as the sample's type-level part
     registered = manager.request("POST", "/v1/approvals/from-ivi", params={"entity": entity}, data=path.read_bytes(),
                                  headers=XML, expect=(200, 201)).json()
+    assert ApprovalFromIvi().validate(registered) == {}  # the answer is what the contract says
     approval = manager.get(f"/v1/approvals/{registered['id']}")
     [version] = [v for v in approval["versions"]
                  if (v["type"], v["variant"], v["version"]) == (coc["Type"], coc["Variant"], coc["Version"])]
@@ -142,6 +144,7 @@ def test_a_sample_imports_through_both_ivi_routes_and_reads_back_unchanged(path,
     created = steward.request("POST", "/v1/vehicles/from-ivi", params=params, data=path.read_bytes(), headers=XML,
                               expect=(200, 201))
     assert created.json()["outcome"] in ("accepted", "unchanged")
+    assert VehicleFromIvi().validate(created.json()) == {}
     vehicle = steward.get(f"/v1/vehicles/{coc['VehicleIdentificationNumber']}")
     assert (vehicle["vin"], vehicle["entity"], vehicle["approval_number"], vehicle["type"], vehicle["variant"],
             vehicle["version"]) == (coc["VehicleIdentificationNumber"], entity, coc["TypeApprovalNumber"],

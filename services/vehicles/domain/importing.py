@@ -27,12 +27,14 @@ def coc_errors(ivi_schema, coc):
 
 
 def classify(rows, schema, existing, allowed_entities, *, check_coc_of=None, checks=(), pre_errors=None,
-             label=str, being_signed=frozenset()):
+             label=str, being_signed=frozenset(), replace=False):
     """Decide each row's fate.
 
     `check_coc_of(coc)` → errors of a row's `coc`; `checks` are further `check(data)` → errors run on rows
     that loaded; `pre_errors` maps a row index to errors found before (e.g. a CSV row with too many cells);
-    `label(index)` names a row in messages; `being_signed` are VINs a release is sealing now. Returns (changes, unchanged_count, rejected) where changes is a
+    `label(index)` names a row in messages; `being_signed` are VINs a release is sealing now; a vehicle changed by
+    PATCH or a correction since its import (`edited`) is overwritten only with `replace`, else its row is a
+    conflict (`"conflict": true`). Returns (changes, unchanged_count, rejected) where changes is a
     list of (index, data, previous_record) and previous_record is None for a new vehicle.
     """
     changes, unchanged, rejected = [], 0, []
@@ -78,6 +80,12 @@ def classify(rows, schema, existing, allowed_entities, *, check_coc_of=None, che
                 rejected.append({"index": index, "vin": vin, "errors": [
                     {"field": "vin", "message": f"the vehicle is {state}; it changes only through a "
                                                 "correction once released"}]})
+                continue
+            if current.get("edited") and not replace:
+                rejected.append({"index": index, "vin": vin, "conflict": True, "errors": [
+                    {"field": "vin", "message": f"changed since its import (revision {current['revision']}, by "
+                                                f"{current.get('last_editor') or 'someone'}): importing it again "
+                                                "would undo that; ask to replace to overwrite it"}]})
                 continue
         changes.append((index, data, current))
     return changes, unchanged, rejected

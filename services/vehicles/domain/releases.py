@@ -4,6 +4,8 @@ from services.vehicles.domain.scope import allowed
 
 
 REVIEWED = ("in_review", "approved")  # the states of a release item that a change takes out of its release
+# every state a release is in: requested, reviewed, being signed, signed (all or some), or emptied by changes
+RELEASE_STATES = ("in_review", "approved", "rejected", "signing", "released", "completed_with_failures", "closed")
 
 
 class FourEyesViolation(ValueError):
