@@ -31,6 +31,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from common.config import REPO_ROOT, settings  # noqa: E402
+from common.contracts.events import EVENTS_BY_SOURCE  # noqa: E402
 from common.db import drop_database, migrate  # noqa: E402
 from common.outbox import Outbox, utcnow  # noqa: E402
 from common.topology import declarations, declare  # noqa: E402
@@ -75,7 +76,7 @@ def events(n):
 
 def publish(amqp_uri, envelopes):
     """Publish as fast as one kombu channel goes (the exchanges and queues are declared already)."""
-    exchanges = {s: get_event_exchange(s) for s in ("approvals", "vehicles", "validation", "signing")}
+    exchanges = {s: get_event_exchange(s) for s in EVENTS_BY_SOURCE}
     with Connection(amqp_uri) as conn:
         producer = conn.Producer(serializer="json")
         for e in envelopes:

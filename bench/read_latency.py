@@ -68,6 +68,7 @@ def reads(run, seeded_vin=None):
         out["seeded dashboard"] = lambda: seeded_viewer.get("/v1/dashboard", params={"entity": entity[0]})
         out["seeded audit query by subject"] = lambda: seeded_auditor.get(
             "/v1/audit", params={"subject": seeded_vin, "limit": 100})
+        out["seeded evidence pack"] = lambda: seeded_auditor.request("GET", f"/v1/vehicles/{seeded_vin}/evidence")
     return out
 
 

@@ -16,8 +16,9 @@ What is written, in each service's own table layout:
   documents would take hours);
 - audit: entries in the current format (domain/entries.py) for the seeded vehicles' lifecycle, chained from the
   stored head with the audit service's own code under its chain lock (so a running audit service may go on
-  appending), then a checkpoint sealed with the stack's audit key: the service's next seal re-hashes only what
-  came after it. The append-only triggers and the writer role stay as the migrations made them: COPY inserts.
+  appending), each batch's head sealed with the stack's audit key as a checkpoint (as the service seals its head
+  every minute): the service's next seal re-hashes only what came after the last, and a seeded VIN's evidence
+  proof runs to the checkpoint after its entries. The append-only triggers and the writer role stay as the migrations made them: COPY inserts.
 """
 import argparse
 import hashlib
@@ -313,7 +314,8 @@ def seed(vehicles=REGION["vehicles"], certificates=REGION["certificates"], audit
 
 def seed_audit(plan, count, batch, progress):
     """Chain `count` entries after the stored head, a batch per transaction under the audit service's chain
-    lock, then seal the new head with the stack's audit key under its sealing lock."""
+    lock, and seal each batch's head with the stack's audit key under its sealing lock, as the service seals
+    its head every minute (a batch is about what a busy region appends in one)."""
     s = settings()
     key = checkpoints.load_or_create_key(s.audit_keys_dir, s.local_mode)
     recorded_at = datetime.now(timezone.utc).replace(microsecond=0)
@@ -323,16 +325,15 @@ def seed_audit(plan, count, batch, progress):
             row = conn.execute("SELECT hash FROM audit_entries ORDER BY seq DESC LIMIT 1").fetchone()
             done = copy_rows(conn, "audit_entries", COPIED,
                              audit_rows(plan, lo, hi, row[0] if row else chain.GENESIS, recorded_at))
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (SEALING_LOCK,))
+            seq, head = conn.execute("SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1").fetchone()
+            conn.execute("INSERT INTO audit_checkpoints (seq, head_hash, at, key_id, signature) "
+                         "VALUES (%(seq)s, %(head_hash)s, %(at)s, %(key_id)s, %(signature)s)",
+                         checkpoints.seal(key, seq, head, datetime.now(timezone.utc)))
             conn.commit()
             return done
 
         progress.run("audit_entries", spans(count, batch), step)
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (SEALING_LOCK,))
-        seq, head = conn.execute("SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1").fetchone()
-        sealed = checkpoints.seal(key, seq, head, datetime.now(timezone.utc))
-        conn.execute("INSERT INTO audit_checkpoints (seq, head_hash, at, key_id, signature) "
-                     "VALUES (%(seq)s, %(head_hash)s, %(at)s, %(key_id)s, %(signature)s)", sealed)
-        conn.commit()
         vacuum(conn, "audit_entries")
 
 

@@ -4,6 +4,7 @@ import os
 import sys
 
 import common  # noqa: F401 - first: quiets eventlet's import-time deprecation notice
+from common.config import PROCESSES
 
 
 def cmd_up(args):
@@ -123,7 +124,7 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("up", help="migrate and run every service and the gateway until Ctrl-C").set_defaults(func=cmd_up)
     run = sub.add_parser("run", help="run one service in the foreground (containers)")
-    run.add_argument("name", choices=["approvals", "vehicles", "validation", "signing", "audit", "gateway"])
+    run.add_argument("name", choices=PROCESSES)
     run.set_defaults(func=cmd_run)
     migrate = sub.add_parser("migrate", help="create the databases if missing, migrate them and declare the broker "
                                              "topology (waiting for PostgreSQL and RabbitMQ to be reachable)")
@@ -150,7 +151,7 @@ def build_parser():
     demo.add_argument("--keep", action="store_true", help="leave a stack the demo started running")
     demo.set_defaults(func=cmd_demo)
     probe = sub.add_parser("probe", help="exit 0 when a service answers its health check")
-    probe.add_argument("name", choices=["approvals", "vehicles", "validation", "signing", "audit", "gateway"])
+    probe.add_argument("name", choices=PROCESSES)
     probe.set_defaults(func=cmd_probe)
     verify = sub.add_parser("verify", help="verify a sealed eCoC file")
     verify.add_argument("file")

@@ -108,8 +108,10 @@ def drop_database(url):
 
 
 def migrations_dir(service):
+    """The service's own alembic revisions; the environment and the revision template are shared
+    (`common/migrations`)."""
     root = Path(__file__).resolve().parent.parent
-    return (root / "gateway" if service == "gateway" else root / "services" / service) / "migrations"
+    return (root / "gateway" if service == "gateway" else root / "services" / service) / "migrations" / "versions"
 
 
 def migrate(service, url):
@@ -124,7 +126,10 @@ def alembic_config(service, url):
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(migrations_dir(service)))
+    cfg.set_main_option("script_location", str(Path(__file__).resolve().parent / "migrations"))
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option("version_locations", str(migrations_dir(service)))
+    cfg.set_main_option("ecoc_service", service)
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from sqlalchemy import create_engine, text
 
 from cli import demo_data
-from common.config import settings
+from common.config import PROCESSES, settings
 from common.db import drop_database, migrate
 
 
@@ -72,7 +72,7 @@ def throwaway_prefix():
 
 def drop_stack_databases(prefix):
     server = settings().database_server.rstrip("/")
-    for service in ("approvals", "vehicles", "validation", "signing", "audit", "gateway"):
+    for service in PROCESSES:  # every process with a database of its own, the gateway included
         drop_database(f"{server}/{prefix}_{service}")
 
 

@@ -13,6 +13,7 @@ from common.contracts.events import (
 )
 from common.dependencies import Database, Identity, IviSchema
 from common.errors import EXPECTED, Conflict, InvalidInput, NotFound, load_or_raise
+from common.health import Health
 from common.ids import is_uuid
 from common.ivi.errors import IviFormatError
 from common.ivi.reader import read_ivi
@@ -50,7 +51,7 @@ def _already_registered(number, entity):
     return Conflict(f"legal entity {entity} already holds an approval {number.base}*..")
 
 
-class ApprovalsService:
+class ApprovalsService(Health):
     name = "approvals"
 
     db = Database(outbox, inbox)
@@ -58,11 +59,7 @@ class ApprovalsService:
     ops = Ops()  # /livez, /readyz, /metrics; measures every worker
     ivi = IviSchema()
 
-    @rpc
-    def health(self):
-        with self.db as uow:
-            uow.session.execute(approvals.select().limit(0))
-        return {"service": self.name, "ok": True}
+    health_table = approvals
 
     # -- legal entities ------------------------------------------------------------------------------
 

@@ -32,6 +32,8 @@ audit_entries = Table(
     Column("payload", JSONB, nullable=False),
     Column("payload_digest", String(64)),
     Column("prev_hash", String(64), nullable=False),
+    # the digest hash = sha256(prev_hash + digest) was made from; NULL for entries written before it was stored
+    Column("digest", String(64)),
     Column("hash", String(64), nullable=False),
     # 1: the content fields are hashed as one block; 2: each subject's part separately (domain/items.py)
     Column("format", SmallInteger, nullable=False, server_default="1"),
@@ -51,4 +53,5 @@ audit_checkpoints = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Column("key_id", String(64), nullable=False),
     Column("signature", Text, nullable=False),
+    Index("ix_audit_checkpoints_seq", "seq"),
 )

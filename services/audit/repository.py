@@ -3,7 +3,7 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import and_, func, literal, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 
-from services.audit.domain import chain
+from services.audit.domain import chain, items
 from services.audit.domain.entries import fields_of, has_float, with_payload
 from services.audit.models import audit_checkpoints, audit_entries
 
@@ -142,22 +142,30 @@ def try_lock_sealing(session):
     return session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": SEALING_LOCK}).scalar()
 
 
-def digests_between(session, first_seq, last_seq):
-    """(seq, digest) of every entry from first_seq to last_seq: the links an evidence pack needs to
-    re-hash the chain between a VIN's entries and a checkpoint (the digest is recomputed from the
-    stored content, so a tampered entry shows in the proof as it would in `verify`)."""
-    rows = session.execute(
-        select(t).where(t.c.seq.between(first_seq, last_seq)).order_by(t.c.seq)
-        .execution_options(stream_results=True, yield_per=VERIFY_CHUNK)
-    )
-    return [(row.seq, chain.entry_digest(row._asdict())) for row in rows]
+def links_between(session, first_seq, last_seq, skip=()):
+    """(seq, digest) of every entry from first_seq to last_seq but those in `skip`: the links an evidence pack
+    needs to re-hash the chain from a VIN's entries to the checkpoint sealing them. Stored digests are read as
+    they are (one that does not match its entry fails the proof, never forges one); an entry written before
+    digests were stored has its digest recomputed from its content."""
+    pairs = session.execute(select(t.c.seq, t.c.digest).where(t.c.seq.between(first_seq, last_seq))
+                            .order_by(t.c.seq)).all()
+    missing = [seq for seq, digest in pairs if digest is None and seq not in skip]
+    recomputed = {}
+    for start in range(0, len(missing), VERIFY_CHUNK):
+        chunk = missing[start:start + VERIFY_CHUNK]
+        recomputed.update((row.seq, chain.entry_digest(row._asdict()))
+                          for row in session.execute(select(t).where(t.c.seq.in_(chunk))))
+    return [{"seq": seq, "digest": digest or recomputed[seq]} for seq, digest in pairs if seq not in skip]
 
 
-def prev_hash_of(session, seq):
-    return session.execute(select(t.c.prev_hash).where(t.c.seq == seq)).scalar()
+def checkpoint_sealing(session, seq, upto):
+    """The first checkpoint that seals entry `seq` (its head at or after it), among those up to entry `upto`."""
+    row = session.execute(select(c).where(c.c.seq.between(seq, upto)).order_by(c.c.seq, c.c.id).limit(1)).first()
+    return None if row is None else row._asdict()
 
 
-def entry_dict(row):
+def entry_dict(row, subject=None):
+    """An entry as a query answers it; given the `subject` it was found by, `data` holds only its part."""
     return {
         "seq": row["seq"],
         "event_id": row["event_id"],
@@ -172,7 +180,8 @@ def entry_dict(row):
         "subjects": list(row["subjects"]),
         "trace_id": row["trace_id"],
         "payload_digest": row["payload_digest"],
-        "data": row["payload"].get("data"),
+        "data": row["payload"].get("data") if subject is None
+        else items.data_for(row["payload"], row["subjects"], subject),
         "hash": row["hash"],
         "prev_hash": row["prev_hash"],
     }

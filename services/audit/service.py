@@ -9,6 +9,7 @@ from common import metrics
 from common.config import settings
 from common.dependencies import Identity
 from common.errors import EXPECTED, InvalidInput
+from common.health import Health
 from common.ops import Ops
 from common.outbox import utcnow
 from services.audit import repository as repo
@@ -26,7 +27,7 @@ MAX_FILTER = 500
 CHECKPOINT_SECONDS = settings().audit_checkpoint_seconds
 
 
-class AuditService:
+class AuditService(Health):
     name = "audit"
 
     # No outbox (the audit log emits nothing, so no relay polls) and no inbox: the unique
@@ -67,11 +68,7 @@ class AuditService:
     def seal_head(self):
         self._seal()
 
-    @rpc
-    def health(self):
-        with self.db as uow:
-            uow.session.execute(audit_entries.select().limit(0))
-        return {"service": self.name, "ok": True}
+    health_table = audit_entries
 
     @rpc(expected_exceptions=EXPECTED)
     def checkpoint(self):
@@ -113,7 +110,7 @@ class AuditService:
     @rpc(expected_exceptions=EXPECTED)
     def query(self, subject=None, limit=100, cursor=None, actor=None, event_type=None, since=None, until=None):
         """One page of the entries of the caller's entities matching every filter given, in seq order; pass
-        `next_cursor` back for more. Scoped before paging, so a page, its size and its cursor say nothing of
+        `next_cursor` back for more. Found by subject, a batch entry's `data` holds the subject's part only. Scoped before paging, so a page, its size and its cursor say nothing of
         other entities' entries."""
         entities = self.caller.entities("auditor")
         after = _cursor(cursor)
@@ -131,7 +128,7 @@ class AuditService:
                              after_seq=after, limit=limit + 1)
         page = rows[:limit]
         return {
-            "entries": [repo.entry_dict(r) for r in page],
+            "entries": [repo.entry_dict(r, filters["subject"]) for r in page],
             "next_cursor": str(page[-1]["seq"]) if len(rows) > limit else None,
         }
 
@@ -153,9 +150,10 @@ class AuditService:
     @rpc(expected_exceptions=EXPECTED)
     def evidence(self, subject):
         """Every entry of the caller's entities naming `subject` (of a batch entry only the subject's part),
-        sealed by a fresh checkpoint, with the (seq, digest) of every other entry from the first of them up to
-        that checkpoint, and the index of the subject's entries signed with the audit key: enough to re-hash
-        that span of the chain offline and compare it with the signed head, without anyone else's data."""
+        the index of them signed with the audit key at a fresh checkpoint, and the proof: for each run of them,
+        the (seq, digest) of every other entry up to the first checkpoint sealing that run. Enough to re-hash each
+        run offline and compare it with a signed head, without anyone else's data, at a cost bounded by the
+        entries between checkpoints rather than by the history since the subject's first entry."""
         entities = self.caller.entities("auditor")
         subject = _text("subject", subject)
         if subject is None:
@@ -164,13 +162,7 @@ class AuditService:
         with self.db as uow:
             rows = repo.by_subject(uow.session, subject, entities)
             rows = [r for r in rows if sealed is not None and r["seq"] <= sealed["seq"]]
-            links, start = [], None
-            if rows:
-                start = repo.prev_hash_of(uow.session, rows[0]["seq"])
-                mine = {r["seq"] for r in rows}
-                links = [{"seq": seq, "digest": digest}
-                         for seq, digest in repo.digests_between(uow.session, rows[0]["seq"], sealed["seq"])
-                         if seq not in mine]
+            segments = _segments(uow.session, rows, sealed)
         return {
             "subject": subject,
             "generated_at": chain.canonical_time(utcnow()),
@@ -182,8 +174,23 @@ class AuditService:
             "index": checkpoints.seal_index(self.checkpoint_key, subject, [r["seq"] for r in rows], sealed)
             if sealed else None,
             "entries": [pack_entry(r, subject) for r in rows],
-            "proof": {"prev_hash": start, "links": links},
+            "proof": {"segments": segments},
         }
+
+
+def _segments(session, rows, sealed):
+    """The proof of `rows` (a subject's entries in seq order) in runs, each ending at the first checkpoint that
+    seals its first entry (`sealed`, the fresh one, for the last run)."""
+    mine = {r["seq"] for r in rows}
+    segments, i = [], 0
+    while i < len(rows):
+        first = rows[i]
+        ends = repo.checkpoint_sealing(session, first["seq"], sealed["seq"]) or sealed
+        run = [r for r in rows[i:] if r["seq"] <= ends["seq"]]
+        segments.append({"prev_hash": first["prev_hash"], "checkpoint": checkpoints.as_dict(ends),
+                         "links": repo.links_between(session, first["seq"], ends["seq"], skip=mine)})
+        i += len(run)
+    return segments
 
 
 def _cursor(cursor):

@@ -19,6 +19,7 @@ from common.entity_code import code_problem
 from common.contracts.signing import SignBatchIn
 from common.errors import EXPECTED, Forbidden, InvalidInput, NotFound, load_or_raise
 from common.events import on_event
+from common.health import Health
 from common.ivi.reader import read_ivi
 from common.ops import Ops
 from common.resolution_plan import ResolutionPlan, pinned_item
@@ -38,7 +39,7 @@ from services.signing.seal_metrics import seal_days_left
 log = logging.getLogger(__name__)
 
 
-class SigningService:
+class SigningService(Health):
     name = "signing"
 
     db = Database(outbox, inbox)
@@ -47,11 +48,10 @@ class SigningService:
     seals = Seals()
     approvals = ServiceRpc("approvals")
 
-    @rpc
-    def health(self):
-        with self.db as uow:
-            uow.session.execute(certificates.select().limit(0))
-        return {"service": self.name, "ok": True, "schema": bool(self.seals.validator)}
+    health_table = certificates
+
+    def health_details(self):
+        return {"schema": bool(self.seals.validator)}
 
     @rpc(expected_exceptions=EXPECTED)
     def ensure_seal(self, entity, organisation):

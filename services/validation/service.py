@@ -19,6 +19,7 @@ from common.contracts.events import VALIDATION_COMPLETED, VEHICLE_CHANGED, Vehic
 from common.dependencies import Database, Identity, IviSchema
 from common.errors import EXPECTED, InvalidInput, NotFound, field_errors
 from common.events import on_event
+from common.health import Health
 from common.ops import Ops
 from common.outbox import utcnow
 from common.rpc import ServiceRpc
@@ -37,7 +38,7 @@ RECORD = VehicleRecord()  # one schema for every record: building a marshmallow 
 _CATEGORY = re.compile(r"[A-Z][0-9A-Za-z.\-]{0,9}")
 
 
-class ValidationService:
+class ValidationService(Health):
     name = "validation"
 
     db = Database(outbox, inbox)
@@ -46,11 +47,10 @@ class ValidationService:
     approvals = ServiceRpc("approvals")
     drafts = IviSchema(DraftChecker.from_path)
 
-    @rpc
-    def health(self):
-        with self.db as uow:
-            uow.session.execute(validation_reports.select().limit(0))
-        return {"service": self.name, "ok": True, "rule_packs": pack_versions(),
+    health_table = validation_reports
+
+    def health_details(self):
+        return {"rule_packs": pack_versions(),
                 "schema_checks": self.drafts is not None}
 
     @rpc(expected_exceptions=EXPECTED)

@@ -16,6 +16,7 @@ from common.contracts.vehicles import CorrectionIn, PreconditionFailed, VehicleP
 from common.dependencies import Database, Identity, IviSchema
 from common.errors import EXPECTED, Conflict, InvalidInput, NotFound, load_or_raise
 from common.events import on_event
+from common.health import Health
 from common.ops import Ops
 from common.outbox import utcnow
 from common.rpc import ServiceRpc
@@ -44,7 +45,7 @@ def chunks(items, size=EVENT_CHUNK):
         yield items[start:start + size]
 
 
-class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
+class VehiclesService(Health, ImportEntrypoints, ReleaseEntrypoints):
     name = "vehicles"
 
     db = Database(outbox, inbox)
@@ -105,11 +106,10 @@ class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
 
     # -- queries ---------------------------------------------------------------------------------
 
-    @rpc
-    def health(self):
-        with self.db as uow:
-            uow.session.execute(vehicles.select().limit(0))
-        return {"service": self.name, "ok": True, "ivi_schema": self.ivi is not None}
+    health_table = vehicles
+
+    def health_details(self):
+        return {"ivi_schema": self.ivi is not None}
 
     @rpc(expected_exceptions=EXPECTED)
     def get(self, vin):

@@ -9,12 +9,13 @@ import pytest
 
 from cli import demo_data
 from cli.main import main as ecoc
+from common.contracts.events import EVENTS_BY_SOURCE
 from services.audit.domain import checkpoints
 from services.audit.domain.evidence import verify_pack
 
 pytestmark = pytest.mark.e2e
 
-PRODUCERS = ("approvals", "vehicles", "validation", "signing")
+PRODUCERS = tuple(EVENTS_BY_SOURCE)
 JUDGED = ("valid", "blocked")
 
 

@@ -347,11 +347,13 @@ def test_evidence_pack_can_be_checked_independently(audit, publish, sql):
     assert [e["shared"]["data"] for e in pack["entries"]] == [{"revision": 1}, {"revision": 2}]
     assert pack["index"]["seqs"] == [e["seq"] for e in pack["entries"]]
     assert checkpoints.index_valid(pack["public_key"], pack["index"])
-    assert [link["seq"] for link in pack["proof"]["links"]] == [stored[1]["seq"]]  # VIN_B's entry: a digest only
+    (run,) = pack["proof"]["segments"]
+    assert run["checkpoint"] == pack["checkpoint"]
+    assert [link["seq"] for link in run["links"]] == [stored[1]["seq"]]  # VIN_B's entry: a digest only
     assert VIN_B not in json.dumps(pack["proof"])
     # recomputed from the pack alone, with nothing but hashlib and json
-    links = sorted(pack["entries"] + pack["proof"]["links"], key=lambda item: item["seq"])
-    current = pack["proof"]["prev_hash"]
+    links = sorted(pack["entries"] + run["links"], key=lambda item: item["seq"])
+    current = run["prev_hash"]
     for item in links:
         if "digest" in item:
             digest = item["digest"]
@@ -368,6 +370,27 @@ def test_evidence_pack_can_be_checked_independently(audit, publish, sql):
     assert current == pack["checkpoint"]["head_hash"]
     assert checkpoints.signature_valid(pack["public_key"], pack["checkpoint"])
     assert rpc(audit, "evidence", "NOBODY")["entries"] == []
+
+
+def test_an_evidence_proof_runs_to_the_first_checkpoint_after_the_subjects_entries(audit, publish, sql):
+    """The proof's cost is bounded by the entries between checkpoints, not by the history since the VIN's first
+    entry: a run ends at the first checkpoint that seals it, and later history is not re-hashed."""
+    publish(envelope(VIN_A, revision=1))
+    publish(envelope(VIN_B))
+    first = rpc(audit, "checkpoint")
+    for revision in range(5):
+        publish(envelope(VIN_B, revision=revision))
+    second = rpc(audit, "checkpoint")
+    publish(envelope(VIN_A, revision=2))
+    publish(envelope(VIN_B, revision=9))
+
+    pack = rpc(audit, "evidence", VIN_A)
+    stored = rows(sql)
+    assert [run["checkpoint"]["seq"] for run in pack["proof"]["segments"]] == [first["seq"], stored[-1]["seq"]]
+    assert [[link["seq"] for link in run["links"]] for run in pack["proof"]["segments"]] == [
+        [stored[1]["seq"]], [stored[-1]["seq"]]]  # the five entries sealed by `second` are not in the proof
+    assert second["seq"] not in {link["seq"] for run in pack["proof"]["segments"] for link in run["links"]}
+    assert [row["digest"] for row in stored] == [chain.entry_digest(row) for row in stored]
 
 
 def canonical(value):
@@ -559,3 +582,12 @@ def test_a_head_sealed_by_another_process_meanwhile_is_not_sealed_again(audit, p
     monkeypatch.setattr(repository, "try_lock_sealing", sealed_meanwhile)
     assert rpc(audit, "checkpoint")["seq"] == other_process[0]["seq"]
     assert [r[0] for r in sql.execute("SELECT seq FROM audit_checkpoints").fetchall()] == [rows(sql)[-1]["seq"]]
+
+
+def test_a_query_by_subject_answers_a_batch_entry_with_the_subjects_part(audit, publish):
+    publish(envelope(VIN_A, subjects=[VIN_A, VIN_B], release_id="R1",
+                     vehicles=[{"vin": VIN_A, "revision": 1}, {"vin": VIN_B, "revision": 4}]))
+    (entry,) = rpc(audit, "query", subject=VIN_B)["entries"]
+    assert entry["data"] == {"release_id": "R1", "vehicles": [{"vin": VIN_B, "revision": 4}]}
+    (whole,) = rpc(audit, "query", event_type=PROBE)["entries"]
+    assert whole["data"]["vehicles"] == [{"vin": VIN_A, "revision": 1}, {"vin": VIN_B, "revision": 4}]

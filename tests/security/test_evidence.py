@@ -147,8 +147,9 @@ def test_finding_06_doctored_evidence_pack_does_not_verify(audit, record, tmp_pa
     # the forger: the withdrawal entries become someone else's (seq, digest) links, the files say "current"
     withdrawal = [e for e in entries if e["seq"] >= min(e["seq"] for e in entries
                                                         if e["event_type"] == "vehicle_withdrawn")]
-    proof["links"] = sorted(proof["links"] + [{"seq": e["seq"], "digest": digest_of(e, algorithm)}
-                                              for e in withdrawal], key=lambda link: link["seq"])
+    run = proof["segments"][-1]
+    run["links"] = sorted(run["links"] + [{"seq": e["seq"], "digest": digest_of(e, algorithm)}
+                                          for e in withdrawal], key=lambda link: link["seq"])
     doctored = files_of(pack_of(rpc(audit, "evidence", VIN), status="current", revision=1))
     doctored.update((name, data) for name, data in files.items() if name.startswith("audit/"))
     doctored["audit/entries.json"] = json.dumps([e for e in entries if e not in withdrawal]).encode()

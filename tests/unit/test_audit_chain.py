@@ -88,10 +88,22 @@ def test_tampered_and_rehashed_entry_breaks_the_next_link():
     entries = build(3)
     entries[0]["payload"]["data"]["revision"] = 99
     entries[0]["payload_digest"] = chain.payload_digest(entries[0]["payload"])
+    entries[0]["digest"] = chain.entry_digest(chain.content_of(entries[0]))
     entries[0]["hash"] = chain.entry_hash(entries[0]["prev_hash"], chain.content_of(entries[0]))
     result = chain.verify(entries)
     assert result["first_invalid_seq"] == 20
     assert "prev_hash" in result["reason"]
+
+
+@pytest.mark.parametrize("format", [1, 2])
+def test_a_stored_digest_that_is_not_the_entrys_is_reported(format):
+    entries = build(3, format)
+    assert all(e["digest"] == chain.entry_digest(e) for e in entries)
+    entries[1]["digest"] = "1" * 64  # evidence packs of other VINs prove through this entry's stored digest
+    result = chain.verify(entries)
+    assert result["first_invalid_seq"] == 20 and "stored digest" in result["reason"]
+    entries[1]["digest"] = None  # an entry written before digests were stored
+    assert chain.verify(entries)["valid"]
 
 
 def test_removed_entry_is_invalid():

@@ -55,9 +55,10 @@ def audit_part(entries, key):
         "public_key": checkpoints.public_pem(key), "checkpoint": sealed,
         "index": checkpoints.seal_index(key, VIN, [e["seq"] for e in mine], sealed),
         "entries": [pack_entry(e, VIN) for e in mine],
-        "proof": {"prev_hash": mine[0]["prev_hash"],
-                  "links": [{"seq": e["seq"], "digest": chain.entry_digest(e)}
-                            for e in entries if e["seq"] >= first and VIN not in e["subjects"]]},
+        "proof": {"segments": [{
+            "prev_hash": mine[0]["prev_hash"], "checkpoint": sealed,
+            "links": [{"seq": e["seq"], "digest": chain.entry_digest(e)}
+                      for e in entries if e["seq"] >= first and VIN not in e["subjects"]]}]},
     }
 
 
@@ -167,3 +168,63 @@ def test_cli_prints_the_checks_and_exit_status(key, tmp_path, capsys):
     assert verify_evidence(str(path)) == 1
     assert "FAIL" in capsys.readouterr().out
     assert verify_evidence(str(tmp_path / "missing.zip")) == 2
+
+
+def split_at(audit, entries, key, at):
+    """The proof in two runs: the VIN's entries up to the checkpoint at entry `at`, then the rest up to the head
+    (as the audit service makes it when a periodic checkpoint lies between them)."""
+    middle = checkpoints.as_dict(checkpoints.seal(key, at, entries[at - 1]["hash"], T0))
+    mine = [e for e in entries if VIN in e["subjects"]]
+
+    def run(first, last, checkpoint):
+        return {"prev_hash": entries[first - 1]["prev_hash"], "checkpoint": checkpoint,
+                "links": [{"seq": e["seq"], "digest": chain.entry_digest(e)} for e in entries
+                          if first <= e["seq"] <= last and VIN not in e["subjects"]]}
+
+    later = min(e["seq"] for e in mine if e["seq"] > at)
+    return dict(audit, proof={"segments": [run(mine[0]["seq"], at, middle),
+                                           run(later, entries[-1]["seq"], audit["checkpoint"])]})
+
+
+def test_a_proof_in_runs_ending_at_earlier_checkpoints_verifies(key):
+    entries = stored_chain()
+    pack = pack_of(split_at(audit_part(entries, key), entries, key, at=2))
+    result = verify_pack(pack, checkpoints.public_pem(key))
+    assert result["ok"], [c for c in result["checks"] if not c["ok"]]
+    runs = [c["detail"] for c in result["checks"] if c["check"] == "the chain through them reaches the sealed head"]
+    assert runs == ["entry 1 to 2 (2 links); entry 3 to 5 (3 links)"]
+
+
+def test_a_run_ending_at_a_checkpoint_of_another_key_fails(key, tmp_path):
+    entries = stored_chain()
+    other = checkpoints.load_or_create_key(tmp_path / "other", local_mode=True)
+    audit = split_at(audit_part(entries, key), entries, other, at=2)
+    result = verify_pack(pack_of(audit), checkpoints.public_pem(key))
+    assert failed(result) == ["each run of entries ends at a checkpoint sealed with the audit key, the last at "
+                              "the pack's head"]
+
+
+def test_a_run_that_does_not_reach_its_checkpoint_fails(key):
+    entries = stored_chain()
+    audit = split_at(audit_part(entries, key), entries, key, at=2)
+    audit["proof"]["segments"][0]["links"] = []  # entry 2 (someone else's) left out: the run stops short
+    assert failed(verify_pack(pack_of(audit), checkpoints.public_pem(key))) == [
+        "the chain through them reaches the sealed head"]
+
+
+def test_a_pack_of_the_first_format_still_verifies(key):
+    """Packs are kept for ten years: one made before the proof came in runs ({prev_hash, links} to the pack's
+    checkpoint) verifies as it did."""
+    audit = audit_part(stored_chain(), key)
+    (run,) = audit["proof"]["segments"]
+    audit["proof"] = {"prev_hash": run["prev_hash"], "links": run["links"]}
+    src = zipfile.ZipFile(io.BytesIO(pack_of(audit)))
+    files = {n: src.read(n) for n in src.namelist()}
+    manifest = json.loads(files["manifest.json"])
+    manifest["format"] = "ecoc-evidence/1"
+    files["manifest.json"] = json.dumps(manifest).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for n, data in files.items():
+            dst.writestr(n, data)
+    assert verify_pack(out.getvalue(), checkpoints.public_pem(key))["ok"]

@@ -61,8 +61,9 @@ def entry_hash(prev_hash, content):
 
 
 def link(prev_hash, content):
-    """The entry that follows `prev_hash`: its content with prev_hash and hash."""
-    return dict(content, prev_hash=prev_hash, hash=entry_hash(prev_hash, content))
+    """The entry that follows `prev_hash`: its content with prev_hash, digest and hash."""
+    digest = entry_digest(content)
+    return dict(content, prev_hash=prev_hash, digest=digest, hash=link_hash(prev_hash, digest))
 
 
 def verify(entries, checkpoints=(), after=None):
@@ -119,7 +120,8 @@ def _fault(entry, expected_prev, last_seq):
         what = "the genesis value" if expected_prev == GENESIS else "the previous entry's hash"
         return f"prev_hash does not match {what}: an entry before it was removed, inserted or reordered"
     try:
-        actual = entry_hash(entry["prev_hash"], entry)
+        digest = entry_digest(entry)
+        actual = link_hash(entry["prev_hash"], digest)
         stored_payload = payload_digest(entry["payload"]) if "payload" in entry else entry["payload_digest"]
     except (TypeError, ValueError) as exc:
         return f"content cannot be hashed: {exc}"
@@ -127,6 +129,8 @@ def _fault(entry, expected_prev, last_seq):
         return "the payload does not match its digest: the payload was altered"
     if actual != entry["hash"]:
         return "hash does not match the entry's content: the entry was altered"
+    if entry.get("digest") not in (None, digest):
+        return "the stored digest does not match the entry's content: evidence packs would not prove through it"
     return None
 
 
@@ -141,11 +145,11 @@ def verify_span(prev_hash, links):
         seq = item["seq"]
         if last_seq is not None and seq <= last_seq:
             return current, hashes, f"entry {seq} is out of order (after {last_seq})"
-        if "digest" in item:
-            digest = item["digest"]
-        elif "item" in item:
+        if "item" in item:
             digest = items.proven_digest(item)
-        else:
+        elif "event_id" not in item:  # a link: someone else's entry, as its digest only
+            digest = item["digest"]
+        else:  # an entry with its content: its digest is recomputed, whatever digest it states
             digest = entry_digest(item)
             if "payload" in item and payload_digest(item["payload"]) != item["payload_digest"]:
                 return current, hashes, f"the payload of entry {seq} does not match its digest"

@@ -9,9 +9,11 @@ Layout (`manifest.json` lists every other file with its sha256):
     validation/reports.json       every validation report: revision judged, rule-pack versions, findings
     audit/entries.json            the audit entries naming the VIN (format 1: content and payload; format 2:
                                   the shared payload and the VIN's own item with its Merkle path), prev_hash, hash
-    audit/proof.json              {prev_hash, links}: (seq, digest) of every other entry from the VIN's
-                                  first entry up to the checkpoint, so the span can be re-hashed
-    audit/checkpoint.json         the chain head sealed with the audit key
+    audit/proof.json              {segments: [{prev_hash, links, checkpoint}]}: the VIN's entries in runs, each
+                                  with the (seq, digest) of every other entry from its first entry up to the first
+                                  checkpoint sealing it, so each run re-hashes to a signed head (format 1 of the
+                                  pack: one run, {prev_hash, links}, ending at audit/checkpoint.json)
+    audit/checkpoint.json         the chain head sealed with the audit key when the pack was made
     audit/index.json              the seqs of all the VIN's entries up to that head, signed with the audit key
     audit/audit-key.pem           the audit public key (compare its key id with the operator's)
     audit/algorithm.json          how digests, hashes and the seal are computed
@@ -25,7 +27,8 @@ from datetime import datetime
 from services.audit.domain import chain, checkpoints, items
 from services.audit.domain.trail import RECORD_FIELDS, Trail, names
 
-FORMAT = "ecoc-evidence/1"
+FORMAT = "ecoc-evidence/2"
+FORMATS = ("ecoc-evidence/1", FORMAT)  # packs of format 1 carry their proof as one run
 
 
 def pack_entry(entry, subject):
@@ -98,7 +101,7 @@ def verify_pack(data, trusted_key_pem=None):
         check("the file is an evidence pack", False, str(exc))
         return _report(check, None, [])
     vin = manifest.get("vin")
-    check("format", manifest.get("format") == FORMAT, str(manifest.get("format")))
+    check("format", manifest.get("format") in FORMATS, str(manifest.get("format")))
     stored = set(pack.namelist()) - {"manifest.json"}
     listed = manifest.get("files", {})
     check("every file is listed in the manifest", stored == set(listed),
@@ -144,12 +147,7 @@ def _verify_contents(check, pack, stored, vin, trusted_key_pem, proves):
     check("the pack carries every entry of the index, and no other", carried == sorted(index["seqs"]),
           f"entries {', '.join(map(str, hidden))} of the VIN are missing or passed off as links" if hidden
           else f"entries {', '.join(map(str, carried))}")
-    links = sorted(entries + proof["links"], key=lambda item: item["seq"])
-    end, hashes, problem = chain.verify_span(proof["prev_hash"], links)
-    check("audit entries re-hash to their recorded hashes", problem is None, problem or f"{len(entries)} entries")
-    reaches = problem is None and links[-1]["seq"] == sealed["seq"] and end == sealed["head_hash"]
-    check("the chain through them reaches the sealed head", reaches,
-          f"{len(links)} links from entry {links[0]['seq']} to {links[-1]['seq']}")
+    _check_segments(check, key, entries, _segments_of(proof, sealed), sealed)
     if not check.ok:
         return
     proves.append(f"the {len(entries)} audit entries of {vin} are all its entries in the audit chain as it stood "
@@ -160,6 +158,43 @@ def _verify_contents(check, pack, stored, vin, trusted_key_pem, proves):
     _check_certificates(check, pack, stored, vin, trail, load("certificates/versions.json"), proves)
     _check_reports(check, trail, load("validation/reports.json"), proves)
     _check_vehicle(check, trail, load("vehicle/revisions.json"), load("vehicle/record.json"), proves)
+
+
+def _segments_of(proof, sealed):
+    """The proof's runs; a pack of format 1 carries one run, ending at the pack's checkpoint."""
+    if "segments" in proof:
+        return proof["segments"]
+    return [{"prev_hash": proof["prev_hash"], "links": proof["links"], "checkpoint": sealed}]
+
+
+def _check_segments(check, key, entries, segments, sealed):
+    """Each run of the VIN's entries, with the links between them, re-hashes to the head of a checkpoint signed
+    with the audit key; the runs cover every entry once, in order, the last one ending at the pack's head."""
+    remaining = sorted(entries, key=lambda e: e["seq"])
+    rehashed, reached, spans = True, True, []
+    ends = [s["checkpoint"]["seq"] for s in segments]
+    if not check("each run of entries ends at a checkpoint sealed with the audit key, the last at the pack's head",
+                 segments and ends == sorted(set(ends)) and segments[-1]["checkpoint"] == sealed
+                 and all(checkpoints.signature_valid(key, s["checkpoint"]) for s in segments),
+                 f"{len(segments)} run(s), sealed at entries {', '.join(map(str, ends))}"):
+        return
+    for segment in segments:
+        ends_at = segment["checkpoint"]
+        run = [e for e in remaining if e["seq"] <= ends_at["seq"]]
+        remaining = remaining[len(run):]
+        links = sorted(run + segment["links"], key=lambda item: item["seq"])
+        if not run or not links:
+            reached = False
+            continue
+        end, _, problem = chain.verify_span(segment["prev_hash"], links)
+        rehashed = rehashed and problem is None
+        reached = reached and problem is None and links[0] is run[0] and links[-1]["seq"] == ends_at["seq"] \
+            and end == ends_at["head_hash"]
+        spans.append(f"entry {links[0]['seq']} to {links[-1]['seq']} ({len(links)} links)")
+    check("audit entries re-hash to their recorded hashes", rehashed, f"{len(entries)} entries")
+    check("the chain through them reaches the sealed head", reached and not remaining,
+          "; ".join(spans) + (f"; entries {', '.join(str(e['seq']) for e in remaining)} after the head"
+                              if remaining else ""))
 
 
 def _check_certificates(check, pack, stored, vin, trail, versions, proves):

@@ -134,6 +134,18 @@ def proven_digest(proven):
     return sha256_hex(canonical_json(header(proven, proven["shared"], items_root)))
 
 
+def data_for(payload, subjects, key):
+    """The `data` of an event as one of its keys sees it: the shared data with that key's list items only (an
+    audit query by subject answers a batch event with the subject's part, not with hundreds of others)."""
+    if not isinstance(payload.get("data"), dict):
+        return payload.get("data")
+    shared, parts = split(payload, set(subjects))
+    data = dict(shared["data"])
+    for name, listed in parts.get(key, {}).items():
+        data[name] = list(data.get(name) or []) + listed
+    return data
+
+
 def data_of(proven):
     """The `data` of the event as far as the pack shows it: the shared data with the item's list items."""
     data = dict(proven["shared"].get("data") or {})

@@ -8,6 +8,8 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from common.migration_ops import create_outbox_inbox, drop_outbox_inbox
+
 revision = '0001'
 down_revision = None
 branch_labels = None
@@ -29,26 +31,7 @@ def upgrade():
     sa.Column('updated_by', sa.String(length=200), nullable=True),
     sa.PrimaryKeyConstraint('code')
     )
-    op.create_table('inbox',
-    sa.Column('event_id', sa.String(length=36), nullable=False),
-    sa.Column('event_type', sa.String(length=80), nullable=False),
-    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('event_id')
-    )
-    op.create_table('outbox',
-    sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
-    sa.Column('event_id', sa.String(length=36), nullable=False),
-    sa.Column('event_type', sa.String(length=80), nullable=False),
-    sa.Column('payload', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-    sa.Column('headers', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('attempts', sa.BigInteger(), server_default='0', nullable=False),
-    sa.Column('last_error', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('event_id')
-    )
-    op.create_index(op.f('ix_outbox_published_at'), 'outbox', ['published_at'], unique=False)
+    create_outbox_inbox(op)
     op.create_table('approvals',
     sa.Column('id', sa.UUID(as_uuid=False), nullable=False),
     sa.Column('number', sa.String(length=35), nullable=False),
@@ -107,8 +90,6 @@ def downgrade():
     op.drop_index(op.f('ix_approvals_entity'), table_name='approvals')
     op.drop_index(op.f('ix_approvals_base_number'), table_name='approvals')
     op.drop_table('approvals')
-    op.drop_index(op.f('ix_outbox_published_at'), table_name='outbox')
-    op.drop_table('outbox')
-    op.drop_table('inbox')
+    drop_outbox_inbox(op)
     op.drop_table('entities')
     # ### end Alembic commands ###

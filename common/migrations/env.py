@@ -1,0 +1,3 @@
+from common.migration_env import run
+
+run()
