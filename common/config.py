@@ -10,7 +10,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILT_IN_JWT_SECRET = "ecoc-local-development-secret-not-for-production"
 BUILT_IN_INTERNAL_SECRET = "ecoc-local-internal-secret-not-for-production"
-SERVICES = ("approvals", "vehicles", "validation", "signing", "audit")
+SERVICES = ("approvals", "vehicles", "validation", "signing", "audit", "delivery")
 PROCESSES = (*SERVICES, "gateway")
 
 
@@ -101,12 +101,25 @@ class Settings:
     # unacked events per audit consumer: the most one batch (one transaction) can take
     audit_prefetch: int = field(default_factory=lambda: int(_env("ECOC_AUDIT_PREFETCH", "500")))
     event_retry_delays: str = field(default_factory=lambda: _env("ECOC_EVENT_RETRY_DELAYS", "1,5,30"))
+    # delivery to National Access Points: how often due deliveries are looked for, the back-off of transient
+    # failures (first delay, longest delay) and how long they are retried before a delivery is `failed` (seconds)
+    delivery_poll_seconds: float = field(default_factory=lambda: float(_env("ECOC_DELIVERY_POLL_SECONDS", "1")))
+    delivery_backoff_base: float = field(default_factory=lambda: float(_env("ECOC_DELIVERY_BACKOFF_BASE", "5")))
+    delivery_backoff_max: float = field(default_factory=lambda: float(_env("ECOC_DELIVERY_BACKOFF_MAX", "600")))
+    delivery_retry_for: float = field(default_factory=lambda: float(_env("ECOC_DELIVERY_RETRY_FOR", "86400")))
+    # where the client certificates, keys and CA files that targets name by relative path are (default KEYS_DIR/nap)
+    delivery_credentials_dir: str = field(default_factory=lambda: _env("ECOC_DELIVERY_CREDENTIALS_DIR", ""))
 
     def __post_init__(self):
         if self.log_format not in ("json", "plain"):
             raise ValueError(f"ECOC_LOG_FORMAT must be json or plain, not {self.log_format!r}")
         if not self.audit_keys_dir:
             object.__setattr__(self, "audit_keys_dir", self.keys_dir)
+        if not self.delivery_credentials_dir:
+            object.__setattr__(self, "delivery_credentials_dir", str(Path(self.keys_dir) / "nap"))
+        for name in ("delivery_poll_seconds", "delivery_backoff_base", "delivery_backoff_max", "delivery_retry_for"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"ECOC_{name.upper()} must be more than 0")
         if self.max_body_bytes < 1:
             raise ValueError("ECOC_MAX_BODY_BYTES must be 1 or more")
         if not self.jwt_algorithms:  # the default follows the mode: OIDC keys, or the local secret

@@ -23,6 +23,11 @@ CERTIFICATE_SIGNED = "certificate_signed"
 CERTIFICATE_FAILED = "certificate_failed"
 CERTIFICATE_SUPERSEDED = "certificate_superseded"
 CERTIFICATE_WITHDRAWN = "certificate_withdrawn"
+DELIVERY_TARGET_CHANGED = "delivery_target_changed"
+DELIVERY_QUEUED = "delivery_queued"
+DELIVERY_ACCEPTED = "delivery_accepted"
+DELIVERY_REJECTED = "delivery_rejected"
+DELIVERY_FAILED = "delivery_failed"
 
 EVENTS_BY_SOURCE = {
     "approvals": (APPROVAL_REGISTERED, APPROVAL_EXTENDED, APPROVAL_WITHDRAWN, APPROVAL_VERSION_ADDED, ENTITY_CHANGED),
@@ -30,6 +35,7 @@ EVENTS_BY_SOURCE = {
                  RELEASE_APPROVED, RELEASE_REJECTED, RELEASE_SIGN_REQUESTED, RELEASE_COMPLETED, RELEASE_ITEM_REOPENED),
     "validation": (VALIDATION_COMPLETED,),
     "signing": (CERTIFICATE_SIGNED, CERTIFICATE_FAILED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN),
+    "delivery": (DELIVERY_TARGET_CHANGED, DELIVERY_QUEUED, DELIVERY_ACCEPTED, DELIVERY_REJECTED, DELIVERY_FAILED),
 }
 
 
@@ -127,6 +133,21 @@ class VinFailure(Tolerant):
     reason = fields.String(required=True)
 
 
+class DeliveryRef(Tolerant):
+    """One delivery of a certificate version to a NAP target."""
+    id = fields.String(required=True)
+    vin = fields.String(required=True)
+    reference_id = fields.String(required=True)
+    version_number = fields.Integer(required=True)
+    target = fields.String(required=True)
+
+
+class NapError(Tolerant):
+    code = fields.String(required=True)
+    path = fields.String(allow_none=True)
+    message = fields.String(required=True)
+
+
 def _data(**declared):
     return Tolerant.from_dict(declared)
 
@@ -175,6 +196,18 @@ DATA_SCHEMAS = {
     CERTIFICATE_SUPERSEDED: _data(certificates=fields.List(fields.Nested(CertificateRef), required=True)),
     CERTIFICATE_WITHDRAWN: _data(vin=fields.String(required=True), reference_id=fields.String(required=True),
                                  version_number=fields.Integer(required=True), reason=fields.String(required=True)),
+    DELIVERY_TARGET_CHANGED: _data(entity=fields.String(required=True), name=fields.String(required=True),
+                                   revision=fields.Integer(required=True), endpoint=fields.String(required=True),
+                                   profile=fields.String(required=True), enabled=fields.Boolean(required=True)),
+    DELIVERY_QUEUED: _data(deliveries=fields.List(fields.Nested(DeliveryRef), required=True),
+                           trigger=fields.String(required=True)),
+    DELIVERY_ACCEPTED: _data(delivery=fields.Nested(DeliveryRef, required=True), receipt_id=fields.String(allow_none=True),
+                             attempts=fields.Integer(required=True), duplicate=fields.Boolean()),
+    DELIVERY_REJECTED: _data(delivery=fields.Nested(DeliveryRef, required=True), receipt_id=fields.String(allow_none=True),
+                             attempts=fields.Integer(required=True), owner=fields.String(allow_none=True),
+                             errors=fields.List(fields.Nested(NapError), required=True)),
+    DELIVERY_FAILED: _data(delivery=fields.Nested(DeliveryRef, required=True), attempts=fields.Integer(required=True),
+                           owner=fields.String(allow_none=True), last_error=fields.String(allow_none=True)),
 }
 
 

@@ -54,6 +54,10 @@ class AuditService(Health):
     def on_signing_event(self, envelopes):
         self._record("signing", envelopes)
 
+    @on_events("delivery", ALL_EVENTS)
+    def on_delivery_event(self, envelopes):
+        self._record("delivery", envelopes)
+
     def _record(self, exchange_source, envelopes):
         """Append a batch of events in one transaction (redelivered ones are skipped by event id)."""
         for envelope in envelopes:
