@@ -199,4 +199,7 @@ def nameko_config(service, s=None):
         config["MAX_BODY_BYTES"] = s.max_body_bytes
     if service == "audit":  # its handlers take events in batches: many may wait in each consumer
         config["PREFETCH_COUNT"] = s.audit_prefetch
+    if service == "delivery":
+        config.update(DELIVERY_CREDENTIALS_DIR=s.delivery_credentials_dir, DELIVERY_RETRY_FOR=s.delivery_retry_for,
+                      DELIVERY_BACKOFF_BASE=s.delivery_backoff_base, DELIVERY_BACKOFF_MAX=s.delivery_backoff_max)
     return config

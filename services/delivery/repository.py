@@ -2,7 +2,7 @@
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import and_, exists, func, select, text, update
+from sqlalchemy import and_, exists, func, literal, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import aliased
 
@@ -134,7 +134,8 @@ def list_deliveries(session, entities=None, entity=None, state=None, vin=None, l
         conditions.append(deliveries.c.vin == vin)
     if cursor:
         at, last_id = cursor
-        conditions.append(func.row(deliveries.c.queued_at, deliveries.c.id) < func.row(at, last_id))
+        conditions.append(tuple_(deliveries.c.queued_at, deliveries.c.id) < tuple_(
+            literal(at, deliveries.c.queued_at.type), literal(last_id, deliveries.c.id.type)))
     stmt = (select(*SUMMARY).where(and_(True, *conditions))
             .order_by(deliveries.c.queued_at.desc(), deliveries.c.id.desc()).limit(limit + 1))
     rows = session.execute(stmt).all()
@@ -177,7 +178,7 @@ def claim(session, target_id, lease_seconds):
         state="sending", attempts=number, lease_until=now + timedelta(seconds=lease_seconds), updated_at=now))
     session.execute(attempts.insert().values(delivery_id=row.id, number=number, started_at=now))
     claimed = summary_dict(row)
-    claimed.update(document=row.document, attempts=number, state="sending")
+    claimed.update(document=row.document, attempts=number, state="sending", deadline_at=row.deadline_at)
     return claimed
 
 

@@ -8,9 +8,6 @@ IntendedCountryRegistration, else to the default one.
 """
 from urllib.parse import urlsplit
 
-PROFILES = ("soap11-embedded", "wsdl")
-MAX_CONCURRENCY = 64
-
 
 def target_problems(data):
     """Field errors of a target body already loaded by its schema (cross-field rules)."""
@@ -24,7 +21,7 @@ def target_problems(data):
 
 
 def choose_target(targets, country):
-    """The enabled target for a certificate of intended `country` among one entity's targets (None: none)."""
-    enabled = [t for t in targets if t["enabled"]]
-    by_country = {t["country"]: t for t in enabled}
+    """The target for a certificate of intended `country` among one entity's targets (None: none). A disabled
+    target is chosen too: its deliveries wait, queued, until it is enabled again."""
+    by_country = {t["country"]: t for t in targets}
     return by_country.get(country) or by_country.get(None)
