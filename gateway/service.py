@@ -15,6 +15,7 @@ from gateway.problems import HttpProblem
 from gateway.routes.approvals import ApprovalRoutes
 from gateway.routes.audit import AuditRoutes
 from gateway.routes.dashboard import DashboardRoutes
+from gateway.routes.deliveries import DeliveryRoutes
 from gateway.routes.entities import EntityRoutes
 from gateway.routes.health import HealthRoutes
 from gateway.routes.releases import ReleaseRoutes
@@ -25,7 +26,7 @@ SETTINGS = settings()
 
 
 class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, ReleaseRoutes, AuditRoutes,
-                     RuleRoutes, DashboardRoutes):
+                     RuleRoutes, DashboardRoutes, DeliveryRoutes):
     name = "gateway"
 
     caller = Identity()
@@ -36,6 +37,7 @@ class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, 
     validation = ServiceRpc("validation", expiration=SETTINGS.rpc_timeout)
     signing = ServiceRpc("signing", expiration=SETTINGS.rpc_timeout)
     audit = ServiceRpc("audit", expiration=SETTINGS.rpc_timeout)
+    delivery = ServiceRpc("delivery", expiration=SETTINGS.rpc_timeout)
     idempotency = Idempotency()
     availability = Availability(SETTINGS.amqp_uri)
 
