@@ -85,7 +85,10 @@ def test_openapi_is_3_1_with_the_v1_paths(stack):
         "/v1/vehicles/{vin}/certificates": {"get"}, "/v1/certificates/verify": {"post"},
         "/v1/releases": {"post"}, "/v1/releases/{id}": {"get"}, "/v1/releases/{id}/approve": {"post"},
         "/v1/releases/{id}/reject": {"post"}, "/v1/releases/{id}/sign": {"post"}, "/v1/audit": {"get"},
-        "/v1/audit/verify": {"get"},
+        "/v1/audit/verify": {"get"}, "/v1/delivery-targets": {"get"},
+        "/v1/delivery-targets/{entity}/{name}": {"get", "put"}, "/v1/deliveries": {"get", "post"},
+        "/v1/deliveries/{id}": {"get"}, "/v1/deliveries/{id}/redelivery": {"post"},
+        "/v1/vehicles/{vin}/deliveries": {"get"},
     }
     for path, methods in expected.items():
         assert path in doc["paths"], path

@@ -81,6 +81,15 @@ def routes(world):
               body={"reason": "role matrix"}),
         Route("POST", f"{approval}/withdrawal", ("approvals_manager", "admin"),
               body={"effective_date": "2099-12-31", "reason": "role matrix"}),
+        Route("GET", "/v1/delivery-targets", ANY, foreign=False),
+        Route("GET", f"/v1/delivery-targets/{E}/matrix", ANY),
+        Route("PUT", f"/v1/delivery-targets/{E}/matrix", ("admin",), body={
+            "endpoint": "https://nap.example/matrix", "client_cert": "matrix.pem", "client_key": "matrix.key",
+            "country": "MTX", "enabled": False, "auto_deliver": False}),
+        Route("GET", "/v1/deliveries", ANY, foreign=False),
+        Route("POST", "/v1/deliveries", ("data_steward", "signer", "admin"), body={"vins": [released]},
+              foreign=False),
+        Route("GET", f"/v1/vehicles/{released}/deliveries", ANY),
     ]
 
 
@@ -124,6 +133,9 @@ def world(stack, nordwind, wait):
     wait(lambda: importer.get(f"/v1/releases/{signed}")["status"] == "released", 120, what="release signed")
     review = requester.post("/v1/releases", {"vins": vins[2:3], "note": "matrix: in review"})["id"]
     certificate = importer.request("GET", f"/v1/vehicles/{vins[0]}/certificate").content
+    stack.client("ada", ["admin"], [E]).put(f"/v1/delivery-targets/{E}/matrix", {  # disabled: nothing is sent
+        "endpoint": "https://nap.example/matrix", "client_cert": "matrix.pem", "client_key": "matrix.key",
+        "country": "MTX", "enabled": False, "auto_deliver": False})
     return {"approval": own.json()["id"], "released": vins[0], "withdraw": vins[1], "review": review,
             "signed_release": signed, "vin": vins[3], "edit": vins[4], "spare": vins[5], "certificate": certificate}
 
