@@ -93,7 +93,8 @@ def test_released_certificates_are_accepted_by_the_nap_over_mutual_tls(delivered
         [attempt] = d["attempt_log"]
         assert (attempt["outcome"], attempt["http_status"], attempt["receipt_id"]) == ("accepted", 200, d["receipt_id"])
         [received] = nap.nap.listing(vehicle["vin"])
-        assert (received["status"], received["client"], received["sha256"]) == ("ACCEPTED", ENTITY, d["sha256"])
+        assert (received["status"], received["client"], received["reference_id"]) == (
+            "ACCEPTED", ENTITY, d["reference_id"])
 
 
 def test_a_rejection_is_visible_owned_and_audited_and_the_correction_is_delivered(delivered, actors, wait,
