@@ -9,6 +9,7 @@ plausibility rules and finally injected rejections. Everything received is kept 
 import hashlib
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -99,6 +100,7 @@ class Nap:
             reason = self.faults.transient(reference_id, vin, version, attempt)
             if reason:
                 return 503, fault("Server", reason)
+            time.sleep(self.faults.delay(reference_id, attempt))
         digest = hashlib.sha256(document).hexdigest()
         with self._lock:
             earlier = self._by_reference.get(reference_id)

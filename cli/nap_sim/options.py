@@ -21,5 +21,7 @@ def add_arguments(parser, defaults):
     parser.add_argument("--transient-vin", help="regex on VIN/version: these always fail transiently")
     parser.add_argument("--reject-rate", type=float, default=0.0, help="share of messages rejected")
     parser.add_argument("--reject-vin", help="regex on VIN/version: these are rejected (e.g. '/1$')")
+    parser.add_argument("--slow-rate", type=float, default=0.0, help="share of messages whose first attempt is slow")
+    parser.add_argument("--slow-ms", type=int, default=0, help="how much longer such a first attempt takes")
     parser.add_argument("--down-seconds", type=float, default=0.0, help="refuse connections this long at start")
     parser.add_argument("--seed", default="ecoc", help="seed of the rate decisions")

@@ -109,7 +109,7 @@ def build_nap(args):
     rules = tuple(r.strip() for r in args.rules.split(",") if r.strip()) if args.rules is not None else DEFAULT_RULES
     faults = FaultPlan(latency_ms=args.latency_ms, transient_rate=args.transient_rate,
                        transient_vin=args.transient_vin, reject_rate=args.reject_rate, reject_vin=args.reject_vin,
-                       seed=args.seed)
+                       slow_rate=args.slow_rate, slow_ms=args.slow_ms, seed=args.seed)
     return Nap(validator, TrustedSeals(args.trust), rules, faults)
 
 

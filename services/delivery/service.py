@@ -38,7 +38,7 @@ from services.delivery.models import inbox, outbox, targets
 
 log = logging.getLogger(__name__)
 SETTINGS = settings()
-LEASE_MARGIN = 60  # seconds a lease outlasts the target's timeout
+LEASE_MARGIN = 10  # seconds a lease outlasts two timeouts (connect and read) of the target
 NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 WRITERS = ("data_steward", "signer")  # who may queue and re-queue deliveries (admin holds every role)
 
@@ -220,7 +220,7 @@ class DeliveryService(Health):
         pool.waitall()
 
     def _drain(self, target):
-        lease = target["timeout_seconds"] + LEASE_MARGIN
+        lease = 2 * target["timeout_seconds"] + LEASE_MARGIN
         while True:
             try:
                 with self.db.fork() as uow:
