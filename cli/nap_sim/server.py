@@ -39,6 +39,7 @@ class NapServer(ThreadingHTTPServer):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: a delivery worker reuses its connection
+    disable_nagle_algorithm = True  # headers and body go out as two writes: no delayed-ACK wait between them
     server_version = "ecoc-nap-sim"
 
     def setup(self):
