@@ -155,30 +155,35 @@ def _due(now):
         (deliveries.c.state == "sending") & (deliveries.c.lease_until < now))
 
 
-def claim(session, target_id, lease_seconds):
-    """Take one due delivery of the target for sending, with a lease, and open its attempt; None when there is
-    none. A version waits while an earlier version of the same VIN to the same target is still open (order per
-    VIN); several senders never take the same delivery (SKIP LOCKED)."""
+def claim(session, target_id, lease_seconds, limit):
+    """Take up to `limit` due deliveries of the target for sending, with a lease, and open an attempt of each.
+    A version waits while an earlier version of the same VIN to the same target is still open (order per VIN);
+    several senders never take the same delivery (SKIP LOCKED)."""
     now = utcnow()
     earlier = aliased(deliveries)
     blocked = exists().where(earlier.c.vin == deliveries.c.vin, earlier.c.target_id == deliveries.c.target_id,
                              earlier.c.version_number < deliveries.c.version_number, earlier.c.state.in_(OPEN))
-    row = session.execute(
+    rows = session.execute(
         select(deliveries).where(deliveries.c.target_id == target_id, _due(now), ~blocked)
-        .order_by(deliveries.c.version_number, deliveries.c.queued_at).limit(1)
-        .with_for_update(skip_locked=True)).first()
-    if row is None:
-        return None
-    number = row.attempts + 1
+        .order_by(deliveries.c.version_number, deliveries.c.queued_at).limit(limit)
+        .with_for_update(skip_locked=True)).all()
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
     # an attempt still open is one whose sender stopped (its lease lapsed): it ends as interrupted
-    session.execute(update(attempts).where(attempts.c.delivery_id == row.id, attempts.c.outcome.is_(None))
+    session.execute(update(attempts).where(attempts.c.delivery_id.in_(ids), attempts.c.outcome.is_(None))
                     .values(outcome="interrupted", finished_at=now,
                             detail="the sending process stopped before an answer was recorded"))
-    session.execute(update(deliveries).where(deliveries.c.id == row.id).values(
-        state="sending", attempts=number, lease_until=now + timedelta(seconds=lease_seconds), updated_at=now))
-    session.execute(attempts.insert().values(delivery_id=row.id, number=number, started_at=now))
-    claimed = summary_dict(row)
-    claimed.update(document=row.document, attempts=number, state="sending", deadline_at=row.deadline_at)
+    session.execute(update(deliveries).where(deliveries.c.id.in_(ids)).values(
+        state="sending", attempts=deliveries.c.attempts + 1, lease_until=now + timedelta(seconds=lease_seconds),
+        updated_at=now))
+    session.execute(attempts.insert(), [{"delivery_id": r.id, "number": r.attempts + 1, "started_at": now}
+                                        for r in rows])
+    claimed = []
+    for row in rows:
+        d = summary_dict(row)
+        d.update(document=row.document, attempts=row.attempts + 1, state="sending", deadline_at=row.deadline_at)
+        claimed.append(d)
     return claimed
 
 

@@ -208,8 +208,8 @@ class DeliveryService(Health):
 
     @timer(interval=SETTINGS.delivery_poll_seconds, eager=True)
     def dispatch(self):
-        """Send what is due: per enabled target, `concurrency` green threads each taking one delivery at a time
-        until none is due."""
+        """Send what is due: per enabled target, `concurrency` green threads, each taking one delivery at a time
+        until none is due (a slow answer holds up only its own thread)."""
         with self.db as uow:
             due = [repo.target_by_id(uow.session, t) for t in repo.due_targets(uow.session)]
         pool = eventlet.GreenPool()
@@ -223,24 +223,23 @@ class DeliveryService(Health):
         lease = 2 * target["timeout_seconds"] + LEASE_MARGIN
         while True:
             try:
-                with self.db.fork() as uow:
-                    delivery = repo.claim(uow.session, target["id"], lease)
+                with self.db.fork() as uow:  # the worker's green threads: a unit of work each
+                    claimed = repo.claim(uow.session, target["id"], lease, 1)
                     uow.commit()
-                if delivery is None:
+                if not claimed:
                     return
-                sent = self.senders.transports.send(target, delivery["document"])
-                self._record(delivery, sent)
-            except Exception:  # the delivery stays `sending` and is taken again when its lease lapses
+                [delivery] = claimed
+                self._record(delivery, self.senders.transports.send(target, delivery["document"]))
+            except Exception:  # a taken delivery stays `sending` and is taken again when its lease lapses
                 log.exception("delivery to target %s/%s failed inside ecoc", target["entity"], target["name"])
                 return
 
     def _record(self, delivery, sent):
-        now = datetime.now(timezone.utc)
-        step = after_attempt(delivery, sent, now, self.senders.backoff)
+        step = after_attempt(delivery, sent, datetime.now(timezone.utc), self.senders.backoff)
         with self.db.fork() as uow:
             if not repo.finish(uow.session, delivery, delivery["attempts"], step.attempt, step.values):
-                log.warning("delivery %s: attempt %d answered after its lease lapsed; the answer is kept only "
-                            "in this log (%s)", delivery["id"], delivery["attempts"], sent.outcome.kind)
+                log.warning("delivery %s: attempt %d answered after its lease lapsed; the answer is kept only in "
+                            "this log (%s)", delivery["id"], delivery["attempts"], sent.outcome.kind)
                 return
             if step.event:
                 uow.emit(step.event, step.data, subject=delivery["vin"], entity=delivery["entity"])
