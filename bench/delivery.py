@@ -8,6 +8,9 @@ sealing rate. Prints; asserts nothing.
   them; the time runs from queueing to the last `accepted`.
 - Sealing: the same messages sealed in this process one after the other (build, schema check, seal, verify),
   the rate one signing worker reaches; `bench.signing_throughput` measures the signing service itself.
+- Beside the rates, the CPU time the delivery process spent per delivery, and the ratio of what one core
+  delivers to what one core seals: on a shared, loaded machine the wall-clock rates vary from run to run, the
+  CPU cost does not.
 
     .venv/bin/python -m bench.delivery [N]     (default 400)
 """
@@ -34,7 +37,7 @@ from common.db import drop_database, migrate  # noqa: E402
 
 if str(REPO_ROOT) not in sys.path:
     sys.path.append(str(REPO_ROOT))
-from bench.stack import start_service, stop_service, wait_rpc_healthy  # noqa: E402
+from bench.stack import process_usage, start_service, stop_service, wait_rpc_healthy  # noqa: E402
 from bench.tables import table  # noqa: E402
 from cli.nap_sim import pki  # noqa: E402
 from services.delivery import repository as repo  # noqa: E402
@@ -47,11 +50,11 @@ ENTITY = "BENCH"
 
 
 def seal_all(count, prefix):
-    """(messages, seconds): `count` sealed messages of distinct VINs, and the time sealing them took."""
+    """(messages, seconds, CPU seconds): `count` sealed messages of distinct VINs, and what sealing them took."""
     messages.sealed(f"{prefix}{0:06d}")  # the schema and the seal key are made once, outside the timing
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     sealed = [messages.sealed(f"{prefix}{i:06d}") for i in range(count)]
-    return sealed, time.perf_counter() - started
+    return sealed, time.perf_counter() - started, time.process_time() - cpu
 
 
 def nap_process(directory, keys_dir, port, logs):
@@ -106,9 +109,9 @@ def main(count):
     keys_dir.mkdir()
     client = pki.ensure_client(credentials, ENTITY)
     rounds = {c: seal_all(count, f"VNKKTUD3X{c:02d}")[0] for c in CONCURRENCIES}
-    sealed, sealing_seconds = seal_all(count, "VNKKTUD3XSS")
+    sealed, sealing_seconds, sealing_cpu = seal_all(count, "VNKKTUD3XSS")
     (keys_dir / "bench.cert.pem").write_bytes(sealed[0][2])
-    sealing_rate = count / sealing_seconds
+    sealing_rate, sealing_cpu_ms = count / sealing_seconds, sealing_cpu / count * 1000
     prefix = throwaway_prefix()
     url = f"{s.database_server.rstrip('/')}/{prefix}_delivery"
     port = free_port()
@@ -129,11 +132,13 @@ def main(count):
                 factory = sessionmaker(bind=engine)
                 results = []
                 for concurrency in CONCURRENCIES:
+                    cpu_before = process_usage(service[0].pid)[1]
                     seconds = run(factory, target, rounds[concurrency], concurrency)
+                    cpu_ms = (process_usage(service[0].pid)[1] - cpu_before) / count * 1000
                     rate = count / seconds
                     results.append((concurrency, f"{seconds:.1f}", f"{rate:.1f}",
-                                    f"{concurrency * 1000 / LATENCY_MS:.0f}",
-                                    f"{rate / sealing_rate:.2f}"))
+                                    f"{concurrency * 1000 / LATENCY_MS:.0f}", f"{rate / sealing_rate:.2f}",
+                                    f"{cpu_ms:.1f}", f"{sealing_cpu_ms / cpu_ms:.2f}"))
             finally:
                 engine.dispose()
                 stop_service(*service)
@@ -142,10 +147,13 @@ def main(count):
         nap.wait(timeout=30)
         nap_log.close()
         drop_database(url)
-    print(table(results, ["concurrency", "seconds", "deliveries/s", "NAP-bound limit/s", "ratio to sealing"]))
-    print(f"\nsealing in this process (build, schema check, seal, verify; one worker): {sealing_rate:.1f}/s")
-    print("NAP-bound limit: concurrency x 1000 / latency (what the NAP's latency allows); ratio above 1: delivery "
-          "keeps up with one sealing worker")
+    print(table(results, ["concurrency", "seconds", "deliveries/s", "NAP-bound limit/s", "ratio to sealing",
+                          "CPU ms/delivery", "CPU ratio"]))
+    print(f"\nsealing in this process (build, schema check, seal, verify; one worker): {sealing_rate:.1f}/s, "
+          f"{sealing_cpu_ms:.1f} CPU ms each")
+    print("NAP-bound limit: concurrency x 1000 / latency (what the NAP's latency allows). Ratio to sealing: "
+          "deliveries/s over sealings/s; CPU ratio: CPU ms of a sealing over CPU ms of a delivery (above 1: a core "
+          "delivers faster than a core seals)")
 
 
 if __name__ == "__main__":

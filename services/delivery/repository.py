@@ -170,10 +170,11 @@ def claim(session, target_id, lease_seconds, limit):
     if not rows:
         return []
     ids = [r.id for r in rows]
-    # an attempt still open is one whose sender stopped (its lease lapsed): it ends as interrupted
-    session.execute(update(attempts).where(attempts.c.delivery_id.in_(ids), attempts.c.outcome.is_(None))
-                    .values(outcome="interrupted", finished_at=now,
-                            detail="the sending process stopped before an answer was recorded"))
+    lapsed = [r.id for r in rows if r.state == "sending"]
+    if lapsed:  # an attempt still open is one whose sender stopped (its lease lapsed): it ends as interrupted
+        session.execute(update(attempts).where(attempts.c.delivery_id.in_(lapsed), attempts.c.outcome.is_(None))
+                        .values(outcome="interrupted", finished_at=now,
+                                detail="the sending process stopped before an answer was recorded"))
     session.execute(update(deliveries).where(deliveries.c.id.in_(ids)).values(
         state="sending", attempts=deliveries.c.attempts + 1, lease_until=now + timedelta(seconds=lease_seconds),
         updated_at=now))

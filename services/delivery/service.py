@@ -14,6 +14,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import eventlet
+import eventlet.queue
 from nameko.rpc import rpc
 from nameko.timer import timer
 
@@ -208,45 +209,65 @@ class DeliveryService(Health):
 
     @timer(interval=SETTINGS.delivery_poll_seconds, eager=True)
     def dispatch(self):
-        """Send what is due: per enabled target, `concurrency` green threads, each taking one delivery at a time
-        until none is due (a slow answer holds up only its own thread)."""
+        """Send what is due, every enabled target at once (`_drain` each)."""
         with self.db as uow:
             due = [repo.target_by_id(uow.session, t) for t in repo.due_targets(uow.session)]
         pool = eventlet.GreenPool()
         for target in due:
             if target is not None and target["enabled"]:
-                for _ in range(target["concurrency"]):
-                    pool.spawn(self._drain, target)
+                pool.spawn(self._drain, target)
         pool.waitall()
 
     def _drain(self, target):
+        """Keep up to `concurrency` messages of the target in flight until none is due: whenever answers come
+        back, they are recorded together in one transaction and as many due deliveries are taken in another (a
+        slow answer holds up only its own slot)."""
         lease = 2 * target["timeout_seconds"] + LEASE_MARGIN
-        while True:
-            try:
-                with self.db.fork() as uow:  # the worker's green threads: a unit of work each
-                    claimed = repo.claim(uow.session, target["id"], lease, 1)
-                    uow.commit()
-                if not claimed:
-                    return
-                [delivery] = claimed
-                self._record(delivery, self.senders.transports.send(target, delivery["document"]))
-            except Exception:  # a taken delivery stays `sending` and is taken again when its lease lapses
-                log.exception("delivery to target %s/%s failed inside ecoc", target["entity"], target["name"])
-                return
+        concurrency = target["concurrency"]
+        answers = eventlet.queue.LightQueue()
+        senders = eventlet.GreenPool(concurrency)
+        in_flight = 0
 
-    def _record(self, delivery, sent):
-        step = after_attempt(delivery, sent, datetime.now(timezone.utc), self.senders.backoff)
+        def send(delivery):
+            answers.put((delivery, self.senders.transports.send(target, delivery["document"])))
+
+        try:
+            while True:
+                if in_flight < concurrency:
+                    with self.db.fork() as uow:  # the worker's green threads: a unit of work each
+                        claimed = repo.claim(uow.session, target["id"], lease, concurrency - in_flight)
+                        uow.commit()
+                    for delivery in claimed:
+                        senders.spawn(send, delivery)
+                    in_flight += len(claimed)
+                if in_flight == 0:
+                    return
+                done = [answers.get()]
+                while not answers.empty():
+                    done.append(answers.get_nowait())
+                in_flight -= len(done)
+                self._record(done)
+        except Exception:  # taken deliveries stay `sending` and are taken again when their lease lapses
+            log.exception("delivery to target %s/%s failed inside ecoc", target["entity"], target["name"])
+        finally:
+            senders.waitall()
+
+    def _record(self, done):
+        now = datetime.now(timezone.utc)
         with self.db.fork() as uow:
-            if not repo.finish(uow.session, delivery, delivery["attempts"], step.attempt, step.values):
-                log.warning("delivery %s: attempt %d answered after its lease lapsed; the answer is kept only in "
-                            "this log (%s)", delivery["id"], delivery["attempts"], sent.outcome.kind)
-                return
-            if step.event:
-                uow.emit(step.event, step.data, subject=delivery["vin"], entity=delivery["entity"])
+            for delivery, sent in done:
+                step = after_attempt(delivery, sent, now, self.senders.backoff)
+                if not repo.finish(uow.session, delivery, delivery["attempts"], step.attempt, step.values):
+                    log.warning("delivery %s: attempt %d answered after its lease lapsed; the answer is kept only "
+                                "in this log (%s)", delivery["id"], delivery["attempts"], sent.outcome.kind)
+                    continue
+                if step.event:
+                    uow.emit(step.event, step.data, subject=delivery["vin"], entity=delivery["entity"])
+                if sent.outcome.kind != "accepted":
+                    log.info("delivery %s of %s v%d: attempt %d %s (%s)", delivery["id"], delivery["vin"],
+                             delivery["version_number"], delivery["attempts"], sent.outcome.kind,
+                             sent.outcome.detail)
             uow.commit()
-        if sent.outcome.kind != "accepted":
-            log.info("delivery %s of %s v%d: attempt %d %s (%s)", delivery["id"], delivery["vin"],
-                     delivery["version_number"], delivery["attempts"], sent.outcome.kind, sent.outcome.detail)
 
     # -- reading -------------------------------------------------------------------------------------
 

@@ -1,21 +1,25 @@
 """Sending one sealed eCoC to a NAP target over mutual TLS, by the target's profile.
 
-`soap11-embedded` posts the envelope of `domain.soap` with `requests`; `wsdl` lets `zeep` read the target's
+`soap11-embedded` posts the envelope of `domain.soap` with `urllib3` (one TLS context and connection pool per
+target: `requests` set its TLS up again for every message, several times the cost of the message itself); `wsdl`
+lets `zeep` read the target's
 published WSDL (endpoint, binding, SOAPAction, the answer's shape) and swaps the sealed element, exactly as
 sealed, into the request zeep builds. Either way a refused connection, a timeout, a TLS failure, an HTTP 5xx or
 a soap:Server fault is `transient`; a soap:Client fault or a REJECTED answer is `rejected`.
 
-Sessions (and zeep clients) are kept per target revision: connections are reused between messages, and a
+Pools (and zeep clients) are kept per target revision: connections are reused between messages, and a
 changed target gets new ones. Client certificates and CAs are files named by the target, relative to
 ECOC_DELIVERY_CREDENTIALS_DIR unless absolute.
 """
 import logging
+import ssl
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+import urllib3
 from lxml import etree
 
 from common.ivi.reader import safe_parser
@@ -59,28 +63,36 @@ class Transports:
             outcome, status = sender.send(document)
         except CredentialsMissing as exc:
             outcome, status = Outcome("transient", detail=f"credentials of target {target['name']}: {exc}"), None
-        except requests.exceptions.RequestException as exc:
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             outcome, status = Outcome("transient", detail=_short(f"{type(exc).__name__}: {exc}")), None
         return Sent(outcome, status, round((time.monotonic() - started) * 1000, 1))
 
     def _sender(self, target):
-        key = (target["id"], target["revision"])
+        revision = (target["id"], target["revision"])
         with self._lock:
-            sender = self._senders.get(key)
+            sender = self._senders.get(revision)
         if sender is None:
-            session = requests.Session()
-            session.trust_env = False  # REQUESTS_CA_BUNDLE must not replace the target's CA
-            session.cert = (credential(self.credentials_dir, target["client_cert"]),
-                            credential(self.credentials_dir, target["client_key"]))
-            session.verify = credential(self.credentials_dir, target["ca_cert"]) if target.get("ca_cert") else True
-            adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=max(target["concurrency"], 1))
-            session.mount("https://", adapter)
-            sender = (WsdlSender if target["profile"] == "wsdl" else EmbeddedSender)(target, session)
+            cert = credential(self.credentials_dir, target["client_cert"])
+            private_key = credential(self.credentials_dir, target["client_key"])
+            ca = credential(self.credentials_dir, target["ca_cert"]) if target.get("ca_cert") else None
+            if target["profile"] == "wsdl":
+                session = requests.Session()
+                session.trust_env = False  # REQUESTS_CA_BUNDLE must not replace the target's CA
+                session.cert, session.verify = (cert, private_key), ca or True
+                session.mount("https://", requests.adapters.HTTPAdapter(
+                    pool_connections=1, pool_maxsize=max(target["concurrency"], 1)))
+                sender = WsdlSender(target, session)
+            else:
+                context = ssl.create_default_context(cafile=ca)  # None: the system's CAs
+                context.load_cert_chain(cert, private_key)
+                sender = EmbeddedSender(target, urllib3.PoolManager(
+                    num_pools=2, maxsize=max(target["concurrency"], 1), ssl_context=context, retries=False,
+                    timeout=urllib3.Timeout(connect=target["timeout_seconds"], read=target["timeout_seconds"])))
             with self._lock:
-                stale = [k for k in self._senders if k[0] == target["id"] and k != key]
+                stale = [k for k in self._senders if k[0] == target["id"] and k != revision]
                 for k in stale:
                     self._senders.pop(k).close()
-                self._senders[key] = sender
+                self._senders[revision] = sender
         return sender
 
     def close(self):
@@ -93,18 +105,17 @@ class Transports:
 class EmbeddedSender:
     """The default profile: POST the SOAP 1.1 envelope with the sealed element in its Body."""
 
-    def __init__(self, target, session):
+    def __init__(self, target, pool):
         self.target = target
-        self.session = session
+        self.pool = pool
 
     def send(self, document):
-        answer = self.session.post(self.target["endpoint"], data=envelope(document),
-                                   timeout=self.target["timeout_seconds"],
+        answer = self.pool.request("POST", self.target["endpoint"], body=envelope(document),
                                    headers={"Content-Type": CONTENT_TYPE, "SOAPAction": SOAP_ACTION})
-        return judge(answer.status_code, answer.content), answer.status_code
+        return judge(answer.status, answer.data), answer.status
 
     def close(self):
-        self.session.close()
+        self.pool.clear()
 
 
 class WsdlSender:
