@@ -202,6 +202,22 @@ def finish(session, delivery, number, outcome, values):
     return True
 
 
+def exceptions(session, entities=None, entity=None, limit=20):
+    """Rejected and failed deliveries nobody has resolved yet (no later accepted delivery of the same VIN to the
+    same target, of that version or a correction), newest first."""
+    later = aliased(deliveries)
+    resolved = exists().where(later.c.vin == deliveries.c.vin, later.c.target_id == deliveries.c.target_id,
+                              later.c.version_number >= deliveries.c.version_number, later.c.state == "accepted",
+                              later.c.queued_at > deliveries.c.queued_at)
+    stmt = select(*SUMMARY).where(deliveries.c.state.in_(("rejected", "failed")), ~resolved)
+    if entities is not None:
+        stmt = stmt.where(deliveries.c.entity.in_(list(entities)))
+    if entity:
+        stmt = stmt.where(deliveries.c.entity == entity)
+    rows = session.execute(stmt.order_by(deliveries.c.finished_at.desc()).limit(limit)).all()
+    return [summary_dict(r) for r in rows]
+
+
 def counts_by_state(session, entities=None):
     stmt = select(deliveries.c.entity, deliveries.c.state, func.count()).group_by(deliveries.c.entity,
                                                                                   deliveries.c.state)

@@ -303,6 +303,13 @@ class DeliveryService(Health):
         return sorted(items, key=lambda i: (i["version_number"], i["queued_at"]))
 
     @rpc(expected_exceptions=EXPECTED)
+    def exceptions(self, entity=None, limit=20):
+        """Rejected and failed deliveries still to be acted on (the dashboard), of the caller's entities."""
+        entities = self.caller.entities()
+        with self.db as uow:
+            return repo.exceptions(uow.session, entities, entity, max(1, min(int(limit), 1000)))
+
+    @rpc(expected_exceptions=EXPECTED)
     def counts(self):
         """Deliveries per entity and state, of the caller's entities (the dashboard)."""
         entities = self.caller.entities()

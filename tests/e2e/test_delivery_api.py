@@ -112,6 +112,11 @@ def test_a_rejection_is_visible_owned_and_audited_and_the_correction_is_delivere
 
     [entry] = wait(audited, 60, interval=0.5, what="the rejection in the audit")
     assert entry["source"] == "delivery"
+    board = actors["viewer"].get("/v1/dashboard", params={"entity": ENTITY})["delivery_exceptions"]
+    assert [(d["vin"], d["state"], d["owner"], d["reason"]) for d in board if d["vin"] == vin] == [
+        (vin, "rejected", demo_data.SIGNATORY["sub"], f"INJECTED: rejected for VINs matching '^{vin}/1$'")]
+    page = actors["viewer"].request("GET", "/dashboard", params={"entity": ENTITY})
+    assert vin in page.text and "Not delivered to the National Access Point" in page.text
 
     correction = actors["steward"].request("POST", f"/v1/vehicles/{vin}/corrections", json={
         "coc": {"MassGroup": {"ActualMass": 1999}}, "reason": "rejected by the NAP"})
@@ -121,6 +126,8 @@ def test_a_rejection_is_visible_owned_and_audited_and_the_correction_is_delivere
     assert (first["version_number"], first["state"]) == (1, "rejected")
     assert (second["version_number"], second["state"]) == (2, "accepted")
     assert [(r["version_number"], r["status"]) for r in nap.nap.listing(vin)] == [(1, "REJECTED"), (2, "ACCEPTED")]
+    board = actors["viewer"].get("/v1/dashboard", params={"entity": ENTITY})["delivery_exceptions"]
+    assert [d for d in board if d["vin"] == vin] == []  # delivered since: no longer an exception
 
 
 def test_a_redelivery_sends_the_same_bytes_and_is_answered_as_a_duplicate(delivered, actors, wait, vehicles):
