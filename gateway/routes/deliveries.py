@@ -63,7 +63,7 @@ class DeliveryRoutes:
 
     @route("GET", "/v1/deliveries/{id}", roles=(), response=DeliveryOut,
            summary="A delivery with every attempt (time, latency, HTTP status, receipt or errors)")
-    def delivery(self, call, id):
+    def get_delivery(self, call, id):
         return self._rpc("delivery", "get", id)
 
     @route("POST", "/v1/deliveries/{id}/redelivery", roles=WRITERS, response=DeliveryOut, status=202,

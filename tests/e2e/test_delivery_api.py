@@ -133,6 +133,8 @@ def test_a_rejection_is_visible_owned_and_audited_and_the_correction_is_delivere
 def test_a_redelivery_sends_the_same_bytes_and_is_answered_as_a_duplicate(delivered, actors, wait, vehicles):
     vin = vehicles[0]["vin"]
     [accepted] = delivered[vin]
+    shown = actors["viewer"].get(f"/v1/deliveries/{accepted['id']}")
+    assert (shown["state"], shown["receipt_id"], len(shown["attempt_log"])) == ("accepted", accepted["receipt_id"], 1)
     refused = actors["viewer"].request("POST", f"/v1/deliveries/{accepted['id']}/redelivery", expect=None)
     assert refused.status_code == 403
     again = actors["steward"].post(f"/v1/deliveries/{accepted['id']}/redelivery")
