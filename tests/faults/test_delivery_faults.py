@@ -63,8 +63,8 @@ class Simulator:
     def received(self):
         session = requests.Session()
         session.trust_env = False
-        answer = session.get(f"https://127.0.0.1:{self.port}/received", timeout=30, verify=str(self.directory / "ca.pem"),
-                             cert=(str(self.client.cert), str(self.client.key)))
+        answer = session.get(f"https://127.0.0.1:{self.port}/received", timeout=30,
+                             verify=str(self.directory / "ca.pem"), cert=(str(self.client.cert), str(self.client.key)))
         return answer.json()["received"]
 
 

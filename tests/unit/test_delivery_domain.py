@@ -60,7 +60,8 @@ def test_a_transient_answer_after_the_deadline_fails_the_delivery():
 
 
 def test_the_envelope_carries_the_sealed_bytes_without_declaration_and_a_duplicate_rejection_counts_as_accepted():
-    sealed = b'<?xml version="1.0" encoding="UTF-8"?>\n<InitialVehicleInformation xmlns="urn:x">a</InitialVehicleInformation>'
+    sealed = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
+              b'<InitialVehicleInformation xmlns="urn:x">a</InitialVehicleInformation>')
     assert message_bytes(sealed) == sealed.split(b"\n", 1)[1]
     assert message_bytes(sealed) in envelope(sealed)
     duplicate = submit_response("REJECTED", "R1", [{"code": "DUPLICATE", "path": "", "message": "seen"}])
