@@ -22,8 +22,8 @@ class TargetIn(Schema):
                             metadata={"description": "intended country of registration (Vienna code) this target "
                                                      "serves; absent: the entity's default target"})
     client_cert = fields.String(required=True, validate=REFERENCE,
-                                metadata={"description": "file of the entity's TLS client certificate (PEM), "
-                                                         "relative to ECOC_DELIVERY_CREDENTIALS_DIR or absolute"})
+                                metadata={"description": "file of the entity's TLS client certificate (PEM) in "
+                                                         "ECOC_DELIVERY_CREDENTIALS_DIR"})
     client_key = fields.String(required=True, validate=REFERENCE,
                                metadata={"description": "file of its private key (PEM), same rule"})
     ca_cert = fields.String(load_default=None, allow_none=True, validate=REFERENCE,

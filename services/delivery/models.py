@@ -20,7 +20,7 @@ targets = Table(
     Column("endpoint", Text, nullable=False),
     Column("profile", String(32), nullable=False),  # soap11-embedded | wsdl
     Column("wsdl", Text),
-    # references to files (absolute, or below ECOC_DELIVERY_CREDENTIALS_DIR), never the key material itself
+    # names of files in ECOC_DELIVERY_CREDENTIALS_DIR, never the key material itself
     Column("client_cert", Text, nullable=False),
     Column("client_key", Text, nullable=False),
     Column("ca_cert", Text),

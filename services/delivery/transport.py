@@ -8,8 +8,8 @@ sealed, into the request zeep builds. Either way a refused connection, a timeout
 a soap:Server fault is `transient`; a soap:Client fault or a REJECTED answer is `rejected`.
 
 Pools (and zeep clients) are kept per target revision: connections are reused between messages, and a
-changed target gets new ones. Client certificates and CAs are files named by the target, relative to
-ECOC_DELIVERY_CREDENTIALS_DIR unless absolute.
+changed target gets new ones. Client certificates and CAs are files the target names in
+ECOC_DELIVERY_CREDENTIALS_DIR (never outside it).
 """
 import logging
 import ssl
@@ -40,9 +40,12 @@ class CredentialsMissing(Exception):
 
 
 def credential(directory, reference):
-    path = Path(reference)
-    if not path.is_absolute():
-        path = Path(directory) / path
+    """The file `reference` names inside the credentials directory (never outside it: a target names files the
+    operator put there, not any file the delivery process can read)."""
+    root = Path(directory).resolve()
+    path = (root / reference).resolve()
+    if root not in path.parents:
+        raise CredentialsMissing(f"{reference} is not a file in the credentials directory")
     if not path.is_file():
         raise CredentialsMissing(f"{path} does not exist")
     return str(path)

@@ -31,6 +31,9 @@ def test_a_certificate_goes_to_the_target_of_its_country_else_the_default():
     assert target_problems({"endpoint": "http://x", "profile": "wsdl", "wsdl": None}) == [
         {"field": "endpoint", "message": "an https:// URL (mutual TLS)"},
         {"field": "wsdl", "message": "the WSDL URL (or file) is required by the wsdl profile"}]
+    outside = target_problems({"endpoint": "https://nap", "client_cert": "/etc/ecoc/keys/ACME.key.pem",
+                               "client_key": "../keys/ACME.key.pem", "ca_cert": "sub/ca.pem"})
+    assert [p["field"] for p in outside] == ["client_cert", "client_key"]
 
 
 DELIVERY = {"id": "d", "vin": "V", "reference_id": "r", "version_number": 1, "target_name": "t", "attempts": 2,

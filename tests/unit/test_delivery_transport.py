@@ -61,7 +61,10 @@ def test_unreachable_nap_and_missing_credentials_are_transient(nap, tmp_path):
     missing = transports.send(target(server, client, tmp_path, "soap11-embedded", id="t-2",
                                      client_key="nowhere.key"), document)
     assert missing.outcome.kind == "transient" and "nowhere.key does not exist" in missing.outcome.detail
-    foreign = pki.ensure_ca(tmp_path / "other")
+    pki.ensure_ca(tmp_path / "other")
     untrusted = transports.send(target(server, client, tmp_path, "soap11-embedded", id="t-3",
-                                       ca_cert=str(foreign.cert)), document)
+                                       ca_cert="other/ca.pem"), document)
     assert untrusted.outcome.kind == "transient" and "SSLError" in untrusted.outcome.detail
+    outside = transports.send(target(server, client, tmp_path, "soap11-embedded", id="t-4",
+                                     client_key=str(tmp_path.parent / "elsewhere.key")), document)
+    assert outside.outcome.kind == "transient" and "not a file in the credentials directory" in outside.outcome.detail

@@ -15,6 +15,11 @@ def target_problems(data):
     endpoint = urlsplit(data.get("endpoint") or "")
     if endpoint.scheme != "https" or not endpoint.hostname:
         problems.append({"field": "endpoint", "message": "an https:// URL (mutual TLS)"})
+    for name in ("client_cert", "client_key", "ca_cert"):
+        reference = data.get(name)
+        if reference and (reference.startswith(("/", "\\")) or ".." in reference.replace("\\", "/").split("/")):
+            problems.append({"field": name, "message": "a file name in ECOC_DELIVERY_CREDENTIALS_DIR (no absolute "
+                                                       "path, no '..')"})
     if data.get("profile") == "wsdl" and not data.get("wsdl"):
         problems.append({"field": "wsdl", "message": "the WSDL URL (or file) is required by the wsdl profile"})
     return problems
