@@ -107,15 +107,15 @@ class DeliveryService(Health):
         """Queue the released certificates of an entity whose target delivers automatically."""
         entity = event["entity"]
         with self.db as uow:
-            automatic = [t for t in repo.list_targets(uow.session, entity=entity) if t["auto_deliver"]]
+            known = repo.list_targets(uow.session, entity=entity)
         found = []
-        if automatic:
+        if any(t["auto_deliver"] for t in known):
             refs = [c["reference_id"] for c in event["data"]["certificates"]]
             found = self.signing.for_delivery(reference_ids=refs)
         with self.db as uow:
             if not uow.inbox.first_time(uow.session, event):
                 return
-            rows, _ = self._rows(found, automatic, None, "auto", event["actor"])
+            rows, _ = self._rows(found, known, None, "auto", event["actor"])
             self._queue(uow, rows, "auto", entity)
             uow.commit()
 
@@ -181,6 +181,8 @@ class DeliveryService(Health):
                 wanted = f"target {target_name}" if target_name else "target"
                 skipped.append({"vin": summary["vin"], "reason": f"no {wanted} for entity {summary['entity']}"})
                 continue
+            if trigger == "auto" and not chosen["auto_deliver"]:
+                continue  # the certificate's target is delivered to by hand only
             rows.append(_row_of(summary["entity"], summary["vin"], summary["reference_id"],
                                 summary["version_number"], summary["sha256"], document, chosen, trigger, requester,
                                 self.senders.retry_for))
