@@ -266,3 +266,17 @@ def test_a_delivery_left_sending_by_a_crashed_process_is_sent_again_and_accepted
     assert shown["receipt_id"] == first.outcome.receipt_id
     assert [r["status"] for r in nap.nap.listing("VNKKTUD3X0A000070")] == ["ACCEPTED", "ACCEPTED"]
     assert [r["duplicate"] for r in nap.nap.listing("VNKKTUD3X0A000070")] == [False, True]
+
+
+def test_a_certificate_goes_to_the_target_of_its_intended_country_and_only_automatically_when_that_target_does(
+        rpc, nap, db_url, db_rows, outbox_rows, publish_event, certificates):
+    rpc("put_target", ENTITY, "default", target_body(nap))
+    rpc("put_target", ENTITY, "nl", target_body(nap, country="NL", auto_deliver=False))
+    publish_event(signed_event([certificates.seal("VNKKTUD3X0A000060")]))  # intended for NL (the sample's)
+    publish_event(signed_event([certificates.seal("VNKKTUD3X0A000061")]))
+    # both events handled (each in the transaction that would have queued its delivery): nothing was queued
+    wait_for(lambda: len(db_rows(db_url, "SELECT 1 FROM inbox")) == 2, "both events handled")
+    assert db_rows(db_url, "SELECT count(*) AS n FROM deliveries")[0]["n"] == 0
+    queued = rpc("deliver", ["VNKKTUD3X0A000060"], user=STEWARD)["queued"]
+    assert [(q["vin"], q["target_name"]) for q in queued] == [("VNKKTUD3X0A000060", "nl")]
+    wait_for(lambda: states(db_rows, db_url).get(("VNKKTUD3X0A000060", 1)) == "accepted", "the manual delivery")
