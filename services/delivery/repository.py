@@ -202,14 +202,19 @@ def finish(session, delivery, number, outcome, values):
     return True
 
 
-def exceptions(session, entities=None, entity=None, limit=20):
-    """Rejected and failed deliveries nobody has resolved yet (no later accepted delivery of the same VIN to the
-    same target, of that version or a correction), newest first."""
+def _unresolved():
+    """Rejected and failed deliveries nobody has resolved yet: no later accepted delivery of the same VIN to the
+    same target, of that version or a correction."""
     later = aliased(deliveries)
     resolved = exists().where(later.c.vin == deliveries.c.vin, later.c.target_id == deliveries.c.target_id,
                               later.c.version_number >= deliveries.c.version_number, later.c.state == "accepted",
                               later.c.queued_at > deliveries.c.queued_at)
-    stmt = select(*SUMMARY).where(deliveries.c.state.in_(("rejected", "failed")), ~resolved)
+    return deliveries.c.state.in_(("rejected", "failed")) & ~resolved
+
+
+def exceptions(session, entities=None, entity=None, limit=20):
+    """The unresolved rejected and failed deliveries, newest first."""
+    stmt = select(*SUMMARY).where(_unresolved())
     if entities is not None:
         stmt = stmt.where(deliveries.c.entity.in_(list(entities)))
     if entity:
@@ -226,9 +231,11 @@ def counts_by_state(session, entities=None):
     return [{"entity": e, "state": s, "count": n} for e, s, n in session.execute(stmt).all()]
 
 
-def failed_count(session):
-    return session.execute(select(func.count()).select_from(deliveries).where(
-        deliveries.c.state.in_(("failed", "rejected")))).scalar()
+def exception_counts(session):
+    """Unresolved rejected and failed deliveries per entity and state."""
+    stmt = (select(deliveries.c.entity, deliveries.c.state, func.count()).where(_unresolved())
+            .group_by(deliveries.c.entity, deliveries.c.state))
+    return [{"entity": e, "state": s, "count": n} for e, s, n in session.execute(stmt).all()]
 
 
 def ping(session):

@@ -6,6 +6,7 @@ the trusted seal.
 import hashlib
 import time
 import uuid
+from types import SimpleNamespace
 
 import pytest
 from nameko.testing.services import replace_dependencies
@@ -21,6 +22,7 @@ from common.contracts.events import (
 )
 from common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from common.outbox import Outbox
+from services.delivery.delivery_metrics import deliveries_by_state
 from services.delivery.service import DeliveryService
 from services.delivery.transport import Transports
 from tests import sealed_messages as messages
@@ -200,7 +202,7 @@ def test_released_certificates_are_delivered_once_in_order_and_every_attempt_is_
 
 
 def test_a_rejection_is_kept_with_codes_and_owner_and_a_correction_is_then_delivered(
-        rpc, nap, db_url, db_rows, outbox_rows, publish_event, certificates):
+        rpc, nap, db_url, db_rows, outbox_rows, publish_event, certificates, delivery):
     rpc("put_target", ENTITY, "be", target_body(nap))
     publish_event(signed_event([certificates.seal("VNKKTUD3X0A000090")]))
     wait_for(lambda: states(db_rows, db_url).get(("VNKKTUD3X0A000090", 1)) == "rejected", "the rejection")
@@ -209,6 +211,12 @@ def test_a_rejection_is_kept_with_codes_and_owner_and_a_correction_is_then_deliv
     assert [e["code"] for e in rejected["data"]["errors"]] == ["INJECTED"]
     [shown] = rpc("of_vehicle", "VNKKTUD3X0A000090", user=STEWARD)
     assert (shown["state"], shown["owner"], shown["errors"][0]["code"]) == ("rejected", "sam", "INJECTED")
+    [exception] = rpc("exceptions", user=STEWARD)
+    assert (exception["vin"], exception["state"]) == ("VNKKTUD3X0A000090", "rejected")
+    assert rpc("exceptions", user=OUTSIDER) == []
+    metrics = {f.name: {tuple(s.labels.values()): s.value for s in f.samples}
+               for f in deliveries_by_state(SimpleNamespace(container=delivery))}
+    assert metrics["ecoc_delivery_exceptions"] == {(ENTITY, "rejected"): 1}  # what EcocDeliveryFailed watches
 
     # the fault plan rejects every version of this VIN: the correction is delivered to the NAP and judged
     summary = certificates.seal("VNKKTUD3X0A000090", version=2)

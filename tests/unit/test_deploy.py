@@ -437,7 +437,7 @@ METRICS = {
     "ecoc_outbox_backlog": "gauge", "ecoc_outbox_oldest_seconds": "gauge",
     "ecoc_seals": "counter", "ecoc_seal_chunk_seconds": "histogram", "ecoc_seal_certificate_days_left": "gauge",
     "ecoc_validation_findings": "counter", "ecoc_vehicles": "gauge", "ecoc_audit_chain_ok": "gauge",
-    "ecoc_deliveries": "gauge",
+    "ecoc_deliveries": "gauge", "ecoc_delivery_exceptions": "gauge",
 }
 SERIES_SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
 SERIES = {name + suffix for name, kind in METRICS.items() for suffix in SERIES_SUFFIXES[kind]}
@@ -445,7 +445,7 @@ REQUIRED_ALERTS = {
     "EcocDeadLetters": "ecoc_dead_letters", "EcocOutboxStale": "ecoc_outbox_oldest_seconds",
     "EcocSealCertificateExpiring": "ecoc_seal_certificate_days_left", "EcocHttpErrors": "ecoc_http_requests_total",
     "EcocNoConsumer": "ecoc_rpc_queue_consumers", "EcocAuditChainBroken": "ecoc_audit_chain_ok",
-    "EcocDeliveryFailed": "ecoc_deliveries",
+    "EcocDeliveryFailed": "ecoc_delivery_exceptions",
 }
 PROMQL_DURATION = re.compile(r"^[0-9]+[smhd]$")
 
