@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for every ecoc process:
-#   docker run IMAGE run <approvals|vehicles|validation|signing|audit|webhooks|rollout|gateway>
+#   docker run IMAGE run <approvals|vehicles|validation|signing|audit|webhooks|rollout|delivery|gateway>
 #   docker run IMAGE migrate
 #   docker run IMAGE probe <name>
 # Not shipped: the IVI 2.0 schema (mount it at /etc/ecoc/ivi), seal keys (/etc/ecoc/keys) and the audit
@@ -26,7 +26,7 @@ RUN /opt/ecoc/bin/pip install --no-deps . \
 # --- runtime ---------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="ecoc" \
-      org.opencontainers.image.description="EU electronic Certificates of Conformity (IVI 2.0): approvals, vehicles, validation, signing, audit, webhooks, rollout, gateway" \
+      org.opencontainers.image.description="EU electronic Certificates of Conformity (IVI 2.0): approvals, vehicles, validation, signing, audit, webhooks, rollout, delivery, gateway" \
       org.opencontainers.image.licenses="Apache-2.0"
 # pg_dump / pg_restore of the PostgreSQL server's major version, for `ecoc backup` and `ecoc restore`;
 # Pango and the DejaVu fonts for the paper CoC (WeasyPrint lays it out with Pango and embeds the fonts)
@@ -38,6 +38,7 @@ RUN groupadd --system --gid 10001 ecoc \
     && useradd --system --uid 10001 --gid 10001 --home-dir /home/ecoc --create-home \
         --shell /usr/sbin/nologin ecoc \
     && install -d -o 10001 -g 10001 -m 0750 /etc/ecoc /etc/ecoc/keys /etc/ecoc/audit-key \
+        /etc/ecoc/nap \
     && install -d -o root -g root -m 0755 /etc/ecoc/ivi
 COPY --from=build /opt/ecoc /opt/ecoc
 ENV PATH=/opt/ecoc/bin:$PATH \
@@ -50,6 +51,7 @@ ENV PATH=/opt/ecoc/bin:$PATH \
     ECOC_IVI111_SCHEMA=/etc/ecoc/ivi/ivi1.11/version-111-initialvehicleinformation.xsd \
     ECOC_KEYS_DIR=/etc/ecoc/keys \
     ECOC_AUDIT_KEYS_DIR=/etc/ecoc/audit-key \
+    ECOC_DELIVERY_CREDENTIALS_DIR=/etc/ecoc/nap \
     ECOC_LOCAL_MODE=0
 USER 10001:10001
 WORKDIR /home/ecoc

@@ -71,25 +71,71 @@ def run_demo(count=100, out_dir="out", keep_running=False, echo=print):
     except DemoFailed as exc:
         echo(str(exc))
         return 2
+    nap = DemoNap(s)
     try:
-        result = ReleaseSequence(count, echo).run(Path(out_dir))
+        result = ReleaseSequence(count, echo, nap).run(Path(out_dir))
         result.print_summary(echo)
         return 0 if result.ok else 1
     except (DemoFailed, ApiError) as exc:
         echo(f"ecoc demo failed: {exc}")
         return 1
     finally:
+        nap.stop()
         if stack is not None and not keep_running:
             echo("stopping the stack the demo started …")
             stack.stop()
 
 
+class DemoNap:
+    """A NAP simulator in this process (HTTPS, client certificates of its own CA in the stack's
+    ECOC_DELIVERY_CREDENTIALS_DIR, trusting the stack's local seals) and the demo entity's target pointing at it;
+    the target is switched off again when the demo ends, since the simulator ends with it."""
+
+    TARGET = f"/v1/delivery-targets/{demo_data.ENTITY}/nap-simulator"
+
+    def __init__(self, s):
+        self.settings = s
+        self.server = None
+        self.body = None
+
+    def start(self, admin):
+        from cli.nap_sim import pki
+        from cli.nap_sim.nap import Nap, TrustedSeals
+        from cli.nap_sim.server import start_in_thread
+        from common.ivi.xsd import SchemaValidator, schema_available
+
+        directory = Path(self.settings.delivery_credentials_dir)
+        client = pki.ensure_client(directory, demo_data.ENTITY)
+        schema = self.settings.schema_path
+        validator = SchemaValidator(schema) if schema and schema_available(schema) else None
+        self.server, _ = start_in_thread(Nap(validator, TrustedSeals([self.settings.keys_dir])), directory)
+        self.body = {"endpoint": self.server.endpoint, "client_cert": client.cert.name,
+                     "client_key": client.key.name, "ca_cert": "ca.pem", "timeout_seconds": 30, "concurrency": 8}
+        admin.put(self.TARGET, self.body)
+        self.admin = admin
+        return self.server.endpoint
+
+    def accepted(self, vins):
+        wanted = set(vins)
+        return len({r["vin"] for r in self.server.nap.listing() if r["vin"] in wanted and r["status"] == "ACCEPTED"})
+
+    def stop(self):
+        if self.server is None:
+            return
+        try:
+            self.admin.put(self.TARGET, dict(self.body, enabled=False, auto_deliver=False))
+        finally:
+            self.server.shutdown()
+            self.server = None
+
+
 class ReleaseSequence:
     """The main job through the gateway, as five people with different roles; times every phase."""
 
-    def __init__(self, count, echo=print):
+    def __init__(self, count, echo=print, nap=None):
         self.count = count
         self.echo = echo
+        self.nap = nap
         self.phases = {}
         self.admin = Client("ada", ["admin"])
         self.manager = Client("alice", ["approvals_manager"], [demo_data.ENTITY])
@@ -127,6 +173,9 @@ class ReleaseSequence:
         echo, count = self.echo, self.count
         echo(f"1. legal entity {demo_data.ENTITY} ({demo_data.LEGAL_NAME}) with its seal and signatory")
         self.admin.put(f"/v1/entities/{demo_data.ENTITY}", demo_data.entity())
+        if self.nap is not None:
+            endpoint = self.nap.start(self.admin)
+            echo(f"   NAP simulator at {endpoint} (mutual TLS): the entity's delivery target")
         echo(f"2. type approval {demo_data.APPROVAL_NUMBER}")
         if self.manager.get("/v1/approvals", params={"number": demo_data.APPROVAL_NUMBER})["items"]:
             echo("   (already registered)")
@@ -171,10 +220,21 @@ class ReleaseSequence:
         path.write_bytes(document)
         verdict = self.steward.request("POST", "/v1/certificates/verify", data=document,
                                        headers={"Content-Type": "application/xml"}).json()
-        echo("8. audit chain")
+        delivered = None
+        if self.nap is not None:
+            released = [v["vin"] for v in final["vehicles"] if v["state"] == "released"]
+            echo(f"8. delivery of {len(released)} certificates to the NAP simulator")
+            start = time.perf_counter()
+            try:
+                delivered = wait_for("delivery", lambda: self.nap.accepted(released), len(released), timeout=300)
+            except TimeoutError as exc:
+                echo(f"   {exc}")
+                delivered = self.nap.accepted(released)
+            self.phases["deliver"] = time.perf_counter() - start
+        echo(f"{9 if self.nap is not None else 8}. audit chain")
         chain = self.auditor.get("/v1/audit/verify", params={"full": "true"})
         return SequenceResult(count, self.states(vins), final, path, len(document), verdict, chain,
-                              self.signer.last_trace_id, dict(self.phases))
+                              self.signer.last_trace_id, dict(self.phases), delivered)
 
     def sealed(self, release_id):
         """(sealed or failed, failed) of a release's vehicles."""
@@ -194,15 +254,18 @@ class ReleaseSequence:
 
 
 class SequenceResult:
-    def __init__(self, count, states, release, path, size, verdict, chain, trace_id, phases):
+    def __init__(self, count, states, release, path, size, verdict, chain, trace_id, phases, delivered=None):
         self.count, self.states, self.release, self.path, self.size = count, states, release, path, size
         self.verdict, self.chain, self.trace_id, self.phases = verdict, chain, trace_id, phases
+        self.delivered = delivered  # certificates the NAP simulator accepted (None: no delivery in this run)
         self.failures = [v for v in release["vehicles"] if v["state"] == "failed"]
 
     @property
     def ok(self):
         released = self.states.get("released", 0)
-        return self.verdict["valid"] and self.chain["valid"] and not self.failures and released == self.count
+        delivered = self.delivered is None or self.delivered == self.count
+        return (self.verdict["valid"] and self.chain["valid"] and not self.failures and released == self.count
+                and delivered)
 
     def print_summary(self, echo=print):
         for f in self.failures[:20]:
@@ -218,6 +281,8 @@ class SequenceResult:
         echo(f"  verification          {'VALID' if verdict['valid'] else 'INVALID'} — reference "
              f"{verdict['reference_id']}, VIN {verdict['vin']}, signer {signer}"
              + ("" if verdict["valid"] else f" — {verdict['errors']}"))
+        if self.delivered is not None:
+            echo(f"  delivery              {self.delivered}/{self.count} accepted by the NAP simulator (mutual TLS)")
         echo(f"  audit chain           {'valid' if chain['valid'] else 'BROKEN'}, {chain['entries']} entries, "
              f"head {chain['head']}")
         echo(f"  trace id (sign)       {self.trace_id or 'tracing not configured'}")

@@ -165,6 +165,15 @@ def _version():
         return "unknown (not installed)"
 
 
+def cmd_nap_sim(args):
+    from cli.nap_sim.server import serve
+    from common.config import settings
+
+    if args.trust is None:
+        args.trust = [settings().keys_dir]
+    return serve(args)
+
+
 def _split(text):
     return [part.strip() for part in text.split(",") if part.strip()]
 
@@ -296,7 +305,19 @@ def build_parser():
     check_archive = archive_sub.add_parser("verify", help="check an archive offline")
     check_archive.add_argument("directory", help="the archive directory")
     archive.set_defaults(func=cmd_archive)
+    nap_sim = sub.add_parser("nap-sim", help="a National Access Point simulator: HTTPS with client certificates, "
+                                             "the soap11-embedded profile, its WSDL at ?wsdl, GET /received")
+    from cli.nap_sim.options import add_arguments
+
+    add_arguments(nap_sim, {"dir": os.path.join("var", "nap-sim"), "schema": _schema_default()})
+    nap_sim.set_defaults(func=cmd_nap_sim)
     return parser
+
+
+def _schema_default():
+    from common.config import settings
+
+    return settings().schema_path
 
 
 def main(argv=None):

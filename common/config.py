@@ -10,7 +10,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILT_IN_JWT_SECRET = "ecoc-local-development-secret-not-for-production"
 BUILT_IN_INTERNAL_SECRET = "ecoc-local-internal-secret-not-for-production"
-SERVICES = ("approvals", "vehicles", "validation", "signing", "audit", "webhooks", "rollout")
+SERVICES = ("approvals", "vehicles", "validation", "signing", "audit", "webhooks", "rollout", "delivery")
 PROCESSES = (*SERVICES, "gateway")
 
 
@@ -133,6 +133,14 @@ class Settings:
         default_factory=lambda: float(_env("ECOC_ROLLOUT_PARITY_THRESHOLD", "99.5")))
     rollout_min_volume: int = field(default_factory=lambda: int(_env("ECOC_ROLLOUT_MIN_VOLUME", "200")))
     rollout_window_days: int = field(default_factory=lambda: int(_env("ECOC_ROLLOUT_WINDOW_DAYS", "30")))
+    # delivery to National Access Points: how often due deliveries are looked for, the back-off of transient
+    # failures (first delay, longest delay) and how long they are retried before a delivery is `failed` (seconds)
+    delivery_poll_seconds: float = field(default_factory=lambda: float(_env("ECOC_DELIVERY_POLL_SECONDS", "1")))
+    delivery_backoff_base: float = field(default_factory=lambda: float(_env("ECOC_DELIVERY_BACKOFF_BASE", "5")))
+    delivery_backoff_max: float = field(default_factory=lambda: float(_env("ECOC_DELIVERY_BACKOFF_MAX", "600")))
+    delivery_retry_for: float = field(default_factory=lambda: float(_env("ECOC_DELIVERY_RETRY_FOR", "86400")))
+    # where the client certificates, keys and CA files that targets name by relative path are (default KEYS_DIR/nap)
+    delivery_credentials_dir: str = field(default_factory=lambda: _env("ECOC_DELIVERY_CREDENTIALS_DIR", ""))
 
     def __post_init__(self):
         if self.log_format not in ("json", "plain"):
@@ -154,6 +162,11 @@ class Settings:
             raise ValueError("ECOC_ROLLOUT_PARITY_THRESHOLD must be a percentage above 0 and at most 100")
         if self.rollout_min_volume < 1 or self.rollout_window_days < 1:
             raise ValueError("ECOC_ROLLOUT_MIN_VOLUME and ECOC_ROLLOUT_WINDOW_DAYS must be 1 or more")
+        if not self.delivery_credentials_dir:
+            object.__setattr__(self, "delivery_credentials_dir", str(Path(self.keys_dir) / "nap"))
+        for name in ("delivery_poll_seconds", "delivery_backoff_base", "delivery_backoff_max", "delivery_retry_for"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"ECOC_{name.upper()} must be more than 0")
         if self.max_body_bytes < 1:
             raise ValueError("ECOC_MAX_BODY_BYTES must be 1 or more")
         if not self.jwt_algorithms:  # the default follows the mode: OIDC keys, or the local secret
@@ -239,4 +252,7 @@ def nameko_config(service, s=None):
                       WEBHOOK_PRIVATE_TARGETS=s.webhook_private_targets, WEBHOOK_CA_BUNDLE=s.webhook_ca_bundle, WEBHOOK_LOG_DAYS=s.webhook_log_days)
     if service == "audit":  # its handlers take events in batches: many may wait in each consumer
         config["PREFETCH_COUNT"] = s.audit_prefetch
+    if service == "delivery":
+        config.update(DELIVERY_CREDENTIALS_DIR=s.delivery_credentials_dir, DELIVERY_RETRY_FOR=s.delivery_retry_for,
+                      DELIVERY_BACKOFF_BASE=s.delivery_backoff_base, DELIVERY_BACKOFF_MAX=s.delivery_backoff_max)
     return config

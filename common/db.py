@@ -50,6 +50,11 @@ class UnitOfWork:
         self.events = []
         self._committed = False
 
+    def fork(self):
+        """Another unit of work on the same database, for the green threads one worker runs at once (a unit of
+        work holds one session and may not be shared between them)."""
+        return UnitOfWork(self._session_factory, self._outbox, self._on_commit, dict(self.context))
+
     def __enter__(self):
         self.session = self._session_factory()
         self.events = []

@@ -79,6 +79,16 @@ SUMMARIES = {
     ev.LEGACY_RECEIVED: lambda d: {"documents": _each(d.get("documents"), "id", "vin", "format", "reference_id",
                                                       "version_number")},
     ev.PARITY_COMPUTED: lambda d: {"results": _each(d.get("results"), "vin", "match", "differences")},
+    ev.DELIVERY_TARGET_CHANGED: lambda d: _pick(d, "name", "revision", "profile", "enabled"),
+    ev.DELIVERY_QUEUED: lambda d: dict(_pick(d, "trigger"), deliveries=_each(
+        d.get("deliveries"), "id", "vin", "reference_id", "version_number", "target")),
+    ev.DELIVERY_ACCEPTED: lambda d: dict(_pick(d, "receipt_id", "attempts", "duplicate"), delivery=_pick(
+        d.get("delivery") or {}, "id", "vin", "reference_id", "version_number", "target")),
+    ev.DELIVERY_REJECTED: lambda d: dict(_pick(d, "receipt_id", "attempts", "owner"), errors=_each(
+        d.get("errors"), "code", "path", "message"), delivery=_pick(
+        d.get("delivery") or {}, "id", "vin", "reference_id", "version_number", "target")),
+    ev.DELIVERY_FAILED: lambda d: dict(_pick(d, "attempts", "owner", "last_error"), delivery=_pick(
+        d.get("delivery") or {}, "id", "vin", "reference_id", "version_number", "target")),
     ev.WEBHOOK_CREATED: lambda d: _pick(d, "webhook_id", "event_types"),
     ev.WEBHOOK_UPDATED: lambda d: _pick(d, "webhook_id", "changed", "active"),
     ev.WEBHOOK_DELETED: lambda d: _pick(d, "webhook_id"),

@@ -16,6 +16,7 @@ from gateway.rate_limits import Limit, RateLimiter, parse_callers
 from gateway.routes.approvals import ApprovalRoutes
 from gateway.routes.audit import AuditRoutes
 from gateway.routes.dashboard import DashboardRoutes
+from gateway.routes.deliveries import DeliveryRoutes
 from gateway.routes.entities import EntityRoutes
 from gateway.routes.events import EventRoutes
 from gateway.routes.health import HealthRoutes
@@ -30,7 +31,8 @@ SETTINGS = settings()
 
 
 class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, ReleaseRoutes, AuditRoutes,
-                     EventRoutes, WebhookRoutes, RuleRoutes, DashboardRoutes, PaperRoutes, RolloutRoutes):
+                     EventRoutes, WebhookRoutes, RuleRoutes, DashboardRoutes, PaperRoutes, RolloutRoutes,
+                     DeliveryRoutes):
     name = "gateway"
 
     caller = Identity()
@@ -43,6 +45,7 @@ class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, 
     audit = ServiceRpc("audit", expiration=SETTINGS.rpc_timeout)
     webhooks = ServiceRpc("webhooks", expiration=SETTINGS.rpc_timeout)
     rollout = ServiceRpc("rollout", expiration=SETTINGS.rpc_timeout)
+    delivery = ServiceRpc("delivery", expiration=SETTINGS.rpc_timeout)
     idempotency = Idempotency()
     # the buckets of this process, shared by its workers
     rate_limits = RateLimiter(Limit(SETTINGS.rate_limit, SETTINGS.rate_limit_burst),

@@ -36,6 +36,11 @@ SCOPE_CHANGED = "scope_changed"
 CUTOVER_REQUESTED = "cutover_requested"
 LEGACY_RECEIVED = "legacy_received"
 PARITY_COMPUTED = "parity_computed"
+DELIVERY_TARGET_CHANGED = "delivery_target_changed"
+DELIVERY_QUEUED = "delivery_queued"
+DELIVERY_ACCEPTED = "delivery_accepted"
+DELIVERY_REJECTED = "delivery_rejected"
+DELIVERY_FAILED = "delivery_failed"
 
 EVENTS_BY_SOURCE = {
     "approvals": (APPROVAL_REGISTERED, APPROVAL_EXTENDED, APPROVAL_WITHDRAWN, APPROVAL_VERSION_ADDED, ENTITY_CHANGED),
@@ -48,6 +53,7 @@ EVENTS_BY_SOURCE = {
     "webhooks": (WEBHOOK_CREATED, WEBHOOK_UPDATED, WEBHOOK_DELETED, WEBHOOK_DISABLED, WEBHOOK_PINGED,
                  WEBHOOK_REDELIVERED),
     "rollout": (SCOPE_CHANGED, CUTOVER_REQUESTED, LEGACY_RECEIVED, PARITY_COMPUTED),
+    "delivery": (DELIVERY_TARGET_CHANGED, DELIVERY_QUEUED, DELIVERY_ACCEPTED, DELIVERY_REJECTED, DELIVERY_FAILED),
 }
 
 
@@ -153,6 +159,21 @@ class PaperPrint(Tolerant):
     print_number = fields.Integer(required=True)
 
 
+class DeliveryRef(Tolerant):
+    """One delivery of a certificate version to a NAP target."""
+    id = fields.String(required=True)
+    vin = fields.String(required=True)
+    reference_id = fields.String(required=True)
+    version_number = fields.Integer(required=True)
+    target = fields.String(required=True)
+
+
+class NapError(Tolerant):
+    code = fields.String(required=True)
+    path = fields.String(allow_none=True)
+    message = fields.String(required=True)
+
+
 def _data(**declared):
     return Tolerant.from_dict(declared)
 
@@ -225,6 +246,22 @@ DATA_SCHEMAS = {
                              gate=fields.Dict(required=True)),
     LEGACY_RECEIVED: _data(documents=fields.List(fields.Dict(), required=True)),
     PARITY_COMPUTED: _data(results=fields.List(fields.Dict(), required=True)),
+
+
+    DELIVERY_TARGET_CHANGED: _data(entity=fields.String(required=True), name=fields.String(required=True),
+                                   revision=fields.Integer(required=True), endpoint=fields.String(required=True),
+                                   profile=fields.String(required=True), enabled=fields.Boolean(required=True)),
+    DELIVERY_QUEUED: _data(deliveries=fields.List(fields.Nested(DeliveryRef), required=True),
+                           trigger=fields.String(required=True)),
+    DELIVERY_ACCEPTED: _data(delivery=fields.Nested(DeliveryRef, required=True),
+                             receipt_id=fields.String(allow_none=True), attempts=fields.Integer(required=True),
+                             duplicate=fields.Boolean()),
+    DELIVERY_REJECTED: _data(delivery=fields.Nested(DeliveryRef, required=True),
+                             receipt_id=fields.String(allow_none=True), attempts=fields.Integer(required=True),
+                             owner=fields.String(allow_none=True),
+                             errors=fields.List(fields.Nested(NapError), required=True)),
+    DELIVERY_FAILED: _data(delivery=fields.Nested(DeliveryRef, required=True), attempts=fields.Integer(required=True),
+                           owner=fields.String(allow_none=True), last_error=fields.String(allow_none=True)),
 }
 
 

@@ -430,7 +430,9 @@ class WebhookPage(Open):
     next_cursor = _text(required=True)
 
 
-class DeliveryOut(Open):
+class WebhookDeliveryOut(Open):
+    """A delivery of a feed event to a webhook subscriber (not a NAP delivery: DeliveryOut)."""
+
     id = fields.String(required=True)
     event_id = fields.String(required=True)
     event_type = fields.String(required=True)
@@ -442,9 +444,76 @@ class DeliveryOut(Open):
     last_attempt = fields.Dict(allow_none=True)  # {at, status_code, latency_ms, error}
 
 
-class DeliveryDetail(DeliveryOut):
+class WebhookDeliveryDetail(WebhookDeliveryOut):
     event = fields.Nested(FeedEvent, required=True)
     attempts_log = fields.List(fields.Dict(), required=True)
+
+
+class WebhookDeliveryPage(Open):
+    items = fields.List(fields.Nested(WebhookDeliveryOut), required=True)
+    next_cursor = _text(required=True)
+
+
+class DeliveryTargetOut(Open):
+    entity = fields.String(required=True)
+    name = fields.String(required=True)
+    country = _text()
+    endpoint = fields.String(required=True)
+    profile = fields.String(required=True)
+    wsdl = _text()
+    client_cert = fields.String(required=True)
+    client_key = fields.String(required=True)
+    ca_cert = _text()
+    timeout_seconds = fields.Float(required=True)
+    concurrency = fields.Integer(required=True)
+    auto_deliver = fields.Boolean(required=True)
+    enabled = fields.Boolean(required=True)
+    revision = fields.Integer(required=True)
+
+
+class DeliveryTargetList(Open):
+    items = fields.List(fields.Nested(DeliveryTargetOut), required=True)
+    next_cursor = _text(required=True)
+
+
+class NapErrorOut(Open):
+    code = fields.String(required=True)
+    path = _text()
+    message = fields.String(required=True)
+
+
+class DeliveryAttemptOut(Open):
+    number = fields.Integer(required=True)
+    started_at = fields.String(required=True)
+    finished_at = _text()
+    latency_ms = fields.Float(allow_none=True)
+    http_status = fields.Integer(allow_none=True)
+    outcome = _text()  # accepted | rejected | transient | interrupted; null while under way
+    receipt_id = _text()
+    errors = fields.List(fields.Nested(NapErrorOut))
+    detail = _text()
+
+
+class DeliveryOut(Open):
+    id = fields.String(required=True)
+    entity = fields.String(required=True)
+    vin = fields.String(required=True)
+    reference_id = fields.String(required=True)
+    version_number = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    target_name = fields.String(required=True)
+    state = fields.String(required=True)  # queued | sending | accepted | rejected | failed
+    trigger = fields.String(required=True)  # auto | manual | redelivery
+    requested_by = _text()
+    owner = _text()  # who acts on a rejection or failure
+    attempts = fields.Integer(required=True)
+    queued_at = fields.String(required=True)
+    next_attempt_at = _text()
+    finished_at = _text()
+    receipt_id = _text()
+    errors = fields.List(fields.Nested(NapErrorOut))
+    last_error = _text()
+    attempt_log = fields.List(fields.Nested(DeliveryAttemptOut))
 
 
 class DeliveryPage(Open):
@@ -536,3 +605,12 @@ class VehicleStates(Open):
     items = fields.List(fields.Nested(VehicleState), required=True)
     unknown = fields.List(fields.String(), required=True, metadata={
         "description": "VINs that do not exist (or not for the caller)"})
+class VehicleDeliveries(Open):
+    vin = fields.String(required=True)
+    items = fields.List(fields.Nested(DeliveryOut), required=True)
+    next_cursor = _text(required=True)
+
+
+class DeliveriesQueued(Open):
+    queued = fields.List(fields.Nested(DeliveryOut), required=True)
+    skipped = fields.List(fields.Nested(VinReason), required=True)

@@ -93,6 +93,20 @@ class EntityDashboard(Open):
     seal = fields.Nested(SealStatus, allow_none=True, required=True)
 
 
+class DeliveryException(Open):
+    vin = fields.String(required=True)
+    version_number = fields.Integer(required=True)
+    entity = fields.String(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(["rejected", "failed"]))
+    target = fields.String(required=True)
+    owner = fields.String(allow_none=True, required=True)
+    since = fields.String(allow_none=True)
+    id = fields.String(required=True)
+    reason = fields.String(allow_none=True, required=True)
+    error_count = fields.Integer(required=True)
+    coc_view = fields.String(required=True)
+
+
 class Dashboard(Open):
     generated_at = fields.String(required=True)
     filters = fields.Dict(required=True, metadata={"description": "the filters applied: entity, country"})
@@ -100,6 +114,9 @@ class Dashboard(Open):
     entities = fields.List(fields.Nested(EntityDashboard), required=True)
     expiring_seals = fields.List(fields.Nested(SealStatus), required=True, metadata={
         "description": "seal certificates whose notAfter is within 30 days (or past): signing stops then"})
+    delivery_exceptions = fields.List(fields.Nested(DeliveryException), required=True, metadata={
+        "description": "certificates a National Access Point rejected, or that could not be delivered, and not "
+                       "delivered since: each with its owner and the authority's first error"})
 
 
 class CocLine(Open):

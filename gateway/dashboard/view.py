@@ -38,9 +38,21 @@ def _zero():
     return {state: 0 for state in STATES}
 
 
-def dashboard(vehicles_answer, seals, generated_at, entity=None, country=None):
-    """{generated_at, filters, states, entities: [...], expiring_seals: [...]} from `vehicles.dashboard` and
-    `signing.seal_statuses` answers. An entity appears when it has vehicles or a seal the caller may see."""
+def delivery_exception(delivery):
+    """A rejected or failed delivery as the dashboard lists it: who owns it and the authority's first error."""
+    first = (delivery.get("errors") or [{}])[0]
+    return {"vin": delivery["vin"], "version_number": delivery["version_number"], "entity": delivery["entity"],
+            "state": delivery["state"], "target": delivery["target_name"], "owner": delivery.get("owner"),
+            "since": delivery.get("finished_at"), "id": delivery["id"],
+            "reason": (f"{first.get('code')}: {first.get('message')}" if first.get("code")
+                       else delivery.get("last_error")),
+            "error_count": len(delivery.get("errors") or []), "coc_view": coc_link(delivery["vin"])}
+
+
+def dashboard(vehicles_answer, seals, generated_at, entity=None, country=None, deliveries=()):
+    """{generated_at, filters, states, entities: [...], expiring_seals: [...], delivery_exceptions: [...]} from
+    `vehicles.dashboard`, `signing.seal_statuses` and `delivery.exceptions` answers. An entity appears when it has
+    vehicles or a seal the caller may see."""
     entities = {}
 
     def of(code):
@@ -78,4 +90,6 @@ def dashboard(vehicles_answer, seals, generated_at, entity=None, country=None):
     expiring = [s for s in seals if s.get("state") in ("expiring", "expired", "not_yet_valid", "unusable")
                 and (not entity or s["entity"] == entity)]
     return {"generated_at": generated_at, "filters": {"entity": entity, "country": country}, "states": list(STATES),
-            "entities": ordered, "expiring_seals": expiring}
+            "entities": ordered, "expiring_seals": expiring,
+            "delivery_exceptions": [delivery_exception(d) for d in deliveries
+                                    if not entity or d["entity"] == entity]}

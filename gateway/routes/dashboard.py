@@ -44,8 +44,9 @@ class DashboardRoutes:
         answer = self._rpc("vehicles", "dashboard", query.get("entity"), query.get("country"),
                            query.get("blocked_limit", 20))
         seals = self._rpc("signing", "seal_statuses")
+        exceptions = self._rpc("delivery", "exceptions", query.get("entity"))
         return dashboard(answer, seals, datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                         query.get("entity"), query.get("country"))
+                         query.get("entity"), query.get("country"), exceptions)
 
     def _coc(self, vin):
         """The CoC of `vin` as a person reads it: the sealed certificate of a released vehicle, otherwise the
@@ -74,8 +75,9 @@ class DashboardRoutes:
            description="Vehicle counts by state per entity and intended country; blocked vehicles with their top "
                        "findings (item number and label of the field beside each); releases waiting for review "
                        "(`in_review`) or signing (`approved`); each entity's seal certificate and those expiring "
-                       "within 30 days. An eCoC does not expire; the seal that signs it does, and signing stops "
-                       "then.")
+                       "within 30 days; deliveries a National Access Point rejected or that failed, with their "
+                       "owner, until the certificate is delivered. An eCoC does not expire; the seal that signs it "
+                       "does, and signing stops then.")
     def dashboard_json(self, call):
         return self._dashboard(call.query)
 

@@ -1,8 +1,8 @@
 """Webhooks: subscriptions per entity, their delivery log, redelivery and a test ping (docs/webhooks.md)."""
 from marshmallow import fields, validate
 
-from common.contracts.responses import (DeliveryDetail, DeliveryOut, DeliveryPage, WebhookCreated, WebhookOut,
-                                       WebhookPage)
+from common.contracts.responses import (WebhookCreated, WebhookDeliveryDetail, WebhookDeliveryOut,
+                                        WebhookDeliveryPage, WebhookOut, WebhookPage)
 from common.contracts.webhooks import WebhookIn, WebhookPatch
 from gateway.http import json_response, route
 from gateway.routes.paging import Page
@@ -52,7 +52,7 @@ class WebhookRoutes:
     def delete_webhook(self, call, id):
         return self._rpc("webhooks", "delete", id)
 
-    @route("POST", "/v1/webhooks/{id}/ping", roles=MANAGERS, response=DeliveryOut, status=202,
+    @route("POST", "/v1/webhooks/{id}/ping", roles=MANAGERS, response=WebhookDeliveryOut, status=202,
            location="/v1/webhooks/{id}/deliveries/{delivery_id}", retry_after=5,
            summary="Send the webhook a `webhook_ping` event; its delivery shows in the log")
     def ping_webhook(self, call, id):
@@ -60,18 +60,18 @@ class WebhookRoutes:
         location = f"/v1/webhooks/{id}/deliveries/{delivery['id']}"
         return json_response(delivery, status=202, headers={"Location": location})
 
-    @route("GET", "/v1/webhooks/{id}/deliveries", roles=(), query=DeliveryQuery, response=DeliveryPage,
+    @route("GET", "/v1/webhooks/{id}/deliveries", roles=(), query=DeliveryQuery, response=WebhookDeliveryPage,
            summary="The webhook's delivery log, newest first: status, attempts, last response code and latency")
     def webhook_deliveries(self, call, id):
         q = call.query
         return self._rpc("webhooks", "deliveries", id, q.get("status"), q["limit"], q.get("cursor"))
 
-    @route("GET", "/v1/webhooks/{id}/deliveries/{delivery_id}", roles=(), response=DeliveryDetail,
+    @route("GET", "/v1/webhooks/{id}/deliveries/{delivery_id}", roles=(), response=WebhookDeliveryDetail,
            summary="One delivery with its event and every attempt")
     def webhook_delivery(self, call, id, delivery_id):
         return self._rpc("webhooks", "delivery", id, delivery_id)
 
-    @route("POST", "/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", roles=MANAGERS, response=DeliveryOut,
+    @route("POST", "/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", roles=MANAGERS, response=WebhookDeliveryOut,
            status=202, location="/v1/webhooks/{id}/deliveries/{delivery_id}", retry_after=5, summary="Send a delivery again, with a fresh retry window")
     def redeliver_webhook(self, call, id, delivery_id):
         return self._rpc("webhooks", "redeliver", id, delivery_id)

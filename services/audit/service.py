@@ -58,9 +58,14 @@ class AuditService(Health):
     @on_events("webhooks", ALL_EVENTS)
     def on_webhooks_event(self, envelopes):
         self._record("webhooks", envelopes)
+
     @on_events("rollout", ALL_EVENTS)
     def on_rollout_event(self, envelopes):
         self._record("rollout", envelopes)
+
+    @on_events("delivery", ALL_EVENTS)
+    def on_delivery_event(self, envelopes):
+        self._record("delivery", envelopes)
 
     def _record(self, exchange_source, envelopes):
         """Append a batch of events in one transaction (redelivered ones are skipped by event id)."""

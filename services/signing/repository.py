@@ -112,6 +112,21 @@ def current_counts_by_seal(session, entities):
     return {(e, f): n for e, f, n in rows}
 
 
+def by_reference(session, reference_ids):
+    if not reference_ids:
+        return []
+    return session.execute(select(certificates).where(certificates.c.reference_id.in_(list(reference_ids)))
+                           .order_by(certificates.c.vin, certificates.c.version_number)).all()
+
+
+def current_of(session, vins):
+    if not vins:
+        return []
+    return session.execute(select(certificates).where(certificates.c.vin.in_(list(vins)),
+                                                      certificates.c.status == "current")
+                           .order_by(certificates.c.vin)).all()
+
+
 def all_versions(session, vin):
     """Every certificate row of `vin` with its document, oldest version first."""
     return session.execute(select(certificates).where(certificates.c.vin == vin)

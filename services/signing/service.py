@@ -19,6 +19,7 @@ from common.entity_code import code_problem
 from common.contracts.signing import SignBatchIn
 from common.errors import EXPECTED, Forbidden, InvalidInput, NotFound, load_or_raise
 from common.events import on_event
+from common.ids import is_uuid
 from common.health import Health
 from common.ids import is_uuid
 from common.ivi.reader import read_ivi
@@ -304,6 +305,18 @@ class SigningService(Health, PaperEntrypoints):
         with self.db as uow:
             return [{"summary": repo.summary_dict(row), "document": row.document.decode("utf-8")}
                     for row in repo.all_versions(uow.session, vin)]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def for_delivery(self, reference_ids=None, vins=None):
+        """Sealed certificates to deliver to a NAP: the versions named by `reference_ids`, and the current version
+        of each of `vins`; [{summary, document}] with the exact text sealed, of the caller's entities only (others
+        are left out, like missing ones)."""
+        entities = self.caller.entities("data_steward", "signer", service=True)
+        reference_ids = [r for r in (reference_ids or []) if is_uuid(r)]
+        with self.db as uow:
+            rows = repo.by_reference(uow.session, reference_ids) + repo.current_of(uow.session, vins or [])
+        return [{"summary": repo.summary_dict(row), "document": row.document.decode("utf-8")}
+                for row in rows if entities is None or row.entity in entities]
 
 
 def _rpc_deadline(call):

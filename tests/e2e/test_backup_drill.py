@@ -73,7 +73,7 @@ def restored_url(stack, prefix, process):
 def test_backup_manifest_records_dumps_and_key_references_without_secrets(stack, restored):
     directory, manifest, _, _ = restored
     assert [db["process"] for db in manifest["databases"]] == [
-        "approvals", "vehicles", "validation", "signing", "audit", "webhooks", "gateway"]
+        "approvals", "vehicles", "validation", "signing", "audit", "webhooks", "rollout", "delivery", "gateway"]
     assert all(db["alembic_head"] for db in manifest["databases"])
     assert backup_manifest.problems(directory, manifest) == []
     assert ecoc(["backup", "verify", str(directory)]) == 0

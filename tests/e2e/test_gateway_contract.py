@@ -90,6 +90,10 @@ def test_openapi_is_3_1_with_the_v1_paths(stack):
         "/v1/events": {"get"},
         "/v1/rollout/scopes": {"get", "post"}, "/v1/rollout/legacy": {"post"},
         "/v1/rollout/scopes/{id}/parity": {"get"}, "/v1/rollout/legacy/{id}": {"get"},
+        "/v1/delivery-targets": {"get"},
+        "/v1/delivery-targets/{entity}/{name}": {"get", "put"}, "/v1/deliveries": {"get", "post"},
+        "/v1/deliveries/{id}": {"get"}, "/v1/deliveries/{id}/redelivery": {"post"},
+        "/v1/vehicles/{vin}/deliveries": {"get"},
     }
     for path, methods in expected.items():
         assert path in doc["paths"], path

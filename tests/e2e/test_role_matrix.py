@@ -111,6 +111,15 @@ def routes(world):
         Route("GET", f"{scope}/parity.csv", ANY),
         Route("POST", f"/v1/rollout/legacy?entity={E}", ("data_steward", "admin"), xml="<NotIvi/>", foreign=False),
         Route("GET", f"/v1/rollout/legacy/{w['legacy']}", ANY),
+        Route("GET", "/v1/delivery-targets", ANY, foreign=False),
+        Route("GET", f"/v1/delivery-targets/{E}/matrix", ANY),
+        Route("PUT", f"/v1/delivery-targets/{E}/matrix", ("admin",), body={
+            "endpoint": "https://nap.example/matrix", "client_cert": "matrix.pem", "client_key": "matrix.key",
+            "country": "MTX", "enabled": False, "auto_deliver": False}),
+        Route("GET", "/v1/deliveries", ANY, foreign=False),
+        Route("POST", "/v1/deliveries", ("data_steward", "signer", "admin"), body={"vins": [released]},
+              foreign=False),
+        Route("GET", f"/v1/vehicles/{released}/deliveries", ANY),
     ]
 
 
@@ -162,6 +171,9 @@ def world(stack, nordwind, wait):
     document = SPECIMEN.read_bytes().replace(b"JTJM1C0MPTEST0001", b"NWZZZ000000000001")
     legacy = importer.request("POST", "/v1/rollout/legacy", params={"entity": E}, data=document,
                               headers={"Content-Type": "application/xml"}).json()["documents"][0]["id"]
+    stack.client("ada", ["admin"], [E]).put(f"/v1/delivery-targets/{E}/matrix", {  # disabled: nothing is sent
+        "endpoint": "https://nap.example/matrix", "client_cert": "matrix.pem", "client_key": "matrix.key",
+        "country": "MTX", "enabled": False, "auto_deliver": False})
     return {"scope": scope, "legacy": legacy, "approval": own.json()["id"], "webhook": webhook, "released": vins[0],
             "withdraw": vins[1], "review": review, "signed_release": signed, "vin": vins[3], "edit": vins[4],
             "spare": vins[5], "certificate": certificate}

@@ -156,3 +156,20 @@ def test_pages_escape_every_value_and_run_no_script():
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<b>x</b>" not in html
     assert "script-src" not in response.headers["Content-Security-Policy"]  # default-src 'none' forbids scripts
     assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
+def test_delivery_exceptions_name_owner_and_the_authoritys_first_error():
+    from gateway.dashboard.view import dashboard
+
+    rejected = {"id": "d1", "vin": "VIN1", "version_number": 2, "entity": "ACME", "state": "rejected",
+                "target_name": "be", "owner": "sam", "finished_at": "2026-07-06T10:00:00+00:00",
+                "errors": [{"code": "SCHEMA", "path": "x", "message": "bad"}, {"code": "SEAL", "message": "no"}],
+                "last_error": "HTTP 200: REJECTED"}
+    failed = dict(rejected, id="d2", vin="VIN2", entity="OTHER", state="failed", errors=[], last_error="timeout")
+    board = dashboard({"counts": [], "blocked": [], "releases": []}, [], "now", deliveries=[rejected, failed])
+    assert [(d["vin"], d["owner"], d["reason"], d["error_count"]) for d in board["delivery_exceptions"]] == [
+        ("VIN1", "sam", "SCHEMA: bad", 2), ("VIN2", "sam", "timeout", 0)]
+    assert board["delivery_exceptions"][0]["coc_view"] == "/dashboard/vehicles/VIN1/coc"
+    only = dashboard({"counts": [], "blocked": [], "releases": []}, [], "now", entity="ACME",
+                     deliveries=[rejected, failed])
+    assert [d["vin"] for d in only["delivery_exceptions"]] == ["VIN1"]

@@ -20,7 +20,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 K8S_VERSION = "1.30"
-SERVICES = ("approvals", "vehicles", "validation", "signing", "audit", "webhooks", "rollout")
+SERVICES = ("approvals", "vehicles", "validation", "signing", "audit", "webhooks", "rollout", "delivery")
 PROCESSES = SERVICES + ("gateway",)
 EXPECTED_REGIONS = {"eu-west", "eu-central"}
 OVERLAYS = sorted(p.name for p in (K8S / "overlays").iterdir() if (p / "kustomization.yaml").is_file())
@@ -28,6 +28,7 @@ SEAL_KEYS_SECRET = "ecoc-seal-keys"
 SEAL_PASSPHRASES_SECRET = "ecoc-seal-passphrases"
 APP_SECRET = "ecoc-secrets"
 AUDIT_KEY_SECRET = "ecoc-audit-key"
+NAP_CREDENTIALS_SECRET = "ecoc-nap-credentials"
 IVI_CONFIGMAP = "ecoc-ivi-schema"
 OPS_PORT = 9100
 # Custom resources: not in the Kubernetes schemas, checked structurally below.
@@ -255,13 +256,15 @@ def test_secrets_are_referenced_by_least_privilege(rendered, overlay):
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_only_signing_sees_the_seal_keys_and_only_audit_its_key(rendered, overlay):
     data = config_map(rendered[overlay])["data"]
-    mounted_at = {SEAL_KEYS_SECRET: data["ECOC_KEYS_DIR"], AUDIT_KEY_SECRET: data["ECOC_AUDIT_KEYS_DIR"]}
+    mounted_at = {SEAL_KEYS_SECRET: data["ECOC_KEYS_DIR"], AUDIT_KEY_SECRET: data["ECOC_AUDIT_KEYS_DIR"],
+                  NAP_CREDENTIALS_SECRET: data["ECOC_DELIVERY_CREDENTIALS_DIR"]}
     assert mounted_at[SEAL_KEYS_SECRET] != mounted_at[AUDIT_KEY_SECRET]
     for name, spec in workloads(rendered[overlay]):
         secret_volumes = {v["name"]: v["secret"]["secretName"] for v in spec.get("volumes") or [] if "secret" in v}
         passphrases = [e for c in all_containers(spec) for e in c.get("envFrom") or []
                        if e.get("secretRef", {}).get("name") == SEAL_PASSPHRASES_SECRET]
-        own = {"ecoc-signing": SEAL_KEYS_SECRET, "ecoc-audit": AUDIT_KEY_SECRET}.get(name)
+        own = {"ecoc-signing": SEAL_KEYS_SECRET, "ecoc-audit": AUDIT_KEY_SECRET,
+               "ecoc-delivery": NAP_CREDENTIALS_SECRET}.get(name)
         if own is None:
             assert secret_volumes == {}, f"{name} must not mount any Secret"
         else:
@@ -435,6 +438,7 @@ METRICS = {
     "ecoc_seals": "counter", "ecoc_seal_chunk_seconds": "histogram", "ecoc_seal_certificate_days_left": "gauge",
     "ecoc_validation_findings": "counter", "ecoc_vehicles": "gauge", "ecoc_audit_chain_ok": "gauge",
     "ecoc_webhook_attempts": "counter", "ecoc_webhook_attempt_seconds": "histogram", "ecoc_webhooks_disabled": "counter",
+    "ecoc_deliveries": "gauge", "ecoc_delivery_exceptions": "gauge",
 }
 SERIES_SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
 SERIES = {name + suffix for name, kind in METRICS.items() for suffix in SERIES_SUFFIXES[kind]}
@@ -442,6 +446,7 @@ REQUIRED_ALERTS = {
     "EcocDeadLetters": "ecoc_dead_letters", "EcocOutboxStale": "ecoc_outbox_oldest_seconds",
     "EcocSealCertificateExpiring": "ecoc_seal_certificate_days_left", "EcocHttpErrors": "ecoc_http_requests_total",
     "EcocNoConsumer": "ecoc_rpc_queue_consumers", "EcocAuditChainBroken": "ecoc_audit_chain_ok",
+    "EcocDeliveryFailed": "ecoc_delivery_exceptions",
 }
 PROMQL_DURATION = re.compile(r"^[0-9]+[smhd]$")
 
@@ -603,6 +608,9 @@ def test_network_policies_deny_by_default_and_allow_only_what_each_process_needs
         elif name == "ecoc-webhooks":
             assert egress == dependencies | {("internet", 443)}, "webhooks POST to the subscribers' receivers"
             assert ingress == {("monitoring", "metrics")}, name
+        elif name == "ecoc-delivery":
+            assert egress == dependencies | {("internet", 443)}, "delivery submits to the NAPs"
+            assert ingress == {("monitoring", "metrics")}
         else:
             assert egress == dependencies, name
             assert ingress == {("monitoring", "metrics")}, name
@@ -730,6 +738,7 @@ NEEDED = {
     "signing": {"ECOC_INTERNAL_SECRET", "ECOC_KEYS_DIR", "ECOC_IVI_SCHEMA"},
     "audit": {"ECOC_INTERNAL_SECRET", "ECOC_AUDIT_KEYS_DIR"},
     "webhooks": {"ECOC_INTERNAL_SECRET"},
+    "delivery": {"ECOC_INTERNAL_SECRET", "ECOC_DELIVERY_CREDENTIALS_DIR"},
     **{s: {"ECOC_INTERNAL_SECRET", "ECOC_IVI_SCHEMA"} for s in ("approvals", "vehicles", "validation", "rollout")},
     "migrate": set(),
     "backup": {"ECOC_KEYS_DIR"},
