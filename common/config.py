@@ -101,6 +101,15 @@ class Settings:
     # unacked events per audit consumer: the most one batch (one transaction) can take
     audit_prefetch: int = field(default_factory=lambda: int(_env("ECOC_AUDIT_PREFETCH", "500")))
     event_retry_delays: str = field(default_factory=lambda: _env("ECOC_EVENT_RETRY_DELAYS", "1,5,30"))
+    # the dashboard's sign-in through the organisation's OIDC issuer (authorization code + PKCE); no issuer: only
+    # local mode's development sign-in (a pasted token) is there
+    oidc_issuer: str = field(default_factory=lambda: _env("ECOC_OIDC_ISSUER", ""))
+    oidc_client_id: str = field(default_factory=lambda: _env("ECOC_OIDC_CLIENT_ID", ""))
+    oidc_client_secret: str = field(default_factory=lambda: _env("ECOC_OIDC_CLIENT_SECRET", ""))
+    oidc_scopes: str = field(default_factory=lambda: _env("ECOC_OIDC_SCOPES", "openid profile"))
+    # a person's dashboard session ends after this long without a page, and after this long at most
+    session_idle_minutes: float = field(default_factory=lambda: float(_env("ECOC_SESSION_IDLE_MINUTES", "30")))
+    session_max_hours: float = field(default_factory=lambda: float(_env("ECOC_SESSION_MAX_HOURS", "10")))
 
     def __post_init__(self):
         if self.log_format not in ("json", "plain"):
@@ -121,6 +130,10 @@ class Settings:
                              "(a token signed with the issuer's public key would pass)")
         if not self.jwt_jwks_url and len(symmetric) != len(self.jwt_algorithms):
             raise ValueError("ECOC_JWT_ALGORITHMS: RS/ES/PS algorithms need ECOC_JWT_JWKS_URL")
+        if self.oidc_issuer and not (self.oidc_client_id and self.oidc_client_secret):
+            raise ValueError("ECOC_OIDC_ISSUER needs ECOC_OIDC_CLIENT_ID and ECOC_OIDC_CLIENT_SECRET")
+        if self.session_idle_minutes <= 0 or self.session_max_hours <= 0:
+            raise ValueError("ECOC_SESSION_IDLE_MINUTES and ECOC_SESSION_MAX_HOURS must be more than 0")
 
     def production_problems(self, process):
         """Why `process` may not start in production mode (ECOC_LOCAL_MODE=0): secrets everyone knows (the JWT
@@ -144,6 +157,11 @@ class Settings:
 
     def database_name(self, service):
         return f"{self.database_prefix}_{service}"
+
+    @property
+    def oidc_redirect_url(self):
+        """Where the issuer sends the browser back (registered with the issuer as the client's redirect URI)."""
+        return f"{self.gateway_url.rstrip('/')}/dashboard/oidc/callback"
 
     @property
     def gateway_url(self):

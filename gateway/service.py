@@ -9,12 +9,15 @@ from common.ops import Ops
 from common.rpc import ServiceRpc
 from gateway.auth import authenticate, require
 from gateway.availability import Availability
+from gateway.dashboard.session_store import DashboardSessions
 from gateway.http import ServiceTimeout, with_timeout
 from gateway.idempotency import Idempotency
 from gateway.problems import HttpProblem
 from gateway.routes.approvals import ApprovalRoutes
 from gateway.routes.audit import AuditRoutes
 from gateway.routes.dashboard import DashboardRoutes
+from gateway.routes.dashboard_actions import DashboardActionRoutes
+from gateway.routes.dashboard_signin import DashboardSignInRoutes
 from gateway.routes.entities import EntityRoutes
 from gateway.routes.health import HealthRoutes
 from gateway.routes.releases import ReleaseRoutes
@@ -25,7 +28,7 @@ SETTINGS = settings()
 
 
 class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, ReleaseRoutes, AuditRoutes,
-                     RuleRoutes, DashboardRoutes):
+                     RuleRoutes, DashboardRoutes, DashboardSignInRoutes, DashboardActionRoutes):
     name = "gateway"
 
     caller = Identity()
@@ -37,6 +40,7 @@ class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, 
     signing = ServiceRpc("signing", expiration=SETTINGS.rpc_timeout)
     audit = ServiceRpc("audit", expiration=SETTINGS.rpc_timeout)
     idempotency = Idempotency()
+    sessions = DashboardSessions()  # the dashboard's sign-ins
     availability = Availability(SETTINGS.amqp_uri)
 
     settings = SETTINGS

@@ -29,7 +29,8 @@ def redirect(location):
     return Response("", status=303, mimetype="text/html", headers=dict(SECURITY_HEADERS, Location=location))
 
 
-def error_page(exc, identity):
-    """A person's mistake on a page (unknown VIN, bad parameter) answered as a page with the problem's status."""
-    return render("error.html", status=exc.status, identity=identity, title=exc.title, detail=exc.detail,
+def error_page(exc, identity, csrf=None):
+    """A person's mistake on a page (unknown VIN, bad parameter, an action refused) answered as a page with the
+    problem's status."""
+    return render("error.html", status=exc.status, identity=identity, csrf=csrf, title=exc.title, detail=exc.detail,
                   errors=exc.errors)

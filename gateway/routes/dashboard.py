@@ -1,7 +1,7 @@
 """The dashboard (JSON and HTML) and the readable CoC of a vehicle.
 
 HTML pages authenticate with the bearer header or the session cookie of `gateway.dashboard.session`; a page
-without either sends the browser to the login form."""
+without either sends the browser to the sign-in page."""
 from datetime import datetime, timezone
 
 from common.composition import compose_coc
@@ -14,30 +14,39 @@ from gateway.dashboard.view import coc_link, dashboard, release_item_link
 from gateway.http import route
 from gateway.problems import HttpProblem
 
-PAGE = "Authenticated by the session cookie that `POST /dashboard/login` sets, or by a bearer token; without "\
+PAGE = "Authenticated by the session cookie of a dashboard sign-in, or by a bearer token; without "\
        "either the page redirects (303) to the login form. Any role may read; the caller sees only its entities."
 PAGE_ERRORS = (303, 401, 403)  # 401/403: a bearer token that fails; the session cookie never answers them
 
 
 class DashboardRoutes:
 
+    page_session = None  # the dashboard session of this worker's request (a new service instance per worker)
+
     def _page_caller(self, request):
         """The caller of an HTML page, carried into every RPC after; None: not signed in."""
-        identity = session.page_identity(request, self.settings)
+        identity, self.page_session = session.page_caller(request, self.settings, self.sessions)
         if identity is not None:
             self.caller.set(identity)
         return identity
 
     def _page(self, call, build):
         """An HTML page: `build(identity)` makes it for a signed-in caller; a browser that is not signed in
-        goes to the login form; a problem inside (an unknown VIN) is answered as a page."""
+        goes to the login form; a problem inside (an unknown VIN, a refused action) is answered as a page."""
         identity = self._page_caller(call.request)
         if identity is None:
             return redirect(session.LOGIN_PATH)
         try:
             return build(identity)
         except (HttpProblem, DomainError) as exc:
-            return error_page(exc, identity)
+            return error_page(exc, identity, self._csrf())
+
+    def _csrf(self):
+        return self.page_session.csrf if self.page_session is not None else None
+
+    def _html(self, template, identity, status=200, **context):
+        """A page for `identity`; its forms carry the session's CSRF token (a bearer caller gets no forms)."""
+        return render(template, status=status, identity=identity, csrf=self._csrf(), **context)
 
     def _dashboard(self, query):
         answer = self._rpc("vehicles", "dashboard", query.get("entity"), query.get("country"),
@@ -93,21 +102,21 @@ class DashboardRoutes:
     @route("GET", "/dashboard", query=DashboardQuery, produces="text/html", description=PAGE, errors=PAGE_ERRORS,
            summary="The dashboard page")
     def dashboard_page(self, call):
-        return self._page(call, lambda identity: render(
-            "dashboard.html", board=self._dashboard(call.query), identity=identity))
+        return self._page(call, lambda identity: self._html(
+            "dashboard.html", identity, board=self._dashboard(call.query)))
 
     @route("GET", "/dashboard/releases/{release_id}", produces="text/html", description=PAGE, errors=PAGE_ERRORS,
            summary="A release's vehicles, each linked to its readable CoC")
     def release_page(self, call, release_id):
-        return self._page(call, lambda identity: render(
-            "release.html", release=self._rpc("vehicles", "get_release", release_id), identity=identity,
-            coc_link=coc_link, item_link=release_item_link))
+        return self._page(call, lambda identity: self._html(
+            "release.html", identity, release=self._rpc("vehicles", "get_release", release_id), coc_link=coc_link,
+            item_link=release_item_link, done=call.request.args.get("done")))
 
     @route("GET", "/dashboard/releases/{release_id}/items/{vin}", produces="text/html", description=PAGE,
            errors=PAGE_ERRORS, summary="A release item's pinned CoC: what its reviewers see and signing seals")
     def release_item_page(self, call, release_id, vin):
-        return self._page(call, lambda identity: render(
-            "coc.html", view=self._pinned(release_id, vin), identity=identity))
+        return self._page(call, lambda identity: self._html(
+            "coc.html", identity, view=self._pinned(release_id, vin)))
 
     def _pinned(self, release_id, vin):
         item = self._rpc("vehicles", "release_item", release_id, vin)  # 404 outside the caller's entities
@@ -117,30 +126,4 @@ class DashboardRoutes:
     @route("GET", "/dashboard/vehicles/{vin}/coc", produces="text/html", description=PAGE, errors=PAGE_ERRORS,
            summary="A vehicle's CoC to read: item number, label and value per line")
     def coc_page(self, call, vin):
-        return self._page(call, lambda identity: render("coc.html", view=self._coc(vin), identity=identity))
-
-    @route("GET", "/dashboard/login", produces="text/html", summary="The sign-in form of the dashboard")
-    def login_form(self, call):
-        return render("login.html", error=None, identity=None)
-
-    @route("POST", "/dashboard/login", consumes=("application/x-www-form-urlencoded",), produces="text/html",
-           status=303, errors=(303, 401, 403),
-           summary="Sign in with a token (form field `token`): sets the HttpOnly, SameSite=Strict session cookie and "
-                   "redirects (303) to the dashboard")
-    def login(self, call):
-        request = call.request
-        session.refuse_cross_site(request)
-        token = (request.form.get("token") or "").strip()
-        if not token:
-            return render("login.html", status=422, identity=None, error="Paste a token into the field “token”.")
-        try:
-            session.identity_from_token(token, self.settings)
-        except HttpProblem as exc:
-            return render("login.html", status=exc.status, identity=None, error=exc.detail)
-        return session.set_session(redirect("/dashboard"), request, token)
-
-    @route("POST", "/dashboard/logout", produces="text/html", status=303, errors=(303, 403),
-           summary="Sign out: the session cookie is cleared and the browser sent to the login form")
-    def logout(self, call):
-        session.refuse_cross_site(call.request)
-        return session.clear_session(redirect(session.LOGIN_PATH), call.request)
+        return self._page(call, lambda identity: self._html("coc.html", identity, view=self._coc(vin)))
