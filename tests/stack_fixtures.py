@@ -26,8 +26,8 @@ if str(REPO_ROOT) not in sys.path:  # `tests` has no __init__.py: make `tests.su
     sys.path.append(str(REPO_ROOT))
 
 from tests.support import (  # noqa: E402
-    drop_stack_databases, free_port, free_port_block, readable, stack_env, throwaway_prefix, throwaway_vhost,
-    wait_until,
+    drop_stack_databases, free_port, free_port_block, oidc_issuer, readable, stack_env, throwaway_prefix,
+    throwaway_vhost, wait_until,
 )
 
 SCHEMA_PATH = Path(os.environ.get("ECOC_IVI_SCHEMA") or REPO_ROOT.parent / "shared" / "ivi" / "IVI2.0.xsd")
@@ -59,6 +59,7 @@ class E2EStack:
     amqp_uri: str
     startup_seconds: float = 0.0
     ops_ports: dict = None  # process -> its /livez, /readyz, /metrics port
+    oidc: object = None  # the test OIDC issuer the dashboard signs in with (`tests.support.OidcIssuer`)
 
     def client(self, sub, roles, entities=("*",)):
         """A `cli.client.Client` acting as `sub` with `roles` in `entities`, against this stack."""
@@ -91,9 +92,10 @@ def stack(tmp_path_factory, request):
     prefix = throwaway_prefix()
     jwt_secret = "e2e-" + secrets.token_hex(24)
 
-    with throwaway_vhost("e2e") as amqp_uri:
+    redirect_uri = f"http://127.0.0.1:{port}/dashboard/oidc/callback"
+    with throwaway_vhost("e2e") as amqp_uri, oidc_issuer(root, redirect_uri) as issuer:
         env = stack_env(amqp_uri, prefix, port, keys_dir, jwt_secret, SCHEMA_PATH,
-                        ECOC_OPS_PORT=free_port_block(len(PROCESSES)))
+                        ECOC_OPS_PORT=free_port_block(len(PROCESSES)), **issuer.env)
         # The test process builds tokens and migrates with the stack's settings. They are read from the
         # stack's environment here and handed on explicitly: the session's own environment stays as it
         # was, so other tests in the session never talk to this stack's broker vhost or databases.
@@ -108,7 +110,7 @@ def stack(tmp_path_factory, request):
         assert "ECOC_DB_PREFIX" not in os.environ or os.environ["ECOC_DB_PREFIX"] != prefix
 
         handle = E2EStack(base_url=s.gateway_url, settings=s, keys_dir=keys_dir, log_dir=log_dir,
-                          prefix=prefix, amqp_uri=amqp_uri)
+                          prefix=prefix, amqp_uri=amqp_uri, oidc=issuer)
         process_stack = Stack(env=env, log_dir=str(log_dir))
         handle.ops_ports = process_stack.ops_ports
         failed_before = request.session.testsfailed

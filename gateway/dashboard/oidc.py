@@ -11,7 +11,7 @@ import time
 import jwt
 import requests
 from authlib.integrations.requests_client import OAuth2Session
-from authlib.oauth2 import OAuth2Error
+from authlib.integrations.base_client import OAuthError
 
 from common.config import ASYMMETRIC_DEFAULT, TOKEN_ALGORITHMS
 from gateway.auth import identity_from_claims
@@ -74,7 +74,7 @@ class OidcClient:
         try:
             with self._client() as client:
                 token = client.fetch_token(endpoint, code=code, code_verifier=code_verifier, timeout=TIMEOUT)
-        except OAuth2Error as exc:
+        except OAuthError as exc:
             raise unauthorized(f"the issuer refused the sign-in: {exc.error}") from None
         except (requests.RequestException, ValueError) as exc:
             raise unavailable(f"the issuer's token endpoint cannot be reached: {exc}") from None

@@ -92,12 +92,12 @@ class SessionStore:
     def take_login(self, state, browser):
         """(code_verifier, nonce) of the sign-in `state` names, when this browser began it and in time; used up
         either way. None otherwise."""
-        if not state or not browser or len(state) > 64:
+        if not state or len(state) > 64:
             return None
         with self.engine.begin() as conn:
             row = conn.execute(delete(logins).where(logins.c.state == state).returning(
                 logins.c.browser_hash, logins.c.code_verifier, logins.c.nonce, logins.c.created_at)).first()
-        if row is None or not hmac.compare_digest(row.browser_hash, digest(browser)):
+        if row is None or not browser or not hmac.compare_digest(row.browser_hash, digest(browser)):
             return None
         if self.clock() - row.created_at > dt.timedelta(seconds=LOGIN_SECONDS):
             return None
