@@ -381,9 +381,10 @@ def oidc_issuer(root, redirect_uri):
     users_file.write_text("{}")
     issuer = OidcIssuer(f"http://127.0.0.1:{port}", "ecoc-dashboard", secrets.token_urlsafe(24), users_file)
     log = (root / "oidc-issuer.log").open("w")
-    process = subprocess.Popen([sys.executable, str(Path(__file__).with_name("oidc_issuer.py")), "--port", str(port),
-                                "--client-id", issuer.client_id, "--client-secret", issuer.client_secret,
-                                "--redirect-uri", redirect_uri, "--users", str(users_file)],
+    # `--name=value`: a generated secret may begin with "-", which argparse would take for an option
+    process = subprocess.Popen([sys.executable, str(Path(__file__).with_name("oidc_issuer.py")), f"--port={port}",
+                                f"--client-id={issuer.client_id}", f"--client-secret={issuer.client_secret}",
+                                f"--redirect-uri={redirect_uri}", f"--users={users_file}"],
                                stdout=log, stderr=subprocess.STDOUT)
     try:
         def up():

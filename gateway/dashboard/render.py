@@ -4,6 +4,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from werkzeug.wrappers import Response
 
+from common import authz
+
 TEMPLATES = Path(__file__).with_name("templates")
 
 # no script at all; inline styles only; forms post only to us; never framed
@@ -18,6 +20,8 @@ SECURITY_HEADERS = {
 
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True),
                    undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+# which actions a page offers; the action itself is checked again by the gateway and the service
+_env.globals["holds"] = lambda identity, *roles: bool(identity) and authz.holds(identity, roles)
 
 
 def render(template, status=200, **context):

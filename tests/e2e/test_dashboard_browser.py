@@ -2,6 +2,7 @@
 (both started here), signs in through the login form and reads the rendered page: the blocked vehicle
 with its finding, the release waiting for review, and from there the readable CoC of one of its vehicles.
 Skipped, saying why, when chromium or chromedriver is not installed (`make system-deps` installs them)."""
+import base64
 import copy
 import shutil
 import subprocess
@@ -81,6 +82,16 @@ class Browser:
 
     def cookies(self):
         return self._call("GET", f"/session/{self.session}/cookie")
+
+    def execute(self, script, *args, asynchronous=False):
+        kind = "async" if asynchronous else "sync"
+        return self._call("POST", f"/session/{self.session}/execute/{kind}", {"script": script, "args": list(args)})
+
+    def resize(self, width, height):
+        self._call("POST", f"/session/{self.session}/window/rect", {"width": width, "height": height})
+
+    def screenshot(self, path):
+        path.write_bytes(base64.b64decode(self._call("GET", f"/session/{self.session}/screenshot")))
 
 
 @pytest.fixture(scope="module")
@@ -171,3 +182,108 @@ def test_a_person_signs_in_and_sees_the_blocked_vehicle_and_the_release_waiting_
                             str(scene["good"]["coc"]["MassGroup"]["ActualMass"])], mass
     vin_line = browser.text("//table[@class='coc']//tr[td[2][text()='Vehicle identification number']]")
     assert vin_line.split() == ["0.10", "Vehicle", "identification", "number", vin]
+    browser.click("//button[@id='sign-out']")
+    assert browser.wait_for_url(stack.url("/dashboard/login")) == stack.url("/dashboard/login")
+
+
+# -- the review workspace: signing in at the issuer and acting on the pages ------------------------------------
+
+def sign_in_at_issuer(browser, stack, username):
+    """Through the login page, the test OIDC issuer's form and back: the dashboard as `username`."""
+    browser.open(stack.url("/dashboard/login"))
+    browser.click("//a[@id='sign-in-oidc']")
+    browser.type("//input[@id='username']", username)
+    browser.click("//button[@id='issuer-sign-in']")
+    assert browser.wait_for_url(stack.url("/dashboard")) == stack.url("/dashboard"), browser.text("//body")
+    assert f"signed in as {username}" in browser.text("//nav")
+
+
+def sign_out(browser, stack):
+    browser.click("//button[@id='sign-out']")
+    assert browser.wait_for_url(stack.url("/dashboard/login")) == stack.url("/dashboard/login")
+
+
+@pytest.fixture(scope="module")
+def workspace(nordwind, stack, wait):
+    """People at the issuer (a steward who also reviews, a reviewer, the entity's signatory) and a valid vehicle
+    waiting to be released."""
+    e = [demo_data.ENTITY]
+    stack.oidc.add_user("dora", ["data_steward", "reviewer"], e)
+    stack.oidc.add_user("rita", ["reviewer"], e)
+    stack.oidc.add_user("sam", ["signer"], e)
+    steward, viewer = stack.client("dana", ["data_steward"], e), stack.client("vic", ["viewer"], e)
+    [vehicle] = [dict(v, intended_country="A") for v in demo_data.vehicles(1, seed=SEED + 2)]
+    assert steward.post("/v1/vehicles/import", {"vehicles": [vehicle]})["accepted"] == 1
+    wait(lambda: viewer.get(f"/v1/vehicles/{vehicle['vin']}")["status"] == "valid", 30, interval=0.3,
+         what="validation of the workspace vehicle")
+    return {"vin": vehicle["vin"], "viewer": viewer}
+
+
+def test_request_then_four_eyes_refused_then_approve_with_confirmation_then_sign(browser, stack, workspace, wait):
+    vin = workspace["vin"]
+    # dora (data steward and reviewer) picks the valid vehicle and requests a release on the page
+    sign_in_at_issuer(browser, stack, "dora")
+    browser.click("//nav//a[text()='Valid vehicles']")
+    assert vin in browser.text("//table[@class='vehicles']"), browser.text("//body")
+    browser.click(f"//input[@id='pick-{vin}']")
+    browser.type("//textarea[@id='note']", "from the page")
+    browser.click("//button[@id='request-release']")
+    assert "Release requested" in browser.text("//p[@class='done']")
+    release_url = browser.url().split("?")[0]
+    release_id = release_url.rsplit("/", 1)[1]
+    assert browser.text("//strong[@id='release-status']") == "in review"
+
+    # she may not approve what she requested: the confirmation is shown, the service refuses, the page says why
+    browser.click("//a[@id='approve']")
+    assert browser.wait_for_url(f"{release_url}/approve") == f"{release_url}/approve"
+    assert vin in browser.text("//table")
+    browser.click("//button[@id='confirm-approve']")
+    refusal = browser.text("//p[@role='alert']")
+    assert refusal == "a reviewer cannot decide on a release they requested", refusal
+    assert browser.text("//h1") == "Four-eyes rule"
+    assert workspace["viewer"].get(f"/v1/releases/{release_id}")["status"] == "in_review"
+    sign_out(browser, stack)
+
+    # rita reviews: approving needs the confirmation step
+    sign_in_at_issuer(browser, stack, "rita")
+    browser.open(release_url)
+    browser.click("//a[@id='approve']")
+    assert workspace["viewer"].get(f"/v1/releases/{release_id}")["status"] == "in_review"  # not before confirming
+    browser.click("//button[@id='confirm-approve']")
+    assert browser.text("//p[@class='done']") == "Approved."
+    assert browser.text("//strong[@id='release-status']") == "approved"
+    assert workspace["viewer"].get(f"/v1/releases/{release_id}")["reviewed_by"] == "rita"
+    sign_out(browser, stack)
+
+    # sam, the entity's authorised signatory, signs after confirming; the vehicle is released
+    sign_in_at_issuer(browser, stack, "sam")
+    browser.open(release_url)
+    browser.click("//a[@id='sign']")
+    browser.click("//button[@id='confirm-sign']")
+    assert browser.text("//p[@class='done']").startswith("Signing started")
+    wait(lambda: workspace["viewer"].get(f"/v1/vehicles/{vin}")["status"] == "released", 60, interval=0.5,
+         what="the signed vehicle to be released")
+    browser.open(release_url)
+    assert browser.text("//strong[@id='release-status']") == "released"
+    sign_out(browser, stack)
+
+
+def test_a_form_without_the_session_csrf_token_changes_nothing(stack, workspace):
+    """Outside the browser: a signed-in session's cookie with a forged CSRF token is refused, and so is a post
+    carrying the token from another site."""
+    steward = stack.client("dana", ["data_steward"], [demo_data.ENTITY])
+    token = steward.session.headers["Authorization"].split(" ", 1)[1]
+    web = requests.Session()
+    login = web.post(stack.url("/dashboard/login"), data={"token": token}, allow_redirects=False, timeout=30)
+    assert login.status_code == 303
+    page = web.get(stack.url("/dashboard/vehicles?status=valid"), timeout=30)
+    csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+    forged = web.post(stack.url("/dashboard/releases"), data={"csrf": "forged", "vin": workspace["vin"]},
+                      headers={"Sec-Fetch-Site": "same-origin"}, allow_redirects=False, timeout=30)
+    assert forged.status_code == 403 and "CSRF" in forged.text
+    cross = web.post(stack.url("/dashboard/releases"), data={"csrf": csrf, "vin": workspace["vin"]},
+                     headers={"Sec-Fetch-Site": "cross-site"}, allow_redirects=False, timeout=30)
+    assert cross.status_code == 403
+    empty = web.post(stack.url("/dashboard/releases"), data={"csrf": csrf}, headers={"Sec-Fetch-Site": "same-origin"},
+                     allow_redirects=False, timeout=30)
+    assert empty.status_code == 422 and "vins" in empty.text
