@@ -130,8 +130,6 @@ class Settings:
                              "(a token signed with the issuer's public key would pass)")
         if not self.jwt_jwks_url and len(symmetric) != len(self.jwt_algorithms):
             raise ValueError("ECOC_JWT_ALGORITHMS: RS/ES/PS algorithms need ECOC_JWT_JWKS_URL")
-        if self.oidc_issuer and not (self.oidc_client_id and self.oidc_client_secret):
-            raise ValueError("ECOC_OIDC_ISSUER needs ECOC_OIDC_CLIENT_ID and ECOC_OIDC_CLIENT_SECRET")
         if self.session_idle_minutes <= 0 or self.session_max_hours <= 0:
             raise ValueError("ECOC_SESSION_IDLE_MINUTES and ECOC_SESSION_MAX_HOURS must be more than 0")
 
@@ -144,6 +142,9 @@ class Settings:
         if process == "gateway" and "HS256" in self.jwt_algorithms and self.jwt_secret == BUILT_IN_JWT_SECRET:
             problems.append("ECOC_JWT_SECRET is the built-in local secret: anyone could sign tokens (set a secret "
                             "of your own, or ECOC_JWT_JWKS_URL for an OIDC issuer)")
+        if process == "gateway" and self.oidc_issuer and not (self.oidc_client_id and self.oidc_client_secret):
+            problems.append("ECOC_OIDC_ISSUER is set without ECOC_OIDC_CLIENT_ID and ECOC_OIDC_CLIENT_SECRET: the "
+                            "dashboard's sign-in cannot work")
         if self.internal_secret == BUILT_IN_INTERNAL_SECRET:
             problems.append("ECOC_INTERNAL_SECRET is the built-in local secret: anyone could pass the services a "
                             "caller identity (set a secret of your own, the same in every process)")
