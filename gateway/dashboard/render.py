@@ -1,4 +1,5 @@
 """HTML pages from Jinja2 templates; every value is escaped (autoescape on for all templates)."""
+import datetime as dt
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -18,8 +19,21 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 
+def when(value):
+    """A timestamp as a person reads it: to the minute, in UTC (the `datetime` attribute keeps the exact instant;
+    the page runs no script that could convert it to the reader's zone)."""
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True),
                    undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+_env.filters["when"] = when
 # which actions a page offers; the action itself is checked again by the gateway and the service
 _env.globals["holds"] = lambda identity, *roles: bool(identity) and authz.holds(identity, roles)
 

@@ -9,6 +9,7 @@ from common.errors import DomainError
 from gateway.dashboard import session
 from gateway.dashboard.coc_view import coc_view
 from gateway.dashboard.render import error_page, redirect, render
+from gateway.dashboard.review import all_findings, field_diff, labelled_history, vehicle_values
 from gateway.dashboard.schemas import CocView, Dashboard, DashboardQuery
 from gateway.dashboard.view import coc_link, dashboard, release_item_link
 from gateway.http import route
@@ -72,7 +73,7 @@ class DashboardRoutes:
         coc = compose_coc(resolved["coc"] if resolved.get("ok") else {}, vehicle)
         header = {"IntendedCountryRegistration": vehicle["intended_country"]}
         view = coc_view(coc, header)
-        return dict(view, vin=vin, source="preview", certificate=None, vehicle=vehicle,
+        return dict(view, vin=vin, source="preview", certificate=None, vehicle=vehicle, composed=coc,
                     approval_problem=None if resolved.get("ok") else resolved.get("message"))
 
     # -- JSON ------------------------------------------------------------------------------------
@@ -95,6 +96,7 @@ class DashboardRoutes:
     def coc_json(self, call, vin):
         view = self._coc(vin)
         view.pop("vehicle")
+        view.pop("composed", None)
         return view
 
     # -- HTML ------------------------------------------------------------------------------------
@@ -120,10 +122,30 @@ class DashboardRoutes:
 
     def _pinned(self, release_id, vin):
         item = self._rpc("vehicles", "release_item", release_id, vin)  # 404 outside the caller's entities
+        vehicle = self._rpc("vehicles", "get", vin)
         return dict(coc_view(item["content"] or {}), vin=vin, source="pinned", item=item, release_id=release_id,
-                    certificate=None, vehicle=None)
+                    certificate=None, vehicle=vehicle, review=self._review(vehicle, item["content"]))
+
+    def _review(self, vehicle, content):
+        """What a reviewer reads beside `content` (the pinned or would-be CoC of `vehicle`): the field-by-field diff
+        against the VIN's current certificate, or for a first issue the values that come from the vehicle; every
+        finding; the vehicle's history."""
+        vin = vehicle["vin"]
+        certified = self._rpc("signing", "versions", vin)
+        baseline, changes = None, None
+        if certified:
+            found = self._rpc("signing", "readable", vin)
+            baseline, changes = found["summary"], field_diff(found["coc"], content)
+        return {"baseline": baseline, "changes": changes,
+                "vehicle_values": None if certified else vehicle_values(vehicle.get("coc")),
+                "findings": all_findings(vehicle.get("findings")),
+                "history": labelled_history(self._rpc("vehicles", "history", vin))}
 
     @route("GET", "/dashboard/vehicles/{vin}/coc", produces="text/html", description=PAGE, errors=PAGE_ERRORS,
            summary="A vehicle's CoC to read: item number, label and value per line")
     def coc_page(self, call, vin):
-        return self._page(call, lambda identity: self._html("coc.html", identity, view=self._coc(vin)))
+        def build(identity):
+            view = self._coc(vin)
+            review = self._review(view["vehicle"], view["composed"]) if view["source"] == "preview" else None
+            return self._html("coc.html", identity, view=dict(view, review=review))
+        return self._page(call, build)

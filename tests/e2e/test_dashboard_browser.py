@@ -216,7 +216,7 @@ def workspace(nordwind, stack, wait):
     assert steward.post("/v1/vehicles/import", {"vehicles": [vehicle]})["accepted"] == 1
     wait(lambda: viewer.get(f"/v1/vehicles/{vehicle['vin']}")["status"] == "valid", 30, interval=0.3,
          what="validation of the workspace vehicle")
-    return {"vin": vehicle["vin"], "viewer": viewer}
+    return {"vin": vehicle["vin"], "viewer": viewer, "mass": vehicle["coc"]["MassGroup"]["ActualMass"]}
 
 
 def test_request_then_four_eyes_refused_then_approve_with_confirmation_then_sign(browser, stack, workspace, wait):
@@ -244,8 +244,14 @@ def test_request_then_four_eyes_refused_then_approve_with_confirmation_then_sign
     assert workspace["viewer"].get(f"/v1/releases/{release_id}")["status"] == "in_review"
     sign_out(browser, stack)
 
-    # rita reviews: approving needs the confirmation step
+    # rita reviews: the pinned CoC with what a first issue takes from the vehicle, the findings and the history
     sign_in_at_issuer(browser, stack, "rita")
+    browser.open(f"{release_url}/items/{vin}")
+    assert browser.text("//h2[@id='changes-title']") == "First issue: the values from the vehicle"
+    mass_row = browser.text("//table[@class='vehicle-values']//tr[td[2][text()='Actual mass of the vehicle (kg)']]")
+    assert mass_row.split() == ["13.2", "Actual", "mass", "of", "the", "vehicle", "(kg)", str(workspace["mass"])]
+    assert browser.text("//table[@class='history']//tr[2]/td[3]") == "dana"
+    # approving needs the confirmation step
     browser.open(release_url)
     browser.click("//a[@id='approve']")
     assert workspace["viewer"].get(f"/v1/releases/{release_id}")["status"] == "in_review"  # not before confirming
@@ -265,6 +271,22 @@ def test_request_then_four_eyes_refused_then_approve_with_confirmation_then_sign
          what="the signed vehicle to be released")
     browser.open(release_url)
     assert browser.text("//strong[@id='release-status']") == "released"
+    sign_out(browser, stack)
+
+    # a correction: its page shows, field by field, what differs from the certificate
+    steward = stack.client("dana", ["data_steward"], [demo_data.ENTITY])
+    mass = workspace["mass"] + 7
+    steward.post(f"/v1/vehicles/{vin}/corrections", {"coc": {"MassGroup": {"ActualMass": mass}},
+                                                     "reason": "weighed again"})
+    sign_in_at_issuer(browser, stack, "rita")
+    browser.open(stack.url(f"/dashboard/vehicles/{vin}/coc"))
+    assert browser.text("//h2[@id='changes-title']") == "Changes against the last certificate"
+    changed = browser.text("//table[@class='diff']//tr[td[2][text()='Actual mass of the vehicle (kg)']]")
+    assert changed.split() == ["13.2", "Actual", "mass", "of", "the", "vehicle", "(kg)", str(workspace["mass"]),
+                               str(mass)], changed
+    assert browser.text("//table[@class='diff']/caption") == "1 fields differ from the certificate"
+    history = browser.text("//table[@class='history']//tr[2]")
+    assert "weighed again" in history and "Actual mass of the vehicle (kg)" in history, history
     sign_out(browser, stack)
 
 
