@@ -15,6 +15,7 @@ from gateway.idempotency import Idempotency
 from gateway.problems import HttpProblem
 from gateway.routes.approvals import ApprovalRoutes
 from gateway.routes.audit import AuditRoutes
+from gateway.routes.comments import CommentRoutes
 from gateway.routes.dashboard import DashboardRoutes
 from gateway.routes.dashboard_actions import DashboardActionRoutes
 from gateway.routes.dashboard_signin import DashboardSignInRoutes
@@ -28,7 +29,8 @@ SETTINGS = settings()
 
 
 class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, ReleaseRoutes, AuditRoutes,
-                     RuleRoutes, DashboardRoutes, DashboardSignInRoutes, DashboardActionRoutes):
+                     RuleRoutes, CommentRoutes, DashboardRoutes, DashboardSignInRoutes,
+                     DashboardActionRoutes):
     name = "gateway"
 
     caller = Identity()

@@ -18,6 +18,7 @@ RELEASE_REJECTED = "release_rejected"
 RELEASE_SIGN_REQUESTED = "release_sign_requested"
 RELEASE_COMPLETED = "release_completed"
 RELEASE_ITEM_REOPENED = "release_item_reopened"
+COMMENT_ADDED = "comment_added"
 VALIDATION_COMPLETED = "validation_completed"
 CERTIFICATE_SIGNED = "certificate_signed"
 CERTIFICATE_FAILED = "certificate_failed"
@@ -27,7 +28,8 @@ CERTIFICATE_WITHDRAWN = "certificate_withdrawn"
 EVENTS_BY_SOURCE = {
     "approvals": (APPROVAL_REGISTERED, APPROVAL_EXTENDED, APPROVAL_WITHDRAWN, APPROVAL_VERSION_ADDED, ENTITY_CHANGED),
     "vehicles": (VEHICLE_CHANGED, VEHICLE_STATUS_CHANGED, VEHICLE_WITHDRAWN, VEHICLE_STAGE_IMPORTED, RELEASE_REQUESTED,
-                 RELEASE_APPROVED, RELEASE_REJECTED, RELEASE_SIGN_REQUESTED, RELEASE_COMPLETED, RELEASE_ITEM_REOPENED),
+                 RELEASE_APPROVED, RELEASE_REJECTED, RELEASE_SIGN_REQUESTED, RELEASE_COMPLETED, RELEASE_ITEM_REOPENED,
+                 COMMENT_ADDED),
     "validation": (VALIDATION_COMPLETED,),
     "signing": (CERTIFICATE_SIGNED, CERTIFICATE_FAILED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN),
 }
@@ -167,6 +169,8 @@ DATA_SCHEMAS = {
     RELEASE_ITEM_REOPENED: _data(release_id=fields.String(required=True),
                                  vins=fields.List(fields.String(), required=True),
                                  reason=fields.String(required=True), release_status=fields.String(required=True)),
+    COMMENT_ADDED: _data(comment_id=fields.String(required=True), vin=fields.String(allow_none=True, required=True),
+                         release_id=fields.String(allow_none=True, required=True), body=fields.String(required=True)),
     VALIDATION_COMPLETED: _data(results=fields.List(fields.Nested(ValidationResult), required=True)),
     CERTIFICATE_SIGNED: _data(release_id=fields.String(required=True, allow_none=True),
                               certificates=fields.List(fields.Nested(CertificateRef), required=True)),

@@ -194,3 +194,16 @@ class AuditPage(Open):
 
 class AuditVerification(Open):
     valid = fields.Boolean(required=True)
+
+
+class CommentOut(Open):
+    id = fields.String(required=True)
+    vin = _text(required=True)
+    release_id = _text(required=True)
+    author = fields.String(required=True)
+    body = fields.String(required=True)
+    created_at = fields.String(required=True)
+
+
+class CommentList(Open):
+    items = fields.List(fields.Nested(CommentOut), required=True)

@@ -66,6 +66,10 @@ class ReleaseIn(Strict):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
+class CommentIn(Strict):
+    body = fields.String(required=True, validate=validate.Length(1, 4000))
+
+
 class RejectIn(Strict):
     reason = fields.String(required=True, validate=validate.Length(1, 2000))
 

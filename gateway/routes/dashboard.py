@@ -112,13 +112,19 @@ class DashboardRoutes:
     def release_page(self, call, release_id):
         return self._page(call, lambda identity: self._html(
             "release.html", identity, release=self._rpc("vehicles", "get_release", release_id), coc_link=coc_link,
-            item_link=release_item_link, done=call.request.args.get("done")))
+            item_link=release_item_link, done=call.request.args.get("done"),
+            comments={"items": self._rpc("vehicles", "comments", release_id=release_id),
+                      "action": f"/dashboard/releases/{release_id}/comments", "about": "this release"}))
 
     @route("GET", "/dashboard/releases/{release_id}/items/{vin}", produces="text/html", description=PAGE,
            errors=PAGE_ERRORS, summary="A release item's pinned CoC: what its reviewers see and signing seals")
     def release_item_page(self, call, release_id, vin):
         return self._page(call, lambda identity: self._html(
-            "coc.html", identity, view=self._pinned(release_id, vin)))
+            "coc.html", identity, view=self._pinned(release_id, vin), comments=self._vehicle_comments(vin)))
+
+    def _vehicle_comments(self, vin):
+        return {"items": self._rpc("vehicles", "comments", vin=vin), "action": f"/dashboard/vehicles/{vin}/comments",
+                "about": f"vehicle {vin}"}
 
     def _pinned(self, release_id, vin):
         item = self._rpc("vehicles", "release_item", release_id, vin)  # 404 outside the caller's entities
@@ -147,5 +153,6 @@ class DashboardRoutes:
         def build(identity):
             view = self._coc(vin)
             review = self._review(view["vehicle"], view["composed"]) if view["source"] == "preview" else None
-            return self._html("coc.html", identity, view=dict(view, review=review))
+            return self._html("coc.html", identity, view=dict(view, review=review),
+                              comments=self._vehicle_comments(vin))
         return self._page(call, build)

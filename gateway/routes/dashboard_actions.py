@@ -4,7 +4,7 @@ services re-check them; a refusal is answered as a page with its status and reas
 for confirmation first: a page that says what will happen, with the button that does it."""
 from marshmallow import ValidationError
 
-from common.contracts.vehicles import RejectIn, ReleaseIn
+from common.contracts.vehicles import CommentIn, RejectIn, ReleaseIn
 from common.errors import DomainError
 from gateway.auth import require
 from gateway.dashboard import session
@@ -13,6 +13,7 @@ from gateway.dashboard.schemas import VehicleListQuery
 from gateway.dashboard.view import release_link
 from gateway.http import route
 from gateway.problems import HttpProblem, invalid
+from gateway.routes.comments import WRITERS
 
 FORM = ("application/x-www-form-urlencoded",)
 ACTION = "A form of a signed-in dashboard session (field `csrf`: the session's token), posted from our own pages. " \
@@ -122,3 +123,28 @@ class DashboardActionRoutes:
             answer = self._rpc("vehicles", "request_release", body)
             return redirect(f"{release_link(answer['id'])}?done=requested")
         return self._act(call, ("data_steward",), act)
+
+    # -- comments --------------------------------------------------------------------------------
+
+    def _comment(self, call, **subject):
+        try:
+            body = CommentIn().load({"body": (call.request.form.get("body") or "").strip()})
+        except ValidationError as exc:
+            raise invalid("Write the comment.", _form_errors(exc)) from None
+        return self._rpc("vehicles", "add_comment", body, **subject)
+
+    @route("POST", "/dashboard/vehicles/{vin}/comments", consumes=FORM, produces="text/html", status=303,
+           description=ACTION, errors=ACTION_ERRORS, summary="Comment on a vehicle (as the API)")
+    def comment_vehicle_action(self, call, vin):
+        def act(identity):
+            self._comment(call, vin=vin)
+            return redirect(f"/dashboard/vehicles/{vin}/coc#comments")
+        return self._act(call, WRITERS, act)
+
+    @route("POST", "/dashboard/releases/{release_id}/comments", consumes=FORM, produces="text/html", status=303,
+           description=ACTION, errors=ACTION_ERRORS, summary="Comment on a release (as the API)")
+    def comment_release_action(self, call, release_id):
+        def act(identity):
+            self._comment(call, release_id=release_id)
+            return redirect(f"{release_link(release_id)}#comments")
+        return self._act(call, WRITERS, act)

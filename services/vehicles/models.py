@@ -105,3 +105,18 @@ release_items = Table(
     Column("content_sha256", String(64)),
     Column("reopened_reason", Text),
 )
+
+# Comments on a vehicle or a release: immutable (a trigger refuses UPDATE and DELETE), attributed, audited
+# (`comment_added` through the outbox). Exactly one of `vin` and `release_id` names what it is about.
+comments = Table(
+    "comments", metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("entity", String(32), nullable=False),
+    Column("vin", String(17), nullable=True),
+    Column("release_id", UUID(as_uuid=False), nullable=True),
+    Column("author", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_comments_vin", "vin", "created_at"),
+    Index("ix_comments_release", "release_id", "created_at"),
+)

@@ -11,7 +11,7 @@ from common.outbox import utcnow
 from services.vehicles.domain.impact import base_number
 from services.vehicles.domain.revisions import diff, record_of
 from services.vehicles.domain.stages import handed_on
-from services.vehicles.models import release_items, releases, vehicle_revisions, vehicle_stages, vehicles
+from services.vehicles.models import comments, release_items, releases, vehicle_revisions, vehicle_stages, vehicles
 
 
 
@@ -301,3 +301,23 @@ def reopen_items(session, release_id, vins, reason):
     """The items leave their release (`reopened`, with the reason); their vehicles belong to no release."""
     update_items(session, release_id, vins, state="reopened", reopened_reason=reason)
     session.execute(update(vehicles).where(vehicles.c.vin.in_(list(vins))).values(release_id=None))
+
+
+def add_comment(session, entity, author, body, vin=None, release_id=None):
+    """A new comment on a vehicle or a release: {id, vin, release_id, author, body, created_at}."""
+    row = {"id": str(uuid.uuid4()), "entity": entity, "vin": vin, "release_id": release_id, "author": author,
+           "body": body, "created_at": utcnow()}
+    session.execute(comments.insert().values(**row))
+    return comment_dict(row)
+
+
+def comments_of(session, vin=None, release_id=None):
+    """The comments on a vehicle or a release, oldest first."""
+    column, value = (comments.c.vin, vin) if vin is not None else (comments.c.release_id, release_id)
+    rows = session.execute(select(comments).where(column == value).order_by(comments.c.created_at, comments.c.id))
+    return [comment_dict(r._mapping) for r in rows]
+
+
+def comment_dict(row):
+    return {"id": row["id"], "vin": row["vin"], "release_id": row["release_id"], "author": row["author"],
+            "body": row["body"], "created_at": row["created_at"].isoformat()}

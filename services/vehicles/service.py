@@ -29,6 +29,7 @@ from services.vehicles.domain.releases import REVIEWED
 from services.vehicles.domain.revisions import edited, record_of
 from services.vehicles.domain.scope import allowed
 from services.vehicles.domain.stages import differs_from
+from services.vehicles.comment_entrypoints import CommentEntrypoints
 from services.vehicles.import_entrypoints import ImportEntrypoints
 from services.vehicles.models import inbox, outbox, vehicles
 from services.vehicles.release_entrypoints import ReleaseEntrypoints
@@ -44,7 +45,7 @@ def chunks(items, size=EVENT_CHUNK):
         yield items[start:start + size]
 
 
-class VehiclesService(ImportEntrypoints, ReleaseEntrypoints):
+class VehiclesService(ImportEntrypoints, ReleaseEntrypoints, CommentEntrypoints):
     name = "vehicles"
 
     db = Database(outbox, inbox)

@@ -251,6 +251,12 @@ def test_request_then_four_eyes_refused_then_approve_with_confirmation_then_sign
     mass_row = browser.text("//table[@class='vehicle-values']//tr[td[2][text()='Actual mass of the vehicle (kg)']]")
     assert mass_row.split() == ["13.2", "Actual", "mass", "of", "the", "vehicle", "(kg)", str(workspace["mass"])]
     assert browser.text("//table[@class='history']//tr[2]/td[3]") == "dana"
+    # she comments on the release; the comment stays on its page, with her name
+    browser.open(release_url)
+    browser.type("//textarea[@id='comment-body']", "pinned CoC checked against the approval")
+    browser.click("//button[@id='add-comment']")
+    comment = browser.text("//ol[@class='comments']/li[1]")
+    assert comment.startswith("rita, ") and comment.endswith(": pinned CoC checked against the approval"), comment
     # approving needs the confirmation step
     browser.open(release_url)
     browser.click("//a[@id='approve']")

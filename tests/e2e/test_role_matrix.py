@@ -22,6 +22,7 @@ pytestmark = pytest.mark.e2e
 ROLES = ("approvals_manager", "data_steward", "reviewer", "signer", "auditor", "viewer", "admin")
 E = demo_data.ENTITY
 ANY = ROLES  # "viewer" in api.md: every role reads within its entities
+COMMENTERS = tuple(r for r in ROLES if r != "viewer")  # a viewer reads comments only
 OWN_NUMBER = "e6*2018/858*07772*00"
 IMPORTER, REQUESTER = "imogen", "quentin"  # neither ever reviews: four-eyes must not decide a cell
 SIGNER = demo_data.SIGNATORY["sub"]  # the entity's authorised signatory; the signer role acts as them
@@ -61,6 +62,10 @@ def routes(world):
         Route("POST", "/v1/certificates/verify", ANY, xml=w["certificate"], foreign=False),
         Route("GET", f"/v1/releases/{w['signed_release']}", ANY),
         Route("GET", "/v1/dashboard", ANY, foreign=False),
+        Route("GET", f"/v1/vehicles/{vin}/comments", ANY),
+        Route("GET", f"/v1/releases/{w['signed_release']}/comments", ANY),
+        Route("POST", f"/v1/vehicles/{vin}/comments", COMMENTERS, body={"body": "role matrix"}),
+        Route("POST", f"/v1/releases/{w['signed_release']}/comments", COMMENTERS, body={"body": "role matrix"}),
         Route("GET", f"/v1/audit?subject={vin}", ("auditor", "admin"), foreign=False),
         Route("GET", "/v1/audit/verify", ("auditor", "admin"), foreign=False),
         Route("GET", f"/v1/vehicles/{released}/evidence", ("auditor", "admin")),
