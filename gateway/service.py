@@ -20,6 +20,7 @@ from gateway.routes.dashboard import DashboardRoutes
 from gateway.routes.dashboard_actions import DashboardActionRoutes
 from gateway.routes.dashboard_signin import DashboardSignInRoutes
 from gateway.routes.entities import EntityRoutes
+from gateway.routes.exceptions import ExceptionRoutes
 from gateway.routes.health import HealthRoutes
 from gateway.routes.releases import ReleaseRoutes
 from gateway.routes.rules import RuleRoutes
@@ -29,7 +30,7 @@ SETTINGS = settings()
 
 
 class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, ReleaseRoutes, AuditRoutes,
-                     RuleRoutes, CommentRoutes, DashboardRoutes, DashboardSignInRoutes,
+                     RuleRoutes, CommentRoutes, ExceptionRoutes, DashboardRoutes, DashboardSignInRoutes,
                      DashboardActionRoutes):
     name = "gateway"
 

@@ -20,6 +20,9 @@ RELEASE_COMPLETED = "release_completed"
 RELEASE_ITEM_REOPENED = "release_item_reopened"
 COMMENT_ADDED = "comment_added"
 VALIDATION_COMPLETED = "validation_completed"
+EXCEPTION_REQUESTED = "exception_requested"
+EXCEPTION_ACCEPTED = "exception_accepted"
+EXCEPTION_REFUSED = "exception_refused"
 CERTIFICATE_SIGNED = "certificate_signed"
 CERTIFICATE_FAILED = "certificate_failed"
 CERTIFICATE_SUPERSEDED = "certificate_superseded"
@@ -30,7 +33,7 @@ EVENTS_BY_SOURCE = {
     "vehicles": (VEHICLE_CHANGED, VEHICLE_STATUS_CHANGED, VEHICLE_WITHDRAWN, VEHICLE_STAGE_IMPORTED, RELEASE_REQUESTED,
                  RELEASE_APPROVED, RELEASE_REJECTED, RELEASE_SIGN_REQUESTED, RELEASE_COMPLETED, RELEASE_ITEM_REOPENED,
                  COMMENT_ADDED),
-    "validation": (VALIDATION_COMPLETED,),
+    "validation": (VALIDATION_COMPLETED, EXCEPTION_REQUESTED, EXCEPTION_ACCEPTED, EXCEPTION_REFUSED),
     "signing": (CERTIFICATE_SIGNED, CERTIFICATE_FAILED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN),
 }
 
@@ -172,6 +175,18 @@ DATA_SCHEMAS = {
     COMMENT_ADDED: _data(comment_id=fields.String(required=True), vin=fields.String(allow_none=True, required=True),
                          release_id=fields.String(allow_none=True, required=True), body=fields.String(required=True)),
     VALIDATION_COMPLETED: _data(results=fields.List(fields.Nested(ValidationResult), required=True)),
+    EXCEPTION_REQUESTED: _data(exception_id=fields.String(required=True), rule=fields.String(required=True),
+                               vin=fields.String(allow_none=True, required=True),
+                               approval_number=fields.String(allow_none=True, required=True),
+                               approval_revision=fields.Integer(allow_none=True, required=True),
+                               reason=fields.String(required=True), expires_on=fields.String(required=True)),
+    EXCEPTION_ACCEPTED: _data(exception_id=fields.String(required=True), rule=fields.String(required=True),
+                              vin=fields.String(allow_none=True, required=True),
+                              requested_by=fields.String(required=True), expires_on=fields.String(required=True),
+                              note=fields.String(allow_none=True)),
+    EXCEPTION_REFUSED: _data(exception_id=fields.String(required=True), rule=fields.String(required=True),
+                             vin=fields.String(allow_none=True, required=True),
+                             requested_by=fields.String(required=True), note=fields.String(allow_none=True)),
     CERTIFICATE_SIGNED: _data(release_id=fields.String(required=True, allow_none=True),
                               certificates=fields.List(fields.Nested(CertificateRef), required=True)),
     CERTIFICATE_FAILED: _data(release_id=fields.String(required=True, allow_none=True),

@@ -2,7 +2,7 @@
 
 The fields clients rely on are declared and typed; objects stay open (`unknown = INCLUDE`) so a service
 may add fields without breaking the contract."""
-from marshmallow import INCLUDE, Schema, fields
+from marshmallow import INCLUDE, Schema, fields, validate
 
 
 class Open(Schema):
@@ -207,3 +207,26 @@ class CommentOut(Open):
 
 class CommentList(Open):
     items = fields.List(fields.Nested(CommentOut), required=True)
+
+
+class ExceptionOut(Open):
+    id = fields.String(required=True)
+    entity = fields.String(required=True)
+    rule = fields.String(required=True)
+    vin = _text(required=True)
+    approval_number = _text(required=True)
+    approval_revision = fields.Integer(allow_none=True, required=True)
+    reason = fields.String(required=True)
+    expires_on = fields.String(required=True)
+    requested_by = fields.String(required=True)
+    requested_at = fields.String(required=True)
+    decision = _text(required=True)
+    decided_by = _text(required=True)
+    decided_at = _text(required=True)
+    decision_note = _text(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(["open", "accepted", "refused", "expired"]))
+
+
+class ExceptionPage(Open):
+    items = fields.List(fields.Nested(ExceptionOut), required=True)
+    next_cursor = _text(required=True)
