@@ -133,3 +133,15 @@ class VehicleListQuery(Schema):
     def _empty_is_absent(self, data, **kwargs):
         """The page's filter form sends empty fields."""
         return {k: v for k, v in data.items() if v != ""}
+
+
+class ExceptionListQuery(Schema):
+    state = fields.String(validate=validate.OneOf(["open", "accepted", "refused", "expired"]))
+    entity = fields.String(validate=validate.Length(min=1, max=32))
+    vin = fields.String(validate=validate.Length(min=17, max=17))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(validate=validate.Length(min=1, max=200))
+
+    @pre_load
+    def _empty_is_absent(self, data, **kwargs):
+        return {k: v for k, v in data.items() if v != ""}

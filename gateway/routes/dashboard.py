@@ -113,6 +113,7 @@ class DashboardRoutes:
         return self._page(call, lambda identity: self._html(
             "release.html", identity, release=self._rpc("vehicles", "get_release", release_id), coc_link=coc_link,
             item_link=release_item_link, done=call.request.args.get("done"),
+            waived=self._release_waived(release_id),
             comments={"items": self._rpc("vehicles", "comments", release_id=release_id),
                       "action": f"/dashboard/releases/{release_id}/comments", "about": "this release"}))
 
@@ -121,6 +122,11 @@ class DashboardRoutes:
     def release_item_page(self, call, release_id, vin):
         return self._page(call, lambda identity: self._html(
             "coc.html", identity, view=self._pinned(release_id, vin), comments=self._vehicle_comments(vin)))
+
+    def _release_waived(self, release_id):
+        """{vin: [accepted exceptions that waive one of its warnings]} of a release's vehicles."""
+        release = self._rpc("vehicles", "get_release", release_id)
+        return self._rpc("validation", "waived", [v["vin"] for v in release["vehicles"]])
 
     def _vehicle_comments(self, vin):
         return {"items": self._rpc("vehicles", "comments", vin=vin), "action": f"/dashboard/vehicles/{vin}/comments",
@@ -142,7 +148,8 @@ class DashboardRoutes:
         if certified:
             found = self._rpc("signing", "readable", vin)
             baseline, changes = found["summary"], field_diff(found["coc"], content)
-        return {"baseline": baseline, "changes": changes,
+        waived = {w["rule"]: w for w in self._rpc("validation", "waived", [vin]).get(vin, [])}
+        return {"baseline": baseline, "changes": changes, "waived": waived, "vin": vin,
                 "vehicle_values": None if certified else vehicle_values(vehicle.get("coc")),
                 "findings": all_findings(vehicle.get("findings")),
                 "history": labelled_history(self._rpc("vehicles", "history", vin))}

@@ -4,12 +4,13 @@ services re-check them; a refusal is answered as a page with its status and reas
 for confirmation first: a page that says what will happen, with the button that does it."""
 from marshmallow import ValidationError
 
+from common.contracts.validation import ExceptionIn
 from common.contracts.vehicles import CommentIn, RejectIn, ReleaseIn
 from common.errors import DomainError
 from gateway.auth import require
 from gateway.dashboard import session
 from gateway.dashboard.render import error_page, redirect
-from gateway.dashboard.schemas import VehicleListQuery
+from gateway.dashboard.schemas import ExceptionListQuery, VehicleListQuery
 from gateway.dashboard.view import release_link
 from gateway.http import route
 from gateway.problems import HttpProblem, invalid
@@ -19,6 +20,7 @@ FORM = ("application/x-www-form-urlencoded",)
 ACTION = "A form of a signed-in dashboard session (field `csrf`: the session's token), posted from our own pages. " \
          "Answers 303 to the page that shows the result, or a page with the problem's status."
 ACTION_ERRORS = (303, 403, 404, 409, 422)
+DONE = {"accept": "accepted", "refuse": "refused"}
 CONFIRM = "The confirmation page of the action: what it does and to what, with the button that does it."
 
 
@@ -148,3 +150,43 @@ class DashboardActionRoutes:
             self._comment(call, release_id=release_id)
             return redirect(f"{release_link(release_id)}#comments")
         return self._act(call, WRITERS, act)
+
+    # -- the exceptions register -----------------------------------------------------------------
+
+    @route("GET", "/dashboard/exceptions", query=ExceptionListQuery, produces="text/html", errors=(303, 403, 422),
+           summary="The exceptions register: open, accepted, refused and expired exceptions, paged")
+    def exceptions_page(self, call):
+        q = call.query
+        return self._page(call, lambda identity: self._html(
+            "exceptions.html", identity, query=q, done=call.request.args.get("done"),
+            page=self._rpc("validation", "exceptions", q.get("entity"), q.get("vin"), q.get("state"), q["limit"],
+                           q.get("cursor"))))
+
+    @route("POST", "/dashboard/exceptions", consumes=FORM, produces="text/html", status=303, description=ACTION,
+           errors=ACTION_ERRORS, summary="Ask for a warning of a vehicle to be accepted (as the API)")
+    def request_exception_action(self, call):
+        def act(identity):
+            form = call.request.form
+            try:
+                body = ExceptionIn().load({"rule": form.get("rule") or "", "vin": form.get("vin") or None,
+                                           "reason": (form.get("reason") or "").strip(),
+                                           "expires_on": form.get("expires_on") or ""})
+            except ValidationError as exc:
+                raise invalid("The exception cannot be asked for like that.", _form_errors(exc)) from None
+            self._rpc("validation", "request_exception", dict(body, expires_on=body["expires_on"].isoformat()))
+            return redirect("/dashboard/exceptions?state=open&done=requested")
+        return self._act(call, ("data_steward", "reviewer"), act)
+
+    @route("POST", "/dashboard/exceptions/{exception_id}/decision", consumes=FORM, produces="text/html", status=303,
+           description=ACTION, errors=ACTION_ERRORS,
+           summary="Accept or refuse an open exception (field `decision`: accept or refuse; four-eyes as the API)")
+    def decide_exception_action(self, call, exception_id):
+        def act(identity):
+            form = call.request.form
+            decision = form.get("decision")
+            if decision not in ("accept", "refuse"):
+                raise invalid("Accept or refuse.", [{"field": "decision", "message": "accept or refuse"}])
+            note = (form.get("note") or "").strip() or None
+            self._rpc("validation", "decide_exception", exception_id, decision == "accept", {"note": note})
+            return redirect(f"/dashboard/exceptions?done={DONE[decision]}")
+        return self._act(call, ("reviewer",), act)

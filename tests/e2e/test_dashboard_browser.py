@@ -3,6 +3,7 @@
 with its finding, the release waiting for review, and from there the readable CoC of one of its vehicles.
 Skipped, saying why, when chromium or chromedriver is not installed (`make system-deps` installs them)."""
 import base64
+import datetime
 import copy
 import shutil
 import subprocess
@@ -315,3 +316,28 @@ def test_a_form_without_the_session_csrf_token_changes_nothing(stack, workspace)
     empty = web.post(stack.url("/dashboard/releases"), data={"csrf": csrf}, headers={"Sec-Fetch-Site": "same-origin"},
                      allow_redirects=False, timeout=30)
     assert empty.status_code == 422 and "vins" in empty.text
+
+
+def test_an_exception_is_accepted_on_the_register_page_and_never_by_who_asked(browser, stack, workspace):
+    expires = (datetime.date.today() + datetime.timedelta(days=60)).isoformat()
+    dora = stack.client("dora", ["data_steward", "reviewer"], [demo_data.ENTITY])
+    asked = dora.post("/v1/exceptions", {"rule": "CON-004", "vin": workspace["vin"], "reason": "as in the specimen",
+                                         "expires_on": expires})
+    row = f"//tr[@id='exception-{asked['id']}']"
+
+    # who asked may not decide: the page says why and the exception stays open
+    sign_in_at_issuer(browser, stack, "dora")
+    browser.click("//nav//a[text()='Exceptions']")
+    browser.click(f"//button[@id='accept-{asked['id']}']")
+    assert browser.text("//h1") == "Four-eyes rule"
+    sign_out(browser, stack)
+
+    sign_in_at_issuer(browser, stack, "rita")
+    browser.open(stack.url("/dashboard/exceptions?state=open"))
+    assert browser.text(f"{row}/td[@class='state']") == "open"
+    browser.type(f"//input[@id='note-{asked['id']}']", "wheelbase checked")
+    browser.click(f"//button[@id='accept-{asked['id']}']")
+    assert browser.text("//p[@class='done']") == "Exception accepted."
+    assert browser.text(f"{row}/td[@class='state']") == "accepted"
+    assert browser.text(f"{row}/td[8]") == "accepted by rita: wheelbase checked"
+    sign_out(browser, stack)
