@@ -79,7 +79,9 @@ def labelled_history(history):
     for entry in reversed(history or []):
         changes = []
         for change in entry.get("diff") or []:
-            item, label = labelled(change.get("path") or "")
+            path = change.get("path") or ""
+            # CoC data is named by item and label; the record's own fields (approval number, country) by name
+            item, label = labelled(path) if path.startswith("coc.") else ("", path.replace("_", " "))
             changes.append(dict(change, item=item, label=label))
         out.append(dict(entry, changes=changes))
     return out

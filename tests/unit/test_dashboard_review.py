@@ -39,8 +39,10 @@ def test_every_finding_is_shown_errors_first_and_history_newest_first():
                              {"rule": "E", "severity": "error", "path": None, "message": "e"}])
     assert [f["rule"] for f in findings] == ["E", "W"] and findings[1]["item"] == "13.2"
     history = labelled_history([
-        {"revision": 1, "actor": "dana", "reason": "import", "at": "t1", "diff": []},
+        {"revision": 1, "actor": "dana", "reason": "import", "at": "t1",
+         "diff": [{"path": "intended_country", "old": None, "new": "A"}]},
         {"revision": 2, "actor": "dana", "reason": "weighed", "at": "t2",
          "diff": [{"path": "coc.MassGroup.ActualMass", "old": 1500, "new": 1520}]}])
     assert [h["revision"] for h in history] == [2, 1]
     assert history[0]["changes"][0]["label"] == "Actual mass of the vehicle (kg)"
+    assert (history[1]["changes"][0]["item"], history[1]["changes"][0]["label"]) == ("", "intended country")
