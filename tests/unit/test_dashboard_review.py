@@ -46,3 +46,10 @@ def test_every_finding_is_shown_errors_first_and_history_newest_first():
     assert [h["revision"] for h in history] == [2, 1]
     assert history[0]["changes"][0]["label"] == "Actual mass of the vehicle (kg)"
     assert (history[1]["changes"][0]["item"], history[1]["changes"][0]["label"]) == ("", "intended country")
+
+
+def test_times_read_to_the_minute_in_utc_without_microseconds():
+    from gateway.dashboard.render import when
+
+    assert when("2026-12-03T13:53:17.855135+01:00") == "2026-12-03 12:53 UTC"
+    assert when("not a time") == "not a time"
