@@ -109,6 +109,8 @@ class Settings:
     oidc_scopes: str = field(default_factory=lambda: _env("ECOC_OIDC_SCOPES", "openid profile"))
     # a person's dashboard session ends after this long without a page, and after this long at most
     session_idle_minutes: float = field(default_factory=lambda: float(_env("ECOC_SESSION_IDLE_MINUTES", "30")))
+    # work waiting longer than this is shown as overdue (`/v1/work`, the dashboard's work page)
+    work_overdue_hours: int = field(default_factory=lambda: int(_env("ECOC_WORK_OVERDUE_HOURS", "48")))
     session_max_hours: float = field(default_factory=lambda: float(_env("ECOC_SESSION_MAX_HOURS", "10")))
 
     def __post_init__(self):

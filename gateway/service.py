@@ -25,12 +25,13 @@ from gateway.routes.health import HealthRoutes
 from gateway.routes.releases import ReleaseRoutes
 from gateway.routes.rules import RuleRoutes
 from gateway.routes.vehicles import VehicleRoutes
+from gateway.routes.work import WorkRoutes
 
 SETTINGS = settings()
 
 
 class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, ReleaseRoutes, AuditRoutes,
-                     RuleRoutes, CommentRoutes, ExceptionRoutes, DashboardRoutes, DashboardSignInRoutes,
+                     RuleRoutes, CommentRoutes, ExceptionRoutes, WorkRoutes, DashboardRoutes, DashboardSignInRoutes,
                      DashboardActionRoutes):
     name = "gateway"
 

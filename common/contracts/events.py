@@ -19,6 +19,8 @@ RELEASE_SIGN_REQUESTED = "release_sign_requested"
 RELEASE_COMPLETED = "release_completed"
 RELEASE_ITEM_REOPENED = "release_item_reopened"
 COMMENT_ADDED = "comment_added"
+TEAM_SAVED = "team_saved"
+OWNERSHIP_RULE_ADDED = "ownership_rule_added"
 VALIDATION_COMPLETED = "validation_completed"
 EXCEPTION_REQUESTED = "exception_requested"
 EXCEPTION_ACCEPTED = "exception_accepted"
@@ -32,7 +34,7 @@ EVENTS_BY_SOURCE = {
     "approvals": (APPROVAL_REGISTERED, APPROVAL_EXTENDED, APPROVAL_WITHDRAWN, APPROVAL_VERSION_ADDED, ENTITY_CHANGED),
     "vehicles": (VEHICLE_CHANGED, VEHICLE_STATUS_CHANGED, VEHICLE_WITHDRAWN, VEHICLE_STAGE_IMPORTED, RELEASE_REQUESTED,
                  RELEASE_APPROVED, RELEASE_REJECTED, RELEASE_SIGN_REQUESTED, RELEASE_COMPLETED, RELEASE_ITEM_REOPENED,
-                 COMMENT_ADDED),
+                 COMMENT_ADDED, TEAM_SAVED, OWNERSHIP_RULE_ADDED),
     "validation": (VALIDATION_COMPLETED, EXCEPTION_REQUESTED, EXCEPTION_ACCEPTED, EXCEPTION_REFUSED),
     "signing": (CERTIFICATE_SIGNED, CERTIFICATE_FAILED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN),
 }
@@ -172,6 +174,11 @@ DATA_SCHEMAS = {
     RELEASE_ITEM_REOPENED: _data(release_id=fields.String(required=True),
                                  vins=fields.List(fields.String(), required=True),
                                  reason=fields.String(required=True), release_status=fields.String(required=True)),
+    TEAM_SAVED: _data(team_id=fields.String(required=True), name=fields.String(required=True),
+                      members=fields.List(fields.String(), required=True)),
+    OWNERSHIP_RULE_ADDED: _data(rule_id=fields.String(required=True), team_id=fields.String(required=True),
+                                field=fields.String(required=True), pattern=fields.String(required=True),
+                                position=fields.Integer(required=True)),
     COMMENT_ADDED: _data(comment_id=fields.String(required=True), vin=fields.String(allow_none=True, required=True),
                          release_id=fields.String(allow_none=True, required=True), body=fields.String(required=True)),
     VALIDATION_COMPLETED: _data(results=fields.List(fields.Nested(ValidationResult), required=True)),

@@ -230,3 +230,47 @@ class ExceptionOut(Open):
 class ExceptionPage(Open):
     items = fields.List(fields.Nested(ExceptionOut), required=True)
     next_cursor = _text(required=True)
+
+
+class TeamOut(Open):
+    id = fields.String(required=True)
+    entity = fields.String(required=True)
+    name = fields.String(required=True)
+    members = fields.List(fields.String(), required=True)
+    updated_by = fields.String(required=True)
+    updated_at = fields.String(required=True)
+
+
+class TeamList(Open):
+    items = fields.List(fields.Nested(TeamOut), required=True)
+
+
+class OwnershipRuleOut(Open):
+    id = fields.String(required=True)
+    entity = fields.String(required=True)
+    team_id = fields.String(required=True)
+    field = fields.String(required=True)
+    pattern = fields.String(required=True)
+    position = fields.Integer(required=True)
+    created_by = fields.String(required=True)
+    created_at = fields.String(required=True)
+
+
+class OwnershipRuleList(Open):
+    items = fields.List(fields.Nested(OwnershipRuleOut), required=True)
+
+
+class WorkItem(Open):
+    kind = fields.String(required=True, validate=validate.OneOf(["vehicle", "release"]))
+    id = fields.String(required=True)
+    entity = fields.String(required=True)
+    waiting_for = fields.String(required=True, validate=validate.OneOf(["correction", "review", "signing"]))
+    since = fields.String(required=True)
+    team_id = _text(required=True)
+    team = _text(required=True)
+    age_hours = fields.Integer(required=True)
+    overdue = fields.Boolean(required=True)
+
+
+class WorkList(Open):
+    items = fields.List(fields.Nested(WorkItem), required=True)

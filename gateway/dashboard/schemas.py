@@ -145,3 +145,12 @@ class ExceptionListQuery(Schema):
     @pre_load
     def _empty_is_absent(self, data, **kwargs):
         return {k: v for k, v in data.items() if v != ""}
+
+
+class WorkPageQuery(Schema):
+    team = fields.String(validate=validate.Length(min=1, max=36))
+    mine = fields.Boolean(metadata={"description": "only the work of the teams I am a member of"})
+
+    @pre_load
+    def _empty_is_absent(self, data, **kwargs):
+        return {k: v for k, v in data.items() if v != ""}

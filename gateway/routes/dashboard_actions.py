@@ -10,7 +10,7 @@ from common.errors import DomainError
 from gateway.auth import require
 from gateway.dashboard import session
 from gateway.dashboard.render import error_page, redirect
-from gateway.dashboard.schemas import ExceptionListQuery, VehicleListQuery
+from gateway.dashboard.schemas import ExceptionListQuery, VehicleListQuery, WorkPageQuery
 from gateway.dashboard.view import release_link
 from gateway.http import route
 from gateway.problems import HttpProblem, invalid
@@ -190,3 +190,17 @@ class DashboardActionRoutes:
             self._rpc("validation", "decide_exception", exception_id, decision == "accept", {"note": note})
             return redirect(f"/dashboard/exceptions?done={DONE[decision]}")
         return self._act(call, ("reviewer",), act)
+
+    # -- work ------------------------------------------------------------------------------------
+
+    @route("GET", "/dashboard/work", query=WorkPageQuery, produces="text/html", errors=(303, 403, 422),
+           summary="Work by owning team: blocked vehicles and waiting releases, oldest first; `mine=1`: my teams'")
+    def work_page(self, call):
+        q = call.query
+
+        def build(identity):
+            assignee = identity["sub"] if q.get("mine") else None
+            work = self._rpc("vehicles", "work", q.get("team"), assignee, self.settings.work_overdue_hours)
+            return self._html("work.html", identity, work=work, teams=self._rpc("vehicles", "teams"), query=q,
+                              overdue_hours=self.settings.work_overdue_hours)
+        return self._page(call, build)

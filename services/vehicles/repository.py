@@ -11,7 +11,9 @@ from common.outbox import utcnow
 from services.vehicles.domain.impact import base_number
 from services.vehicles.domain.revisions import diff, record_of
 from services.vehicles.domain.stages import handed_on
-from services.vehicles.models import comments, release_items, releases, vehicle_revisions, vehicle_stages, vehicles
+from services.vehicles.models import (
+    comments, ownership_rules, release_items, releases, teams, vehicle_revisions, vehicle_stages, vehicles,
+)
 
 
 
@@ -321,3 +323,71 @@ def comments_of(session, vin=None, release_id=None):
 def comment_dict(row):
     return {"id": row["id"], "vin": row["vin"], "release_id": row["release_id"], "author": row["author"],
             "body": row["body"], "created_at": row["created_at"].isoformat()}
+
+
+# -- teams, ownership rules and the work they own -----------------------------------------------------
+
+def save_team(session, entity, name, members, actor):
+    """Create the entity's team `name`, or replace its members: the team's row."""
+    stmt = insert(teams).values(id=str(uuid.uuid4()), entity=entity, name=name, members=members, updated_by=actor,
+                                updated_at=utcnow())
+    stmt = stmt.on_conflict_do_update(constraint="uq_teams_entity_name", set_={
+        "members": stmt.excluded.members, "updated_by": stmt.excluded.updated_by,
+        "updated_at": stmt.excluded.updated_at})
+    session.execute(stmt)
+    return team_of(session, entity, name)
+
+
+def team_of(session, entity, name):
+    row = session.execute(select(teams).where(and_(teams.c.entity == entity, teams.c.name == name))).first()
+    return _team(row._mapping) if row is not None else None
+
+
+def teams_of(session, entities):
+    stmt = select(teams).order_by(teams.c.entity, teams.c.name)
+    if entities is not None:
+        stmt = stmt.where(teams.c.entity.in_(entities))
+    return [_team(r._mapping) for r in session.execute(stmt).all()]
+
+
+def _team(row):
+    return {"id": row["id"], "entity": row["entity"], "name": row["name"], "members": list(row["members"]),
+            "updated_by": row["updated_by"], "updated_at": row["updated_at"].isoformat()}
+
+
+def add_ownership_rule(session, entity, team_id, field, pattern, position, actor):
+    row = {"id": str(uuid.uuid4()), "entity": entity, "team_id": team_id, "field": field, "pattern": pattern,
+           "position": position, "created_by": actor, "created_at": utcnow()}
+    session.execute(ownership_rules.insert().values(**row))
+    return row
+
+
+def ownership_rules_of(session, entities):
+    stmt = select(ownership_rules).order_by(ownership_rules.c.entity, ownership_rules.c.position,
+                                            ownership_rules.c.created_at)
+    if entities is not None:
+        stmt = stmt.where(ownership_rules.c.entity.in_(entities))
+    return [dict(r._mapping) for r in session.execute(stmt).all()]
+
+
+WORK_FIELDS = ("vin", "entity", "approval_number", "type", "variant", "intended_country", "updated_at")
+
+
+def blocked_work(session, entities, limit):
+    """Blocked vehicles, longest blocked first (the time of their last change is when they were blocked)."""
+    stmt = (select(*[vehicles.c[k] for k in WORK_FIELDS]).where(vehicles.c.status == "blocked")
+            .order_by(vehicles.c.updated_at, vehicles.c.vin).limit(limit))
+    if entities is not None:
+        stmt = stmt.where(vehicles.c.entity.in_(entities))
+    return [dict(r._mapping) for r in session.execute(stmt).all()]
+
+
+def first_vehicles_of(session, release_ids):
+    """{release id: the release's first vehicle (by VIN), with the fields ownership rules read}."""
+    if not release_ids:
+        return {}
+    first = (select(release_items.c.release_id, func.min(release_items.c.vin).label("vin"))
+             .where(release_items.c.release_id.in_(release_ids)).group_by(release_items.c.release_id).subquery())
+    rows = session.execute(select(first.c.release_id, *[vehicles.c[k] for k in WORK_FIELDS])
+                           .join(vehicles, vehicles.c.vin == first.c.vin)).all()
+    return {r.release_id: {k: r._mapping[k] for k in WORK_FIELDS} for r in rows}

@@ -34,6 +34,7 @@ from services.vehicles.import_entrypoints import ImportEntrypoints
 from services.vehicles.models import inbox, outbox, vehicles
 from services.vehicles.release_entrypoints import ReleaseEntrypoints
 from services.vehicles.state_metrics import vehicle_states
+from services.vehicles.work_entrypoints import WorkEntrypoints
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def chunks(items, size=EVENT_CHUNK):
         yield items[start:start + size]
 
 
-class VehiclesService(ImportEntrypoints, ReleaseEntrypoints, CommentEntrypoints):
+class VehiclesService(ImportEntrypoints, ReleaseEntrypoints, CommentEntrypoints, WorkEntrypoints):
     name = "vehicles"
 
     db = Database(outbox, inbox)

@@ -402,9 +402,15 @@ def test_every_page_is_accessible_and_readable_at_420_px(browser, stack, scene, 
         "review-first-issue": f"/dashboard/releases/{release}/items/{vin}",
         "review-diff": f"/dashboard/vehicles/{workspace['vin']}/coc",
         "exceptions": "/dashboard/exceptions",
+        "my-work": "/dashboard/work?mine=1",
+        "work": "/dashboard/work",
         "not-found": f"/dashboard/vehicles/{demo_data.WMI}00000000000000/coc",
     }
     for name, path in pages.items():
         problems[name] = check_page(browser, name, stack.url(path))
+    # the blocked vehicle of the first test is on the work page, oldest first
+    browser.open(stack.url("/dashboard/work"))
+    assert "waiting for" not in browser.text(f"//tr[@id='work-{BLOCKED_VIN}']").lower()
+    assert "correction" in browser.text(f"//tr[@id='work-{BLOCKED_VIN}']")
     sign_out(browser, stack)
     assert not any(problems.values()), {k: v for k, v in problems.items() if v}

@@ -19,7 +19,7 @@ from gateway.auth import issue_token
 
 pytestmark = pytest.mark.e2e
 
-ROLES = ("approvals_manager", "data_steward", "reviewer", "signer", "auditor", "viewer", "admin")
+ROLES = ("approvals_manager", "data_steward", "reviewer", "signer", "auditor", "viewer", "team_lead", "admin")
 E = demo_data.ENTITY
 ANY = ROLES  # "viewer" in api.md: every role reads within its entities
 COMMENTERS = tuple(r for r in ROLES if r != "viewer")  # a viewer reads comments only
@@ -62,6 +62,10 @@ def routes(world):
         Route("POST", "/v1/certificates/verify", ANY, xml=w["certificate"], foreign=False),
         Route("GET", f"/v1/releases/{w['signed_release']}", ANY),
         Route("GET", "/v1/dashboard", ANY, foreign=False),
+        Route("GET", "/v1/teams", ANY, foreign=False),
+        Route("GET", "/v1/ownership-rules", ANY, foreign=False),
+        Route("GET", "/v1/work", ANY, foreign=False),
+        Route("POST", "/v1/teams", ("team_lead", "admin"), body={"entity": E, "name": "matrix", "members": ["x"]}),
         Route("GET", f"/v1/vehicles/{vin}/comments", ANY),
         Route("GET", f"/v1/releases/{w['signed_release']}/comments", ANY),
         Route("POST", f"/v1/vehicles/{vin}/comments", COMMENTERS, body={"body": "role matrix"}),
