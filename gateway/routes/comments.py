@@ -4,7 +4,7 @@ from common.contracts.responses import CommentList, CommentOut
 from common.contracts.vehicles import CommentIn
 from gateway.http import route
 
-WRITERS = ("approvals_manager", "data_steward", "reviewer", "signer", "auditor")
+WRITERS = ("approvals_manager", "data_steward", "reviewer", "signer", "auditor", "team_lead")
 
 
 class CommentRoutes:

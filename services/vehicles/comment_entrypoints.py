@@ -10,7 +10,7 @@ from common.contracts.vehicles import CommentIn
 from common.errors import EXPECTED, load_or_raise
 from services.vehicles import repository as repo
 
-WRITERS = ("approvals_manager", "data_steward", "reviewer", "signer", "auditor")
+WRITERS = ("approvals_manager", "data_steward", "reviewer", "signer", "auditor", "team_lead")
 
 
 class CommentEntrypoints:
