@@ -1,6 +1,8 @@
 """The exceptions register over the API: a warning accepted for a VIN with a reason and an expiry by someone other
 than who asked; an error never; decisions audited; another entity's register does not exist for the caller."""
 import datetime as dt
+import io
+import zipfile
 
 import pytest
 
@@ -50,6 +52,10 @@ def test_a_warning_is_accepted_by_someone_else_and_audited(stack, vin, wait):
         types = [e["event_type"] for e in auditor.get("/v1/audit", params={"subject": vin})["entries"]]
         return types if {"exception_requested", "exception_accepted"} <= set(types) else None
     wait(audited, 30, interval=0.3, what="the exception's decision in the audit log")
+    # and it is in the VIN's evidence pack, with who accepted it
+    archive = zipfile.ZipFile(io.BytesIO(auditor.request("GET", f"/v1/vehicles/{vin}/evidence").content))
+    pack = "".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+    assert "exception_accepted" in pack and asked["id"] in pack and "wheelbase as in the specimen" in pack
 
 
 def test_an_error_is_never_waived_and_bad_requests_name_the_field(stack, vin):
