@@ -106,7 +106,8 @@ class ExceptionEntrypoints:
         with self.db as uow:
             rows = repo.list_exceptions(uow.session, entities, entity, vin, limit, cursor)
         if rows is None:
-            raise InvalidInput("Invalid cursor.", [{"field": "cursor", "message": "use next_cursor of the previous page"}])
+            raise InvalidInput("Invalid cursor.", [{"field": "cursor",
+                                                    "message": "use next_cursor of the previous page"}])
         today = _today()
         page = rows[:limit]
         items = [exception_dict(r, today) for r in page]

@@ -381,7 +381,8 @@ def check_page(browser, name, url):
         if width == 420:
             overflow = browser.execute(OVERFLOW)
             if overflow > 0:
-                problems.append({"id": "overflow", "width": width, "help": f"the page scrolls sideways by {overflow}px"})
+                problems.append({"id": "overflow", "width": width,
+                                 "help": f"the page scrolls sideways by {overflow}px"})
     browser.resize(1400, 1000)
     return problems
 

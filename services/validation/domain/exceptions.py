@@ -12,7 +12,8 @@ MAX_DAYS = 366  # an exception is a decision to revisit: at most a year
 def check_request(rule, data, today):
     """Why this request cannot enter the register (InvalidInput naming the field), or nothing."""
     if rule is None:
-        raise InvalidInput("Unknown rule.", [{"field": "rule", "message": f"no rule {data['rule']!r} in the catalogue"}])
+        raise InvalidInput("Unknown rule.", [{"field": "rule",
+                                              "message": f"no rule {data['rule']!r} in the catalogue"}])
     if rule["severity"] != "warning":
         raise InvalidInput("An error is never waived.", [{"field": "rule", "message": (
             f"{rule['id']} is an error: it blocks until the data is corrected; only warnings may be accepted")}])
