@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 export PSYCOPG_WAIT_FUNC := wait_selector
 
-.PHONY: install demo up test test-unit test-integration test-e2e bench system-deps clean
+.PHONY: install demo up test test-unit test-integration test-e2e bench system-deps node-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,13 +31,17 @@ system-deps:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq poppler-utils zbar-tools >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq poppler-utils zbar-tools >/dev/null; fi; }
 
+# npm packages the browser tests inject into Chromium (axe-core: the accessibility check); package.json pins them
+node-deps:
+	@test -f node_modules/axe-core/axe.min.js || npm install --no-audit --no-fund --silent
+
 demo: install
 	$(BIN)/ecoc demo
 
 up: install
 	$(BIN)/ecoc up
 
-test: install system-deps
+test: install system-deps node-deps
 	$(BIN)/pytest -q
 
 test-unit: install
@@ -46,7 +50,7 @@ test-unit: install
 test-integration: install
 	$(BIN)/pytest -q tests/integration
 
-test-e2e: install system-deps
+test-e2e: install system-deps node-deps
 	$(BIN)/pytest -q tests/e2e
 
 bench: install

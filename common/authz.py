@@ -14,7 +14,7 @@ import jwt
 
 from common.errors import Forbidden, NotFound
 
-ROLES = ("approvals_manager", "data_steward", "reviewer", "signer", "auditor", "viewer", "admin")
+ROLES = ("approvals_manager", "data_steward", "reviewer", "signer", "auditor", "viewer", "team_lead", "admin")
 SERVICE_ROLE = "service"
 PASSPORT_ISSUER = "ecoc-gateway"
 PASSPORT_AUDIENCE = "ecoc-services"

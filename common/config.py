@@ -141,6 +141,17 @@ class Settings:
     delivery_retry_for: float = field(default_factory=lambda: float(_env("ECOC_DELIVERY_RETRY_FOR", "86400")))
     # where the client certificates, keys and CA files that targets name by relative path are (default KEYS_DIR/nap)
     delivery_credentials_dir: str = field(default_factory=lambda: _env("ECOC_DELIVERY_CREDENTIALS_DIR", ""))
+    # the dashboard's sign-in through the organisation's OIDC issuer (authorization code + PKCE); no issuer: only
+    # local mode's development sign-in (a pasted token) is there
+    oidc_issuer: str = field(default_factory=lambda: _env("ECOC_OIDC_ISSUER", ""))
+    oidc_client_id: str = field(default_factory=lambda: _env("ECOC_OIDC_CLIENT_ID", ""))
+    oidc_client_secret: str = field(default_factory=lambda: _env("ECOC_OIDC_CLIENT_SECRET", ""))
+    oidc_scopes: str = field(default_factory=lambda: _env("ECOC_OIDC_SCOPES", "openid profile"))
+    # a person's dashboard session ends after this long without a page, and after this long at most
+    session_idle_minutes: float = field(default_factory=lambda: float(_env("ECOC_SESSION_IDLE_MINUTES", "30")))
+    # work waiting longer than this is shown as overdue (`/v1/work`, the dashboard's work page)
+    work_overdue_hours: int = field(default_factory=lambda: int(_env("ECOC_WORK_OVERDUE_HOURS", "48")))
+    session_max_hours: float = field(default_factory=lambda: float(_env("ECOC_SESSION_MAX_HOURS", "10")))
 
     def __post_init__(self):
         if self.log_format not in ("json", "plain"):
@@ -181,6 +192,8 @@ class Settings:
                              "(a token signed with the issuer's public key would pass)")
         if not self.jwt_jwks_url and len(symmetric) != len(self.jwt_algorithms):
             raise ValueError("ECOC_JWT_ALGORITHMS: RS/ES/PS algorithms need ECOC_JWT_JWKS_URL")
+        if self.session_idle_minutes <= 0 or self.session_max_hours <= 0:
+            raise ValueError("ECOC_SESSION_IDLE_MINUTES and ECOC_SESSION_MAX_HOURS must be more than 0")
 
     def production_problems(self, process):
         """Why `process` may not start in production mode (ECOC_LOCAL_MODE=0): secrets everyone knows (the JWT
@@ -191,6 +204,9 @@ class Settings:
         if process == "gateway" and "HS256" in self.jwt_algorithms and self.jwt_secret == BUILT_IN_JWT_SECRET:
             problems.append("ECOC_JWT_SECRET is the built-in local secret: anyone could sign tokens (set a secret "
                             "of your own, or ECOC_JWT_JWKS_URL for an OIDC issuer)")
+        if process == "gateway" and self.oidc_issuer and not (self.oidc_client_id and self.oidc_client_secret):
+            problems.append("ECOC_OIDC_ISSUER is set without ECOC_OIDC_CLIENT_ID and ECOC_OIDC_CLIENT_SECRET: the "
+                            "dashboard's sign-in cannot work")
         if self.internal_secret == BUILT_IN_INTERNAL_SECRET:
             problems.append("ECOC_INTERNAL_SECRET is the built-in local secret: anyone could pass the services a "
                             "caller identity (set a secret of your own, the same in every process)")
@@ -204,6 +220,11 @@ class Settings:
 
     def database_name(self, service):
         return f"{self.database_prefix}_{service}"
+
+    @property
+    def oidc_redirect_url(self):
+        """Where the issuer sends the browser back (registered with the issuer as the client's redirect URI)."""
+        return f"{self.gateway_url.rstrip('/')}/dashboard/oidc/callback"
 
     @property
     def gateway_url(self):

@@ -89,6 +89,12 @@ SUMMARIES = {
         d.get("delivery") or {}, "id", "vin", "reference_id", "version_number", "target")),
     ev.DELIVERY_FAILED: lambda d: dict(_pick(d, "attempts", "owner", "last_error"), delivery=_pick(
         d.get("delivery") or {}, "id", "vin", "reference_id", "version_number", "target")),
+    ev.COMMENT_ADDED: lambda d: _pick(d, "comment_id", "vin", "release_id"),
+    ev.TEAM_SAVED: lambda d: _pick(d, "team_id", "name"),
+    ev.OWNERSHIP_RULE_ADDED: lambda d: _pick(d, "rule_id", "team_id", "field", "pattern", "position"),
+    ev.EXCEPTION_REQUESTED: lambda d: _pick(d, "exception_id", "rule", "vin", "approval_number", "approval_revision"),
+    ev.EXCEPTION_ACCEPTED: lambda d: _pick(d, "exception_id", "rule", "vin", "expires_on"),
+    ev.EXCEPTION_REFUSED: lambda d: _pick(d, "exception_id", "rule", "vin"),
     ev.WEBHOOK_CREATED: lambda d: _pick(d, "webhook_id", "event_types"),
     ev.WEBHOOK_UPDATED: lambda d: _pick(d, "webhook_id", "changed", "active"),
     ev.WEBHOOK_DELETED: lambda d: _pick(d, "webhook_id"),

@@ -38,7 +38,12 @@ def authenticate(request, settings, keys=None):
 def identity_from_token(token, settings, keys=None):
     """The caller `{sub, roles, entities}` a token names, read where the issuer puts roles and entities (the
     API's bearer tokens and the dashboard's session alike); 401 when it does not verify or lacks them."""
-    claims = verify_token(token, settings, keys)
+    return identity_from_claims(verify_token(token, settings, keys), settings)
+
+
+def identity_from_claims(claims, settings):
+    """The caller `{sub, roles, entities}` verified claims name (an API token's, or the ID token of the dashboard's
+    OIDC sign-in): roles and entities where `ECOC_JWT_ROLES_CLAIM`/`ECOC_JWT_ENTITIES_CLAIM` say; 401 otherwise."""
     roles = _strings(_claim(claims, settings.jwt_roles_claim))
     entities = _strings(_claim(claims, settings.jwt_entities_claim))
     if roles is None or entities is None:

@@ -14,3 +14,29 @@ idempotency_keys = Table(
     Column("headers", JSONB),
     Column("body", LargeBinary),
 )
+
+# A person signed in to the dashboard. The browser holds only a random id (the cookie); the row holds who it is,
+# the CSRF token of its forms and its two clocks (idle and absolute). Signing out deletes the row, so a copied
+# cookie is dead at once.
+dashboard_sessions = Table(
+    "dashboard_sessions", metadata,
+    Column("id_hash", String(64), primary_key=True),  # sha256 of the cookie value: the table never holds a usable id
+    Column("sub", String(200), nullable=False),
+    Column("roles", JSONB, nullable=False),
+    Column("entities", JSONB, nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("via", String(16), nullable=False),  # oidc, or token (the development sign-in of local mode)
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),  # the absolute end
+)
+
+# A sign-in under way at the issuer: what the callback needs to finish it, used once.
+oidc_logins = Table(
+    "oidc_logins", metadata,
+    Column("state", String(64), primary_key=True),
+    Column("browser_hash", String(64), nullable=False),  # sha256 of the cookie that binds it to the browser
+    Column("code_verifier", String(128), nullable=False),
+    Column("nonce", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+)

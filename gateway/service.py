@@ -9,16 +9,21 @@ from common.ops import Ops
 from common.rpc import ServiceRpc
 from gateway.auth import authenticate, require
 from gateway.availability import Availability
+from gateway.dashboard.session_store import DashboardSessions
 from gateway.http import ServiceTimeout, with_timeout
 from gateway.idempotency import Idempotency
 from gateway.problems import HttpProblem
 from gateway.rate_limits import Limit, RateLimiter, parse_callers
 from gateway.routes.approvals import ApprovalRoutes
 from gateway.routes.audit import AuditRoutes
+from gateway.routes.comments import CommentRoutes
 from gateway.routes.dashboard import DashboardRoutes
+from gateway.routes.dashboard_actions import DashboardActionRoutes
+from gateway.routes.dashboard_signin import DashboardSignInRoutes
 from gateway.routes.deliveries import DeliveryRoutes
 from gateway.routes.entities import EntityRoutes
 from gateway.routes.events import EventRoutes
+from gateway.routes.exceptions import ExceptionRoutes
 from gateway.routes.health import HealthRoutes
 from gateway.routes.paper import PaperRoutes
 from gateway.routes.releases import ReleaseRoutes
@@ -26,12 +31,14 @@ from gateway.routes.rollout import RolloutRoutes
 from gateway.routes.rules import RuleRoutes
 from gateway.routes.webhooks import WebhookRoutes
 from gateway.routes.vehicles import VehicleRoutes
+from gateway.routes.work import WorkRoutes
 
 SETTINGS = settings()
 
 
 class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, ReleaseRoutes, AuditRoutes,
-                     EventRoutes, WebhookRoutes, RuleRoutes, DashboardRoutes, PaperRoutes, RolloutRoutes,
+                     EventRoutes, WebhookRoutes, RuleRoutes, CommentRoutes, ExceptionRoutes, WorkRoutes,
+                     DashboardRoutes, DashboardSignInRoutes, DashboardActionRoutes, PaperRoutes, RolloutRoutes,
                      DeliveryRoutes):
     name = "gateway"
 
@@ -50,6 +57,7 @@ class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, 
     # the buckets of this process, shared by its workers
     rate_limits = RateLimiter(Limit(SETTINGS.rate_limit, SETTINGS.rate_limit_burst),
                               parse_callers(SETTINGS.rate_limit_callers))
+    sessions = DashboardSessions()  # the dashboard's sign-ins
     availability = Availability(SETTINGS.amqp_uri)
 
     settings = SETTINGS

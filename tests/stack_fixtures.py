@@ -26,8 +26,8 @@ if str(REPO_ROOT) not in sys.path:  # `tests` has no __init__.py: make `tests.su
     sys.path.append(str(REPO_ROOT))
 
 from tests.support import (  # noqa: E402
-    drop_stack_databases, free_port, free_port_block, readable, receiver_ca, stack_env, throwaway_prefix,
-    throwaway_vhost, wait_until,
+    drop_stack_databases, free_port, free_port_block, oidc_issuer, readable, receiver_ca, stack_env,
+    throwaway_prefix, throwaway_vhost, wait_until,
 )
 
 SCHEMA_PATH = Path(os.environ.get("ECOC_IVI_SCHEMA") or REPO_ROOT.parent / "shared" / "ivi" / "IVI2.0.xsd")
@@ -60,6 +60,7 @@ class E2EStack:
     startup_seconds: float = 0.0
     ops_ports: dict = None  # process -> its /livez, /readyz, /metrics port
     receiver_tls: dict = None  # a webhook receiver's certificate and key, of the CA the stack trusts (`receiver_ca`)
+    oidc: object = None  # the test OIDC issuer the dashboard signs in with (`tests.support.OidcIssuer`)
 
     def client(self, sub, roles, entities=("*",)):
         """A `cli.client.Client` acting as `sub` with `roles` in `entities`, against this stack."""
@@ -92,13 +93,15 @@ def stack(tmp_path_factory, request):
     prefix = throwaway_prefix()
     jwt_secret = "e2e-" + secrets.token_hex(24)
 
-    with throwaway_vhost("e2e") as amqp_uri:
+    redirect_uri = f"http://127.0.0.1:{port}/dashboard/oidc/callback"
+    with throwaway_vhost("e2e") as amqp_uri, oidc_issuer(root, redirect_uri) as issuer:
         # webhooks: retries in seconds, not minutes, and receivers with certificates of a CA of the test's own
         # (tests/e2e/test_webhooks.py)
         receiver_tls = receiver_ca(root / "webhook-ca")
         env = stack_env(amqp_uri, prefix, port, keys_dir, jwt_secret, SCHEMA_PATH,
                         ECOC_OPS_PORT=free_port_block(len(PROCESSES)), ECOC_WEBHOOK_RETRY_BASE_SECONDS="0.5",
-                        ECOC_WEBHOOK_RETRY_MAX_SECONDS="2", ECOC_WEBHOOK_CA_BUNDLE=receiver_tls["bundle"])
+                        ECOC_WEBHOOK_RETRY_MAX_SECONDS="2", ECOC_WEBHOOK_CA_BUNDLE=receiver_tls["bundle"],
+                        **issuer.env)
         # The test process builds tokens and migrates with the stack's settings. They are read from the
         # stack's environment here and handed on explicitly: the session's own environment stays as it
         # was, so other tests in the session never talk to this stack's broker vhost or databases.
@@ -113,7 +116,7 @@ def stack(tmp_path_factory, request):
         assert "ECOC_DB_PREFIX" not in os.environ or os.environ["ECOC_DB_PREFIX"] != prefix
 
         handle = E2EStack(base_url=s.gateway_url, settings=s, keys_dir=keys_dir, log_dir=log_dir,
-                          prefix=prefix, amqp_uri=amqp_uri, receiver_tls=receiver_tls)
+                          prefix=prefix, amqp_uri=amqp_uri, receiver_tls=receiver_tls, oidc=issuer)
         process_stack = Stack(env=env, log_dir=str(log_dir))
         handle.ops_ports = process_stack.ops_ports
         failed_before = request.session.testsfailed

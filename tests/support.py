@@ -5,12 +5,14 @@ import json
 import os
 import random
 import re
+import secrets
 import shutil
 import socket
 import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 from urllib.parse import quote
 
 from sqlalchemy import create_engine, text
@@ -387,3 +389,60 @@ def take(amqp_uri, queue, timeout=0.0):
             if message is not None or time.monotonic() >= deadline:
                 return message
             time.sleep(0.05)
+
+
+class OidcIssuer:
+    """The test OIDC issuer (`tests/oidc_issuer.py`) running as a process: `url`, `client_id`, `client_secret`,
+    `env` (the gateway's ECOC_OIDC_* settings for it) and `add_user(sub, roles, entities)`."""
+
+    def __init__(self, url, client_id, client_secret, users_file):
+        self.url, self.client_id, self.client_secret, self.users_file = url, client_id, client_secret, users_file
+
+    @property
+    def env(self):
+        return {"ECOC_OIDC_ISSUER": self.url, "ECOC_OIDC_CLIENT_ID": self.client_id,
+                "ECOC_OIDC_CLIENT_SECRET": self.client_secret}
+
+    def add_user(self, sub, roles, entities):
+        users = json.loads(self.users_file.read_text())
+        users[sub] = {"roles": list(roles), "entities": list(entities)}
+        tmp = self.users_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(users))
+        tmp.replace(self.users_file)  # the issuer reads it at every sign-in: never half-written
+
+
+@contextlib.contextmanager
+def oidc_issuer(root, redirect_uri):
+    """The test OIDC issuer, started over HTTP on a free port and stopped afterwards."""
+    import requests
+
+    port = free_port()
+    users_file = root / "oidc-users.json"
+    users_file.write_text("{}")
+    issuer = OidcIssuer(f"http://127.0.0.1:{port}", "ecoc-dashboard", secrets.token_urlsafe(24), users_file)
+    log = (root / "oidc-issuer.log").open("w")
+    # `--name=value`: a generated secret may begin with "-", which argparse would take for an option
+    process = subprocess.Popen([sys.executable, str(Path(__file__).with_name("oidc_issuer.py")), f"--port={port}",
+                                f"--client-id={issuer.client_id}", f"--client-secret={issuer.client_secret}",
+                                f"--redirect-uri={redirect_uri}", f"--users={users_file}"],
+                               stdout=log, stderr=subprocess.STDOUT)
+    try:
+        def up():
+            if process.poll() is not None:
+                raise RuntimeError(f"the test OIDC issuer stopped: {(root / 'oidc-issuer.log').read_text()}")
+            try:
+                return requests.get(f"{issuer.url}/.well-known/openid-configuration", timeout=2).ok
+            except requests.RequestException:
+                return False
+
+        wait_until(up, 30, "the test OIDC issuer")
+        yield issuer
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+

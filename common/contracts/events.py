@@ -19,7 +19,13 @@ RELEASE_REJECTED = "release_rejected"
 RELEASE_SIGN_REQUESTED = "release_sign_requested"
 RELEASE_COMPLETED = "release_completed"
 RELEASE_ITEM_REOPENED = "release_item_reopened"
+COMMENT_ADDED = "comment_added"
+TEAM_SAVED = "team_saved"
+OWNERSHIP_RULE_ADDED = "ownership_rule_added"
 VALIDATION_COMPLETED = "validation_completed"
+EXCEPTION_REQUESTED = "exception_requested"
+EXCEPTION_ACCEPTED = "exception_accepted"
+EXCEPTION_REFUSED = "exception_refused"
 CERTIFICATE_SIGNED = "certificate_signed"
 CERTIFICATE_FAILED = "certificate_failed"
 CERTIFICATE_SUPERSEDED = "certificate_superseded"
@@ -46,8 +52,8 @@ EVENTS_BY_SOURCE = {
     "approvals": (APPROVAL_REGISTERED, APPROVAL_EXTENDED, APPROVAL_WITHDRAWN, APPROVAL_VERSION_ADDED, ENTITY_CHANGED),
     "vehicles": (VEHICLE_CHANGED, VEHICLE_STATUS_CHANGED, VEHICLE_WITHDRAWN, VEHICLE_STAGE_IMPORTED, RELEASE_REQUESTED,
                  RELEASE_APPROVED, RELEASE_REJECTED, RELEASE_SIGN_REQUESTED, RELEASE_COMPLETED, RELEASE_ITEM_REOPENED,
-                 VEHICLE_DELETED),
-    "validation": (VALIDATION_COMPLETED,),
+                 VEHICLE_DELETED, COMMENT_ADDED, TEAM_SAVED, OWNERSHIP_RULE_ADDED),
+    "validation": (VALIDATION_COMPLETED, EXCEPTION_REQUESTED, EXCEPTION_ACCEPTED, EXCEPTION_REFUSED),
     "signing": (CERTIFICATE_SIGNED, CERTIFICATE_FAILED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN, PAPER_PRINTED,
                 PAPER_LAYOUT_CHANGED),
     "webhooks": (WEBHOOK_CREATED, WEBHOOK_UPDATED, WEBHOOK_DELETED, WEBHOOK_DISABLED, WEBHOOK_PINGED,
@@ -216,7 +222,26 @@ DATA_SCHEMAS = {
     RELEASE_ITEM_REOPENED: _data(release_id=fields.String(required=True),
                                  vins=fields.List(fields.String(), required=True),
                                  reason=fields.String(required=True), release_status=fields.String(required=True)),
+    TEAM_SAVED: _data(team_id=fields.String(required=True), name=fields.String(required=True),
+                      members=fields.List(fields.String(), required=True)),
+    OWNERSHIP_RULE_ADDED: _data(rule_id=fields.String(required=True), team_id=fields.String(required=True),
+                                field=fields.String(required=True), pattern=fields.String(required=True),
+                                position=fields.Integer(required=True)),
+    COMMENT_ADDED: _data(comment_id=fields.String(required=True), vin=fields.String(allow_none=True, required=True),
+                         release_id=fields.String(allow_none=True, required=True), body=fields.String(required=True)),
     VALIDATION_COMPLETED: _data(results=fields.List(fields.Nested(ValidationResult), required=True)),
+    EXCEPTION_REQUESTED: _data(exception_id=fields.String(required=True), rule=fields.String(required=True),
+                               vin=fields.String(allow_none=True, required=True),
+                               approval_number=fields.String(allow_none=True, required=True),
+                               approval_revision=fields.Integer(allow_none=True, required=True),
+                               reason=fields.String(required=True), expires_on=fields.String(required=True)),
+    EXCEPTION_ACCEPTED: _data(exception_id=fields.String(required=True), rule=fields.String(required=True),
+                              vin=fields.String(allow_none=True, required=True),
+                              requested_by=fields.String(required=True), expires_on=fields.String(required=True),
+                              note=fields.String(allow_none=True)),
+    EXCEPTION_REFUSED: _data(exception_id=fields.String(required=True), rule=fields.String(required=True),
+                             vin=fields.String(allow_none=True, required=True),
+                             requested_by=fields.String(required=True), note=fields.String(allow_none=True)),
     CERTIFICATE_SIGNED: _data(release_id=fields.String(required=True, allow_none=True),
                               certificates=fields.List(fields.Nested(CertificateRef), required=True)),
     CERTIFICATE_FAILED: _data(release_id=fields.String(required=True, allow_none=True),

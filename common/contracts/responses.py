@@ -614,3 +614,83 @@ class VehicleDeliveries(Open):
 class DeliveriesQueued(Open):
     queued = fields.List(fields.Nested(DeliveryOut), required=True)
     skipped = fields.List(fields.Nested(VinReason), required=True)
+
+
+class CommentOut(Open):
+    id = fields.String(required=True)
+    vin = _text(required=True)
+    release_id = _text(required=True)
+    author = fields.String(required=True)
+    body = fields.String(required=True)
+    created_at = fields.String(required=True)
+
+
+class CommentList(Open):
+    items = fields.List(fields.Nested(CommentOut), required=True)
+
+
+class ExceptionOut(Open):
+    id = fields.String(required=True)
+    entity = fields.String(required=True)
+    rule = fields.String(required=True)
+    vin = _text(required=True)
+    approval_number = _text(required=True)
+    approval_revision = fields.Integer(allow_none=True, required=True)
+    reason = fields.String(required=True)
+    expires_on = fields.String(required=True)
+    requested_by = fields.String(required=True)
+    requested_at = fields.String(required=True)
+    decision = _text(required=True)
+    decided_by = _text(required=True)
+    decided_at = _text(required=True)
+    decision_note = _text(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(["open", "accepted", "refused", "expired"]))
+
+
+class ExceptionPage(Open):
+    items = fields.List(fields.Nested(ExceptionOut), required=True)
+    next_cursor = _text(required=True)
+
+
+class TeamOut(Open):
+    id = fields.String(required=True)
+    entity = fields.String(required=True)
+    name = fields.String(required=True)
+    members = fields.List(fields.String(), required=True)
+    updated_by = fields.String(required=True)
+    updated_at = fields.String(required=True)
+
+
+class TeamList(Open):
+    items = fields.List(fields.Nested(TeamOut), required=True)
+
+
+class OwnershipRuleOut(Open):
+    id = fields.String(required=True)
+    entity = fields.String(required=True)
+    team_id = fields.String(required=True)
+    field = fields.String(required=True)
+    pattern = fields.String(required=True)
+    position = fields.Integer(required=True)
+    created_by = fields.String(required=True)
+    created_at = fields.String(required=True)
+
+
+class OwnershipRuleList(Open):
+    items = fields.List(fields.Nested(OwnershipRuleOut), required=True)
+
+
+class WorkItem(Open):
+    kind = fields.String(required=True, validate=validate.OneOf(["vehicle", "release"]))
+    id = fields.String(required=True)
+    entity = fields.String(required=True)
+    waiting_for = fields.String(required=True, validate=validate.OneOf(["correction", "review", "signing"]))
+    since = fields.String(required=True)
+    team_id = _text(required=True)
+    team = _text(required=True)
+    age_hours = fields.Integer(required=True)
+    overdue = fields.Boolean(required=True)
+
+
+class WorkList(Open):
+    items = fields.List(fields.Nested(WorkItem), required=True)

@@ -87,6 +87,26 @@ class VinsIn(Strict):
                        validate=validate.Length(1, MAX_IMPORT))
 
 
+class TeamIn(Strict):
+    entity = fields.String(required=True, validate=validate.Length(1, 32))
+    name = fields.String(required=True, validate=validate.Length(1, 100))
+    members = fields.List(fields.String(validate=validate.Length(1, 200)), required=True,
+                          validate=validate.Length(max=500), metadata={"description": "members by `sub`"})
+
+
+class OwnershipRuleIn(Strict):
+    team_id = fields.String(required=True, validate=validate.Length(36, 36))
+    field = fields.String(required=True, metadata={
+        "description": "approval_number, type, variant, wmi, vin_pattern or intended_country"})
+    pattern = fields.String(required=True, validate=validate.Length(1, 64))
+    position = fields.Integer(load_default=100, validate=validate.Range(0, 10000),
+                              metadata={"description": "rules are tried by position, lowest first"})
+
+
+class CommentIn(Strict):
+    body = fields.String(required=True, validate=validate.Length(1, 4000))
+
+
 class RejectIn(Strict):
     reason = fields.String(required=True, validate=validate.Length(1, 2000))
 

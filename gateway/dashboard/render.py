@@ -1,8 +1,11 @@
 """HTML pages from Jinja2 templates; every value is escaped (autoescape on for all templates)."""
+import datetime as dt
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from werkzeug.wrappers import Response
+
+from common import authz
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -16,8 +19,23 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 
+def when(value):
+    """A timestamp as a person reads it: to the minute, in UTC (the `datetime` attribute keeps the exact instant;
+    the page runs no script that could convert it to the reader's zone)."""
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True),
                    undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+_env.filters["when"] = when
+# which actions a page offers; the action itself is checked again by the gateway and the service
+_env.globals["holds"] = lambda identity, *roles: bool(identity) and authz.holds(identity, roles)
 
 
 def render(template, status=200, **context):
@@ -29,7 +47,8 @@ def redirect(location):
     return Response("", status=303, mimetype="text/html", headers=dict(SECURITY_HEADERS, Location=location))
 
 
-def error_page(exc, identity):
-    """A person's mistake on a page (unknown VIN, bad parameter) answered as a page with the problem's status."""
-    return render("error.html", status=exc.status, identity=identity, title=exc.title, detail=exc.detail,
+def error_page(exc, identity, csrf=None):
+    """A person's mistake on a page (unknown VIN, bad parameter, an action refused) answered as a page with the
+    problem's status."""
+    return render("error.html", status=exc.status, identity=identity, csrf=csrf, title=exc.title, detail=exc.detail,
                   errors=exc.errors)

@@ -138,3 +138,39 @@ class CocView(Open):
     numbered = fields.Boolean(required=True)
     header = fields.List(fields.Nested(CocLine), required=True)
     lines = fields.List(fields.Nested(CocLine), required=True)
+
+
+class VehicleListQuery(Schema):
+    status = fields.String(load_default="valid", validate=validate.OneOf(
+        ["draft", "valid", "blocked", "in_review", "approved", "released", "withdrawn"]))
+    entity = fields.String(validate=validate.Length(min=1, max=32))
+    approval_number = fields.String(validate=validate.Length(min=1, max=35))
+    vin = fields.String(validate=validate.Length(min=1, max=17), metadata={"description": "find one vehicle"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(validate=validate.Length(min=1, max=200))
+
+    @pre_load
+    def _empty_is_absent(self, data, **kwargs):
+        """The page's filter form sends empty fields."""
+        return {k: v for k, v in data.items() if v != ""}
+
+
+class ExceptionListQuery(Schema):
+    state = fields.String(validate=validate.OneOf(["open", "accepted", "refused", "expired"]))
+    entity = fields.String(validate=validate.Length(min=1, max=32))
+    vin = fields.String(validate=validate.Length(min=17, max=17))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(validate=validate.Length(min=1, max=200))
+
+    @pre_load
+    def _empty_is_absent(self, data, **kwargs):
+        return {k: v for k, v in data.items() if v != ""}
+
+
+class WorkPageQuery(Schema):
+    team = fields.String(validate=validate.Length(min=1, max=36))
+    mine = fields.Boolean(metadata={"description": "only the work of the teams I am a member of"})
+
+    @pre_load
+    def _empty_is_absent(self, data, **kwargs):
+        return {k: v for k, v in data.items() if v != ""}

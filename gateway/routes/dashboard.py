@@ -1,7 +1,7 @@
 """The dashboard (JSON and HTML) and the readable CoC of a vehicle.
 
 HTML pages authenticate with the bearer header or the session cookie of `gateway.dashboard.session`; a page
-without either sends the browser to the login form."""
+without either sends the browser to the sign-in page."""
 from datetime import datetime, timezone
 
 from common.composition import compose_coc
@@ -9,12 +9,13 @@ from common.errors import DomainError
 from gateway.dashboard import session
 from gateway.dashboard.coc_view import coc_view
 from gateway.dashboard.render import error_page, redirect, render
+from gateway.dashboard.review import all_findings, field_diff, labelled_history, vehicle_values
 from gateway.dashboard.schemas import CocView, Dashboard, DashboardQuery
 from gateway.dashboard.view import coc_link, dashboard, release_item_link
 from gateway.http import route
 from gateway.problems import HttpProblem
 
-PAGE = "Authenticated by the session cookie that `POST /dashboard/login` sets, or by a bearer token; without "\
+PAGE = "Authenticated by the session cookie of a dashboard sign-in, or by a bearer token; without "\
        "either the page redirects (303) to the login form. Any role may read; the caller sees only its entities."
 # 401/403: a bearer token that fails (the session cookie never answers them); 503/504: a service the page reads
 PAGE_ERRORS = (303, 401, 403, 503, 504)
@@ -22,23 +23,32 @@ PAGE_ERRORS = (303, 401, 403, 503, 504)
 
 class DashboardRoutes:
 
+    page_session = None  # the dashboard session of this worker's request (a new service instance per worker)
+
     def _page_caller(self, request):
         """The caller of an HTML page, carried into every RPC after; None: not signed in."""
-        identity = session.page_identity(request, self.settings)
+        identity, self.page_session = session.page_caller(request, self.settings, self.sessions)
         if identity is not None:
             self.caller.set(identity)
         return identity
 
     def _page(self, call, build):
         """An HTML page: `build(identity)` makes it for a signed-in caller; a browser that is not signed in
-        goes to the login form; a problem inside (an unknown VIN) is answered as a page."""
+        goes to the login form; a problem inside (an unknown VIN, a refused action) is answered as a page."""
         identity = self._page_caller(call.request)
         if identity is None:
             return redirect(session.LOGIN_PATH)
         try:
             return build(identity)
         except (HttpProblem, DomainError) as exc:
-            return error_page(exc, identity)
+            return error_page(exc, identity, self._csrf())
+
+    def _csrf(self):
+        return self.page_session.csrf if self.page_session is not None else None
+
+    def _html(self, template, identity, status=200, **context):
+        """A page for `identity`; its forms carry the session's CSRF token (a bearer caller gets no forms)."""
+        return render(template, status=status, identity=identity, csrf=self._csrf(), **context)
 
     def _dashboard(self, query):
         answer = self._rpc("vehicles", "dashboard", query.get("entity"), query.get("country"),
@@ -65,7 +75,7 @@ class DashboardRoutes:
         coc = compose_coc(resolved["coc"] if resolved.get("ok") else {}, vehicle)
         header = {"IntendedCountryRegistration": vehicle["intended_country"]}
         view = coc_view(coc, header)
-        return dict(view, vin=vin, source="preview", certificate=None, vehicle=vehicle,
+        return dict(view, vin=vin, source="preview", certificate=None, vehicle=vehicle, composed=coc,
                     approval_problem=None if resolved.get("ok") else resolved.get("message"))
 
     # -- JSON ------------------------------------------------------------------------------------
@@ -89,6 +99,7 @@ class DashboardRoutes:
     def coc_json(self, call, vin):
         view = self._coc(vin)
         view.pop("vehicle")
+        view.pop("composed", None)
         return view
 
     # -- HTML ------------------------------------------------------------------------------------
@@ -97,34 +108,68 @@ class DashboardRoutes:
            operation_id="getDashboardPage",
            summary="The dashboard page")
     def dashboard_page(self, call):
-        return self._page(call, lambda identity: render(
-            "dashboard.html", board=self._dashboard(call.query), identity=identity))
+        return self._page(call, lambda identity: self._html(
+            "dashboard.html", identity, board=self._dashboard(call.query)))
 
     @route("GET", "/dashboard/releases/{release_id}", produces="text/html", description=PAGE, errors=PAGE_ERRORS,
            operation_id="getReleasePage",
            summary="A release's vehicles, each linked to its readable CoC")
     def release_page(self, call, release_id):
-        return self._page(call, lambda identity: render(
-            "release.html", release=self._rpc("vehicles", "get_release", release_id), identity=identity,
-            coc_link=coc_link, item_link=release_item_link))
+        return self._page(call, lambda identity: self._html(
+            "release.html", identity, release=self._rpc("vehicles", "get_release", release_id), coc_link=coc_link,
+            item_link=release_item_link, done=call.request.args.get("done"),
+            waived=self._release_waived(release_id),
+            comments={"items": self._rpc("vehicles", "comments", release_id=release_id),
+                      "action": f"/dashboard/releases/{release_id}/comments", "about": "this release"}))
 
     @route("GET", "/dashboard/releases/{release_id}/items/{vin}", produces="text/html", description=PAGE,
            operation_id="getReleaseItemPage",
            errors=PAGE_ERRORS, summary="A release item's pinned CoC: what its reviewers see and signing seals")
     def release_item_page(self, call, release_id, vin):
-        return self._page(call, lambda identity: render(
-            "coc.html", view=self._pinned(release_id, vin), identity=identity))
+        return self._page(call, lambda identity: self._html(
+            "coc.html", identity, view=self._pinned(release_id, vin), comments=self._vehicle_comments(vin)))
+
+    def _release_waived(self, release_id):
+        """{vin: [accepted exceptions that waive one of its warnings]} of a release's vehicles."""
+        release = self._rpc("vehicles", "get_release", release_id)
+        return self._rpc("validation", "waived", [v["vin"] for v in release["vehicles"]])
+
+    def _vehicle_comments(self, vin):
+        return {"items": self._rpc("vehicles", "comments", vin=vin), "action": f"/dashboard/vehicles/{vin}/comments",
+                "about": f"vehicle {vin}"}
 
     def _pinned(self, release_id, vin):
         item = self._rpc("vehicles", "release_item", release_id, vin)  # 404 outside the caller's entities
+        vehicle = self._rpc("vehicles", "get", vin)
         return dict(coc_view(item["content"] or {}), vin=vin, source="pinned", item=item, release_id=release_id,
-                    certificate=None, vehicle=None)
+                    certificate=None, vehicle=vehicle, review=self._review(vehicle, item["content"]))
+
+    def _review(self, vehicle, content):
+        """What a reviewer reads beside `content` (the pinned or would-be CoC of `vehicle`): the field-by-field diff
+        against the VIN's current certificate, or for a first issue the values that come from the vehicle; every
+        finding; the vehicle's history."""
+        vin = vehicle["vin"]
+        certified = self._rpc("signing", "versions", vin)
+        baseline, changes = None, None
+        if certified:
+            found = self._rpc("signing", "readable", vin)
+            baseline, changes = found["summary"], field_diff(found["coc"], content)
+        waived = {w["rule"]: w for w in self._rpc("validation", "waived", [vin]).get(vin, [])}
+        return {"baseline": baseline, "changes": changes, "waived": waived, "vin": vin,
+                "vehicle_values": None if certified else vehicle_values(vehicle.get("coc")),
+                "findings": all_findings(vehicle.get("findings")),
+                "history": labelled_history(self._rpc("vehicles", "history", vin))}
 
     @route("GET", "/dashboard/vehicles/{vin}/coc", produces="text/html", description=PAGE, errors=PAGE_ERRORS,
            operation_id="getCocPage",
            summary="A vehicle's CoC to read: item number, label and value per line")
     def coc_page(self, call, vin):
-        return self._page(call, lambda identity: render("coc.html", view=self._coc(vin), identity=identity))
+        def build(identity):
+            view = self._coc(vin)
+            review = self._review(view["vehicle"], view["composed"]) if view["source"] == "preview" else None
+            return self._html("coc.html", identity, view=dict(view, review=review),
+                              comments=self._vehicle_comments(vin))
+        return self._page(call, build)
 
     @route("GET", "/dashboard/rollout", produces="text/html", description=PAGE, errors=PAGE_ERRORS,
            summary="Rollout per entity: scopes, mode, parity, gate status, volume in the last 7 and 30 days")
@@ -137,30 +182,3 @@ class DashboardRoutes:
     def parity_page(self, call, scope_id):
         return self._page(call, lambda identity: render(
             "parity.html", report=self._rpc("rollout", "parity", scope_id), identity=identity))
-
-    @route("GET", "/dashboard/login", produces="text/html", operation_id="getLoginForm",
-           summary="The sign-in form of the dashboard")
-    def login_form(self, call):
-        return render("login.html", error=None, identity=None)
-
-    @route("POST", "/dashboard/login", consumes=("application/x-www-form-urlencoded",), produces="text/html",
-           status=303, errors=(303, 401, 403),
-           summary="Sign in with a token (form field `token`): sets the HttpOnly, SameSite=Strict session cookie and "
-                   "redirects (303) to the dashboard")
-    def login(self, call):
-        request = call.request
-        session.refuse_cross_site(request)
-        token = (request.form.get("token") or "").strip()
-        if not token:
-            return render("login.html", status=422, identity=None, error="Paste a token into the field “token”.")
-        try:
-            session.identity_from_token(token, self.settings)
-        except HttpProblem as exc:
-            return render("login.html", status=exc.status, identity=None, error=exc.detail)
-        return session.set_session(redirect("/dashboard"), request, token)
-
-    @route("POST", "/dashboard/logout", produces="text/html", status=303, errors=(303, 403),
-           summary="Sign out: the session cookie is cleared and the browser sent to the login form")
-    def logout(self, call):
-        session.refuse_cross_site(call.request)
-        return session.clear_session(redirect(session.LOGIN_PATH), call.request)

@@ -67,7 +67,11 @@ class ReleaseRoutes:
            summary="Sign an approved release; signing runs in the background",
            description="The caller must be an authorised signatory of the release's entity.")
     def sign_release(self, call, id):
-        identity = call.identity
+        return self._sign_release(call.identity, id)
+
+    def _sign_release(self, identity, id):
+        """Sign as `identity`, which must be an authorised signatory of the release's entity (the API and the
+        dashboard's sign form alike)."""
         release = self._rpc("vehicles", "get_release", id)
         entity = self._rpc("approvals", "get_entity", release["entity"])
         signatory = next((s for s in entity["signatories"] if s["sub"] == identity["sub"]), None)

@@ -4,7 +4,9 @@
 replaced when that revision is judged again); `validation_report_history` keeps every report ever
 made, so a replaced judgement stays on record.
 """
-from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, Integer, MetaData, String, Table, UniqueConstraint
+from sqlalchemy import (
+    BigInteger, Column, Date, DateTime, Identity, Index, Integer, MetaData, String, Table, UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from common.outbox import outbox_tables
@@ -40,4 +42,27 @@ validation_report_history = Table(
     Column("id", BigInteger, Identity(), primary_key=True),
     *_report_columns(),
     Index("ix_validation_report_history_vin_revision", "vin", "revision"),
+)
+
+# The exceptions register: a *warning* accepted, with a reason and an expiry, for one VIN or for an approval
+# revision, by someone other than who asked (four-eyes). An error is never waived. The row is the request and its
+# decision; whether an accepted exception still applies follows from `expires_on` (the day it stops applying).
+exceptions = Table(
+    "exceptions", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("entity", String(32), nullable=False),
+    Column("rule", String(64), nullable=False),
+    Column("vin", String(17)),
+    Column("approval_number", String(64)),
+    Column("approval_revision", Integer),
+    Column("reason", String(2000), nullable=False),
+    Column("expires_on", Date, nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("decision", String(16)),  # null while open; accepted | refused
+    Column("decided_by", String(200)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("decision_note", String(2000)),
+    Index("ix_exceptions_entity", "entity", "requested_at"),
+    Index("ix_exceptions_vin", "vin"),
 )

@@ -1,8 +1,8 @@
-"""Reading and writing validation reports (SQL only; no rules here)."""
-from sqlalchemy import select
+"""Reading and writing validation reports and the exceptions register (SQL only; no rules here)."""
+from sqlalchemy import and_, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 
-from services.validation.models import inbox, validation_report_history, validation_reports
+from services.validation.models import exceptions, inbox, validation_report_history, validation_reports
 
 _STORED = ("vin", "revision", "entity", "status", "findings", "rule_pack", "approval_number", "approval_revision")
 
@@ -60,3 +60,52 @@ def report_history(session, vin):
     """Every report made on `vin` (replaced ones too), in the order they were made."""
     t = validation_report_history
     return [_report(row) for row in session.execute(select(t).where(t.c.vin == vin).order_by(t.c.id))]
+
+
+# -- the exceptions register ---------------------------------------------------------------------
+
+def add_exception(session, row):
+    session.execute(exceptions.insert().values(**row))
+
+
+def load_exception(session, exception_id, for_update=False):
+    stmt = select(exceptions).where(exceptions.c.id == exception_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = session.execute(stmt).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def decide_exception(session, exception_id, decision, sub, note, at):
+    session.execute(exceptions.update().where(exceptions.c.id == exception_id).values(
+        decision=decision, decided_by=sub, decided_at=at, decision_note=note))
+
+
+def list_exceptions(session, entities=None, entity=None, vin=None, limit=100, cursor=None):
+    """Exceptions, newest request first; `cursor` is the id of the last one of the previous page."""
+    t = exceptions
+    conditions = []
+    if entities is not None:
+        conditions.append(t.c.entity.in_(entities))
+    if entity is not None:
+        conditions.append(t.c.entity == entity)
+    if vin is not None:
+        conditions.append(t.c.vin == vin)
+    if cursor is not None:
+        last = session.execute(select(t.c.requested_at, t.c.id).where(t.c.id == cursor)).first()
+        if last is None:
+            return None
+        conditions.append(tuple_(t.c.requested_at, t.c.id) < tuple_(last.requested_at, last.id))
+    rows = session.execute(select(t).where(and_(True, *conditions))
+                           .order_by(t.c.requested_at.desc(), t.c.id.desc()).limit(limit + 1)).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def exceptions_for(session, reports):
+    """The accepted exceptions that may concern these reports (by VIN, or by approval number), any expiry."""
+    t = exceptions
+    vins = [r["vin"] for r in reports]
+    numbers = {r["approval_number"] for r in reports if r.get("approval_number")}
+    rows = session.execute(select(t).where(and_(t.c.decision == "accepted", or_(
+        t.c.vin.in_(vins), t.c.approval_number.in_(numbers))))).all()
+    return [dict(r._mapping) for r in rows]

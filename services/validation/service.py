@@ -24,6 +24,7 @@ from common.ops import Ops
 from common.outbox import utcnow
 from common.rpc import ServiceRpc
 from services.validation import repository as repo
+from services.validation.exception_entrypoints import ExceptionEntrypoints
 from services.validation.domain.draft import DraftChecker
 from services.validation.domain.batch import entity_codes, judge, judge_batch, resolution_plan, result_of
 from services.validation.domain.document import case_from_document
@@ -39,7 +40,7 @@ RECORD = VehicleRecord()  # one schema for every record: building a marshmallow 
 _CATEGORY = re.compile(r"[A-Z][0-9A-Za-z.\-]{0,9}")
 
 
-class ValidationService(Health):
+class ValidationService(Health, ExceptionEntrypoints):
     name = "validation"
 
     db = Database(outbox, inbox)

@@ -117,3 +117,42 @@ rollout_scopes = Table(
     Column("generation", BigInteger, nullable=False),
     Column("scopes", JSONB, nullable=False),
 )
+
+# Comments on a vehicle or a release: immutable (a trigger refuses UPDATE and DELETE), attributed, audited
+# (`comment_added` through the outbox). Exactly one of `vin` and `release_id` names what it is about.
+comments = Table(
+    "comments", metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("entity", String(32), nullable=False),
+    Column("vin", String(17), nullable=True),
+    Column("release_id", UUID(as_uuid=False), nullable=True),
+    Column("author", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_comments_vin", "vin", "created_at"),
+    Index("ix_comments_release", "release_id", "created_at"),
+)
+
+# Teams of an entity (members by `sub`) and the ordered rules that make a team the owner of vehicles and releases.
+teams = Table(
+    "teams", metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("entity", String(32), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("members", JSONB, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("entity", "name", name="uq_teams_entity_name"),
+)
+
+ownership_rules = Table(
+    "ownership_rules", metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("entity", String(32), nullable=False, index=True),
+    Column("team_id", UUID(as_uuid=False), ForeignKey("teams.id"), nullable=False),
+    Column("field", String(32), nullable=False),
+    Column("pattern", String(64), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

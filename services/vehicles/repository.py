@@ -11,8 +11,10 @@ from common.outbox import utcnow
 from services.vehicles.domain.impact import base_number
 from services.vehicles.domain.revisions import diff, record_of
 from services.vehicles.domain.stages import handed_on
-from services.vehicles.models import (release_items, releases, rollout_scopes, vehicle_revisions, vehicle_stages,
-                                      vehicles)
+from services.vehicles.models import (
+    comments, ownership_rules, release_items, releases, rollout_scopes, teams, vehicle_revisions, vehicle_stages,
+    vehicles,
+)
 
 
 
@@ -308,75 +310,7 @@ def reopen_items(session, release_id, vins, reason):
     session.execute(update(vehicles).where(vehicles.c.vin.in_(list(vins))).values(release_id=None))
 
 
-def store_rollout_scopes(session, entity, generation, scopes):
-    """Keep the entity's scope set of a `scope_changed` event unless a newer generation is already kept."""
-    stmt = insert(rollout_scopes).values(entity=entity, generation=generation, scopes=scopes)
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=[rollout_scopes.c.entity], set_={"generation": stmt.excluded.generation,
-                                                        "scopes": stmt.excluded.scopes},
-        where=rollout_scopes.c.generation < stmt.excluded.generation))
-
-
-def item_categories(session, release_id):
-    """{vin: VehicleCategory of the content its release item pinned} (what a rollout category selector reads)."""
-    rows = session.execute(select(release_items.c.vin, release_items.c.content["VehicleCategory"].astext)
-                           .where(release_items.c.release_id == release_id))
-    return dict(rows.all())
-
-
-def rollout_scopes_of(session, entities):
-    """entity -> its rollout scopes (an entity without any has none: every vehicle of it is in the live default)."""
-    rows = session.execute(select(rollout_scopes.c.entity, rollout_scopes.c.scopes)
-                           .where(rollout_scopes.c.entity.in_(list(entities))))
-    return {r.entity: r.scopes for r in rows}
-
-
-def vehicle_states(session, vins, entities=None):
-    """{vin: {status, revision, certificate}} of the VINs of these entities (None or `*`: any) that exist."""
-    stmt = select(vehicles.c.vin, vehicles.c.status, vehicles.c.revision, vehicles.c.certificate).where(
-        vehicles.c.vin.in_(list(vins)))
-    if entities is not None and "*" not in entities:
-        stmt = stmt.where(vehicles.c.entity.in_(list(entities)))
-    return {r.vin: {"status": r.status, "revision": r.revision, "certificate": r.certificate}
-            for r in session.execute(stmt).all()}
-
-
-def list_releases(session, status=None, entity=None, requested_by=None, since=None, entities=None, limit=100,
-                  after=None):
-    """Releases in request order (`requested_at`, then id), after the `(requested_at, id)` of `after`; one more
-    than `limit` tells there is a next page."""
-    conditions = []
-    for column, value in ((releases.c.status, status), (releases.c.entity, entity),
-                          (releases.c.requested_by, requested_by)):
-        if value is not None:
-            conditions.append(column == value)
-    if since is not None:
-        conditions.append(releases.c.requested_at >= since)
-    if entities is not None and "*" not in entities:
-        conditions.append(releases.c.entity.in_(list(entities)))
-    if after is not None:
-        at, release_id = after  # typed, so PostgreSQL compares a uuid with a uuid
-        conditions.append(tuple_(releases.c.requested_at, releases.c.id) > tuple_(
-            literal(at, releases.c.requested_at.type), literal(release_id, releases.c.id.type)))
-    stmt = select(releases).where(and_(True, *conditions)).order_by(releases.c.requested_at, releases.c.id)
-    return [dict(r._mapping) for r in session.execute(stmt.limit(limit + 1)).all()]
-
-
-def release_counts(session, release_ids):
-    """{release_id: {state: number of its vehicles}}."""
-    counts = {}
-    rows = session.execute(select(release_items.c.release_id, release_items.c.state, func.count()).where(
-        release_items.c.release_id.in_(list(release_ids))).group_by(release_items.c.release_id, release_items.c.state))
-    for release_id, state, count in rows.all():
-        counts.setdefault(release_id, {})[state] = count
-    return counts
-
-
-def ever_in_release(session, vin):
-    return session.execute(select(release_items.c.vin).where(release_items.c.vin == vin).limit(1)).first() is not None
-
-
-def delete_vehicle(session, vin):
-    """The vehicle record and its revisions (its earlier stages are imports of their own and stay)."""
-    session.execute(delete(vehicle_revisions).where(vehicle_revisions.c.vin == vin))
-    session.execute(delete(vehicles).where(vehicles.c.vin == vin))
+from services.vehicles.models import (
+    comments, ownership_rules, release_items, releases, rollout_scopes, teams, vehicle_revisions, vehicle_stages,
+    vehicles,
+)

@@ -34,11 +34,13 @@ from services.vehicles.domain.releases import REVIEWED
 from services.vehicles.domain.revisions import edited, record_of
 from services.vehicles.domain.scope import allowed
 from services.vehicles.domain.stages import differs_from
+from services.vehicles.comment_entrypoints import CommentEntrypoints
 from services.vehicles.import_entrypoints import ImportEntrypoints
 from services.vehicles.read_entrypoints import ReadEntrypoints
 from services.vehicles.models import inbox, outbox, vehicles
 from services.vehicles.release_entrypoints import ReleaseEntrypoints
 from services.vehicles.state_metrics import vehicle_states
+from services.vehicles.work_entrypoints import WorkEntrypoints
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,8 @@ def chunks(items, size=EVENT_CHUNK):
         yield items[start:start + size]
 
 
-class VehiclesService(Health, ImportEntrypoints, ReleaseEntrypoints, ReadEntrypoints):
+class VehiclesService(Health, ImportEntrypoints, ReleaseEntrypoints, ReadEntrypoints, CommentEntrypoints,
+                      WorkEntrypoints):
     name = "vehicles"
 
     db = Database(outbox, inbox)

@@ -20,9 +20,10 @@ from gateway.auth import issue_token
 
 pytestmark = pytest.mark.e2e
 
-ROLES = ("approvals_manager", "data_steward", "reviewer", "signer", "auditor", "viewer", "admin")
+ROLES = ("approvals_manager", "data_steward", "reviewer", "signer", "auditor", "viewer", "team_lead", "admin")
 E = demo_data.ENTITY
 ANY = ROLES  # "viewer" in api.md: every role reads within its entities
+COMMENTERS = tuple(r for r in ROLES if r != "viewer")  # a viewer reads comments only
 OWN_NUMBER = "e6*2018/858*07772*00"
 IMPORTER, REQUESTER = "imogen", "quentin"  # neither ever reviews: four-eyes must not decide a cell
 SIGNER = demo_data.SIGNATORY["sub"]  # the entity's authorised signatory; the signer role acts as them
@@ -78,6 +79,14 @@ def routes(world):
               body={"entity": E, "url": "ftp://matrix.example.eu/refused"}),  # let in, then 422: nothing created
         Route("PATCH", f"/v1/webhooks/{w['webhook']}", ("data_steward", "admin"), body={"active": False}),
         Route("POST", f"/v1/webhooks/{w['webhook']}/ping", ("data_steward", "admin")),
+        Route("GET", "/v1/teams", ANY, foreign=False),
+        Route("GET", "/v1/ownership-rules", ANY, foreign=False),
+        Route("GET", "/v1/work", ANY, foreign=False),
+        Route("POST", "/v1/teams", ("team_lead", "admin"), body={"entity": E, "name": "matrix", "members": ["x"]}),
+        Route("GET", f"/v1/vehicles/{vin}/comments", ANY),
+        Route("GET", f"/v1/releases/{w['signed_release']}/comments", ANY),
+        Route("POST", f"/v1/vehicles/{vin}/comments", COMMENTERS, body={"body": "role matrix"}),
+        Route("POST", f"/v1/releases/{w['signed_release']}/comments", COMMENTERS, body={"body": "role matrix"}),
         Route("GET", f"/v1/audit?subject={vin}", ("auditor", "admin"), foreign=False),
         Route("GET", "/v1/audit/verify", ("auditor", "admin"), foreign=False),
         Route("GET", f"/v1/vehicles/{released}/evidence", ("auditor", "admin")),

@@ -119,6 +119,12 @@ def test_production_mode_names_the_built_in_secrets():
     assert [p.split()[0] for p in production.production_problems("signing")] == ["ECOC_INTERNAL_SECRET"]
     assert replace(production, jwt_secret="own", internal_secret="own").production_problems("gateway") == []
     assert replace(production, local_mode=True).production_problems("gateway") == []
+    # the dashboard's OIDC sign-in needs its client; only the gateway signs people in
+    half = replace(production, jwt_secret="own", internal_secret="own", oidc_issuer="https://login.example.com",
+                   oidc_client_id="ecoc-dashboard", oidc_client_secret="")
+    assert [p.split()[0] for p in half.production_problems("gateway")] == ["ECOC_OIDC_ISSUER"]
+    assert half.production_problems("vehicles") == []
+    assert replace(half, oidc_client_secret="s").production_problems("gateway") == []
 
 
 # -- the passport every service re-checks ---------------------------------------------------------------

@@ -151,8 +151,9 @@ def test_pages_escape_every_value_and_run_no_script():
     answer = dict(ANSWER, blocked=[dict(ANSWER["blocked"][0], findings=[
         {"rule": "R", "severity": "error", "path": "Colour", "message": "<script>alert(1)</script>"}])])
     response = render("dashboard.html", board=dashboard(answer, SEALS, "now"),
-                      identity={"sub": "<b>x</b>", "roles": ["viewer"], "entities": ["ACME"]})
+                      identity={"sub": "<b>x</b>", "roles": ["viewer"], "entities": ["ACME"]}, csrf='"><i>')
     html = response.get_data(as_text=True)
+    assert 'name="csrf" value="&#34;&gt;&lt;i&gt;"' in html  # the sign-out form carries the session's token
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<b>x</b>" not in html
     assert "script-src" not in response.headers["Content-Security-Policy"]  # default-src 'none' forbids scripts
     assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")

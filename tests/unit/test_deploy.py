@@ -229,14 +229,16 @@ def test_config_is_safe_for_production(rendered, overlay):
     assert data["ECOC_KEYS_DIR"] == "/etc/ecoc/keys"
     assert data["ECOC_IVI_SCHEMA"] == "/etc/ecoc/ivi/IVI2.0.xsd"
     assert re.fullmatch(r"https?://[^/:]+:4318/?", data["OTEL_EXPORTER_OTLP_ENDPOINT"])
-    for secret in ("ECOC_JWT_SECRET", "ECOC_INTERNAL_SECRET", "ECOC_DATABASE_URL", "ECOC_AMQP_URI"):
+    for secret in ("ECOC_JWT_SECRET", "ECOC_INTERNAL_SECRET", "ECOC_DATABASE_URL", "ECOC_AMQP_URI",
+                   "ECOC_OIDC_CLIENT_SECRET"):
         assert secret not in data, f"{secret} belongs in the {APP_SECRET} Secret"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_secrets_are_referenced_by_least_privilege(rendered, overlay):
     wanted = {
-        "ecoc-gateway": {"ECOC_DATABASE_URL", "ECOC_AMQP_URI", "ECOC_JWT_SECRET", "ECOC_INTERNAL_SECRET"},
+        "ecoc-gateway": {"ECOC_DATABASE_URL", "ECOC_AMQP_URI", "ECOC_JWT_SECRET", "ECOC_INTERNAL_SECRET",
+                         "ECOC_OIDC_CLIENT_SECRET"},
         "ecoc-migrate": {"ECOC_DATABASE_URL", "ECOC_AMQP_URI"},  # `ecoc migrate` declares the broker topology
         "ecoc-backup": {"ECOC_DATABASE_URL"},
         "ecoc-archive": {"ECOC_DATABASE_URL"},
