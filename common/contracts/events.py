@@ -25,6 +25,8 @@ CERTIFICATE_SUPERSEDED = "certificate_superseded"
 CERTIFICATE_WITHDRAWN = "certificate_withdrawn"
 PAPER_PRINTED = "paper_printed"
 PAPER_LAYOUT_CHANGED = "paper_layout_changed"
+PAPER_JOB_REQUESTED = "paper_job_requested"
+PAPER_JOB_FAILED = "paper_job_failed"
 
 EVENTS_BY_SOURCE = {
     "approvals": (APPROVAL_REGISTERED, APPROVAL_EXTENDED, APPROVAL_WITHDRAWN, APPROVAL_VERSION_ADDED, ENTITY_CHANGED),
@@ -32,7 +34,7 @@ EVENTS_BY_SOURCE = {
                  RELEASE_APPROVED, RELEASE_REJECTED, RELEASE_SIGN_REQUESTED, RELEASE_COMPLETED, RELEASE_ITEM_REOPENED),
     "validation": (VALIDATION_COMPLETED,),
     "signing": (CERTIFICATE_SIGNED, CERTIFICATE_FAILED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN, PAPER_PRINTED,
-                PAPER_LAYOUT_CHANGED),
+                PAPER_LAYOUT_CHANGED, PAPER_JOB_REQUESTED, PAPER_JOB_FAILED),
 }
 
 
@@ -188,8 +190,14 @@ DATA_SCHEMAS = {
                                  version_number=fields.Integer(required=True), reason=fields.String(required=True)),
     PAPER_PRINTED: _data(release_id=fields.String(required=True, allow_none=True),
                          form=fields.String(required=True, validate=validate.OneOf(("pdf", "zip"))),
-                         prints=fields.List(fields.Nested(PaperPrint), required=True)),
+                         prints=fields.List(fields.Nested(PaperPrint), required=True),
+                         job_id=fields.String()),  # printed by a release's print job
     PAPER_LAYOUT_CHANGED: _data(settings=fields.Dict(required=True)),
+    PAPER_JOB_REQUESTED: _data(job_id=fields.String(required=True), release_id=fields.String(required=True),
+                               form=fields.String(required=True, validate=validate.OneOf(("pdf", "zip"))),
+                               count=fields.Integer(required=True)),
+    PAPER_JOB_FAILED: _data(job_id=fields.String(required=True), release_id=fields.String(required=True),
+                            reason=fields.String(required=True)),
 }
 
 
