@@ -86,7 +86,8 @@ def test_openapi_is_3_1_with_the_v1_paths(stack):
         "/v1/releases": {"post"}, "/v1/releases/{id}": {"get"}, "/v1/releases/{id}/approve": {"post"},
         "/v1/releases/{id}/reject": {"post"}, "/v1/releases/{id}/sign": {"post"}, "/v1/audit": {"get"},
         "/v1/audit/verify": {"get"}, "/v1/vehicles/{vin}/certificate.pdf": {"get"},
-        "/v1/releases/{id}/paper": {"get"}, "/v1/entities/{code}/paper-layout": {"get", "put"},
+        "/v1/releases/{id}/paper": {"post"}, "/v1/paper-jobs/{id}": {"get"}, "/v1/paper-jobs/{id}/file": {"get"},
+        "/v1/entities/{code}/paper-layout": {"get", "put"},
     }
     for path, methods in expected.items():
         assert path in doc["paths"], path

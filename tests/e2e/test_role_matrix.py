@@ -59,7 +59,9 @@ def routes(world):
         Route("GET", f"/v1/vehicles/{released}/certificate", ANY),
         Route("GET", f"/v1/vehicles/{released}/certificates", ANY),
         Route("GET", f"/v1/vehicles/{released}/certificate.pdf", ANY),
-        Route("GET", f"/v1/releases/{w['signed_release']}/paper", ANY),
+        Route("POST", f"/v1/releases/{w['signed_release']}/paper", ANY),
+        Route("GET", f"/v1/paper-jobs/{w['paper_job']}", ANY),
+        Route("GET", f"/v1/paper-jobs/{w['paper_job']}/file", ANY),
         Route("GET", f"/v1/entities/{E}/paper-layout", ANY),
         Route("PUT", f"/v1/entities/{E}/paper-layout", ("admin",), body={"watermark": "role matrix"}),
         Route("POST", "/v1/certificates/verify", ANY, xml=w["certificate"], foreign=False),
@@ -128,8 +130,10 @@ def world(stack, nordwind, wait):
     wait(lambda: importer.get(f"/v1/releases/{signed}")["status"] == "released", 120, what="release signed")
     review = requester.post("/v1/releases", {"vins": vins[2:3], "note": "matrix: in review"})["id"]
     certificate = importer.request("GET", f"/v1/vehicles/{vins[0]}/certificate").content
+    paper_job = stack.client("vera", ["viewer"], [E]).request("POST", f"/v1/releases/{signed}/paper").json()["id"]
     return {"approval": own.json()["id"], "released": vins[0], "withdraw": vins[1], "review": review,
-            "signed_release": signed, "vin": vins[3], "edit": vins[4], "spare": vins[5], "certificate": certificate}
+            "signed_release": signed, "vin": vins[3], "edit": vins[4], "spare": vins[5], "certificate": certificate,
+            "paper_job": paper_job}
 
 
 def expected(route, role):
