@@ -5,8 +5,9 @@ queue with a timer and claims one job at a time (`paper_repository.claim_job`, S
 over the processes and at most one release renders per process: a timer worker, not the event loop, waits for
 the child process, and the child lowers its CPU priority so sealing goes first. Rendering counts the prints,
 stores the file with its SHA-256 and records `paper_printed` in one transaction, exactly as a direct print does;
-a job that fails keeps its reason (`paper_job_failed`). A job whose process was lost mid-render is claimed again
-once its deadline has passed, at most `MAX_ATTEMPTS` times.
+a job that fails keeps its reason (`paper_job_failed`). A job interrupted by a stopping service is queued again
+at once; one whose process died mid-render is claimed again once its deadline has passed; at most
+`MAX_ATTEMPTS` times.
 
 Job ids are random UUIDs and a job belongs to its release's entity: a foreign job answers like a missing one.
 """
@@ -137,7 +138,14 @@ class PaperJobEntrypoints:
             self._print(row.entity, certificates, row.form, row.release_id, who=row.requested_by,
                         timeout=render_deadline(len(certificates)), background=True, job_id=row.id, finish=finish)
         except DomainError as exc:
-            self._fail_job(row, exc.detail if hasattr(exc, "detail") else str(exc))
+            self._fail_job(row, exc.detail)
+        except BaseException:
+            # the service is stopping (or the database failed): the job waits for the next process at once
+            # rather than for its deadline
+            with self.db as uow:
+                paper_repo.requeue_job(uow.session, row.id)
+                uow.commit()
+            raise
         return True
 
     def _fail_job(self, row, reason):

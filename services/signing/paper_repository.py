@@ -83,6 +83,11 @@ def finish_job(session, job_id, content, sha256, at):
         status="done", content=content, size=len(content), sha256=sha256, finished_at=at, reason=None))
 
 
+def requeue_job(session, job_id):
+    session.execute(update(paper_jobs).where(and_(paper_jobs.c.id == job_id, paper_jobs.c.status == "rendering"))
+                    .values(status="queued", started_at=None))
+
+
 def fail_job(session, job_id, reason, at):
     session.execute(update(paper_jobs).where(paper_jobs.c.id == job_id).values(
         status="failed", reason=reason, finished_at=at))
