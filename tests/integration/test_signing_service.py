@@ -31,6 +31,7 @@ from common.outbox import Outbox
 from common.composition import reviewed_content
 from services.approvals.domain.resolution import Revision
 from services.signing.domain.keys import generate_self_signed, write_seal
+from services.signing.paper_jobs import MAX_ATTEMPTS
 from services.signing.service import SigningService
 from services.vehicles.models import outbox as vehicles_outbox
 from tests.approvals_double import APPROVAL_ID, canned_entity, canned_resolve, demo_approval
@@ -487,3 +488,33 @@ def test_a_release_prints_as_a_job_claimed_by_the_service_and_stored_with_its_di
     assert reported["actor"] == "vera" and reported["data"]["reason"] == failed["reason"]
     counts = db_rows(db_url, "SELECT prints FROM paper_prints")
     assert [r["prints"] for r in counts] == [1, 1]
+
+
+def test_a_print_job_whose_process_was_lost_is_rendered_again_until_it_gave_up(rpc, db_url, outbox_rows):
+    """A job left `rendering` past its deadline (its process died) is claimed again by a running process and
+    finished; one already lost MAX_ATTEMPTS times fails saying so."""
+    release_id = str(uuid.uuid4())
+    assert rpc("sign_batch", release_id, ENTITY, demo_data.SIGNATORY, vehicles(1, seed=4545))["signed"] == 1
+    viewer = ("vera", ["viewer"], [ENTITY])
+    engine = create_engine(db_url)
+    jobs = {}
+    with engine.begin() as connection:
+        for attempts in (1, MAX_ATTEMPTS):
+            jobs[attempts] = str(uuid.uuid4())
+            connection.execute(text(
+                "INSERT INTO paper_jobs (id, release_id, entity, form, status, requested_by, requested_roles, "
+                "requested_at, started_at, attempts, count, filename, media_type) VALUES (:id, :rid, :e, 'pdf', "
+                "'rendering', 'vera', '[\"viewer\"]', now() - interval '1 day', now() - interval '1 day', :a, 1, "
+                "'f.pdf', 'application/pdf')"), {"id": jobs[attempts], "rid": release_id, "e": ENTITY, "a": attempts})
+    engine.dispose()
+
+    def finished(job_id):
+        job = rpc("paper_job", job_id, user=viewer)
+        return job if job["status"] in ("done", "failed") else None
+
+    again = wait_until(lambda: finished(jobs[1]), WAIT * 3, "the lost job rendered again")
+    assert again["status"] == "done" and again["sha256"]
+    given_up = wait_until(lambda: finished(jobs[MAX_ATTEMPTS]), WAIT * 3, "the job lost too often")
+    assert given_up["status"] == "failed" and f"lost {MAX_ATTEMPTS} times" in given_up["reason"]
+    [reported] = [e for e in outbox_rows(db_url, PAPER_JOB_FAILED) if e["data"]["job_id"] == jobs[MAX_ATTEMPTS]]
+    assert reported["actor"] == "vera"
