@@ -11,7 +11,8 @@ a temporary keys directory), then printed from their sealed bytes:
 takes longer than sealing it. `CPU ms/certificate` is the CPU time (this process and its children) per
 certificate: unlike the wall-clock columns, it hardly moves when other work shares the machine.
 
-    .venv/bin/python -m bench.paper [N]     (default 40)
+    .venv/bin/python -m bench.paper [N]              (default 40)
+    .venv/bin/python -m bench.paper N --profile      (pyinstrument: where one print file's CPU time goes)
 """
 import base64
 import json
@@ -77,13 +78,28 @@ def cpu_seconds():
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def profile(certificates):
+    """pyinstrument's call tree of rendering one print file, down to WeasyPrint's phases."""
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    render_pdf(certificates, Layout())
+    profiler.stop()
+    print(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
 def main(argv):
-    count = int(argv[0]) if argv else 40
+    args = [a for a in argv if not a.startswith("--")]
+    count = int(args[0]) if args else 40
     with tempfile.TemporaryDirectory() as keys_dir:
         issued, seal_seconds = sealed(count, keys_dir)
     seal_rate = count / seal_seconds
     certificates = [(i.document, 1, f"{i.vin}-v1.xml", "current") for i in issued]
     render_pdf(certificates[:1], Layout())  # warm: fonts, the template
+    if "--profile" in argv:
+        profile(certificates)
+        return 0
 
     rows = [["sealed eCoCs (issue_batch, in process)", count, "", f"{seal_seconds:.2f}", f"{seal_rate:,.1f}", "",
              "1.00", ""]]
