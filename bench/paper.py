@@ -3,20 +3,23 @@ Prints; asserts nothing.
 
 N demo vehicles are sealed in this process (`issue_batch`: build, XSD, seal, verify; a local RSA-3072 seal in
 a temporary keys directory), then printed from their sealed bytes:
-- one print file of all N (as `GET /v1/releases/{id}/paper` makes it), in this process;
+- one print file of all N (as a release's print job, `POST /v1/releases/{id}/paper`, makes it), in this process;
 - a zip of one PDF per VIN (`?form=zip`), in this process;
 - through the renderer child process the signing service starts per job (`paper_process`), one job of N,
   and two jobs of N/2 side by side (what two concurrent downloads get on two cores).
-The last column is paper CoCs per second divided by eCoCs sealed per second: below 1, printing a release
-takes longer than sealing it.
+`ratio to sealing` is paper CoCs per second divided by eCoCs sealed per second: below 1, printing a release
+takes longer than sealing it. `CPU ms/certificate` is the CPU time (this process and its children) per
+certificate: unlike the wall-clock columns, it hardly moves when other work shares the machine.
 
-    .venv/bin/python -m bench.paper [N]     (default 40)
+    .venv/bin/python -m bench.paper [N]              (default 40)
+    .venv/bin/python -m bench.paper N --profile      (pyinstrument: where one print file's CPU time goes)
 """
 import base64
 import json
 import os
 import platform
 import io
+import resource
 import subprocess
 import sys
 import tempfile
@@ -69,40 +72,63 @@ def through_worker(issued):
     return out.stdout
 
 
+def cpu_seconds():
+    """CPU time of this process and of its finished children."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def profile(certificates):
+    """pyinstrument's call tree of rendering one print file, down to WeasyPrint's phases."""
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    render_pdf(certificates, Layout())
+    profiler.stop()
+    print(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
 def main(argv):
-    count = int(argv[0]) if argv else 40
+    args = [a for a in argv if not a.startswith("--")]
+    count = int(args[0]) if args else 40
     with tempfile.TemporaryDirectory() as keys_dir:
         issued, seal_seconds = sealed(count, keys_dir)
     seal_rate = count / seal_seconds
     certificates = [(i.document, 1, f"{i.vin}-v1.xml", "current") for i in issued]
     render_pdf(certificates[:1], Layout())  # warm: fonts, the template
+    if "--profile" in argv:
+        profile(certificates)
+        return 0
 
     rows = [["sealed eCoCs (issue_batch, in process)", count, "", f"{seal_seconds:.2f}", f"{seal_rate:,.1f}", "",
-             "1.00"]]
+             "1.00", ""]]
 
-    def row(label, seconds, pages):
+    def row(label, started, cpu_started, pages):
+        seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
         rate = count / seconds
         rows.append([label, count, pages, f"{seconds:.2f}", f"{rate:,.1f}", f"{pages / seconds:,.1f}",
-                     f"{rate / seal_rate:.3f}"])
+                     f"{rate / seal_rate:.3f}", f"{cpu / count * 1000:,.0f}"])
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     pdf = render_pdf(certificates, Layout())
-    row("paper: one print file, in process", time.perf_counter() - start, pages_of(pdf))
-    start = time.perf_counter()
+    row("paper: one print file, in process", start, cpu, pages_of(pdf))
+    start, cpu = time.perf_counter(), cpu_seconds()
     render_zip(certificates, Layout())
-    row("paper: zip of one PDF per VIN, in process", time.perf_counter() - start, pages_of(pdf))
-    start = time.perf_counter()
+    row("paper: zip of one PDF per VIN, in process", start, cpu, pages_of(pdf))
+    start, cpu = time.perf_counter(), cpu_seconds()
     through_worker(issued)
-    row("paper: renderer child process, 1 job", time.perf_counter() - start, pages_of(pdf))
+    row("paper: renderer child process, 1 job", start, cpu, pages_of(pdf))
     half = len(issued) // 2
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(through_worker, [issued[:half], issued[half:]]))
-    row("paper: renderer child processes, 2 jobs side by side", time.perf_counter() - start, pages_of(pdf))
+    row("paper: renderer child processes, 2 jobs side by side", start, cpu, pages_of(pdf))
 
     print(f"\necoc paper CoC throughput, {count} demo vehicles — {date.today()} — {platform.node()}, "
           f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
-    print(table(rows, ["", "certificates", "pages", "seconds", "certificates/s", "pages/s", "ratio to sealing"]))
+    print(table(rows, ["", "certificates", "pages", "seconds", "certificates/s", "pages/s", "ratio to sealing",
+                       "CPU ms/certificate"]))
     return 0
 
 

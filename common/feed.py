@@ -89,6 +89,8 @@ SUMMARIES = {
         d.get("delivery") or {}, "id", "vin", "reference_id", "version_number", "target")),
     ev.DELIVERY_FAILED: lambda d: dict(_pick(d, "attempts", "owner", "last_error"), delivery=_pick(
         d.get("delivery") or {}, "id", "vin", "reference_id", "version_number", "target")),
+    ev.PAPER_JOB_REQUESTED: lambda d: _pick(d, "job_id", "release_id", "form", "count"),
+    ev.PAPER_JOB_FAILED: lambda d: _pick(d, "job_id", "release_id", "reason"),
     ev.COMMENT_ADDED: lambda d: _pick(d, "comment_id", "vin", "release_id"),
     ev.TEAM_SAVED: lambda d: _pick(d, "team_id", "name"),
     ev.OWNERSHIP_RULE_ADDED: lambda d: _pick(d, "rule_id", "team_id", "field", "pattern", "position"),

@@ -21,7 +21,7 @@ from gateway.problems import HttpProblem, invalid
 
 HEADER = "Idempotency-Key"
 MAX_KEY = 255
-KEPT_HEADERS = ("Content-Type", "ETag", "Location", "X-Ivi-Reference-Id", "X-Ivi-Version-Number")
+KEPT_HEADERS = ("Content-Type", "ETag", "Location", "Retry-After", "X-Ivi-Reference-Id", "X-Ivi-Version-Number")
 POLL_SECONDS = 0.1
 
 

@@ -90,3 +90,22 @@ def check_paper(pdf: bytes, document: bytes, workdir: Path, name: str, pages_to_
 
 def page_count(pdf_path: Path):
     return int(re.search(r"Pages:\s+(\d+)", _run("pdfinfo", str(pdf_path)).decode()).group(1))
+
+
+def print_release(client, release_id, wait, form="pdf", timeout=180):
+    """Print a release over HTTP as its print job: start it (202 with Location and Retry-After), poll the job
+    until it is done, download the file; (the finished job, the file's response)."""
+    started = client.request("POST", f"/v1/releases/{release_id}/paper", params={"form": form})
+    job = started.json()
+    assert started.status_code == 202 and started.headers["Location"] == f"/v1/paper-jobs/{job['id']}", started.text
+    assert int(started.headers["Retry-After"]) >= 1 and job["status"] in ("queued", "rendering")
+
+    def finished():
+        now = client.get(started.headers["Location"])
+        return now if now["status"] in ("done", "failed") else None
+
+    job = wait(finished, timeout, what=f"print job {job['id']}")
+    assert job["status"] == "done", job
+    file = client.request("GET", f"{started.headers['Location']}/file")
+    assert hashlib.sha256(file.content).hexdigest() == job["sha256"] == file.headers["X-Content-Sha256"]
+    return job, file

@@ -47,6 +47,8 @@ DELIVERY_QUEUED = "delivery_queued"
 DELIVERY_ACCEPTED = "delivery_accepted"
 DELIVERY_REJECTED = "delivery_rejected"
 DELIVERY_FAILED = "delivery_failed"
+PAPER_JOB_REQUESTED = "paper_job_requested"
+PAPER_JOB_FAILED = "paper_job_failed"
 
 EVENTS_BY_SOURCE = {
     "approvals": (APPROVAL_REGISTERED, APPROVAL_EXTENDED, APPROVAL_WITHDRAWN, APPROVAL_VERSION_ADDED, ENTITY_CHANGED),
@@ -55,7 +57,7 @@ EVENTS_BY_SOURCE = {
                  VEHICLE_DELETED, COMMENT_ADDED, TEAM_SAVED, OWNERSHIP_RULE_ADDED),
     "validation": (VALIDATION_COMPLETED, EXCEPTION_REQUESTED, EXCEPTION_ACCEPTED, EXCEPTION_REFUSED),
     "signing": (CERTIFICATE_SIGNED, CERTIFICATE_FAILED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN, PAPER_PRINTED,
-                PAPER_LAYOUT_CHANGED),
+                PAPER_LAYOUT_CHANGED, PAPER_JOB_REQUESTED, PAPER_JOB_FAILED),
     "webhooks": (WEBHOOK_CREATED, WEBHOOK_UPDATED, WEBHOOK_DELETED, WEBHOOK_DISABLED, WEBHOOK_PINGED,
                  WEBHOOK_REDELIVERED),
     "rollout": (SCOPE_CHANGED, CUTOVER_REQUESTED, LEGACY_RECEIVED, PARITY_COMPUTED),
@@ -251,7 +253,8 @@ DATA_SCHEMAS = {
                                  version_number=fields.Integer(required=True), reason=fields.String(required=True)),
     PAPER_PRINTED: _data(release_id=fields.String(required=True, allow_none=True),
                          form=fields.String(required=True, validate=validate.OneOf(("pdf", "zip"))),
-                         prints=fields.List(fields.Nested(PaperPrint), required=True)),
+                         prints=fields.List(fields.Nested(PaperPrint), required=True),
+                         job_id=fields.String()),  # printed by a release's print job
     PAPER_LAYOUT_CHANGED: _data(settings=fields.Dict(required=True)),
     WEBHOOK_CREATED: _data(webhook_id=fields.String(required=True), url=fields.String(required=True),
                            event_types=fields.List(fields.String(), allow_none=True, required=True)),
@@ -287,6 +290,11 @@ DATA_SCHEMAS = {
                              errors=fields.List(fields.Nested(NapError), required=True)),
     DELIVERY_FAILED: _data(delivery=fields.Nested(DeliveryRef, required=True), attempts=fields.Integer(required=True),
                            owner=fields.String(allow_none=True), last_error=fields.String(allow_none=True)),
+    PAPER_JOB_REQUESTED: _data(job_id=fields.String(required=True), release_id=fields.String(required=True),
+                               form=fields.String(required=True, validate=validate.OneOf(("pdf", "zip"))),
+                               count=fields.Integer(required=True)),
+    PAPER_JOB_FAILED: _data(job_id=fields.String(required=True), release_id=fields.String(required=True),
+                            reason=fields.String(required=True)),
 }
 
 

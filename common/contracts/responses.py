@@ -694,3 +694,21 @@ class WorkItem(Open):
 
 class WorkList(Open):
     items = fields.List(fields.Nested(WorkItem), required=True)
+
+
+class PaperJobOut(Open):
+    """A release's print job: its file is at `/v1/paper-jobs/{id}/file` once `status` is `done`."""
+    id = fields.String(required=True, metadata={"description": "the job's id (random)"})
+    release_id = fields.String(required=True)
+    form = fields.String(required=True, metadata={"description": "`pdf` or `zip`"})
+    status = fields.String(required=True, metadata={"description": "queued | rendering | done | failed"})
+    count = fields.Integer(required=True, metadata={"description": "certificates printed"})
+    requested_by = fields.String(required=True)
+    requested_at = fields.String(required=True)
+    started_at = fields.String(allow_none=True, required=True)
+    finished_at = fields.String(allow_none=True, required=True)
+    reason = fields.String(allow_none=True, required=True, metadata={"description": "why a failed job failed"})
+    filename = fields.String(required=True)
+    media_type = fields.String(required=True)
+    size = fields.Integer(allow_none=True, required=True, metadata={"description": "bytes of the finished file"})
+    sha256 = fields.String(allow_none=True, required=True, metadata={"description": "of the finished file"})

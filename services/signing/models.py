@@ -1,5 +1,5 @@
 """Tables of the signing service (database `ecoc_signing`): every sealed eCoC, byte-exact and immutable."""
-from sqlalchemy import Column, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from common.outbox import outbox_tables
@@ -62,4 +62,29 @@ legacy_versions = Table(
     Column("vin", String(17), primary_key=True),
     Column("entity", String(32), nullable=False),
     Column("version_number", Integer, nullable=False),
+)
+
+# A release's print job (issue 19 follow-up): queued by a request, claimed by one signing process, rendered in a
+# child process, its file kept here with its SHA-256 for download (status queued | rendering | done | failed).
+paper_jobs = Table(
+    "paper_jobs", metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("release_id", UUID(as_uuid=False), nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("form", String(8), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("requested_roles", JSONB, nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("count", Integer, nullable=False),
+    Column("reason", Text),
+    Column("filename", String(200), nullable=False),
+    Column("media_type", String(64), nullable=False),
+    Column("size", BigInteger),
+    Column("sha256", String(64)),
+    Column("content", LargeBinary),
+    Index("ix_paper_jobs_waiting", "requested_at", postgresql_where=text("status IN ('queued', 'rendering')")),
 )

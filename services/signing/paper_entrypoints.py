@@ -1,5 +1,6 @@
 """The paper CoC entrypoints of the signing service (a mixin of `SigningService`): print a certificate or a
-release's certificates from their sealed bytes, and keep each entity's layout for its security paper.
+release's certificates from their sealed bytes
+(a release as a background job: `paper_jobs.PaperJobEntrypoints`), and keep each entity's layout for its security paper.
 
 Every print is counted (the first is the original, later ones are marked DUPLICATE with their re-print
 count) and recorded in the audit as `paper_printed`, in the transaction that counts it. Rendering runs in a
@@ -17,7 +18,6 @@ from common.contracts.events import PAPER_LAYOUT_CHANGED, PAPER_PRINTED
 from common.contracts.signing import PaperLayoutIn
 from common.entity_code import code_problem
 from common.errors import EXPECTED, Conflict, InvalidInput, NotFound, load_or_raise
-from common.ids import is_uuid
 from common.outbox import utcnow
 from services.signing import paper_process
 from services.signing import paper_repository as paper_repo
@@ -25,7 +25,6 @@ from services.signing.domain.keys import SealKeyError
 from services.signing.paper.layout import Margins
 
 log = logging.getLogger(__name__)
-FORMS = ("pdf", "zip")
 
 
 def _pem_certificate(certificate):
@@ -57,27 +56,12 @@ class PaperEntrypoints:
                 "print_number": printed["print_number"], "reference_id": row.reference_id,
                 "version_number": row.version_number, "sha256": row.sha256}
 
-    @rpc(expected_exceptions=EXPECTED)
-    def release_paper(self, release_id, form="pdf"):
-        """The paper CoCs of every certificate a release sealed, in VIN order: one print file (`pdf`) or a zip of
-        one PDF per VIN (`zip`): {filename, content (base64), media_type, count}."""
-        caller = self.caller.require()
-        if form not in FORMS:
-            raise InvalidInput("Invalid form.", [{"field": "form", "message": f"one of {', '.join(FORMS)}"}])
-        rows = []
-        if is_uuid(release_id):
-            with self.db as uow:
-                rows = paper_repo.of_release(uow.session, release_id)
-        if not rows or not may_see(caller, rows[0].entity):
-            raise NotFound(f"no sealed certificates for release {release_id}")
-        content, _ = self._print(rows[0].entity, rows, form, release_id)
-        return {"filename": f"release-{release_id}-coc.{form}", "content": base64.b64encode(content).decode("ascii"),
-                "media_type": "application/pdf" if form == "pdf" else "application/zip", "count": len(rows)}
-
-    def _print(self, entity, rows, form, release_id):
+    def _print(self, entity, rows, form, release_id, who=None, timeout=None, background=False, job_id=None,
+               finish=None):
         """Count one print of each certificate, render, and record the prints in the audit: all in one
-        transaction, so a print that failed to render is not counted."""
-        who = self.caller.sub
+        transaction, so a print that failed to render is not counted. `who` printed (the caller by default);
+        `finish(uow, content)` stores a job's file in the same transaction."""
+        who = who or self.caller.sub
         with self.db as uow:
             layout = paper_repo.layout(uow.session, entity)
         seal = self._paper_seal(entity) if layout.get("pades") else None
@@ -85,18 +69,25 @@ class PaperEntrypoints:
             numbers = paper_repo.record_prints(uow.session, [r.reference_id for r in rows], who, utcnow())
             prints = [{"vin": r.vin, "reference_id": r.reference_id, "version_number": r.version_number,
                        "print_number": numbers[r.reference_id]} for r in rows]
-            job = {"layout": layout, "form": form, "seal": seal, "certificates": [
+            job = {"layout": layout, "form": form, "seal": seal, "background": background, "certificates": [
                 {"document": base64.b64encode(r.document).decode("ascii"), "vin": r.vin,
                  "version_number": r.version_number, "status": r.status, "print_number": numbers[r.reference_id]}
                 for r in rows]}
-            try:
+            if timeout is None:
                 # within the gateway's deadline, so a print that would come too late is rolled back, not counted
-                content = paper_process.render(job, max(5.0, settings().rpc_timeout - 5))
+                timeout = max(5.0, settings().rpc_timeout - 5)
+            try:
+                content = paper_process.render(job, timeout)
             except paper_process.RenderFailed as exc:
                 log.error("entity %s: %s", entity, exc)
                 raise Conflict(f"the paper CoC could not be rendered: {exc}") from None
-            uow.emit(PAPER_PRINTED, {"release_id": release_id, "form": form, "prints": prints},
-                     subject=rows[0].vin, subjects=[r.vin for r in rows], entity=entity)
+            if finish is not None:
+                finish(uow, content)
+            data = {"release_id": release_id, "form": form, "prints": prints}
+            if job_id is not None:
+                data["job_id"] = job_id
+            uow.emit(PAPER_PRINTED, data, subject=rows[0].vin, subjects=[r.vin for r in rows], entity=entity,
+                     actor=who)
             uow.commit()
         return content, prints
 

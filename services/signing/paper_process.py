@@ -27,7 +27,7 @@ def render(job, timeout):
         try:
             with eventlet.Timeout(timeout, RenderFailed(f"the paper renderer took longer than {timeout:g}s")):
                 out, err = process.communicate(json.dumps(job).encode("utf-8"))
-        except RenderFailed:
+        except BaseException:  # late, or this worker is being killed (a stopping service): no orphan renderer
             process.kill()
             process.wait()
             raise

@@ -38,12 +38,13 @@ from services.signing.domain.verify import verify_document
 from services.signing.keyring import Seals
 from services.signing.models import certificates, inbox, outbox
 from services.signing.paper_entrypoints import PaperEntrypoints
+from services.signing.paper_jobs import PaperJobEntrypoints
 from services.signing.seal_metrics import seal_days_left
 
 log = logging.getLogger(__name__)
 
 
-class SigningService(Health, PaperEntrypoints):
+class SigningService(Health, PaperEntrypoints, PaperJobEntrypoints):
     name = "signing"
 
     db = Database(outbox, inbox)

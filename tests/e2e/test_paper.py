@@ -13,7 +13,7 @@ import zipfile
 import pytest
 
 from cli import demo_data
-from tests.paper_checks import check_paper, missing_tools, page_count
+from tests.paper_checks import check_paper, missing_tools, page_count, print_release
 
 pytestmark = pytest.mark.e2e
 E = demo_data.ENTITY
@@ -75,10 +75,11 @@ def test_current_and_earlier_versions_print_with_duplicates_counted_in_the_audit
     assert current.headers["X-Ivi-Version-Number"] == "2"
 
 
-def test_a_release_prints_as_one_file_in_vin_order_or_one_pdf_per_vin(stack, released, tmp_path):
+def test_a_release_prints_as_one_file_in_vin_order_or_one_pdf_per_vin(stack, released, tmp_path, wait):
     viewer = stack.client("vera", ["viewer"], [E])
     rid = released["release"]
-    one = viewer.request("GET", f"/v1/releases/{rid}/paper")
+    job, one = print_release(viewer, rid, wait)
+    assert (job["count"], job["requested_by"], job["release_id"]) == (3, "vera", rid)
     assert one.headers["Content-Type"] == "application/pdf" and one.headers["X-Certificate-Count"] == "3"
     (tmp_path / "release.pdf").write_bytes(one.content)
     text = subprocess.run(["pdftotext", str(tmp_path / "release.pdf"), "-"], capture_output=True,
@@ -87,7 +88,7 @@ def test_a_release_prints_as_one_file_in_vin_order_or_one_pdf_per_vin(stack, rel
     assert positions == sorted(positions)
     assert page_count(tmp_path / "release.pdf") >= 3 * 2  # side 1 and side 2 of each
 
-    packed = viewer.request("GET", f"/v1/releases/{rid}/paper", params={"form": "zip"})
+    _, packed = print_release(viewer, rid, wait, form="zip")
     assert packed.headers["Content-Type"] == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(packed.content)).namelist()
     assert [n.split("-v")[0] for n in names] == released["vins"]
@@ -95,14 +96,22 @@ def test_a_release_prints_as_one_file_in_vin_order_or_one_pdf_per_vin(stack, rel
 
 def test_foreign_and_missing_objects_answer_alike(stack, released):
     stranger = stack.client("otto", ["viewer", "admin"], ["OTHERCO"])
+    viewer = stack.client("vera", ["viewer"], [E])
     vin, rid = released["vins"][1], released["release"]
+    job = viewer.request("POST", f"/v1/releases/{rid}/paper").json()["id"]
     missing_vin = "WNW00000000000000"
+    missing = {}
     for path in (f"/v1/vehicles/{vin}/certificate.pdf", f"/v1/vehicles/{vin}/certificate.pdf?version=1",
-                 f"/v1/releases/{rid}/paper", f"/v1/entities/{E}/paper-layout"):
+                 f"/v1/entities/{E}/paper-layout", f"/v1/paper-jobs/{job}", f"/v1/paper-jobs/{job}/file"):
         assert stranger.request("GET", path, expect=None).status_code == 404, path
     for path in (f"/v1/vehicles/{missing_vin}/certificate.pdf", f"/v1/vehicles/{vin}/certificate.pdf?version=99",
-                 "/v1/releases/00000000-0000-4000-8000-000000000000/paper", "/v1/releases/nope/paper"):
-        assert stack.client("vera", ["viewer"], [E]).request("GET", path, expect=None).status_code == 404, path
+                 "/v1/paper-jobs/00000000-0000-4000-8000-000000000000", "/v1/paper-jobs/nope/file"):
+        assert viewer.request("GET", path, expect=None).status_code == 404, path
+    for who, release in ((stranger, rid), (viewer, "00000000-0000-4000-8000-000000000000"), (viewer, "nope")):
+        response = who.request("POST", f"/v1/releases/{release}/paper", expect=None)
+        assert response.status_code == 404 and "Location" not in response.headers, (release, response.text)
+        missing[release] = response.json()["detail"].replace(release, "ID")
+    assert missing[rid] == missing["00000000-0000-4000-8000-000000000000"]  # the same words: nothing leaks
     put = stranger.request("PUT", f"/v1/entities/{E}/paper-layout", json={"watermark": "x"}, expect=None)
     assert put.status_code == 404
     everywhere = stack.client("ada", ["admin"])  # every entity: one that is not registered has no layout either
@@ -115,10 +124,10 @@ def test_bad_input_is_a_422_naming_the_field(stack, released):
     viewer = stack.client("vera", ["viewer"], [E])
     admin = stack.client("ada", ["admin"], [E])
     vin, rid = released["vins"][1], released["release"]
-    for path, field in ((f"/v1/vehicles/{vin}/certificate.pdf?version=abc", "version"),
-                        (f"/v1/vehicles/{vin}/certificate.pdf?version=0", "version"),
-                        (f"/v1/releases/{rid}/paper?form=docx", "form")):
-        response = viewer.request("GET", path, expect=None)
+    for method, path, field in (("GET", f"/v1/vehicles/{vin}/certificate.pdf?version=abc", "version"),
+                                ("GET", f"/v1/vehicles/{vin}/certificate.pdf?version=0", "version"),
+                                ("POST", f"/v1/releases/{rid}/paper?form=docx", "form")):
+        response = viewer.request(method, path, expect=None)
         assert response.status_code == 422 and field in response.text, (path, response.text)
     for body, field in (({"margins": {"top": 500}}, "margins"), ({"background_svg": "<html/>"}, "background_svg"),
                         ({"language": "xx"}, "language"), ({"colour": "red"}, "colour")):

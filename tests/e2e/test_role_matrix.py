@@ -65,7 +65,9 @@ def routes(world):
         Route("GET", f"/v1/vehicles/{released}/certificate", ANY),
         Route("GET", f"/v1/vehicles/{released}/certificates", ANY),
         Route("GET", f"/v1/vehicles/{released}/certificate.pdf", ANY),
-        Route("GET", f"/v1/releases/{w['signed_release']}/paper", ANY),
+        Route("POST", f"/v1/releases/{w['signed_release']}/paper", ANY),
+        Route("GET", f"/v1/paper-jobs/{w['paper_job']}", ANY),
+        Route("GET", f"/v1/paper-jobs/{w['paper_job']}/file", ANY),
         Route("GET", f"/v1/entities/{E}/paper-layout", ANY),
         Route("PUT", f"/v1/entities/{E}/paper-layout", ("admin",), body={"watermark": "role matrix"}),
         Route("POST", "/v1/certificates/verify", ANY, xml=w["certificate"], foreign=False),
@@ -183,7 +185,8 @@ def world(stack, nordwind, wait):
     stack.client("ada", ["admin"], [E]).put(f"/v1/delivery-targets/{E}/matrix", {  # disabled: nothing is sent
         "endpoint": "https://nap.example/matrix", "client_cert": "matrix.pem", "client_key": "matrix.key",
         "country": "MTX", "enabled": False, "auto_deliver": False})
-    return {"scope": scope, "legacy": legacy, "approval": own.json()["id"], "webhook": webhook, "released": vins[0],
+    paper_job = stack.client("vera", ["viewer"], [E]).request("POST", f"/v1/releases/{signed}/paper").json()["id"]
+    return {"paper_job": paper_job, "scope": scope, "legacy": legacy, "approval": own.json()["id"], "webhook": webhook, "released": vins[0],
             "withdraw": vins[1], "review": review, "signed_release": signed, "vin": vins[3], "edit": vins[4],
             "spare": vins[5], "certificate": certificate}
 

@@ -18,21 +18,24 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from nameko.testing.services import entrypoint_waiter, replace_dependencies
+from sqlalchemy import create_engine, text
 
 from cli import demo_data
 from common.config import settings
 from common.contracts.events import (
     CERTIFICATE_FAILED, CERTIFICATE_SIGNED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN, PAPER_LAYOUT_CHANGED,
-    PAPER_PRINTED, RELEASE_SIGN_REQUESTED, VEHICLE_WITHDRAWN,
+    PAPER_JOB_FAILED, PAPER_JOB_REQUESTED, PAPER_PRINTED, RELEASE_SIGN_REQUESTED, VEHICLE_WITHDRAWN,
 )
-from common.errors import InvalidInput, NotFound
+from common.errors import Conflict, InvalidInput, NotFound
 from common.outbox import Outbox
 from common.composition import reviewed_content
 from services.approvals.domain.resolution import Revision
 from services.signing.domain.keys import generate_self_signed, write_seal
+from services.signing.paper_jobs import MAX_ATTEMPTS
 from services.signing.service import SigningService
 from services.vehicles.models import outbox as vehicles_outbox
 from tests.approvals_double import APPROVAL_ID, canned_entity, canned_resolve, demo_approval
+from tests.support import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -415,11 +418,9 @@ def test_paper_prints_are_counted_audited_and_scoped(rpc, db_url, db_rows, outbo
     printed = [e for e in outbox_rows(db_url, PAPER_PRINTED) if e["subject"] == vehicle["vin"]]
     assert [(e["actor"], e["data"]["prints"][0]["print_number"]) for e in printed] == [("vera", 1), ("vera", 2)]
 
-    batch = rpc("release_paper", release_id, "zip", user=viewer)
-    assert (batch["count"], batch["media_type"]) == (1, "application/zip")
     stranger = ("otto", ["viewer"], ["OTHERCO"])
     for method, args in (("paper", (vehicle["vin"],)), ("paper", (vehicle["vin"], 1)),
-                         ("release_paper", (release_id,)), ("paper", (vehicle["vin"], 2))):
+                         ("start_release_paper", (release_id,)), ("paper", (vehicle["vin"], 2))):
         with pytest.raises(NotFound):
             rpc(method, *args, user=stranger if args[-1] != 2 else viewer)
     with pytest.raises(InvalidInput):
@@ -430,3 +431,90 @@ def test_paper_prints_are_counted_audited_and_scoped(rpc, db_url, db_rows, outbo
     assert rpc("paper_layout", ENTITY, user=viewer)["margins"]["top"] == 12
     [changed] = outbox_rows(db_url, PAPER_LAYOUT_CHANGED)
     assert changed["actor"] == "ada" and changed["data"]["settings"]["watermark"] == "W"
+
+
+def test_a_release_prints_as_a_job_claimed_by_the_service_and_stored_with_its_digest(rpc, db_url, db_rows,
+                                                                                      outbox_rows):
+    """A release's print job: queued by the request (`paper_job_requested`, by the caller), claimed and rendered
+    by the service's own poller, its file stored with its SHA-256 and read back in chunks, the prints counted
+    and recorded as `paper_printed` by the one who asked. A job whose entity's seal is missing fails saying
+    why (`paper_job_failed`), counting nothing. Foreign and malformed job ids answer like missing ones."""
+    release_id = str(uuid.uuid4())
+    batch = vehicles(2, seed=4242)
+    assert rpc("sign_batch", release_id, ENTITY, demo_data.SIGNATORY, batch)["signed"] == 2
+    viewer = ("vera", ["viewer"], [ENTITY])
+    job = rpc("start_release_paper", release_id, "pdf", user=viewer)
+    assert (job["status"], job["count"], job["requested_by"]) == ("queued", 2, "vera")
+    done = wait_until(lambda: (j := rpc("paper_job", job["id"], user=viewer))["status"] in ("done", "failed") and j,
+                      WAIT * 3, "the print job")
+    assert done["status"] == "done", done
+    content, offset = b"", 0
+    while offset < done["size"]:
+        chunk = rpc("paper_job_chunk", job["id"], offset, user=viewer)
+        content += base64.b64decode(chunk["content"])
+        offset = len(content)
+    assert content.startswith(b"%PDF-") and hashlib.sha256(content).hexdigest() == done["sha256"]
+    [requested] = [e for e in outbox_rows(db_url, PAPER_JOB_REQUESTED) if e["data"]["job_id"] == job["id"]]
+    assert requested["actor"] == "vera" and requested["entity"] == ENTITY
+    [printed] = [e for e in outbox_rows(db_url, PAPER_PRINTED) if e["data"].get("job_id") == job["id"]]
+    assert printed["actor"] == "vera"
+    assert sorted(p["vin"] for p in printed["data"]["prints"]) == sorted(v["vin"] for v in batch)
+    assert {p["print_number"] for p in printed["data"]["prints"]} == {1}
+
+    stranger = ("otto", ["viewer"], ["OTHERCO"])
+    for method, args in (("paper_job", (job["id"],)), ("paper_job_chunk", (job["id"], 0)),
+                         ("paper_job", (str(uuid.uuid4()),)), ("paper_job", ("nope",))):
+        with pytest.raises(NotFound):
+            rpc(method, *args, user=stranger if method == "paper_job_chunk" or args[0] == job["id"] else viewer)
+    with pytest.raises(InvalidInput):
+        rpc("start_release_paper", release_id, "docx", user=viewer)
+    with pytest.raises(InvalidInput):
+        rpc("paper_job_chunk", job["id"], -1, user=viewer)
+
+    # a layout the renderer cannot use (written past the API's checks) fails the job with the reason, and
+    # counts no print
+    engine = create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO paper_layouts VALUES (:e, '{\"language\": \"xx\"}', 'ada', now())"),
+                           {"e": ENTITY})
+    engine.dispose()
+    failing = rpc("start_release_paper", release_id, "zip", user=viewer)
+    failed = wait_until(lambda: (j := rpc("paper_job", failing["id"], user=viewer))["status"] in ("done", "failed")
+                        and j, WAIT * 3, "the failing print job")
+    assert failed["status"] == "failed" and "xx" in failed["reason"] and failed["sha256"] is None
+    with pytest.raises(Conflict, match="failed"):
+        rpc("paper_job_chunk", failing["id"], 0, user=viewer)
+    [reported] = [e for e in outbox_rows(db_url, PAPER_JOB_FAILED) if e["data"]["job_id"] == failing["id"]]
+    assert reported["actor"] == "vera" and reported["data"]["reason"] == failed["reason"]
+    counts = db_rows(db_url, "SELECT prints FROM paper_prints")
+    assert [r["prints"] for r in counts] == [1, 1]
+
+
+def test_a_print_job_whose_process_was_lost_is_rendered_again_until_it_gave_up(rpc, db_url, outbox_rows):
+    """A job left `rendering` past its deadline (its process died) is claimed again by a running process and
+    finished; one already lost MAX_ATTEMPTS times fails saying so."""
+    release_id = str(uuid.uuid4())
+    assert rpc("sign_batch", release_id, ENTITY, demo_data.SIGNATORY, vehicles(1, seed=4545))["signed"] == 1
+    viewer = ("vera", ["viewer"], [ENTITY])
+    engine = create_engine(db_url)
+    jobs = {}
+    with engine.begin() as connection:
+        for attempts in (1, MAX_ATTEMPTS):
+            jobs[attempts] = str(uuid.uuid4())
+            connection.execute(text(
+                "INSERT INTO paper_jobs (id, release_id, entity, form, status, requested_by, requested_roles, "
+                "requested_at, started_at, attempts, count, filename, media_type) VALUES (:id, :rid, :e, 'pdf', "
+                "'rendering', 'vera', '[\"viewer\"]', now() - interval '1 day', now() - interval '1 day', :a, 1, "
+                "'f.pdf', 'application/pdf')"), {"id": jobs[attempts], "rid": release_id, "e": ENTITY, "a": attempts})
+    engine.dispose()
+
+    def finished(job_id):
+        job = rpc("paper_job", job_id, user=viewer)
+        return job if job["status"] in ("done", "failed") else None
+
+    again = wait_until(lambda: finished(jobs[1]), WAIT * 3, "the lost job rendered again")
+    assert again["status"] == "done" and again["sha256"]
+    given_up = wait_until(lambda: finished(jobs[MAX_ATTEMPTS]), WAIT * 3, "the job lost too often")
+    assert given_up["status"] == "failed" and f"lost {MAX_ATTEMPTS} times" in given_up["reason"]
+    [reported] = [e for e in outbox_rows(db_url, PAPER_JOB_FAILED) if e["data"]["job_id"] == jobs[MAX_ATTEMPTS]]
+    assert reported["actor"] == "vera"

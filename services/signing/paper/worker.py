@@ -7,14 +7,18 @@ the GIL of the process that seals, and a crash of the layout engine costs one jo
      "certificates": [{"document": base64 sealed bytes, "print_number": n, "status": "current", "vin": ...}],
      "seal": null | {"key_pem": ..., "certificate_pem": ..., "chain_pem": [...]}}
 
-With `seal`, each PDF is sealed as PAdES (`pades.seal_pdf`). A failure exits non-zero with the reason on
-stderr.
+With `seal`, each PDF is sealed as PAdES (`pades.seal_pdf`). With `background` (a release's print job) the
+renderer lowers its own CPU priority, so sealing on the same machine goes first. A failure exits non-zero with
+the reason on stderr.
 """
 import base64
 import json
+import os
 import sys
 
 from .render import Layout, render_pdf, render_zip
+
+BACKGROUND_NICENESS = 10
 
 
 def run(job):
@@ -35,6 +39,8 @@ def run(job):
 
 def main():
     job = json.loads(sys.stdin.buffer.read())
+    if job.get("background"):
+        os.nice(BACKGROUND_NICENESS)
     out = run(job)
     sys.stdout.buffer.write(out)
     sys.stdout.buffer.flush()
