@@ -310,7 +310,163 @@ def reopen_items(session, release_id, vins, reason):
     session.execute(update(vehicles).where(vehicles.c.vin.in_(list(vins))).values(release_id=None))
 
 
-from services.vehicles.models import (
-    comments, ownership_rules, release_items, releases, rollout_scopes, teams, vehicle_revisions, vehicle_stages,
-    vehicles,
-)
+def store_rollout_scopes(session, entity, generation, scopes):
+    """Keep the entity's scope set of a `scope_changed` event unless a newer generation is already kept."""
+    stmt = insert(rollout_scopes).values(entity=entity, generation=generation, scopes=scopes)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=[rollout_scopes.c.entity], set_={"generation": stmt.excluded.generation,
+                                                        "scopes": stmt.excluded.scopes},
+        where=rollout_scopes.c.generation < stmt.excluded.generation))
+
+
+def item_categories(session, release_id):
+    """{vin: VehicleCategory of the content its release item pinned} (what a rollout category selector reads)."""
+    rows = session.execute(select(release_items.c.vin, release_items.c.content["VehicleCategory"].astext)
+                           .where(release_items.c.release_id == release_id))
+    return dict(rows.all())
+
+
+def rollout_scopes_of(session, entities):
+    """entity -> its rollout scopes (an entity without any has none: every vehicle of it is in the live default)."""
+    rows = session.execute(select(rollout_scopes.c.entity, rollout_scopes.c.scopes)
+                           .where(rollout_scopes.c.entity.in_(list(entities))))
+    return {r.entity: r.scopes for r in rows}
+
+
+def vehicle_states(session, vins, entities=None):
+    """{vin: {status, revision, certificate}} of the VINs of these entities (None or `*`: any) that exist."""
+    stmt = select(vehicles.c.vin, vehicles.c.status, vehicles.c.revision, vehicles.c.certificate).where(
+        vehicles.c.vin.in_(list(vins)))
+    if entities is not None and "*" not in entities:
+        stmt = stmt.where(vehicles.c.entity.in_(list(entities)))
+    return {r.vin: {"status": r.status, "revision": r.revision, "certificate": r.certificate}
+            for r in session.execute(stmt).all()}
+
+
+def list_releases(session, status=None, entity=None, requested_by=None, since=None, entities=None, limit=100,
+                  after=None):
+    """Releases in request order (`requested_at`, then id), after the `(requested_at, id)` of `after`; one more
+    than `limit` tells there is a next page."""
+    conditions = []
+    for column, value in ((releases.c.status, status), (releases.c.entity, entity),
+                          (releases.c.requested_by, requested_by)):
+        if value is not None:
+            conditions.append(column == value)
+    if since is not None:
+        conditions.append(releases.c.requested_at >= since)
+    if entities is not None and "*" not in entities:
+        conditions.append(releases.c.entity.in_(list(entities)))
+    if after is not None:
+        at, release_id = after  # typed, so PostgreSQL compares a uuid with a uuid
+        conditions.append(tuple_(releases.c.requested_at, releases.c.id) > tuple_(
+            literal(at, releases.c.requested_at.type), literal(release_id, releases.c.id.type)))
+    stmt = select(releases).where(and_(True, *conditions)).order_by(releases.c.requested_at, releases.c.id)
+    return [dict(r._mapping) for r in session.execute(stmt.limit(limit + 1)).all()]
+
+
+def release_counts(session, release_ids):
+    """{release_id: {state: number of its vehicles}}."""
+    counts = {}
+    rows = session.execute(select(release_items.c.release_id, release_items.c.state, func.count()).where(
+        release_items.c.release_id.in_(list(release_ids))).group_by(release_items.c.release_id, release_items.c.state))
+    for release_id, state, count in rows.all():
+        counts.setdefault(release_id, {})[state] = count
+    return counts
+
+
+def ever_in_release(session, vin):
+    return session.execute(select(release_items.c.vin).where(release_items.c.vin == vin).limit(1)).first() is not None
+
+
+def delete_vehicle(session, vin):
+    """The vehicle record and its revisions (its earlier stages are imports of their own and stay)."""
+    session.execute(delete(vehicle_revisions).where(vehicle_revisions.c.vin == vin))
+    session.execute(delete(vehicles).where(vehicles.c.vin == vin))
+
+
+def add_comment(session, entity, author, body, vin=None, release_id=None):
+    """A new comment on a vehicle or a release: {id, vin, release_id, author, body, created_at}."""
+    row = {"id": str(uuid.uuid4()), "entity": entity, "vin": vin, "release_id": release_id, "author": author,
+           "body": body, "created_at": utcnow()}
+    session.execute(comments.insert().values(**row))
+    return comment_dict(row)
+
+
+def comments_of(session, vin=None, release_id=None):
+    """The comments on a vehicle or a release, oldest first."""
+    column, value = (comments.c.vin, vin) if vin is not None else (comments.c.release_id, release_id)
+    rows = session.execute(select(comments).where(column == value).order_by(comments.c.created_at, comments.c.id))
+    return [comment_dict(r._mapping) for r in rows]
+
+
+def comment_dict(row):
+    return {"id": row["id"], "vin": row["vin"], "release_id": row["release_id"], "author": row["author"],
+            "body": row["body"], "created_at": row["created_at"].isoformat()}
+
+
+# -- teams, ownership rules and the work they own -----------------------------------------------------
+
+def save_team(session, entity, name, members, actor):
+    """Create the entity's team `name`, or replace its members: the team's row."""
+    stmt = insert(teams).values(id=str(uuid.uuid4()), entity=entity, name=name, members=members, updated_by=actor,
+                                updated_at=utcnow())
+    stmt = stmt.on_conflict_do_update(constraint="uq_teams_entity_name", set_={
+        "members": stmt.excluded.members, "updated_by": stmt.excluded.updated_by,
+        "updated_at": stmt.excluded.updated_at})
+    session.execute(stmt)
+    return team_of(session, entity, name)
+
+
+def team_of(session, entity, name):
+    row = session.execute(select(teams).where(and_(teams.c.entity == entity, teams.c.name == name))).first()
+    return _team(row._mapping) if row is not None else None
+
+
+def teams_of(session, entities):
+    stmt = select(teams).order_by(teams.c.entity, teams.c.name)
+    if entities is not None:
+        stmt = stmt.where(teams.c.entity.in_(entities))
+    return [_team(r._mapping) for r in session.execute(stmt).all()]
+
+
+def _team(row):
+    return {"id": row["id"], "entity": row["entity"], "name": row["name"], "members": list(row["members"]),
+            "updated_by": row["updated_by"], "updated_at": row["updated_at"].isoformat()}
+
+
+def add_ownership_rule(session, entity, team_id, field, pattern, position, actor):
+    row = {"id": str(uuid.uuid4()), "entity": entity, "team_id": team_id, "field": field, "pattern": pattern,
+           "position": position, "created_by": actor, "created_at": utcnow()}
+    session.execute(ownership_rules.insert().values(**row))
+    return row
+
+
+def ownership_rules_of(session, entities):
+    stmt = select(ownership_rules).order_by(ownership_rules.c.entity, ownership_rules.c.position,
+                                            ownership_rules.c.created_at)
+    if entities is not None:
+        stmt = stmt.where(ownership_rules.c.entity.in_(entities))
+    return [dict(r._mapping) for r in session.execute(stmt).all()]
+
+
+WORK_FIELDS = ("vin", "entity", "approval_number", "type", "variant", "intended_country", "updated_at")
+
+
+def blocked_work(session, entities, limit):
+    """Blocked vehicles, longest blocked first (the time of their last change is when they were blocked)."""
+    stmt = (select(*[vehicles.c[k] for k in WORK_FIELDS]).where(vehicles.c.status == "blocked")
+            .order_by(vehicles.c.updated_at, vehicles.c.vin).limit(limit))
+    if entities is not None:
+        stmt = stmt.where(vehicles.c.entity.in_(entities))
+    return [dict(r._mapping) for r in session.execute(stmt).all()]
+
+
+def first_vehicles_of(session, release_ids):
+    """{release id: the release's first vehicle (by VIN), with the fields ownership rules read}."""
+    if not release_ids:
+        return {}
+    first = (select(release_items.c.release_id, func.min(release_items.c.vin).label("vin"))
+             .where(release_items.c.release_id.in_(release_ids)).group_by(release_items.c.release_id).subquery())
+    rows = session.execute(select(first.c.release_id, *[vehicles.c[k] for k in WORK_FIELDS])
+                           .join(vehicles, vehicles.c.vin == first.c.vin)).all()
+    return {r.release_id: {k: r._mapping[k] for k in WORK_FIELDS} for r in rows}
