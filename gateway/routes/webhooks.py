@@ -61,12 +61,14 @@ class WebhookRoutes:
         return json_response(delivery, status=202, headers={"Location": location})
 
     @route("GET", "/v1/webhooks/{id}/deliveries", roles=(), query=DeliveryQuery, response=WebhookDeliveryPage,
+           operation_id="listWebhookDeliveries",
            summary="The webhook's delivery log, newest first: status, attempts, last response code and latency")
     def webhook_deliveries(self, call, id):
         q = call.query
         return self._rpc("webhooks", "deliveries", id, q.get("status"), q["limit"], q.get("cursor"))
 
     @route("GET", "/v1/webhooks/{id}/deliveries/{delivery_id}", roles=(), response=WebhookDeliveryDetail,
+           operation_id="getWebhookDelivery",
            summary="One delivery with its event and every attempt")
     def webhook_delivery(self, call, id, delivery_id):
         return self._rpc("webhooks", "delivery", id, delivery_id)
