@@ -22,7 +22,7 @@ class DeliveryQuery(Page):
 class WebhookRoutes:
 
     @route("POST", "/v1/webhooks", roles=MANAGERS, body=WebhookIn, response=WebhookCreated, status=201,
-           location="/v1/webhooks/{id}",
+           location="/v1/webhooks/{id}", errors=(404,),  # an entity unknown or outside the caller's (webhooks.create)
            summary="Subscribe a URL to an entity's events; the answer shows the signing secret, once",
            description="Each event of the change feed (GET /v1/events) of the entity and of the chosen types is "
            "POSTed to the URL as JSON, signed with `Ecoc-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "
@@ -74,6 +74,7 @@ class WebhookRoutes:
         return self._rpc("webhooks", "delivery", id, delivery_id)
 
     @route("POST", "/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", roles=MANAGERS, response=WebhookDeliveryOut,
-           status=202, location="/v1/webhooks/{id}/deliveries/{delivery_id}", retry_after=5, summary="Send a delivery again, with a fresh retry window")
+           status=202, location="/v1/webhooks/{id}/deliveries/{delivery_id}", retry_after=5,
+           summary="Send a delivery again, with a fresh retry window")
     def redeliver_webhook(self, call, id, delivery_id):
         return self._rpc("webhooks", "redeliver", id, delivery_id)
