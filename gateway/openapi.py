@@ -137,7 +137,9 @@ def _operation(spec):
             if media == "application/json":
                 content[media] = _with_example({"schema": spec.body or {"type": "object"}}, examples.request(spec))
             else:
-                content[media] = _with_example({"schema": {"type": "string"}}, examples.text_request(spec, media))
+                schema = {"type": "string", "contentMediaType": media} if media == "application/zip" else \
+                    {"type": "string"}
+                content[media] = _with_example({"schema": schema}, examples.text_request(spec, media))
         operation["requestBody"] = {"required": True, "content": content}
 
     if spec.produces == "application/json":

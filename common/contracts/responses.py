@@ -376,9 +376,19 @@ class AuditVerification(Open):
     scope = fields.String(metadata={"description": "`since_checkpoint` (the default check) or `full`"})
 
 
+class PaperMargins(Open):
+    """Page margins in mm."""
+
+    top = fields.Float(required=True)
+    right = fields.Float(required=True)
+    bottom = fields.Float(required=True)
+    left = fields.Float(required=True)
+
+
 class PaperLayoutOut(Open):
     """An entity's print settings for its paper CoCs, defaults filled in."""
-    margins = fields.Dict(required=True, metadata={"description": "top, right, bottom, left in mm"})
+
+    margins = fields.Nested(PaperMargins, required=True)
     background_svg = fields.String(allow_none=True, required=True)
     watermark = fields.String(allow_none=True, required=True)
     language = fields.String(required=True)
@@ -397,7 +407,9 @@ class FeedEvent(Open):
     subject = fields.String(required=True)
     subjects = fields.List(fields.String(), required=True)
     actor = _text(required=True)
-    data = fields.Dict(required=True)
+    data = fields.Dict(keys=fields.String(), required=True, metadata={
+        "description": "a small summary whose fields depend on `type` (docs/api.md, change feed): state changes, "
+                       "findings counts, release ids, certificate reference id and version; never CoC data"})
 
 
 class EventPage(Open):
@@ -441,12 +453,22 @@ class WebhookDeliveryOut(Open):
     queued_at = fields.String(required=True)
     next_attempt_at = _text()
     delivered_at = _text()
-    last_attempt = fields.Dict(allow_none=True)  # {at, status_code, latency_ms, error}
+    last_attempt = fields.Nested(lambda: WebhookAttempt, allow_none=True)
+
+
+class WebhookAttempt(Open):
+    """One POST of a delivery to its subscriber: when, the HTTP status answered (none when the connection
+    failed), how long it took and the error, if any."""
+
+    at = fields.String(required=True)
+    status_code = fields.Integer(allow_none=True)
+    latency_ms = fields.Integer(allow_none=True)
+    error = _text()
 
 
 class WebhookDeliveryDetail(WebhookDeliveryOut):
     event = fields.Nested(FeedEvent, required=True)
-    attempts_log = fields.List(fields.Dict(), required=True)
+    attempts_log = fields.List(fields.Nested(WebhookAttempt), required=True)
 
 
 class WebhookDeliveryPage(Open):
@@ -521,15 +543,61 @@ class DeliveryPage(Open):
     next_cursor = _text(required=True)
 
 
+class TypeSelectorOut(Open):
+    type = fields.String(required=True)
+    variant = fields.String()
+
+
+class SelectorOut(Open):
+    """What a scope selects; every named dimension must match, an absent one matches anything."""
+
+    approval_numbers = fields.List(fields.String())
+    types = fields.List(fields.Nested(TypeSelectorOut))
+    vin_prefixes = fields.List(fields.String())
+    categories = fields.List(fields.String())
+    countries = fields.List(fields.String())
+
+
+class CutoverRequestOut(Open):
+    """A pending shadow -> live request: who asked, when, on which parity report."""
+
+    requested_by = fields.String(required=True)
+    requested_at = fields.String(required=True)
+    report_digest = fields.String(required=True)
+    note = _text()
+
+
+class CutoverDecisionOut(CutoverRequestOut):
+    """The approved cut-over: the request, who approved it and the report it was approved on."""
+
+    approved_by = fields.String(required=True)
+    approved_at = fields.String(required=True)
+    requested_report_digest = fields.String(required=True)
+    parity_rate = fields.Float(allow_none=True)
+    volume = fields.Integer()
+
+
+class ExplanationOut(Open):
+    reason = fields.String(required=True)
+    by = fields.String(required=True)
+    at = fields.String(required=True)
+
+
 class RolloutScope(Open):
     id = fields.String(required=True)
     entity = fields.String(required=True)
     name = fields.String(required=True)
-    selector = fields.Dict(required=True)
+    selector = fields.Nested(SelectorOut, required=True)
     mode = fields.String(required=True)
     revision = fields.Integer(required=True)
-    cutover = fields.Dict(allow_none=True)  # a pending shadow -> live request
-    explanations = fields.Dict(required=True)
+    cutover = fields.Nested(CutoverRequestOut, allow_none=True)  # a pending shadow -> live request
+    explanations = fields.Dict(keys=fields.String(), values=fields.Nested(ExplanationOut), required=True, metadata={
+        "description": "explained mismatches by field (as the parity report ranks it)"})
+    created_by = _text()
+    updated_by = _text()
+    created_at = _text()
+    updated_at = _text()
+    decision = fields.Nested(CutoverDecisionOut, metadata={"description": "the answer to approving a cut-over"})
 
 
 class RolloutScopePage(Open):
@@ -537,28 +605,165 @@ class RolloutScopePage(Open):
     next_cursor = _text(required=True)
 
 
+class ParityGate(Open):
+    """The cut-over gate: parity at or above `threshold` percent over at least `min_volume` vehicles within the
+    window, and no unexplained mismatch in a mandatory field; `reasons` says what fails."""
+
+    threshold = fields.Float(required=True)
+    min_volume = fields.Integer(required=True)
+    window_days = fields.Integer(required=True)
+    holds = fields.Boolean(required=True)
+    reasons = fields.List(fields.String(), required=True)
+
+
+class RolloutScopeSummary(RolloutScope):
+    """A scope with its parity report's summary (the rollout overview)."""
+
+    volume = fields.Integer(required=True)
+    matched = fields.Integer(required=True)
+    parity_rate = fields.Float(allow_none=True, required=True)
+    volume_7_days = fields.Integer(required=True)
+    volume_30_days = fields.Integer(required=True)
+    gate = fields.Nested(ParityGate, required=True)
+    digest = fields.String(required=True)
+
+
 class RolloutOverview(Open):
-    scopes = fields.List(fields.Dict(), required=True)  # each: the scope with volume, parity_rate, gate, volumes
+    scopes = fields.List(fields.Nested(RolloutScopeSummary), required=True)
+
+
+class ParityExample(Open):
+    vin = fields.String(required=True)
+    path = fields.String(required=True)
+    legacy = fields.Raw(allow_none=True, metadata={"description": "the legacy system's value (any JSON value)"})
+    ecoc = fields.Raw(allow_none=True, metadata={"description": "ecoc's value (any JSON value)"})
+
+
+class DifferingField(Open):
+    """A field that differs, ranked by how many vehicles it differs in, with examples of exact paths."""
+
+    field = fields.String(required=True)
+    vehicles = fields.Integer(required=True)
+    mandatory = fields.Boolean(required=True)
+    examples = fields.List(fields.Nested(ParityExample), required=True)
+    explained = fields.Nested(ExplanationOut, allow_none=True)
+
+
+class LegacyFinding(Open):
+    """A rule of ecoc the legacy documents break: a defect the old system let through."""
+
+    rule = fields.String(required=True)
+    severity = fields.String(required=True)
+    message = _text()
+    vehicles = fields.Integer(required=True)
+    examples = fields.List(fields.String(), required=True)
+
+
+class ExcludedField(Open):
+    field = fields.String(required=True)
+    why = fields.String(required=True)
+
+
+class VinProblem(Open):
+    vin = fields.String(required=True)
+    problem = _text()
+
+
+class TestSealed(Open):
+    """Shadow mode: vehicles ecoc sealed with its test seal (nothing handed out), and where that failed."""
+
+    sealed = fields.Integer(required=True)
+    failed = fields.Integer(required=True)
+    examples = fields.List(fields.Nested(VinProblem), required=True)
 
 
 class ParityReport(Open):
     scope_id = fields.String(required=True)
+    entity = fields.String()
+    name = fields.String()
     mode = fields.String(required=True)
+    window_days = fields.Integer()
     volume = fields.Integer(required=True)
     matched = fields.Integer(required=True)
     parity_rate = fields.Float(allow_none=True, required=True)
-    differing_fields = fields.List(fields.Dict(), required=True)
-    legacy_findings = fields.List(fields.Dict(), required=True)
-    excluded = fields.List(fields.Dict(), required=True)
-    gate = fields.Dict(required=True)
+    volume_7_days = fields.Integer()
+    volume_30_days = fields.Integer()
+    differing_fields = fields.List(fields.Nested(DifferingField), required=True)
+    legacy_findings = fields.List(fields.Nested(LegacyFinding), required=True)
+    excluded = fields.List(fields.Nested(ExcludedField), required=True)
+    test_sealed = fields.Nested(TestSealed)
+    gate = fields.Nested(ParityGate, required=True)
     digest = fields.String(required=True)
+    generated_at = fields.String()
+
+
+class LegacySigner(Open):
+    organisation = _text()
+    common_name = _text()
+    fingerprint_sha256 = _text()
+
+
+class LegacySeal(Open):
+    """The legacy seal checked against its own embedded certificate: never trusted."""
+
+    status = fields.String(required=True)  # intact | broken | absent | not_checked
+    trusted = fields.Boolean(required=True)
+    errors = fields.List(fields.String())
+    signer = fields.Nested(LegacySigner, allow_none=True)
+
+
+class ConversionEntry(Open):
+    """A leaf of an IVI 1.11 message: where it went in IVI 2.0 (`to`), with the rule when it was recoded, or why
+    it has no IVI 2.0 counterpart."""
+
+    from_ = fields.String(data_key="from", required=True)
+    to = fields.String()
+    rule = _text()
+    value_from = _text()
+    value_to = fields.Raw(metadata={"description": "the IVI 2.0 value (any JSON value)"})
+    value = _text()
+    why = fields.String()
+
+
+class ConversionReport(Open):
+    """How an IVI 1.11 message was converted: every leaf in exactly one list."""
+
+    mapped = fields.List(fields.Nested(ConversionEntry), required=True)
+    transformed = fields.List(fields.Nested(ConversionEntry), required=True)
+    unmapped = fields.List(fields.Nested(ConversionEntry), required=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class LegacyDocumentOut(Open):
+    """A legacy document received (its bytes: `GET /v1/rollout/legacy/{id}`), and what became of the file."""
+
+    id = fields.String(required=True)
+    vin = fields.String(required=True)
+    format = fields.String(required=True)  # ivi2.0 | ivi1.11
+    filename = _text()
+    sha256 = fields.String(required=True)
+    reference_id = _text()
+    version_number = fields.Integer(allow_none=True)
+    seal = fields.Nested(LegacySeal, required=True)
+    conversion = fields.Nested(ConversionReport, allow_none=True, metadata={
+        "description": "IVI 1.11: the report of its conversion into IVI 2.0 terms (null for IVI 2.0)"})
+    findings = fields.List(fields.Nested(Finding))
+    status = fields.String(required=True)  # legacy: never re-signed
+    received_at = _text()
+    file = fields.String(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(("accepted", "unchanged")))
+
+
+class FileRejection(Open):
+    file = fields.String(required=True)
+    errors = fields.List(fields.String(), required=True)
 
 
 class LegacyOutcome(Open):
     accepted = fields.Integer(required=True)
     unchanged = fields.Integer(required=True)
-    documents = fields.List(fields.Dict(), required=True)
-    rejected = fields.List(fields.Dict(), required=True)
+    documents = fields.List(fields.Nested(LegacyDocumentOut), required=True)
+    rejected = fields.List(fields.Nested(FileRejection), required=True)
 
 
 class EntityPage(Open):
@@ -605,6 +810,8 @@ class VehicleStates(Open):
     items = fields.List(fields.Nested(VehicleState), required=True)
     unknown = fields.List(fields.String(), required=True, metadata={
         "description": "VINs that do not exist (or not for the caller)"})
+
+
 class VehicleDeliveries(Open):
     vin = fields.String(required=True)
     items = fields.List(fields.Nested(DeliveryOut), required=True)

@@ -172,12 +172,14 @@ class DashboardRoutes:
         return self._page(call, build)
 
     @route("GET", "/dashboard/rollout", produces="text/html", description=PAGE, errors=PAGE_ERRORS,
+           operation_id="getRolloutPage",
            summary="Rollout per entity: scopes, mode, parity, gate status, volume in the last 7 and 30 days")
     def rollout_page(self, call):
         return self._page(call, lambda identity: render(
             "rollout.html", scopes=self._rpc("rollout", "overview"), identity=identity))
 
     @route("GET", "/dashboard/rollout/scopes/{scope_id}", produces="text/html", description=PAGE,
+           operation_id="getParityPage",
            errors=PAGE_ERRORS, summary="A rollout scope's parity: differing fields ranked, examples, legacy findings")
     def parity_page(self, call, scope_id):
         return self._page(call, lambda identity: render(

@@ -27,12 +27,14 @@ class DeliveryQuery(Page):
 class DeliveryRoutes:
 
     @route("GET", "/v1/delivery-targets", roles=(), query=TargetQuery, response=DeliveryTargetList,
+           operation_id="listDeliveryTargets",
            summary="The NAP delivery targets of the caller's entities")
     def delivery_targets(self, call):
         items, next_cursor = page_of(self._rpc("delivery", "targets", call.query.get("entity")), call.query)
         return {"items": items, "next_cursor": next_cursor}
 
     @route("GET", "/v1/delivery-targets/{entity}/{name}", roles=(), response=DeliveryTargetOut,
+           operation_id="getDeliveryTarget",
            summary="A NAP delivery target")
     def delivery_target(self, call, entity, name):
         scoped(call.identity, entity, f"delivery target {entity}/{name}")
@@ -50,12 +52,14 @@ class DeliveryRoutes:
         return self._rpc("delivery", "put_target", entity, name, call.body)
 
     @route("POST", "/v1/deliveries", roles=WRITERS, body=DeliverIn, response=DeliveriesQueued, status=202,
+           operation_id="createDeliveries",
            location="/v1/deliveries?state=queued", retry_after=5,
            summary="Deliver the current certificates of VINs to their NAP target (sent in the background)")
     def deliver(self, call):
         return self._rpc("delivery", "deliver", call.body["vins"], call.body.get("target"))
 
     @route("GET", "/v1/deliveries", roles=(), query=DeliveryQuery, response=DeliveryPage,
+           operation_id="listDeliveries",
            summary="Deliveries of the caller's entities, newest first, by state, entity and VIN")
     def deliveries(self, call):
         q = call.query
@@ -75,6 +79,7 @@ class DeliveryRoutes:
         return json_response(delivery, status=202, headers={"Location": f"/v1/deliveries/{delivery['id']}"})
 
     @route("GET", "/v1/vehicles/{vin}/deliveries", roles=(), query=Page, response=VehicleDeliveries,
+           operation_id="listVehicleDeliveries",
            summary="Every delivery of a vehicle's certificate versions, with the authority's answers")
     def vehicle_deliveries(self, call, vin):
         self._rpc("vehicles", "get", vin)  # 404 outside the caller's entities

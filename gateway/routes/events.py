@@ -20,6 +20,7 @@ class FeedQuery(Schema):
 class EventRoutes:
 
     @route("GET", "/v1/events", roles=(), query=FeedQuery, response=EventPage,
+           operation_id="listEvents",
            summary="The change feed: events of the caller's entities after a cursor, in commit order",
            description="Each event has id, type, occurred_at, entity, subject(s), actor and a small `data` "
            "(state changes, findings counts, certificate reference id and version). Pass `next_cursor` back as "

@@ -41,6 +41,7 @@ def _download(content, media_type, filename, headers=None):
 class PaperRoutes:
 
     @route("GET", "/v1/vehicles/{vin}/certificate.pdf", roles=(), query=PaperQuery, produces="application/pdf",
+           operation_id="getCertificatePdf",
            summary="The paper CoC of the current (or `?version=`) certificate, print-ready",
            description="A4, PDF/A-3b with fonts embedded and the sealed eCoC attached, laid out as the Annex VIII "
                        "model of Implementing Regulation (EU) 2020/683 (L category: Regulation (EU) No 901/2014) "
@@ -51,6 +52,7 @@ class PaperRoutes:
         return self._printed(self._rpc("signing", "paper", vin, call.query.get("version")))
 
     @route("GET", "/dashboard/vehicles/{vin}/coc.pdf", produces="application/pdf", description=PAGE + " " + PRINT,
+           operation_id="getCertificatePdfPage",
            errors=PAGE_ERRORS, summary="The paper CoC of the current certificate, downloaded from the vehicle page")
     def certificate_pdf_page(self, call, vin):
         return self._page(call, lambda identity: self._printed(self._rpc("signing", "paper", vin, None)))

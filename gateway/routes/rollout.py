@@ -40,6 +40,7 @@ class RolloutRoutes:
         return {"items": items, "next_cursor": next_cursor}
 
     @route("GET", "/v1/rollout/overview", roles=(), query=OverviewQuery, response=RolloutOverview,
+           operation_id="getRolloutOverview",
            summary="Every scope of the caller's entities with mode, parity, gate and volume of the last 7 and 30 days",
            description="What the page /dashboard/rollout shows.")
     def rollout_overview(self, call):
@@ -67,6 +68,7 @@ class RolloutRoutes:
         return self._rpc("rollout", "update_scope", id, call.body)
 
     @route("POST", "/v1/rollout/scopes/{id}/rollback", roles=("admin",), body=RollbackIn, response=RolloutScope,
+           operation_id="withdrawScopeFromLive",
            summary="Roll a live scope back to shadow, at once",
            description="ecoc stops issuing for the scope's vehicles; certificates it issued stay valid. Audited.")
     def rollback_scope(self, call, id):
@@ -86,12 +88,14 @@ class RolloutRoutes:
         return self._rpc("rollout", "approve_cutover", id)
 
     @route("POST", "/v1/rollout/scopes/{id}/explanations", roles=("admin",), body=ExplanationIn,
+           operation_id="createScopeExplanation",
            response=RolloutScope, summary="Explain the mismatches of a field (the gate then lets them pass)",
            description="`path` is a field as the parity report ranks it, without row indexes.")
     def explain_mismatch(self, call, id):
         return self._rpc("rollout", "explain", id, call.body)
 
     @route("GET", "/v1/rollout/scopes/{id}/parity", roles=(), response=ParityReport,
+           operation_id="getScopeParity",
            summary="Parity of ecoc with the legacy system in a scope",
            description="Parity rate and volume in the window, differing fields ranked with examples (exact paths "
            "and both values), legacy findings, what the comparison excludes and the cut-over gate.")
@@ -99,6 +103,7 @@ class RolloutRoutes:
         return self._rpc("rollout", "parity", id)
 
     @route("GET", "/v1/rollout/scopes/{id}/parity.csv", roles=(), produces="text/csv",
+           operation_id="exportScopeParity",
            summary="Parity of a scope as CSV: one row per differing field (or per matching vehicle)")
     def scope_parity_csv(self, call, id):
         report = self._rpc("rollout", "parity", id, True)
@@ -111,6 +116,7 @@ class RolloutRoutes:
             "Content-Disposition": f'attachment; filename="parity-{id}.csv"', "X-Parity-Digest": report["digest"]})
 
     @route("POST", "/v1/rollout/legacy", roles=("data_steward",), query=LegacyQuery, consumes=LEGACY_TYPES,
+           operation_id="importLegacyDocuments",
            response=LegacyOutcome, errors=(415,),
            summary="The legacy system's eCoCs: one IVI 2.0 or IVI 1.11 XML, or a zip of them",
            description="Kept byte-exact. IVI 2.0 seals are checked against their own certificate and the result "
@@ -129,6 +135,7 @@ class RolloutRoutes:
         return self._rpc("rollout", "receive_legacy", entity, base64.b64encode(body).decode("ascii"))
 
     @route("GET", "/v1/rollout/legacy/{id}", roles=(), produces="application/xml",
+           operation_id="getLegacyDocument",
            summary="A legacy document exactly as received (status legacy, never re-signed)")
     def legacy_document(self, call, id):
         found = self._rpc("rollout", "legacy_document", id)

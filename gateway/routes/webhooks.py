@@ -22,7 +22,7 @@ class DeliveryQuery(Page):
 class WebhookRoutes:
 
     @route("POST", "/v1/webhooks", roles=MANAGERS, body=WebhookIn, response=WebhookCreated, status=201,
-           location="/v1/webhooks/{id}",
+           location="/v1/webhooks/{id}", errors=(404,),  # an entity unknown or outside the caller's (webhooks.create)
            summary="Subscribe a URL to an entity's events; the answer shows the signing secret, once",
            description="Each event of the change feed (GET /v1/events) of the entity and of the chosen types is "
            "POSTed to the URL as JSON, signed with `Ecoc-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "
@@ -61,17 +61,20 @@ class WebhookRoutes:
         return json_response(delivery, status=202, headers={"Location": location})
 
     @route("GET", "/v1/webhooks/{id}/deliveries", roles=(), query=DeliveryQuery, response=WebhookDeliveryPage,
+           operation_id="listWebhookDeliveries",
            summary="The webhook's delivery log, newest first: status, attempts, last response code and latency")
     def webhook_deliveries(self, call, id):
         q = call.query
         return self._rpc("webhooks", "deliveries", id, q.get("status"), q["limit"], q.get("cursor"))
 
     @route("GET", "/v1/webhooks/{id}/deliveries/{delivery_id}", roles=(), response=WebhookDeliveryDetail,
+           operation_id="getWebhookDelivery",
            summary="One delivery with its event and every attempt")
     def webhook_delivery(self, call, id, delivery_id):
         return self._rpc("webhooks", "delivery", id, delivery_id)
 
     @route("POST", "/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", roles=MANAGERS, response=WebhookDeliveryOut,
-           status=202, location="/v1/webhooks/{id}/deliveries/{delivery_id}", retry_after=5, summary="Send a delivery again, with a fresh retry window")
+           status=202, location="/v1/webhooks/{id}/deliveries/{delivery_id}", retry_after=5,
+           summary="Send a delivery again, with a fresh retry window")
     def redeliver_webhook(self, call, id, delivery_id):
         return self._rpc("webhooks", "redeliver", id, delivery_id)

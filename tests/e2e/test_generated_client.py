@@ -74,10 +74,11 @@ def test_every_json_operation_has_a_generated_method(generated):
     methods = {p.stem for p in api.rglob("*.py") if p.stem != "__init__"}
     assert {"list_vehicles", "get_vehicle", "import_vehicles", "request_release", "approve_release",
             "sign_release", "get_release", "put_entity", "register_approval", "list_certificate_versions"} <= methods
-    # only routes whose bodies are not JSON (IVI XML) can be left out by the generator
+    # only routes whose bodies are not JSON (IVI XML, or a zip of legacy eCoCs) can be left out by the generator
     skipped = [line for line in warnings.splitlines() if "will not be generated" in line]
     for line in skipped:
-        assert any(route in line for route in ("from-ivi", "/v1/certificates/verify")), line
+        assert any(route in line for route in ("from-ivi", "/v1/certificates/verify", "POST /v1/rollout/legacy ")), \
+            line
 
 
 def test_the_release_sequence_through_the_generated_client(stack, generated, wait):
