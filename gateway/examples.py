@@ -9,6 +9,7 @@ VIN = demo_data.WMI + "A1B2C3D4E5F6G7"[:14]
 APPROVAL_ID = "0b7c6c1e-6a55-4a1f-9a7e-3c1d2e4f5a6b"
 RELEASE_ID = "5d2f0a9e-2b1c-4c3d-8e7f-6a5b4c3d2e1f"
 WHEN = "2026-03-10T09:15:00+00:00"
+TEAM_ID = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
 _VEHICLE = dict(demo_data.vehicles(1, seed=1)[0], vin=VIN)
 _VERSION = demo_data.approval()["versions"][0]
 _KEY = {k: _VERSION[k] for k in ("type", "variant", "version")}
@@ -81,6 +82,22 @@ _PARITY = {"scope_id": SCOPE_ID, "entity": demo_data.ENTITY, "name": "Belgian re
            "test_sealed": {"sealed": 412, "failed": 0, "examples": []},
            "gate": _GATE, "digest": "5c" * 32, "generated_at": WHEN}
 
+_COMMENT = {"id": "2b1e9c4d-7a3f-4e2b-9c1d-5f6a7b8c9d0e", "vin": VIN, "release_id": None, "author": "rita",
+            "body": "mass checked again at end of line: 1,712 kg is right", "created_at": WHEN}
+_EXCEPTION = {"id": "7c2d4e6f-8a9b-4c1d-2e3f-4a5b6c7d8e9f", "entity": demo_data.ENTITY, "rule": "REG-012", "vin": VIN,
+              "approval_number": None, "approval_revision": None,
+              "reason": "registration country confirmed by the importer", "expires_on": "2026-06-30",
+              "requested_by": "dana", "requested_at": WHEN, "decision": "accepted", "decided_by": "rita",
+              "decided_at": WHEN, "decision_note": "confirmed with the homologation team", "state": "accepted"}
+_TEAM = {"id": TEAM_ID, "entity": demo_data.ENTITY, "name": "Plant Gent homologation", "members": ["dana", "rita"],
+         "updated_by": "tom", "updated_at": WHEN}
+_RULE = {"id": "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b", "entity": demo_data.ENTITY, "team_id": TEAM_ID, "field": "wmi",
+         "pattern": demo_data.WMI, "position": 10, "created_by": "tom", "created_at": WHEN}
+_PAPER_JOB = {"id": "4f3e2d1c-0b9a-4877-a665-544332211000", "release_id": RELEASE_ID, "form": "pdf",
+              "status": "queued", "count": 100, "requested_by": "vera", "requested_at": WHEN, "started_at": None,
+              "finished_at": None, "reason": None, "filename": f"release-{RELEASE_ID}.pdf",
+              "media_type": "application/pdf", "size": None, "sha256": None}
+
 BODIES = {
     "EntityBody": demo_data.entity(),
     "ApprovalIn": demo_data.approval(),
@@ -107,6 +124,12 @@ BODIES = {
     "RollbackIn": {"reason": "the NAP refuses our certificates since this morning"},
     "CutoverIn": {"note": "parity above 99.5 % for two weeks"},
     "ExplanationIn": {"path": "MassGroup.MassInRunningOrder", "reason": "the legacy system rounds to 5 kg"},
+    "CommentIn": {"body": "mass checked again at end of line: 1,712 kg is right"},
+    "ExceptionIn": {"rule": "REG-012", "vin": VIN, "reason": "registration country confirmed by the importer",
+                    "expires_on": "2026-06-30"},
+    "DecisionIn": {"note": "confirmed with the homologation team"},
+    "TeamIn": {"entity": demo_data.ENTITY, "name": "Plant Gent homologation", "members": ["dana", "rita"]},
+    "OwnershipRuleIn": {"team_id": TEAM_ID, "field": "wmi", "pattern": demo_data.WMI, "position": 10},
 }
 
 RESPONSES = {
@@ -189,6 +212,18 @@ RESPONSES = {
     "CocView": {"vin": VIN, "source": "preview", "certificate": None, "numbered": True, "header": [], "lines": [
         {"item": "13.2", "label": "Actual mass of the vehicle (kg)", "name": "ActualMass",
          "path": "MassGroup.ActualMass", "value": 1707}]},
+    "CommentOut": _COMMENT,
+    "CommentList": {"items": [_COMMENT]},
+    "ExceptionOut": _EXCEPTION,
+    "ExceptionPage": {"items": [_EXCEPTION], "next_cursor": None},
+    "TeamOut": _TEAM,
+    "TeamList": {"items": [_TEAM]},
+    "OwnershipRuleOut": _RULE,
+    "OwnershipRuleList": {"items": [_RULE]},
+    "WorkList": {"items": [{"kind": "release", "id": RELEASE_ID, "entity": demo_data.ENTITY, "waiting_for": "review",
+                            "since": WHEN, "team_id": TEAM_ID, "team": "Plant Gent homologation", "age_hours": 30,
+                            "overdue": False}]},
+    "PaperJobOut": _PAPER_JOB,
 }
 
 XML = ('<?xml version="1.0" encoding="UTF-8"?>\n<InitialVehicleInformation '

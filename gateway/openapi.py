@@ -114,7 +114,7 @@ def _operation(spec):
         operation["description"] = spec.description
     if spec.roles is not None:
         operation["security"] = [{"bearer": []}]
-    elif 303 in spec.errors and spec.method == "GET":  # a page: the session cookie, or a bearer token
+    elif 303 in spec.errors and spec.method == "GET" and spec.status != 303:  # a page: the session, or a bearer
         operation["security"] = [{"session": []}, {"bearer": []}]
         roles = " or ".join(spec.roles) if spec.roles else "any role"
         operation["description"] = " ".join(filter(None, [f"Role: {roles}.", spec.description]))

@@ -11,7 +11,7 @@ class CommentRoutes:
 
     @route("GET", "/v1/vehicles/{vin}/comments", roles=(), response=CommentList,
            summary="The comments on a vehicle, oldest first")
-    def vehicle_comments(self, call, vin):
+    def list_vehicle_comments(self, call, vin):
         return {"items": self._rpc("vehicles", "comments", vin=vin)}
 
     @route("POST", "/v1/vehicles/{vin}/comments", roles=WRITERS, body=CommentIn, response=CommentOut, status=201,
@@ -22,7 +22,7 @@ class CommentRoutes:
 
     @route("GET", "/v1/releases/{id}/comments", roles=(), response=CommentList,
            summary="The comments on a release, oldest first")
-    def release_comments(self, call, id):
+    def list_release_comments(self, call, id):
         return {"items": self._rpc("vehicles", "comments", release_id=id)}
 
     @route("POST", "/v1/releases/{id}/comments", roles=WRITERS, body=CommentIn, response=CommentOut, status=201,

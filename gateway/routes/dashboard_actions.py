@@ -52,7 +52,7 @@ class DashboardActionRoutes:
     # -- review ----------------------------------------------------------------------------------
 
     @route("GET", "/dashboard/releases/{release_id}/approve", produces="text/html", description=CONFIRM,
-           errors=(303, 403), summary="Confirm approving a release")
+           errors=(303, 401, 403), summary="Confirm approving a release")
     def approve_confirm_page(self, call, release_id):
         return self._page(call, lambda identity: self._html(
             "confirm.html", identity, action="approve", release=self._rpc("vehicles", "get_release", release_id)))
@@ -81,7 +81,7 @@ class DashboardActionRoutes:
     # -- signing ---------------------------------------------------------------------------------
 
     @route("GET", "/dashboard/releases/{release_id}/sign", produces="text/html", description=CONFIRM,
-           errors=(303, 403), summary="Confirm signing a release")
+           errors=(303, 401, 403), summary="Confirm signing a release")
     def sign_confirm_page(self, call, release_id):
         return self._page(call, lambda identity: self._html(
             "confirm.html", identity, action="sign", release=self._rpc("vehicles", "get_release", release_id)))
@@ -98,10 +98,10 @@ class DashboardActionRoutes:
 
     # -- requesting a release --------------------------------------------------------------------
 
-    @route("GET", "/dashboard/vehicles", query=VehicleListQuery, produces="text/html", errors=(303, 403, 422),
+    @route("GET", "/dashboard/vehicles", query=VehicleListQuery, produces="text/html", errors=(303, 401, 403, 422),
            summary="Vehicles by state (valid ones selectable for a release request), paged",
            description="The list the data steward picks vehicles from; `vin` finds one vehicle.")
-    def vehicles_page(self, call):
+    def get_vehicles_page(self, call):
         q = call.query
 
         def build(identity):
@@ -153,9 +153,9 @@ class DashboardActionRoutes:
 
     # -- the exceptions register -----------------------------------------------------------------
 
-    @route("GET", "/dashboard/exceptions", query=ExceptionListQuery, produces="text/html", errors=(303, 403, 422),
+    @route("GET", "/dashboard/exceptions", query=ExceptionListQuery, produces="text/html", errors=(303, 401, 403, 422),
            summary="The exceptions register: open, accepted, refused and expired exceptions, paged")
-    def exceptions_page(self, call):
+    def get_exceptions_page(self, call):
         q = call.query
         return self._page(call, lambda identity: self._html(
             "exceptions.html", identity, query=q, done=call.request.args.get("done"),
@@ -193,9 +193,9 @@ class DashboardActionRoutes:
 
     # -- work ------------------------------------------------------------------------------------
 
-    @route("GET", "/dashboard/work", query=WorkPageQuery, produces="text/html", errors=(303, 403, 422),
+    @route("GET", "/dashboard/work", query=WorkPageQuery, produces="text/html", errors=(303, 401, 403, 422),
            summary="Work by owning team: blocked vehicles and waiting releases, oldest first; `mine=1`: my teams'")
-    def work_page(self, call):
+    def get_work_page(self, call):
         q = call.query
 
         def build(identity):

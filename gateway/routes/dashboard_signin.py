@@ -30,7 +30,7 @@ class DashboardSignInRoutes:
 
     @route("GET", "/dashboard/oidc/start", produces="text/html", status=303, errors=(303, 404, 503),
            summary="Sign in at the organisation's OIDC issuer: redirects (303) there with a PKCE challenge")
-    def oidc_start(self, call):
+    def start_oidc_sign_in(self, call):
         if not self.settings.oidc_issuer:
             raise not_found("no OIDC issuer is configured (ECOC_OIDC_ISSUER)")
         verifier, nonce = generate_token(64), generate_token(32)
@@ -41,7 +41,7 @@ class DashboardSignInRoutes:
     @route("GET", "/dashboard/oidc/callback", produces="text/html", errors=(400, 401, 403, 404, 503),
            summary="Where the issuer sends the browser back: the code is exchanged (with the PKCE verifier), the ID "
                    "token verified, and the session cookie set")
-    def oidc_callback(self, call):
+    def complete_oidc_sign_in(self, call):
         request, settings = call.request, self.settings
         if not settings.oidc_issuer:
             raise not_found("no OIDC issuer is configured (ECOC_OIDC_ISSUER)")

@@ -28,7 +28,8 @@ PROBLEM = {"$ref": "#/components/schemas/Problem"}
 # the first word of an operationId says what it does; a generator makes it the method name
 VERBS = {"get", "list", "find", "create", "register", "put", "update", "delete", "import", "export", "extend",
          "withdraw", "correct", "request", "approve", "reject", "sign", "verify", "test", "redeliver", "follow",
-         "check", "login", "logout", "read", "replace", "ping", "cancel", "retry", "subscribe", "unsubscribe"}
+         "check", "login", "logout", "read", "replace", "ping", "cancel", "retry", "subscribe", "unsubscribe",
+         "accept", "refuse", "decide", "comment", "print", "download", "save", "add", "start", "complete"}
 ENUM_FILTERS = {"status", "state", "source", "role", "severity", "event_type"}  # query filters over a fixed set of values
 
 
