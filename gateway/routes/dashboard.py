@@ -175,12 +175,12 @@ class DashboardRoutes:
            operation_id="getRolloutPage",
            summary="Rollout per entity: scopes, mode, parity, gate status, volume in the last 7 and 30 days")
     def rollout_page(self, call):
-        return self._page(call, lambda identity: render(
-            "rollout.html", scopes=self._rpc("rollout", "overview"), identity=identity))
+        return self._page(call, lambda identity: self._html(
+            "rollout.html", identity, scopes=self._rpc("rollout", "overview")))
 
     @route("GET", "/dashboard/rollout/scopes/{scope_id}", produces="text/html", description=PAGE,
            operation_id="getParityPage",
            errors=PAGE_ERRORS, summary="A rollout scope's parity: differing fields ranked, examples, legacy findings")
     def parity_page(self, call, scope_id):
-        return self._page(call, lambda identity: render(
-            "parity.html", report=self._rpc("rollout", "parity", scope_id), identity=identity))
+        return self._page(call, lambda identity: self._html(
+            "parity.html", identity, report=self._rpc("rollout", "parity", scope_id)))

@@ -98,7 +98,8 @@ class DashboardActionRoutes:
 
     # -- requesting a release --------------------------------------------------------------------
 
-    @route("GET", "/dashboard/vehicles", query=VehicleListQuery, produces="text/html", errors=(303, 401, 403, 422),
+    @route("GET", "/dashboard/vehicles", query=VehicleListQuery, produces="text/html",
+           errors=(303, 401, 403, 404, 422),
            summary="Vehicles by state (valid ones selectable for a release request), paged",
            description="The list the data steward picks vehicles from; `vin` finds one vehicle.")
     def get_vehicles_page(self, call):

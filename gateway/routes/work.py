@@ -17,7 +17,7 @@ class WorkRoutes:
     def list_teams(self, call):
         return {"items": self._rpc("vehicles", "teams")}
 
-    @route("POST", "/v1/teams", roles=("team_lead",), body=TeamIn, response=TeamOut,
+    @route("POST", "/v1/teams", roles=("team_lead",), body=TeamIn, response=TeamOut, errors=(404,),
            summary="Create a team of an entity, or replace its members (by `sub`)")
     def save_team(self, call):
         return self._rpc("vehicles", "save_team", call.body)

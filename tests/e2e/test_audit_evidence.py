@@ -77,6 +77,10 @@ def test_every_emitted_event_is_in_the_chain_once(stack, actors, corrected_vin, 
     stack.client("ada", ["admin"]).post("/v1/rollout/scopes", {
         "entity": demo_data.ENTITY, "name": "audit evidence: no vehicle", "selector": {"vin_prefixes": ["ZZY"]},
         "mode": "off"})
+    # the delivery service emits when a NAP target is saved: a disabled one, so nothing is sent
+    stack.client("ada", ["admin"], [demo_data.ENTITY]).put(f"/v1/delivery-targets/{demo_data.ENTITY}/audit", {
+        "endpoint": "https://nap.example/audit", "client_cert": "audit.pem", "client_key": "audit.key",
+        "country": "AUD", "enabled": False, "auto_deliver": False})
 
     def outbox_ids():
         ids = []

@@ -115,7 +115,8 @@ def test_two_of_every_process_release_2000_vehicles_once():
     assert not wrong, f"{len(wrong)} vehicles with another history, e.g. {next(iter(wrong.items()))}"
 
     # both processes of every service (and of the gateway) did part of the work
-    idle = [name for name, runs in work.items() if not runs["ok"]]
+    # (webhooks takes no RPC or event in a release: it reads the change feed on a timer that runs once per cluster)
+    idle = [name for name, runs in work.items() if not runs["ok"] and service_of(name) != "webhooks"]
     assert not idle, f"processes that did no work: {idle} ({work})"
     failed = {name: runs["failed"] for name, runs in work.items() if runs["failed"]}
     assert not failed, f"workers failed (their messages retried): {failed}"
