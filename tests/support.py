@@ -446,3 +446,51 @@ def oidc_issuer(root, redirect_uri):
             process.wait()
         log.close()
 
+
+
+class OwnStack:
+    """A test module's own stack, as `own_stack` yields it: its settings and clients of its gateway."""
+
+    def __init__(self, settings):
+        self.settings = settings
+
+    def client(self, sub, roles, entities=("*",)):
+        from cli.client import Client
+
+        return Client(sub, list(roles), list(entities), base_url=self.settings.gateway_url, s=self.settings)
+
+
+@contextlib.contextmanager
+def own_stack(root, label, schema_path, **extra_env):
+    """A whole stack for one test module (shadowing the session's), isolated as the session's is: its own vhost,
+    databases and port, small pools beside the session's stack; the process environment points at it meanwhile."""
+    import pytest
+
+    from cli.stack import Stack, migrate_all
+    from common.config import Settings
+
+    port = free_port()
+    prefix = throwaway_prefix()
+    with throwaway_vhost(label) as amqp_uri, pytest.MonkeyPatch.context() as mp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("ECOC_", "OTEL_EXPORTER_OTLP"))}
+        env.update({"ECOC_AMQP_URI": amqp_uri, "ECOC_DB_PREFIX": prefix, "ECOC_GATEWAY_PORT": str(port),
+                    "ECOC_GATEWAY_URL": f"http://127.0.0.1:{port}", "ECOC_KEYS_DIR": str(Path(root) / "keys"),
+                    "ECOC_IVI_SCHEMA": str(schema_path), "ECOC_JWT_SECRET": secrets.token_hex(24),
+                    "ECOC_MAX_WORKERS": "4", "PSYCOPG_WAIT_FUNC": "wait_selector", **extra_env})
+        if os.environ.get("ECOC_DATABASE_URL"):  # the PostgreSQL server the caller configured
+            env["ECOC_DATABASE_URL"] = os.environ["ECOC_DATABASE_URL"]
+        for name in [k for k in os.environ if k.startswith("ECOC_")]:
+            mp.delenv(name)
+        for name, value in env.items():
+            if name.startswith("ECOC_"):
+                mp.setenv(name, value)
+        s = Settings()
+        processes = Stack(env=env, log_dir=str(Path(root) / "logs"))
+        try:
+            migrate_all(s, echo=lambda *_: None)
+            processes.start()
+            processes.wait_healthy(s.gateway_url, timeout=90)
+            yield OwnStack(s)
+        finally:
+            processes.stop()
+            drop_stack_databases(prefix)

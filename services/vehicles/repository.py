@@ -452,10 +452,14 @@ def ownership_rules_of(session, entities):
 WORK_FIELDS = ("vin", "entity", "approval_number", "type", "variant", "intended_country", "updated_at")
 
 
-def blocked_work(session, entities, limit):
-    """Blocked vehicles, longest blocked first (the time of their last change is when they were blocked)."""
+def blocked_work(session, entities, limit, after=None):
+    """Blocked vehicles, longest blocked first (the time of their last change is when they were blocked), after the
+    `(updated_at, vin)` of `after`."""
     stmt = (select(*[vehicles.c[k] for k in WORK_FIELDS]).where(vehicles.c.status == "blocked")
             .order_by(vehicles.c.updated_at, vehicles.c.vin).limit(limit))
+    if after is not None:
+        stmt = stmt.where(tuple_(vehicles.c.updated_at, vehicles.c.vin) > tuple_(
+            literal(after[0], vehicles.c.updated_at.type), literal(after[1], vehicles.c.vin.type)))
     if entities is not None:
         stmt = stmt.where(vehicles.c.entity.in_(entities))
     return [dict(r._mapping) for r in session.execute(stmt).all()]

@@ -69,24 +69,34 @@ class WorkEntrypoints:
         with self.db as uow:
             teams = {t["id"]: t for t in repo.teams_of(uow.session, entities)}
             rules = repo.ownership_rules_of(uow.session, entities)
-            blocked = repo.blocked_work(uow.session, entities, WORK_LIMIT)
+            mine = {t["id"] for t in teams.values() if assignee in t["members"]} if assignee is not None else None
+
+            def wanted(team_id):
+                return ((team is None or (team_id or "none") == team)
+                        and (mine is None or team_id in mine))
+
+            # the first WORK_LIMIT blocked vehicles that the filters keep, read in chunks of that size
+            items, after = [], None
+            while len(items) < WORK_LIMIT:
+                chunk = repo.blocked_work(uow.session, entities, WORK_LIMIT, after)
+                for v in chunk:
+                    team_id = owner(v, rules)
+                    if wanted(team_id) and len(items) < WORK_LIMIT:
+                        items.append({"kind": "vehicle", "id": v["vin"], "entity": v["entity"],
+                                      "waiting_for": "correction", "since": v["updated_at"].isoformat(),
+                                      "team_id": team_id})
+                if len(chunk) < WORK_LIMIT:
+                    break
+                after = (chunk[-1]["updated_at"], chunk[-1]["vin"])
             waiting = overview.waiting_releases(uow.session, entities)
             firsts = repo.first_vehicles_of(uow.session, [r["id"] for r in waiting])
-        items = []
-        for v in blocked:
-            items.append({"kind": "vehicle", "id": v["vin"], "entity": v["entity"], "waiting_for": "correction",
-                          "since": v["updated_at"].isoformat(), "team_id": owner(v, rules)})
         for r in waiting:
             first = firsts.get(r["id"])
             items.append({"kind": "release", "id": r["id"], "entity": r["entity"],
                           "waiting_for": overview.WAITING[r["status"]],
                           "since": (r["reviewed_at"] or r["requested_at"]).isoformat(),
                           "team_id": owner(first, rules) if first else None})
-        if team is not None:
-            items = [i for i in items if (i["team_id"] or "none") == team]
-        if assignee is not None:
-            mine = {t["id"] for t in teams.values() if assignee in t["members"]}
-            items = [i for i in items if i["team_id"] in mine]
+        items = [i for i in items if wanted(i["team_id"])]
         for i in items:
             i["team"] = teams[i["team_id"]]["name"] if i["team_id"] in teams else None
             i["age_hours"] = age_hours(dt.datetime.fromisoformat(i["since"]), now)

@@ -10,19 +10,13 @@ volume (ECOC_ROLLOUT_MIN_VOLUME=2). The samples are read from ../shared/ivi, nev
 import csv
 import hashlib
 import io
-import os
-import secrets
-import socket
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from cli.client import Client
-from cli.stack import Stack, migrate_all
-from common.config import Settings
 from common.ivi import load_schema, read_ivi
-from tests.support import drop_stack_databases, sample_entity_code, throwaway_prefix, throwaway_vhost, wait_until
+from tests.support import own_stack, sample_entity_code, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -38,53 +32,11 @@ if len(SAMPLES) != 9:
     pytest.skip(f"the nine official IVI 2.0 samples are not in {IVI_DIR / 'samples'}", allow_module_level=True)
 
 
-class OwnStack:
-    def __init__(self, settings):
-        self.settings = settings
-
-    def client(self, sub, roles, entities=("*",)):
-        return Client(sub, list(roles), list(entities), base_url=self.settings.gateway_url, s=self.settings)
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    """This module's own stack (shadows the session's), isolated as the session's is: vhost, databases, port."""
-    root = tmp_path_factory.mktemp("rollout-stack")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    prefix = throwaway_prefix()
-    with throwaway_vhost("rollout") as amqp_uri, pytest.MonkeyPatch.context() as mp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("ECOC_", "OTEL_EXPORTER_OTLP"))}
-        env.update({"ECOC_AMQP_URI": amqp_uri, "ECOC_DB_PREFIX": prefix, "ECOC_GATEWAY_PORT": str(port),
-                    "ECOC_GATEWAY_URL": f"http://127.0.0.1:{port}", "ECOC_KEYS_DIR": str(root / "keys"),
-                    "ECOC_IVI_SCHEMA": str(IVI_DIR / "IVI2.0.xsd"), "ECOC_JWT_SECRET": secrets.token_hex(24),
-                    "ECOC_MAX_WORKERS": "4", "ECOC_ROLLOUT_MIN_VOLUME": "2",
-                    "PSYCOPG_WAIT_FUNC": "wait_selector"})
-        if os.environ.get("ECOC_DATABASE_URL"):
-            env["ECOC_DATABASE_URL"] = os.environ["ECOC_DATABASE_URL"]
-        for name in [k for k in os.environ if k.startswith("ECOC_")]:
-            mp.delenv(name)
-        for name, value in env.items():
-            if name.startswith("ECOC_"):
-                mp.setenv(name, value)
-        settings = Settings()
-        processes = Stack(env=env, log_dir=str(root / "logs"))
-        try:
-            migrate_all(settings, echo=lambda *_: None)
-            for attempt in (1, 2):  # a start can lose a race in nameko's RPC reply queue on a busy machine
-                processes.start()
-                try:
-                    processes.wait_healthy(settings.gateway_url, timeout=60)
-                    break
-                except RuntimeError:
-                    processes.stop()
-                    if attempt == 2:
-                        raise
-            yield OwnStack(settings)
-        finally:
-            processes.stop()
-            drop_stack_databases(prefix)
+    """This module's own stack (shadows the session's)."""
+    with own_stack(tmp_path_factory.mktemp("rollout-stack"), "rollout", IVI_DIR / "IVI2.0.xsd", ECOC_ROLLOUT_MIN_VOLUME="2") as handle:
+        yield handle
 
 
 def read(path):

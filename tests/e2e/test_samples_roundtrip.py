@@ -6,20 +6,14 @@ The samples are public reference data read from ../shared/ivi at test time, neve
 The module runs on a stack of its own: an approval number is registered once, for one legal entity, and other
 modules of the session register the same samples for legal entities of their own.
 """
-import os
-import secrets
-import socket
 from pathlib import Path
 
 import pytest
 
-from cli.client import Client
-from cli.stack import Stack, migrate_all
 from common.composition import compose_coc
 from common.contracts.responses import ApprovalFromIvi, VehicleFromIvi
-from common.config import Settings
 from common.ivi import load_schema, read_ivi, split_levels
-from tests.support import drop_stack_databases, sample_entity_code, throwaway_prefix, throwaway_vhost
+from tests.support import own_stack, sample_entity_code
 
 pytestmark = pytest.mark.e2e
 
@@ -33,53 +27,11 @@ if len(SAMPLES) != 9:
     pytest.skip(f"the nine official IVI 2.0 samples are not in {IVI_DIR / 'samples'}", allow_module_level=True)
 
 
-class OwnStack:
-    def __init__(self, settings):
-        self.settings = settings
-
-    def client(self, sub, roles, entities=("*",)):
-        return Client(sub, list(roles), list(entities), base_url=self.settings.gateway_url, s=self.settings)
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    """This module's own stack (shadows the session's), isolated as the session's is: vhost, databases, port."""
-    root = tmp_path_factory.mktemp("samples-stack")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    prefix = throwaway_prefix()
-    with throwaway_vhost("samples") as amqp_uri, pytest.MonkeyPatch.context() as mp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("ECOC_", "OTEL_EXPORTER_OTLP"))}
-        env.update({"ECOC_AMQP_URI": amqp_uri, "ECOC_DB_PREFIX": prefix, "ECOC_GATEWAY_PORT": str(port),
-                    "ECOC_GATEWAY_URL": f"http://127.0.0.1:{port}", "ECOC_KEYS_DIR": str(root / "keys"),
-                    "ECOC_IVI_SCHEMA": str(IVI_DIR / "IVI2.0.xsd"), "ECOC_JWT_SECRET": secrets.token_hex(24),
-                    "ECOC_MAX_WORKERS": "4",  # small pools beside the session's stack: one sample at a time
-                    "PSYCOPG_WAIT_FUNC": "wait_selector"})
-        if os.environ.get("ECOC_DATABASE_URL"):  # the PostgreSQL server the caller configured
-            env["ECOC_DATABASE_URL"] = os.environ["ECOC_DATABASE_URL"]
-        for name in [k for k in os.environ if k.startswith("ECOC_")]:
-            mp.delenv(name)
-        for name, value in env.items():
-            if name.startswith("ECOC_"):
-                mp.setenv(name, value)
-        settings = Settings()
-        processes = Stack(env=env, log_dir=str(root / "logs"))
-        try:
-            migrate_all(settings, echo=lambda *_: None)
-            for attempt in (1, 2):  # a start can lose a race in nameko's RPC reply queue on a busy machine
-                processes.start()
-                try:
-                    processes.wait_healthy(settings.gateway_url, timeout=60)
-                    break
-                except RuntimeError:
-                    processes.stop()
-                    if attempt == 2:
-                        raise
-            yield OwnStack(settings)
-        finally:
-            processes.stop()
-            drop_stack_databases(prefix)
+    """This module's own stack (shadows the session's)."""
+    with own_stack(tmp_path_factory.mktemp("samples-stack"), "samples", IVI_DIR / "IVI2.0.xsd") as handle:
+        yield handle
 
 
 def read(path):
