@@ -47,3 +47,14 @@ def problem_response(exc, trace_id=None):
     if trace_id:  # the trace of a failed request is the one worth looking up
         headers["X-Trace-Id"] = trace_id
     return Response(json.dumps(body), status=exc.status, mimetype="application/problem+json", headers=headers)
+
+
+def unsupported_media(detail, accepted):
+    """415 for a body of another media type than the route takes (`accepted`: e.g. "application/xml")."""
+    return HttpProblem(415, "urn:ecoc:problem:bad-request", "Unsupported media type", detail,
+                       [{"field": "Content-Type", "message": f"must be {accepted}"}])
+
+
+def unknown_entity(entity):
+    """The answer for an entity the caller may not see, exactly as for one that does not exist."""
+    return invalid("Unknown legal entity.", [{"field": "entity", "message": f"no legal entity {entity}"}])

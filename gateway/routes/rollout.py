@@ -11,7 +11,7 @@ from common.contracts.responses import LegacyOutcome, ParityReport, RolloutOverv
 from common.contracts.rollout import CutoverIn, ExplanationIn, RollbackIn, ScopeIn, ScopePatch
 from gateway.auth import may_see
 from gateway.http import route
-from gateway.problems import HttpProblem, invalid
+from gateway.problems import unknown_entity, unsupported_media
 from gateway.routes.paging import Page, page_of
 from services.rollout.domain.report import CSV_COLUMNS, csv_rows
 
@@ -125,12 +125,11 @@ class RolloutRoutes:
     def receive_legacy(self, call):
         request = call.request
         if request.mimetype not in LEGACY_TYPES:
-            raise HttpProblem(415, "urn:ecoc:problem:bad-request", "Unsupported media type",
-                              "the body must be an eCoC XML document (application/xml) or a zip of them",
-                              [{"field": "Content-Type", "message": "must be application/xml or application/zip"}])
+            raise unsupported_media("the body must be an eCoC XML document (application/xml) or a zip of them",
+                                    "application/xml or application/zip")
         entity = call.query["entity"]
         if not may_see(call.identity, entity):
-            raise invalid("Unknown legal entity.", [{"field": "entity", "message": f"no legal entity {entity}"}])
+            raise unknown_entity(entity)
         body = request.get_data(as_text=False)
         return self._rpc("rollout", "receive_legacy", entity, base64.b64encode(body).decode("ascii"))
 

@@ -14,7 +14,7 @@ from common.contracts.vehicles import (
 )
 from gateway.auth import may_see
 from gateway.http import json_response, route
-from gateway.problems import HttpProblem, forbidden, invalid
+from gateway.problems import HttpProblem, forbidden, invalid, unknown_entity, unsupported_media
 from gateway.routes.paging import Page, page_of
 from services.vehicles.domain.lifecycle import TRANSITIONS
 
@@ -82,9 +82,8 @@ class VehicleRoutes:
     def import_vehicles(self, call):
         if call.body is None:
             if call.request.mimetype != "text/csv":
-                raise HttpProblem(415, "urn:ecoc:problem:bad-request", "Unsupported media type",
-                                  "the body must be application/json or text/csv",
-                                  [{"field": "Content-Type", "message": "must be application/json or text/csv"}])
+                raise unsupported_media("the body must be application/json or text/csv",
+                                        "application/json or text/csv")
             return self._rpc("vehicles", "import_csv", text_body(call.request, "CSV file"), call.query.get("reason"),
                              call.query.get("replace", False))
         return self._rpc("vehicles", "import_vehicles", call.body)
@@ -98,12 +97,11 @@ class VehicleRoutes:
     def vehicle_from_ivi(self, call):
         request = call.request
         if request.mimetype not in XML_TYPES:
-            raise HttpProblem(415, "urn:ecoc:problem:bad-request", "Unsupported media type",
-                              "the body must be an IVI 2.0 XML document (application/xml)",
-                              [{"field": "Content-Type", "message": "must be application/xml"}])
+            raise unsupported_media("the body must be an IVI 2.0 XML document (application/xml)",
+                                    "application/xml")
         entity = call.query["entity"]
         if not may_see(call.identity, entity):
-            raise invalid("Unknown legal entity.", [{"field": "entity", "message": f"no legal entity {entity}"}])
+            raise unknown_entity(entity)
         result = self._rpc("vehicles", "import_ivi", text_body(request, "document"), request.args.to_dict())
         created = 201 if result["outcome"] in ("accepted", "base_stage") else 200
         if "stage" in result:
