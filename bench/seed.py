@@ -16,12 +16,16 @@ What is written, in each service's own table layout:
   documents would take hours);
 - audit: entries in the current format (domain/entries.py) for the seeded vehicles' lifecycle, chained from the
   stored head with the audit service's own code under its chain lock (so a running audit service may go on
-  appending), a head sealed with the stack's audit key every 1,000 entries and at each batch's end (as the service
+  appending; an entry's digest does not depend on the chain, so one worker process per core digests the next
+  batches while one is linked and copied), a head sealed with the stack's audit key every 1,000 entries and at each batch's end (as the service
   seals its head every minute): the service's next seal re-hashes only what came after the last, and a seeded VIN's evidence
   proof runs to the checkpoint after its entries. The append-only triggers and the writer role stay as the migrations made them: COPY inserts.
 """
 import argparse
+import functools
 import hashlib
+import multiprocessing
+import os
 import sys
 import tempfile
 import time
@@ -220,12 +224,22 @@ def audit_envelope(plan, i):
     }
 
 
-def audit_rows(plan, lo, hi, prev, recorded_at):
-    """The rows of entries `lo` to `hi` chained after `prev`."""
-    rows = []
-    for i in range(lo, hi):
+def audit_contents(plan, recorded_at, span):
+    """[(content, digest)] of entries `span` = (lo, hi): what an entry is before it is chained. An entry's digest
+    does not depend on the entry before it, so worker processes compute these while the chain grows."""
+    out = []
+    for i in range(*span):
         envelope = audit_envelope(plan, i)
-        entry = chain.link(prev, with_payload(fields_of(envelope, recorded_at), envelope))
+        content = with_payload(fields_of(envelope, recorded_at), envelope)
+        out.append((content, chain.entry_digest(content)))
+    return out
+
+
+def audit_rows(contents, prev):
+    """The rows of `contents` chained after `prev`, each linked as `chain.link` links it."""
+    rows = []
+    for content, digest in contents:
+        entry = dict(content, prev_hash=prev, digest=digest, hash=chain.link_hash(prev, digest))
         prev = entry["hash"]
         rows.append([Jsonb(entry["payload"]) if name == "payload" else entry[name] for name in COPIED])
     return rows
@@ -322,12 +336,15 @@ def seed_audit(plan, count, batch, progress):
     s = settings()
     key = checkpoints.load_or_create_key(s.audit_keys_dir, s.local_mode)
     recorded_at = datetime.now(timezone.utc).replace(microsecond=0)
-    with psycopg.connect(conninfo("audit")) as conn:
+    contents = functools.partial(audit_contents, plan, recorded_at)
+    with multiprocessing.get_context("fork").Pool(os.cpu_count()) as pool, \
+            psycopg.connect(conninfo("audit")) as conn:
+        ready = pool.imap(contents, spans(count, batch))  # the next batches are digested while one is copied
+
         def step(lo, hi):
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (CHAIN_LOCK,))
             row = conn.execute("SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1").fetchone()
-            done = copy_rows(conn, "audit_entries", COPIED,
-                             audit_rows(plan, lo, hi, row[1] if row else chain.GENESIS, recorded_at))
+            done = copy_rows(conn, "audit_entries", COPIED, audit_rows(next(ready), row[1] if row else chain.GENESIS))
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (SEALING_LOCK,))
             heads = conn.execute(
                 "SELECT seq, hash FROM audit_entries WHERE seq > %(after)s AND (seq %% %(every)s = 0 "
