@@ -2,7 +2,7 @@
 
 The gateway verifies the user's token and hands the services a *passport*: the identity
 `{sub, roles, entities}` as a short-lived HS256 token signed with the internal secret
-(`ECOC_INTERNAL_SECRET`), in the nameko context data under `ecoc_identity`. nameko copies context data
+(`ECOC_INTERNAL_SECRET`; while a new secret is rolled out, `ECOC_INTERNAL_SECRET_PREVIOUS` ones verify too), in the nameko context data under `ecoc_identity`. nameko copies context data
 into every RPC a worker makes, so the passport travels on through nested calls. A service trusts only a
 passport whose signature checks: an identity written into the context by hand, or none at all, is
 refused. Workers that serve no caller (event handlers, timers) call other services as
@@ -40,12 +40,17 @@ def read_passport(token, settings):
     """The identity a passport carries; BadPassport when it is not one the gateway signed, or expired."""
     if not isinstance(token, str):
         raise BadPassport("the caller identity is not a signed passport")
-    try:
-        claims = jwt.decode(token, settings.internal_secret, algorithms=[PASSPORT_ALGORITHM],
-                            audience=PASSPORT_AUDIENCE, issuer=PASSPORT_ISSUER,
-                            options={"require": ["exp", "sub", "iss", "aud"]})
-    except jwt.PyJWTError as exc:
-        raise BadPassport(f"the caller identity does not verify: {exc}") from None
+    for secret in settings.internal_secrets:
+        try:
+            claims = jwt.decode(token, secret, algorithms=[PASSPORT_ALGORITHM], audience=PASSPORT_AUDIENCE,
+                                issuer=PASSPORT_ISSUER, options={"require": ["exp", "sub", "iss", "aud"]})
+            break
+        except jwt.InvalidSignatureError:
+            continue  # signed with another (earlier or newer) internal secret: try the next one
+        except jwt.PyJWTError as exc:
+            raise BadPassport(f"the caller identity does not verify: {exc}") from None
+    else:
+        raise BadPassport("the caller identity does not verify: Signature verification failed")
     return {"sub": claims["sub"], "roles": list(claims.get("roles") or []),
             "entities": list(claims.get("entities") or [])}
 

@@ -86,6 +86,10 @@ class Settings:
     jwt_role_prefix: str = field(default_factory=lambda: _env("ECOC_JWT_ROLE_PREFIX", ""))
     internal_secret: str = field(
         default_factory=lambda: _env("ECOC_INTERNAL_SECRET", BUILT_IN_INTERNAL_SECRET))
+    # earlier internal secrets still accepted while a new one is rolled out (comma list, newest first): passports
+    # signed with them verify, and webhook secrets sealed under them are read and sealed again under the current one
+    internal_secrets_previous: tuple[str, ...] = field(default_factory=lambda: tuple(
+        v.strip() for v in _env("ECOC_INTERNAL_SECRET_PREVIOUS", "").split(",") if v.strip()))
     passport_ttl: int = field(default_factory=lambda: int(_env("ECOC_PASSPORT_TTL", "300")))
     gateway_host: str = field(default_factory=lambda: _env("ECOC_GATEWAY_HOST", "127.0.0.1"))
     gateway_port: int = field(default_factory=lambda: int(_env("ECOC_GATEWAY_PORT", "8000")))
@@ -210,7 +214,15 @@ class Settings:
         if self.internal_secret == BUILT_IN_INTERNAL_SECRET:
             problems.append("ECOC_INTERNAL_SECRET is the built-in local secret: anyone could pass the services a "
                             "caller identity (set a secret of your own, the same in every process)")
+        if BUILT_IN_INTERNAL_SECRET in self.internal_secrets_previous:
+            problems.append("ECOC_INTERNAL_SECRET_PREVIOUS holds the built-in local secret: anyone could pass the "
+                            "services a caller identity (leave it out)")
         return problems
+
+    @property
+    def internal_secrets(self):
+        """The current internal secret, then the earlier ones still accepted."""
+        return (self.internal_secret, *self.internal_secrets_previous)
 
     def database_url(self, service):
         override = os.environ.get(f"ECOC_{service.upper()}_DATABASE_URL")

@@ -25,6 +25,16 @@ def lock_subscription(session, subscription_id):
     return None if row is None else row._asdict()
 
 
+def sealed_secrets(session):
+    """[(subscription id, sealed signing secret)] of every subscription."""
+    return [tuple(row) for row in session.execute(select(s.c.id, s.c.secret).order_by(s.c.id))]
+
+
+def replace_secret(session, subscription_id, old, new):
+    """Store `new` where the subscription still holds `old`; 1 when it did, else 0."""
+    return session.execute(update(s).where(s.c.id == subscription_id, s.c.secret == old).values(secret=new)).rowcount
+
+
 def list_subscriptions(session, entities=None, entity=None, limit=100, after_id=None):
     conditions = []
     if entities is not None:

@@ -15,15 +15,15 @@ def body_of(event):
     return json.dumps(event, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
 
 
-def send(delivery, policy, internal_secret, session=requests):
+def send(delivery, policy, internal_secrets, session=requests):
     """POST the delivery's event to its subscription's URL, signed with the subscription's secret (stored sealed
-    under `internal_secret`); `(status_code, latency_ms, error)`, where error is None only for a 2xx answer.
+    under one of `internal_secrets`); `(status_code, latency_ms, error)`, where error is None only for a 2xx answer.
     Redirects are not followed (the URL is the receiver)."""
     refused = None if policy.insecure_targets else targets.refused_address(delivery["url"], policy.private_targets)
     if refused:
         return None, 0, refused
     try:
-        secret = sealing.unseal(delivery["secret"], internal_secret)
+        secret = sealing.unseal(delivery["secret"], internal_secrets)
     except sealing.UnreadableSecret as exc:
         return None, 0, str(exc)
     body = body_of(delivery["event"])

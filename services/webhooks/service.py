@@ -71,7 +71,7 @@ class WebhooksService(Health):
         secret = signatures.new_secret()
         row = {"id": str(uuid.uuid4()), "entity": data["entity"], "url": data["url"],
                "event_types": _unique(data["event_types"]), "description": data["description"],
-               "secret": sealing.seal(secret, settings().internal_secret), "active": True, "disabled_reason": None, "failing_since": None,
+               "secret": sealing.seal(secret, settings().internal_secrets), "active": True, "disabled_reason": None, "failing_since": None,
                "revision": 1, "created_by": identity["sub"], "created_at": now, "updated_at": now}
         with self.db as uow:
             # Under the intake's lock: every event taken in after this commit goes to the new subscription, and
@@ -238,8 +238,8 @@ class WebhooksService(Health):
         if not due:
             return
         pool = eventlet.GreenPool(SEND_CONCURRENCY)
-        internal_secret = settings().internal_secret
-        results = list(pool.imap(lambda d: (d, sender.send(d, policy, internal_secret)), due))
+        internal_secrets = settings().internal_secrets
+        results = list(pool.imap(lambda d: (d, sender.send(d, policy, internal_secrets)), due))
         with self.db as uow:
             for delivery, (status_code, latency_ms, error) in results:
                 self._settle(uow, delivery, status_code, latency_ms, error)
@@ -253,6 +253,21 @@ class WebhooksService(Health):
             uow.commit()
         if pruned:
             log.info("forgot %d settled deliveries older than %g days", pruned, self.policy.log_days)
+
+    @timer(interval=PRUNE_SECONDS, eager=True)
+    def reseal_secrets(self):
+        """Signing secrets sealed under an earlier internal secret (ECOC_INTERNAL_SECRET_PREVIOUS) are sealed again
+        under the current one, so the earlier one can be dropped; a replica doing the same at once changes nothing."""
+        internal_secrets = settings().internal_secrets
+        with self.db as uow:
+            resealed = 0
+            for webhook_id, token in repo.sealed_secrets(uow.session):
+                fresh = sealing.reseal(token, internal_secrets)
+                if fresh is not None:
+                    resealed += repo.replace_secret(uow.session, webhook_id, token, fresh)
+            uow.commit()
+        if resealed:
+            log.info("sealed %d webhook signing secret(s) again under the current ECOC_INTERNAL_SECRET", resealed)
 
     def _settle(self, uow, delivery, status_code, latency_ms, error):
         now = utcnow()

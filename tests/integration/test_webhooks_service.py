@@ -289,3 +289,33 @@ def test_settled_deliveries_older_than_the_log_keeps_are_forgotten(db_url, conta
     call(webhooks, "prune_log")
     assert [d["id"] for d in rpc(webhooks, "deliveries", hook["id"])["items"]] == [settled[0]["id"]]
     assert db_rows(db_url, "SELECT count(*) AS n FROM attempts")[0]["n"] == 1
+
+
+def test_rotating_the_internal_secret_keeps_webhooks_signing_and_reseals_their_secrets(
+        webhooks, rpc, call, receiver, db_rows, db_url, monkeypatch):
+    from common.config import settings
+    from services.webhooks.domain import sealing
+
+    hook = rpc(webhooks, "create", {"entity": "ACME", "url": receiver.url})
+    old = settings().internal_secret
+    sealed = db_rows(db_url, "SELECT secret FROM subscriptions")[0]["secret"]
+    # every process now runs with a new internal secret and the old one as the earlier one
+    monkeypatch.setenv("ECOC_INTERNAL_SECRET", "a-new-internal-secret-0123456789abcdefgh")
+    monkeypatch.setenv("ECOC_INTERNAL_SECRET_PREVIOUS", old)
+
+    def delivered(n):
+        wait_until(lambda: len(receiver.requests) >= n, WAIT, what=f"{n} deliveries")
+        assert signatures.verify(hook["secret"], receiver.requests[n - 1]["headers"]["Ecoc-Signature"],
+                                 receiver.requests[n - 1]["body"])
+
+    webhooks.feed.add("release_approved", "ACME", {"release_id": "r1", "vins": [VIN]})
+    delivered(1)  # read with the earlier secret
+    call(webhooks, "reseal_secrets")
+    resealed = db_rows(db_url, "SELECT secret FROM subscriptions")[0]["secret"]
+    assert resealed != sealed
+    assert sealing.unseal(resealed, ("a-new-internal-secret-0123456789abcdefgh",)) == hook["secret"]
+    monkeypatch.delenv("ECOC_INTERNAL_SECRET_PREVIOUS")  # the earlier secret is dropped everywhere
+    webhooks.feed.add("release_approved", "ACME", {"release_id": "r2", "vins": [VIN]})
+    delivered(2)
+    call(webhooks, "reseal_secrets")
+    assert db_rows(db_url, "SELECT secret FROM subscriptions")[0]["secret"] == resealed  # nothing more to do

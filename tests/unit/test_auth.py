@@ -144,6 +144,27 @@ def test_a_passport_carries_the_identity_and_only_a_signed_one_is_believed():
         authz.read_passport(issue_token(S, "rita", ["admin"], ["*"]), S)
 
 
+def test_while_the_internal_secret_is_rotated_passports_of_the_earlier_one_still_verify():
+    identity = {"sub": "rita", "roles": ["reviewer"], "entities": ["NORDWIND"]}
+    old = replace(S, internal_secret="the-old-internal-secret-0123456789abcdef")
+    rolling = replace(S, internal_secret="the-new-internal-secret-0123456789abcdef",
+                      internal_secrets_previous=(old.internal_secret,))
+    assert authz.read_passport(authz.passport(identity, old), rolling) == identity  # a process not yet rolled
+    assert authz.read_passport(authz.passport(identity, rolling), rolling) == identity
+    with pytest.raises(authz.BadPassport, match="Signature verification failed"):
+        authz.read_passport(authz.passport(identity, old), replace(rolling, internal_secrets_previous=()))
+    expired = authz.passport(identity, replace(old, passport_ttl=-60))
+    with pytest.raises(authz.BadPassport, match="expired"):
+        authz.read_passport(expired, rolling)  # an earlier secret verifies nothing more than the current one
+
+
+def test_production_refuses_the_built_in_internal_secret_among_the_earlier_ones():
+    from common.config import BUILT_IN_INTERNAL_SECRET
+    prod = replace(S, local_mode=False, internal_secret="a-secret-of-our-own-0123456789abcdefgh",
+                   internal_secrets_previous=(BUILT_IN_INTERNAL_SECRET,))
+    assert any("ECOC_INTERNAL_SECRET_PREVIOUS" in p for p in prod.production_problems("vehicles"))
+
+
 def test_service_rules_from_the_passport():
     rita = {"sub": "rita", "roles": ["reviewer"], "entities": ["NORDWIND"]}
     assert authz.require(rita, "reviewer") is rita and authz.require(rita) is rita

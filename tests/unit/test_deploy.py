@@ -238,11 +238,12 @@ def test_config_is_safe_for_production(rendered, overlay):
 def test_secrets_are_referenced_by_least_privilege(rendered, overlay):
     wanted = {
         "ecoc-gateway": {"ECOC_DATABASE_URL", "ECOC_AMQP_URI", "ECOC_JWT_SECRET", "ECOC_INTERNAL_SECRET",
-                         "ECOC_OIDC_CLIENT_SECRET"},
+                         "ECOC_INTERNAL_SECRET_PREVIOUS", "ECOC_OIDC_CLIENT_SECRET"},
         "ecoc-migrate": {"ECOC_DATABASE_URL", "ECOC_AMQP_URI"},  # `ecoc migrate` declares the broker topology
         "ecoc-backup": {"ECOC_DATABASE_URL"},
         "ecoc-archive": {"ECOC_DATABASE_URL"},
-        **{f"ecoc-{s}": {"ECOC_DATABASE_URL", "ECOC_AMQP_URI", "ECOC_INTERNAL_SECRET"} for s in SERVICES},
+        **{f"ecoc-{s}": {"ECOC_DATABASE_URL", "ECOC_AMQP_URI", "ECOC_INTERNAL_SECRET", "ECOC_INTERNAL_SECRET_PREVIOUS"}
+           for s in SERVICES},
     }
     for name, spec in workloads(rendered[overlay]):
         (container,) = spec["containers"]

@@ -4,6 +4,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
+
 from services.webhooks.dependencies import Policy
 from services.webhooks.domain import retries, signatures, targets
 from services.webhooks.domain.subscriptions import matches, public
@@ -97,12 +99,21 @@ def test_a_secret_is_stored_sealed_and_reads_back_only_with_the_same_internal_se
     from services.webhooks.domain import sealing
 
     secret = signatures.new_secret()
-    stored = sealing.seal(secret, "internal-one")
-    assert secret not in stored and stored != sealing.seal(secret, "internal-one")  # random IV each time
-    assert sealing.unseal(stored, "internal-one") == secret
-    try:
-        sealing.unseal(stored, "internal-two")
-    except sealing.UnreadableSecret as exc:
-        assert "ECOC_INTERNAL_SECRET" in str(exc)
-    else:
-        raise AssertionError("a secret sealed under another key was read")
+    stored = sealing.seal(secret, ("internal-one",))
+    assert secret not in stored and stored != sealing.seal(secret, ("internal-one",))  # random IV each time
+    assert sealing.unseal(stored, ("internal-one",)) == secret
+    with pytest.raises(sealing.UnreadableSecret, match="ECOC_INTERNAL_SECRET_PREVIOUS"):
+        sealing.unseal(stored, ("internal-two",))
+
+
+def test_a_rotated_internal_secret_still_reads_earlier_secrets_and_reseals_them_under_the_new_one():
+    from services.webhooks.domain import sealing
+
+    secret = signatures.new_secret()
+    stored = sealing.seal(secret, ("old",))
+    rotated = ("new", "old")  # ECOC_INTERNAL_SECRET=new, ECOC_INTERNAL_SECRET_PREVIOUS=old
+    assert sealing.unseal(stored, rotated) == secret
+    fresh = sealing.reseal(stored, rotated)
+    assert fresh is not None and sealing.unseal(fresh, ("new",)) == secret  # the old secret can be dropped now
+    assert sealing.reseal(fresh, rotated) is None  # already under the current one
+    assert sealing.reseal(stored, ("other",)) is None  # unreadable: left for unseal to report

@@ -3,12 +3,16 @@
 A signing secret must be readable to sign each delivery, so it cannot be hashed like a password. It is stored
 encrypted (Fernet: AES-128-CBC with HMAC-SHA256) under a key derived from `ECOC_INTERNAL_SECRET`, which every
 process already holds and production sets to a value of its own: a database dump or backup alone does not give
-anyone the secrets to forge deliveries. Changing `ECOC_INTERNAL_SECRET` makes the stored secrets unreadable; the
+anyone the secrets to forge deliveries.
+
+Rotating `ECOC_INTERNAL_SECRET`: the earlier secrets listed in `ECOC_INTERNAL_SECRET_PREVIOUS` still read what
+was sealed under them, and the webhooks service seals such secrets again under the current one (`reseal`), so
+an earlier secret can be dropped once that is done. A secret sealed under none of them cannot be read; the
 deliveries of such a webhook then fail with a reason that says so, until it is created again.
 """
 import base64
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -24,13 +28,34 @@ def _fernet(internal_secret):
     return Fernet(base64.urlsafe_b64encode(key))
 
 
-def seal(secret, internal_secret):
-    return _fernet(internal_secret).encrypt(secret.encode()).decode()
+def _keys(internal_secrets):
+    """The Fernet keys of `internal_secrets` (the current one first, then earlier ones)."""
+    return MultiFernet([_fernet(s) for s in internal_secrets])
 
 
-def unseal(token, internal_secret):
+def seal(secret, internal_secrets):
+    """`secret` sealed under the current internal secret (the first of `internal_secrets`)."""
+    return _keys(internal_secrets).encrypt(secret.encode()).decode()
+
+
+def unseal(token, internal_secrets):
     try:
-        return _fernet(internal_secret).decrypt(token.encode()).decode()
+        return _keys(internal_secrets).decrypt(token.encode()).decode()
     except (InvalidToken, ValueError):
-        raise UnreadableSecret("the webhook's signing secret cannot be read with this ECOC_INTERNAL_SECRET (it was "
-                               "changed since the webhook was created: create the webhook again)") from None
+        raise UnreadableSecret("the webhook's signing secret cannot be read with ECOC_INTERNAL_SECRET or "
+                               "ECOC_INTERNAL_SECRET_PREVIOUS (it was sealed under a secret no longer listed: "
+                               "create the webhook again)") from None
+
+
+def reseal(token, internal_secrets):
+    """`token` sealed again under the current internal secret, or None when it already is (or cannot be read by
+    any of `internal_secrets`: `unseal` reports that where it matters)."""
+    try:
+        _fernet(internal_secrets[0]).decrypt(token.encode())
+        return None
+    except (InvalidToken, ValueError):
+        pass
+    try:
+        return _keys(internal_secrets).rotate(token.encode()).decode()
+    except (InvalidToken, ValueError):
+        return None
