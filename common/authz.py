@@ -1,7 +1,7 @@
 """Who may do what, re-checked by every service from the caller identity that travels with the RPC.
 
 The gateway verifies the user's token and hands the services a *passport*: the identity
-`{sub, roles, entities}` as a short-lived HS256 token signed with the internal secret
+`{sub, roles, entities, groups}` as a short-lived HS256 token signed with the internal secret
 (`ECOC_INTERNAL_SECRET`), in the nameko context data under `ecoc_identity`. nameko copies context data
 into every RPC a worker makes, so the passport travels on through nested calls. A service trusts only a
 passport whose signature checks: an identity written into the context by hand, or none at all, is
@@ -28,6 +28,7 @@ class BadPassport(Exception):
 def passport(identity, settings):
     now = int(time.time())
     claims = {"sub": identity["sub"], "roles": list(identity["roles"]), "entities": list(identity["entities"]),
+              "groups": list(identity.get("groups") or []),
               "iss": PASSPORT_ISSUER, "aud": PASSPORT_AUDIENCE, "iat": now, "exp": now + settings.passport_ttl}
     return jwt.encode(claims, settings.internal_secret, algorithm=PASSPORT_ALGORITHM)
 
@@ -47,7 +48,7 @@ def read_passport(token, settings):
     except jwt.PyJWTError as exc:
         raise BadPassport(f"the caller identity does not verify: {exc}") from None
     return {"sub": claims["sub"], "roles": list(claims.get("roles") or []),
-            "entities": list(claims.get("entities") or [])}
+            "entities": list(claims.get("entities") or []), "groups": list(claims.get("groups") or [])}
 
 
 def holds(identity, roles, service=False):
