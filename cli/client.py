@@ -16,12 +16,12 @@ class ApiError(RuntimeError):
 
 
 class Client:
-    def __init__(self, sub, roles, entities=("*",), base_url=None, s=None):
+    def __init__(self, sub, roles, entities=("*",), base_url=None, s=None, groups=()):
         s = s or settings()
         self.sub = sub
         self.base_url = (base_url or s.gateway_url).rstrip("/")
         self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {issue_token(s, sub, list(roles), list(entities))}"
+        self.session.headers["Authorization"] = f"Bearer {issue_token(s, sub, list(roles), list(entities), groups=groups)}"
         self.last_trace_id = None
 
     def request(self, method, path, expect=(200, 201, 202), **kwargs):

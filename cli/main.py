@@ -29,7 +29,8 @@ def cmd_token(args):
     from common.config import settings
     from gateway.auth import issue_token
 
-    print(issue_token(settings(), args.sub, _split(args.roles), _split(args.entities), args.ttl))
+    print(issue_token(settings(), args.sub, _split(args.roles), _split(args.entities), args.ttl,
+                      groups=_split(args.groups) if args.groups else ()))
     return 0
 
 
@@ -235,6 +236,7 @@ def build_parser():
     token.add_argument("--roles", required=True, help="comma-separated roles")
     token.add_argument("--entities", default="*", help="comma-separated entity codes, or *")
     token.add_argument("--ttl", type=int, default=3600, help="seconds")
+    token.add_argument("--groups", default="", help="comma-separated groups (teams may name them)")
     token.set_defaults(func=cmd_token)
     keys = sub.add_parser("keys", help="seal keys").add_subparsers(dest="keys_command", required=True)
     gen = keys.add_parser("generate", help="create a self-signed RSA-3072 seal for an entity")

@@ -1,8 +1,9 @@
 """Who may do what, re-checked by every service from the caller identity that travels with the RPC.
 
 The gateway verifies the user's token and hands the services a *passport*: the identity
-`{sub, roles, entities}` as a short-lived HS256 token signed with the internal secret
-(`ECOC_INTERNAL_SECRET`; while a new secret is rolled out, `ECOC_INTERNAL_SECRET_PREVIOUS` ones verify too), in the nameko context data under `ecoc_identity`. nameko copies context data
+`{sub, roles, entities, groups}` as a short-lived HS256 token signed with the internal secret
+(`ECOC_INTERNAL_SECRET`; while a new secret is rolled out, `ECOC_INTERNAL_SECRET_PREVIOUS` ones verify too), in
+the nameko context data under `ecoc_identity`. nameko copies context data
 into every RPC a worker makes, so the passport travels on through nested calls. A service trusts only a
 passport whose signature checks: an identity written into the context by hand, or none at all, is
 refused. Workers that serve no caller (event handlers, timers) call other services as
@@ -28,6 +29,7 @@ class BadPassport(Exception):
 def passport(identity, settings):
     now = int(time.time())
     claims = {"sub": identity["sub"], "roles": list(identity["roles"]), "entities": list(identity["entities"]),
+              "groups": list(identity.get("groups") or []),
               "iss": PASSPORT_ISSUER, "aud": PASSPORT_AUDIENCE, "iat": now, "exp": now + settings.passport_ttl}
     return jwt.encode(claims, settings.internal_secret, algorithm=PASSPORT_ALGORITHM)
 
@@ -52,7 +54,7 @@ def read_passport(token, settings):
     else:
         raise BadPassport("the caller identity does not verify: Signature verification failed")
     return {"sub": claims["sub"], "roles": list(claims.get("roles") or []),
-            "entities": list(claims.get("entities") or [])}
+            "entities": list(claims.get("entities") or []), "groups": list(claims.get("groups") or [])}
 
 
 def holds(identity, roles, service=False):

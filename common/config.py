@@ -84,6 +84,8 @@ class Settings:
     jwt_roles_claim: str = field(default_factory=lambda: _env("ECOC_JWT_ROLES_CLAIM", "roles"))
     jwt_entities_claim: str = field(default_factory=lambda: _env("ECOC_JWT_ENTITIES_CLAIM", "entities"))
     jwt_role_prefix: str = field(default_factory=lambda: _env("ECOC_JWT_ROLE_PREFIX", ""))
+    # where they carry the caller's groups (optional): a team naming one of them counts the caller a member
+    jwt_groups_claim: str = field(default_factory=lambda: _env("ECOC_JWT_GROUPS_CLAIM", "groups"))
     internal_secret: str = field(
         default_factory=lambda: _env("ECOC_INTERNAL_SECRET", BUILT_IN_INTERNAL_SECRET))
     # earlier internal secrets still accepted while a new one is rolled out (comma list, newest first): passports

@@ -2,7 +2,8 @@
 
 Tokens are HS256 with the local secret, or, when `ECOC_JWT_JWKS_URL` is set, RS/ES tokens of an OIDC
 issuer verified with its published keys. Roles and entities are read where the issuer puts them
-(`ECOC_JWT_ROLES_CLAIM`, `ECOC_JWT_ENTITIES_CLAIM`, `ECOC_JWT_ROLE_PREFIX`). The accepted algorithms are pinned by configuration
+(`ECOC_JWT_ROLES_CLAIM`, `ECOC_JWT_ENTITIES_CLAIM`, `ECOC_JWT_ROLE_PREFIX`), and the groups that make the caller a
+member of a team where `ECOC_JWT_GROUPS_CLAIM` says (optional). The accepted algorithms are pinned by configuration
 (`Settings.jwt_algorithms`): the token's header never chooses them. The role and entity checks are the
 ones every service repeats (`common.authz`); here they answer as HTTP problems."""
 import time
@@ -16,6 +17,7 @@ from gateway.problems import forbidden, not_found, unauthorized
 ROLES = authz.ROLES
 REQUIRED_CLAIMS = ["exp", "sub", "iss", "aud"]
 MAX_SUB = 200  # the services keep the caller's `sub` (editor, requester, signer, actor) in 200 characters
+MAX_GROUP, MAX_GROUPS = 200, 200  # a group claim's names, as teams keep them
 
 _issuer_keys = {}  # JWKS URL → JwksKeys: one cache per process, shared by every request
 
@@ -42,8 +44,9 @@ def identity_from_token(token, settings, keys=None):
 
 
 def identity_from_claims(claims, settings):
-    """The caller `{sub, roles, entities}` verified claims name (an API token's, or the ID token of the dashboard's
-    OIDC sign-in): roles and entities where `ECOC_JWT_ROLES_CLAIM`/`ECOC_JWT_ENTITIES_CLAIM` say; 401 otherwise."""
+    """The caller `{sub, roles, entities, groups}` verified claims name (an API token's, or the ID token of the
+    dashboard's OIDC sign-in): roles and entities where `ECOC_JWT_ROLES_CLAIM`/`ECOC_JWT_ENTITIES_CLAIM` say (401
+    otherwise), groups where `ECOC_JWT_GROUPS_CLAIM` says (none when the claim is absent)."""
     roles = _strings(_claim(claims, settings.jwt_roles_claim))
     entities = _strings(_claim(claims, settings.jwt_entities_claim))
     if roles is None or entities is None:
@@ -52,9 +55,14 @@ def identity_from_claims(claims, settings):
     sub = claims["sub"]
     if not isinstance(sub, str) or not 1 <= len(sub) <= MAX_SUB or not sub.isprintable():
         raise unauthorized(f"the token's `sub` must be 1 to {MAX_SUB} printable characters")
+    groups = _claim(claims, settings.jwt_groups_claim)
+    groups = [] if groups is None else _strings(groups)
+    if groups is None or any(not 1 <= len(g) <= MAX_GROUP for g in groups) or len(groups) > MAX_GROUPS:
+        raise unauthorized(f"the token's `{settings.jwt_groups_claim}` must be a list of at most {MAX_GROUPS} "
+                           f"printable strings of 1 to {MAX_GROUP} characters (or a space-separated string)")
     prefix = settings.jwt_role_prefix
     roles = [r[len(prefix):] for r in roles if r.startswith(prefix) and r[len(prefix):] in ROLES]
-    return {"sub": sub, "roles": roles, "entities": entities}
+    return {"sub": sub, "roles": roles, "entities": entities, "groups": sorted(set(groups))}
 
 
 def _claim(claims, path):
@@ -108,9 +116,11 @@ def scoped(identity, entity, what):
         raise not_found(f"no {what}")
 
 
-def issue_token(settings, sub, roles, entities, ttl_seconds=3600):
+def issue_token(settings, sub, roles, entities, ttl_seconds=3600, groups=()):
     """A local HS256 token (`ecoc token`, the demo, tests)."""
     now = int(time.time())
-    return jwt.encode({"sub": sub, "roles": roles, "entities": entities, "iss": settings.jwt_issuer,
-                       "aud": settings.jwt_audience, "iat": now, "nbf": now, "exp": now + ttl_seconds},
-                      settings.jwt_secret, algorithm="HS256")
+    claims = {"sub": sub, "roles": roles, "entities": entities, "iss": settings.jwt_issuer,
+              "aud": settings.jwt_audience, "iat": now, "nbf": now, "exp": now + ttl_seconds}
+    if groups:
+        claims[settings.jwt_groups_claim] = list(groups)
+    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")

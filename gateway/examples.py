@@ -90,7 +90,7 @@ _EXCEPTION = {"id": "7c2d4e6f-8a9b-4c1d-2e3f-4a5b6c7d8e9f", "entity": demo_data.
               "requested_by": "dana", "requested_at": WHEN, "decision": "accepted", "decided_by": "rita",
               "decided_at": WHEN, "decision_note": "confirmed with the homologation team", "state": "accepted"}
 _TEAM = {"id": TEAM_ID, "entity": demo_data.ENTITY, "name": "Plant Gent homologation", "members": ["dana", "rita"],
-         "updated_by": "tom", "updated_at": WHEN}
+         "groups": ["homologation-gent"], "updated_by": "tom", "updated_at": WHEN}
 _RULE = {"id": "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b", "entity": demo_data.ENTITY, "team_id": TEAM_ID, "field": "wmi",
          "pattern": demo_data.WMI, "position": 10, "created_by": "tom", "created_at": WHEN}
 _PAPER_JOB = {"id": "4f3e2d1c-0b9a-4877-a665-544332211000", "release_id": RELEASE_ID, "form": "pdf",
@@ -128,7 +128,10 @@ BODIES = {
     "ExceptionIn": {"rule": "REG-012", "vin": VIN, "reason": "registration country confirmed by the importer",
                     "expires_on": "2026-06-30"},
     "DecisionIn": {"note": "confirmed with the homologation team"},
-    "TeamIn": {"entity": demo_data.ENTITY, "name": "Plant Gent homologation", "members": ["dana", "rita"]},
+    "TeamIn": {"entity": demo_data.ENTITY, "name": "Plant Gent homologation", "members": ["dana", "rita"],
+               "groups": ["homologation-gent"]},
+    "TeamChangeIn": {"add_members": ["sam"], "remove_members": ["rita"], "add_groups": ["homologation-l-cat"]},
+    "AssigneeIn": {"assignee": "dana"},
     "OwnershipRuleIn": {"team_id": TEAM_ID, "field": "wmi", "pattern": demo_data.WMI, "position": 10},
 }
 
@@ -222,7 +225,9 @@ RESPONSES = {
     "OwnershipRuleList": {"items": [_RULE]},
     "WorkList": {"items": [{"kind": "release", "id": RELEASE_ID, "entity": demo_data.ENTITY, "waiting_for": "review",
                             "since": WHEN, "team_id": TEAM_ID, "team": "Plant Gent homologation", "age_hours": 30,
-                            "overdue": False}]},
+                            "overdue": False, "assignee": "rita", "assigned_by": "rita", "assigned_at": WHEN}]},
+    "WorkAssignmentOut": {"kind": "release", "id": RELEASE_ID, "entity": demo_data.ENTITY, "team_id": TEAM_ID,
+                          "assignee": "dana", "assigned_by": "tom", "assigned_at": WHEN},
     "PaperJobOut": _PAPER_JOB,
 }
 

@@ -24,6 +24,7 @@ dashboard_sessions = Table(
     Column("sub", String(200), nullable=False),
     Column("roles", JSONB, nullable=False),
     Column("entities", JSONB, nullable=False),
+    Column("groups", JSONB, nullable=False, server_default="[]"),  # the groups claim: teams may name them
     Column("csrf", String(64), nullable=False),
     Column("via", String(16), nullable=False),  # oidc, or token (the development sign-in of local mode)
     Column("created_at", DateTime(timezone=True), nullable=False),

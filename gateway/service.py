@@ -20,6 +20,7 @@ from gateway.routes.comments import CommentRoutes
 from gateway.routes.dashboard import DashboardRoutes
 from gateway.routes.dashboard_actions import DashboardActionRoutes
 from gateway.routes.dashboard_signin import DashboardSignInRoutes
+from gateway.routes.dashboard_work import DashboardWorkRoutes
 from gateway.routes.deliveries import DeliveryRoutes
 from gateway.routes.entities import EntityRoutes
 from gateway.routes.events import EventRoutes
@@ -39,7 +40,7 @@ SETTINGS = settings()
 class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, ReleaseRoutes, AuditRoutes,
                      EventRoutes, WebhookRoutes, RuleRoutes, CommentRoutes, ExceptionRoutes, WorkRoutes,
                      DashboardRoutes, DashboardSignInRoutes, DashboardActionRoutes, PaperRoutes, RolloutRoutes,
-                     DeliveryRoutes):
+                     DeliveryRoutes, DashboardWorkRoutes):
     name = "gateway"
 
     caller = Identity()

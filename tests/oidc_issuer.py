@@ -2,9 +2,10 @@
 authorization endpoint with a sign-in form, and a token endpoint. It does what a real issuer does for the
 authorization code flow with PKCE and nothing more: one confidential client (id and secret, `client_secret_basic`
 or `client_secret_post`), an exact redirect URI, S256 code challenges only, single-use codes that live 60 s,
-and RS256 ID tokens carrying the nonce and the person's `roles` and `entities` claims.
+and RS256 ID tokens carrying the nonce and the person's `roles` and `entities` claims (and `groups`, when the
+person has any).
 
-People are read from a JSON file at every sign-in (`{"sub": {"roles": [...], "entities": [...]}}`), so a test can
+People are read from a JSON file at every sign-in (`{"sub": {"roles": [...], "entities": [...], "groups": [...]}}`), so a test can
 add one while the issuer runs. Usage:
 
     python tests/oidc_issuer.py --port P --client-id ID --client-secret SECRET --redirect-uri URI --users FILE
@@ -96,6 +97,8 @@ class Issuer:
         now = int(time.time())
         claims = {"iss": self.url, "sub": granted["sub"], "aud": self.client_id, "iat": now,
                   "exp": now + TOKEN_SECONDS, "roles": person.get("roles", []), "entities": person.get("entities", [])}
+        if person.get("groups"):
+            claims["groups"] = person["groups"]
         if granted["nonce"]:
             claims["nonce"] = granted["nonce"]
         id_token = jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})

@@ -62,9 +62,9 @@ class E2EStack:
     receiver_tls: dict = None  # a webhook receiver's certificate and key, of the CA the stack trusts (`receiver_ca`)
     oidc: object = None  # the test OIDC issuer the dashboard signs in with (`tests.support.OidcIssuer`)
 
-    def client(self, sub, roles, entities=("*",)):
-        """A `cli.client.Client` acting as `sub` with `roles` in `entities`, against this stack."""
-        return Client(sub, list(roles), list(entities), base_url=self.base_url, s=self.settings)
+    def client(self, sub, roles, entities=("*",), groups=()):
+        """A `cli.client.Client` acting as `sub` with `roles` in `entities` (and `groups`), against this stack."""
+        return Client(sub, list(roles), list(entities), base_url=self.base_url, s=self.settings, groups=groups)
 
     def url(self, path):
         return f"{self.base_url}{path}"

@@ -199,10 +199,11 @@ class RunningStack:
         self.processes, self.settings, self.prefix, self.log_dir, self.keys_dir = (
             processes, settings, prefix, log_dir, keys_dir)
 
-    def client(self, sub, roles, entities=("*",)):
+    def client(self, sub, roles, entities=("*",), groups=()):
         from cli.client import Client
 
-        return Client(sub, list(roles), list(entities), base_url=self.settings.gateway_url, s=self.settings)
+        return Client(sub, list(roles), list(entities), base_url=self.settings.gateway_url, s=self.settings,
+                      groups=groups)
 
     def database_url(self, service):
         return self.settings.database_url(service)
@@ -393,7 +394,7 @@ def take(amqp_uri, queue, timeout=0.0):
 
 class OidcIssuer:
     """The test OIDC issuer (`tests/oidc_issuer.py`) running as a process: `url`, `client_id`, `client_secret`,
-    `env` (the gateway's ECOC_OIDC_* settings for it) and `add_user(sub, roles, entities)`."""
+    `env` (the gateway's ECOC_OIDC_* settings for it) and `add_user(sub, roles, entities, groups)`."""
 
     def __init__(self, url, client_id, client_secret, users_file):
         self.url, self.client_id, self.client_secret, self.users_file = url, client_id, client_secret, users_file
@@ -403,9 +404,9 @@ class OidcIssuer:
         return {"ECOC_OIDC_ISSUER": self.url, "ECOC_OIDC_CLIENT_ID": self.client_id,
                 "ECOC_OIDC_CLIENT_SECRET": self.client_secret}
 
-    def add_user(self, sub, roles, entities):
+    def add_user(self, sub, roles, entities, groups=()):
         users = json.loads(self.users_file.read_text())
-        users[sub] = {"roles": list(roles), "entities": list(entities)}
+        users[sub] = {"roles": list(roles), "entities": list(entities), "groups": list(groups)}
         tmp = self.users_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(users))
         tmp.replace(self.users_file)  # the issuer reads it at every sign-in: never half-written
@@ -454,10 +455,11 @@ class OwnStack:
     def __init__(self, settings):
         self.settings = settings
 
-    def client(self, sub, roles, entities=("*",)):
+    def client(self, sub, roles, entities=("*",), groups=()):
         from cli.client import Client
 
-        return Client(sub, list(roles), list(entities), base_url=self.settings.gateway_url, s=self.settings)
+        return Client(sub, list(roles), list(entities), base_url=self.settings.gateway_url, s=self.settings,
+                      groups=groups)
 
 
 @contextlib.contextmanager

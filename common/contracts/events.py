@@ -22,6 +22,9 @@ RELEASE_ITEM_REOPENED = "release_item_reopened"
 COMMENT_ADDED = "comment_added"
 TEAM_SAVED = "team_saved"
 OWNERSHIP_RULE_ADDED = "ownership_rule_added"
+OWNERSHIP_RULE_REMOVED = "ownership_rule_removed"
+WORK_ASSIGNED = "work_assigned"
+WORK_UNASSIGNED = "work_unassigned"
 VALIDATION_COMPLETED = "validation_completed"
 EXCEPTION_REQUESTED = "exception_requested"
 EXCEPTION_ACCEPTED = "exception_accepted"
@@ -54,7 +57,8 @@ EVENTS_BY_SOURCE = {
     "approvals": (APPROVAL_REGISTERED, APPROVAL_EXTENDED, APPROVAL_WITHDRAWN, APPROVAL_VERSION_ADDED, ENTITY_CHANGED),
     "vehicles": (VEHICLE_CHANGED, VEHICLE_STATUS_CHANGED, VEHICLE_WITHDRAWN, VEHICLE_STAGE_IMPORTED, RELEASE_REQUESTED,
                  RELEASE_APPROVED, RELEASE_REJECTED, RELEASE_SIGN_REQUESTED, RELEASE_COMPLETED, RELEASE_ITEM_REOPENED,
-                 VEHICLE_DELETED, COMMENT_ADDED, TEAM_SAVED, OWNERSHIP_RULE_ADDED),
+                 VEHICLE_DELETED, COMMENT_ADDED, TEAM_SAVED, OWNERSHIP_RULE_ADDED, OWNERSHIP_RULE_REMOVED,
+                 WORK_ASSIGNED, WORK_UNASSIGNED),
     "validation": (VALIDATION_COMPLETED, EXCEPTION_REQUESTED, EXCEPTION_ACCEPTED, EXCEPTION_REFUSED),
     "signing": (CERTIFICATE_SIGNED, CERTIFICATE_FAILED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN, PAPER_PRINTED,
                 PAPER_LAYOUT_CHANGED, PAPER_JOB_REQUESTED, PAPER_JOB_FAILED),
@@ -225,10 +229,17 @@ DATA_SCHEMAS = {
                                  vins=fields.List(fields.String(), required=True),
                                  reason=fields.String(required=True), release_status=fields.String(required=True)),
     TEAM_SAVED: _data(team_id=fields.String(required=True), name=fields.String(required=True),
-                      members=fields.List(fields.String(), required=True)),
+                      members=fields.List(fields.String(), required=True), groups=fields.List(fields.String())),
     OWNERSHIP_RULE_ADDED: _data(rule_id=fields.String(required=True), team_id=fields.String(required=True),
                                 field=fields.String(required=True), pattern=fields.String(required=True),
                                 position=fields.Integer(required=True)),
+    OWNERSHIP_RULE_REMOVED: _data(rule_id=fields.String(required=True), team_id=fields.String(required=True),
+                                  field=fields.String(required=True), pattern=fields.String(required=True)),
+    WORK_ASSIGNED: _data(kind=fields.String(required=True), item_id=fields.String(required=True),
+                         assignee=fields.String(required=True), team_id=fields.String(allow_none=True, required=True),
+                         previous=fields.String(allow_none=True, required=True)),
+    WORK_UNASSIGNED: _data(kind=fields.String(required=True), item_id=fields.String(required=True),
+                           assignee=fields.String(required=True)),
     COMMENT_ADDED: _data(comment_id=fields.String(required=True), vin=fields.String(allow_none=True, required=True),
                          release_id=fields.String(allow_none=True, required=True), body=fields.String(required=True)),
     VALIDATION_COMPLETED: _data(results=fields.List(fields.Nested(ValidationResult), required=True)),

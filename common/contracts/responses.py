@@ -864,6 +864,7 @@ class TeamOut(Open):
     entity = fields.String(required=True)
     name = fields.String(required=True)
     members = fields.List(fields.String(), required=True)
+    groups = fields.List(fields.String(), required=True)
     updated_by = fields.String(required=True)
     updated_at = fields.String(required=True)
 
@@ -897,6 +898,20 @@ class WorkItem(Open):
     team = _text(required=True)
     age_hours = fields.Integer(required=True)
     overdue = fields.Boolean(required=True)
+    assignee = _text(required=True, metadata={"description": "who works on it (null: nobody yet)"})
+    assigned_by = _text(required=True)
+    assigned_at = _text(required=True)
+
+
+class WorkAssignmentOut(Open):
+    """Who works on a blocked vehicle or a waiting release; it ends when the item leaves the work list."""
+    kind = fields.String(required=True, validate=validate.OneOf(["vehicle", "release"]))
+    id = fields.String(required=True)
+    entity = fields.String(required=True)
+    team_id = _text(required=True, metadata={"description": "the owning team (null: no rule matches the item)"})
+    assignee = fields.String(required=True)
+    assigned_by = fields.String(required=True)
+    assigned_at = fields.String(required=True)
 
 
 class WorkList(Open):

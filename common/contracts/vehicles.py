@@ -87,17 +87,37 @@ class VinsIn(Strict):
                        validate=validate.Length(1, MAX_IMPORT))
 
 
+def _name():
+    """A member's `sub` or a group's name."""
+    return fields.String(validate=validate.Length(1, 200))
+
+
 class TeamIn(Strict):
     entity = fields.String(required=True, validate=validate.Length(1, 32))
     name = fields.String(required=True, validate=validate.Length(1, 100))
-    members = fields.List(fields.String(validate=validate.Length(1, 200)), required=True,
-                          validate=validate.Length(max=500), metadata={"description": "members by `sub`"})
+    members = fields.List(_name(), required=True, validate=validate.Length(max=500),
+                          metadata={"description": "members by `sub`"})
+    groups = fields.List(_name(), load_default=None, validate=validate.Length(max=100), metadata={
+        "description": "OIDC groups whose people are members (the token's groups claim); absent: unchanged"})
+
+
+class TeamChangeIn(Strict):
+    """PATCH /v1/teams/{team_id}: members and groups added or removed (a name both added and removed is removed)."""
+    add_members = fields.List(_name(), load_default=list, validate=validate.Length(max=500))
+    remove_members = fields.List(_name(), load_default=list, validate=validate.Length(max=500))
+    add_groups = fields.List(_name(), load_default=list, validate=validate.Length(max=100))
+    remove_groups = fields.List(_name(), load_default=list, validate=validate.Length(max=100))
+
+
+class AssigneeIn(Strict):
+    """PUT .../assignee: who works on the item (the caller's own `sub` claims it)."""
+    assignee = fields.String(required=True, validate=validate.Length(1, 200))
 
 
 class OwnershipRuleIn(Strict):
     team_id = fields.String(required=True, validate=validate.Length(36, 36))
     field = fields.String(required=True, metadata={
-        "description": "approval_number, type, variant, wmi, vin_pattern or intended_country"})
+        "description": "approval_number, type, variant, wmi, vin_pattern, intended_country or category"})
     pattern = fields.String(required=True, validate=validate.Length(1, 64))
     position = fields.Integer(load_default=100, validate=validate.Range(0, 10000),
                               metadata={"description": "rules are tried by position, lowest first"})

@@ -169,8 +169,17 @@ class ExceptionListQuery(Schema):
 
 class WorkPageQuery(Schema):
     team = fields.String(validate=validate.Length(min=1, max=36))
-    mine = fields.Boolean(metadata={"description": "only the work of the teams I am a member of"})
+    mine = fields.Boolean(metadata={"description": "my work: of the teams I am a member of, and assigned to me"})
+    assignee = fields.String(validate=validate.Length(min=1, max=200),
+                             metadata={"description": "the work assigned to this `sub`, or `none`: to nobody"})
+    done = fields.String(validate=validate.OneOf(["claimed", "assigned", "unassigned"]),
+                         metadata={"description": "what the form just did (the page says so)"})
 
     @pre_load
     def _empty_is_absent(self, data, **kwargs):
         return {k: v for k, v in data.items() if v != ""}
+
+
+class TeamsPageQuery(Schema):
+    done = fields.String(validate=validate.OneOf(["created", "changed", "rule-added", "rule-removed"]),
+                         metadata={"description": "what the form just did (the page says so)"})

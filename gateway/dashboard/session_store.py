@@ -53,7 +53,7 @@ class SessionStore:
             conn.execute(delete(sessions).where(sessions.c.expires_at < now))
             conn.execute(sessions.insert().values(
                 id_hash=digest(session_id), sub=identity["sub"], roles=list(identity["roles"]),
-                entities=list(identity["entities"]), csrf=secrets.token_urlsafe(32), via=via, created_at=now,
+                entities=list(identity["entities"]), groups=list(identity.get("groups") or []), csrf=secrets.token_urlsafe(32), via=via, created_at=now,
                 last_seen_at=now, expires_at=expires))
         return session_id, max(0, int((expires - now).total_seconds()))
 
@@ -72,7 +72,8 @@ class SessionStore:
                 conn.execute(delete(sessions).where(sessions.c.id_hash == key))
                 return None
             conn.execute(update(sessions).where(sessions.c.id_hash == key).values(last_seen_at=now))
-        return Session({"sub": row.sub, "roles": list(row.roles), "entities": list(row.entities)}, row.csrf, row.via)
+        return Session({"sub": row.sub, "roles": list(row.roles), "entities": list(row.entities),
+                        "groups": list(row.groups)}, row.csrf, row.via)
 
     def end(self, session_id):
         if session_id:

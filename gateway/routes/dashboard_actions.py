@@ -15,6 +15,7 @@ from gateway.dashboard.view import release_link
 from gateway.http import route
 from gateway.problems import HttpProblem, invalid
 from gateway.routes.comments import WRITERS
+from gateway.routes.work import WORKERS
 
 FORM = ("application/x-www-form-urlencoded",)
 ACTION = "A form of a signed-in dashboard session (field `csrf`: the session's token), posted from our own pages. " \
@@ -195,13 +196,16 @@ class DashboardActionRoutes:
     # -- work ------------------------------------------------------------------------------------
 
     @route("GET", "/dashboard/work", query=WorkPageQuery, produces="text/html", errors=(303, 401, 403, 422),
-           summary="Work by owning team: blocked vehicles and waiting releases, oldest first; `mine=1`: my teams'")
+           summary="Work by owning team and assignee: blocked vehicles and waiting releases, oldest first; `mine=1`: "
+                   "my teams' and mine, with forms to claim, assign or give back an item")
     def get_work_page(self, call):
         q = call.query
 
         def build(identity):
-            assignee = identity["sub"] if q.get("mine") else None
-            work = self._rpc("vehicles", "work", q.get("team"), assignee, self.settings.work_overdue_hours)
-            return self._html("work.html", identity, work=work, teams=self._rpc("vehicles", "teams"), query=q,
+            work = self._rpc("vehicles", "work", q.get("team"), q.get("assignee"), self.settings.work_overdue_hours,
+                             mine=bool(q.get("mine")))
+            teams = self._rpc("vehicles", "teams")
+            return self._html("work.html", identity, work=work, teams=teams, query=q, may_work=WORKERS,
+                              members={t["id"]: t["members"] for t in teams},
                               overdue_hours=self.settings.work_overdue_hours)
         return self._page(call, build)

@@ -1,14 +1,25 @@
 """Teams, ownership rules and the work they own (the vehicles service keeps them)."""
 from marshmallow import Schema, fields, validate
+from werkzeug.wrappers import Response
 
-from common.contracts.responses import OwnershipRuleList, OwnershipRuleOut, TeamList, TeamOut, WorkList
-from common.contracts.vehicles import OwnershipRuleIn, TeamIn
+from common.contracts.responses import (
+    OwnershipRuleList, OwnershipRuleOut, TeamList, TeamOut, WorkAssignmentOut, WorkList,
+)
+from common.contracts.vehicles import AssigneeIn, OwnershipRuleIn, TeamChangeIn, TeamIn
 from gateway.http import route
+
+WORKERS = ("data_steward", "reviewer", "signer", "team_lead")  # who may claim work
+CLAIM = ("A member of the owning team (by `sub`, or by a group of the token's groups claim) claims the item with "
+         "their own `sub` (409 while someone else works on it); a team lead assigns it to a member (by `sub`) or "
+         "takes it over. The assignment ends when the item leaves the work list. Audited (`work_assigned`).")
+UNCLAIM = "The assignee gives the item back, or a team lead takes the assignee off it. Audited (`work_unassigned`)."
 
 
 class WorkQuery(Schema):
     team = fields.String(validate=validate.Length(1, 36), metadata={"description": "a team id, or `none`: unowned"})
-    assignee = fields.String(validate=validate.Length(1, 200), metadata={"description": "the teams of this `sub`"})
+    assignee = fields.String(validate=validate.Length(1, 200),
+                             metadata={"description": "the work assigned to this `sub`, or `none`: to nobody"})
+    mine = fields.Boolean(metadata={"description": "my work: of the teams I am a member of, and assigned to me"})
 
 
 class WorkRoutes:
@@ -18,9 +29,14 @@ class WorkRoutes:
         return {"items": self._rpc("vehicles", "teams")}
 
     @route("POST", "/v1/teams", roles=("team_lead",), body=TeamIn, response=TeamOut, errors=(404,),
-           summary="Create a team of an entity, or replace its members (by `sub`)")
+           summary="Create a team of an entity, or replace its members (by `sub`) and groups")
     def save_team(self, call):
         return self._rpc("vehicles", "save_team", call.body)
+
+    @route("PATCH", "/v1/teams/{team_id}", roles=("team_lead",), body=TeamChangeIn, response=TeamOut, errors=(404,),
+           summary="Add or remove members (by `sub`) and groups of a team")
+    def update_team(self, call, team_id):
+        return self._rpc("vehicles", "change_team", team_id, call.body)
 
     @route("GET", "/v1/ownership-rules", roles=(), response=OwnershipRuleList,
            summary="The ownership rules of the caller's entities, in the order they are tried")
@@ -33,9 +49,40 @@ class WorkRoutes:
     def add_ownership_rule(self, call):
         return self._rpc("vehicles", "add_ownership_rule", call.body)
 
+    @route("DELETE", "/v1/ownership-rules/{rule_id}", roles=("team_lead",), status=204, errors=(404,),
+           summary="Remove an ownership rule")
+    def delete_ownership_rule(self, call, rule_id):
+        self._rpc("vehicles", "remove_ownership_rule", rule_id)
+        return Response(status=204)
+
     @route("GET", "/v1/work", roles=(), query=WorkQuery, response=WorkList,
-           summary="Blocked vehicles and releases waiting for review or signing, with owning team and age",
+           summary="Blocked vehicles and releases waiting for review or signing, with owning team, assignee and age",
            description="Oldest first; `overdue` after `ECOC_WORK_OVERDUE_HOURS`.")
     def list_work(self, call):
         q = call.query
-        return self._rpc("vehicles", "work", q.get("team"), q.get("assignee"), self.settings.work_overdue_hours)
+        return self._rpc("vehicles", "work", q.get("team"), q.get("assignee"), self.settings.work_overdue_hours,
+                         mine=bool(q.get("mine")))
+
+    @route("PUT", "/v1/work/vehicles/{vin}/assignee", roles=WORKERS, body=AssigneeIn, response=WorkAssignmentOut,
+           errors=(404, 409), summary="Claim a blocked vehicle, or assign it to a member of its team",
+           description=CLAIM)
+    def put_vehicle_assignee(self, call, vin):
+        return self._rpc("vehicles", "assign_work", "vehicle", vin, call.body)
+
+    @route("DELETE", "/v1/work/vehicles/{vin}/assignee", roles=WORKERS, status=204, errors=(404,),
+           summary="Give a blocked vehicle back, or take its assignee off it", description=UNCLAIM)
+    def delete_vehicle_assignee(self, call, vin):
+        self._rpc("vehicles", "unassign_work", "vehicle", vin)
+        return Response(status=204)
+
+    @route("PUT", "/v1/work/releases/{release_id}/assignee", roles=WORKERS, body=AssigneeIn,
+           response=WorkAssignmentOut, errors=(404, 409),
+           summary="Claim a waiting release, or assign it to a member of its team", description=CLAIM)
+    def put_release_assignee(self, call, release_id):
+        return self._rpc("vehicles", "assign_work", "release", release_id, call.body)
+
+    @route("DELETE", "/v1/work/releases/{release_id}/assignee", roles=WORKERS, status=204, errors=(404,),
+           summary="Give a waiting release back, or take its assignee off it", description=UNCLAIM)
+    def delete_release_assignee(self, call, release_id):
+        self._rpc("vehicles", "unassign_work", "release", release_id)
+        return Response(status=204)

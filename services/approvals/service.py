@@ -309,6 +309,21 @@ class ApprovalsService(Health):
                                    pinned_revision=item["revision"]))
         return results
 
+    @rpc(expected_exceptions=EXPECTED)
+    def categories(self, references):
+        """Batch: [[entity, approval number], ...] → the VehicleCategory of each approval (None: no such approval
+        of that entity, or one of an entity the caller does not act for), in the order asked."""
+        caller = self.caller.require(service=True)
+        bases = []
+        for entity, number in references:
+            try:
+                bases.append((entity, parse_approval_number(number).base) if may_see(caller, entity) else None)
+            except (ValueError, TypeError):
+                bases.append(None)
+        with self.db as uow:
+            found = repo.load_by_references(uow.session, {b for b in bases if b})
+            return [found[b].category if b in found else None for b in bases]
+
 
 def _renamed(errors, rename):
     if rename is None:

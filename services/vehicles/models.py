@@ -133,13 +133,14 @@ comments = Table(
     Index("ix_comments_release", "release_id", "created_at"),
 )
 
-# Teams of an entity (members by `sub`) and the ordered rules that make a team the owner of vehicles and releases.
+# Teams of an entity (members by `sub`, or by a group of their token's groups claim) and the ordered rules that make a team the owner of vehicles and releases.
 teams = Table(
     "teams", metadata,
     Column("id", UUID(as_uuid=False), primary_key=True),
     Column("entity", String(32), nullable=False),
     Column("name", String(100), nullable=False),
     Column("members", JSONB, nullable=False),
+    Column("groups", JSONB, nullable=False, server_default="[]"),
     Column("updated_by", String(200), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("entity", "name", name="uq_teams_entity_name"),
@@ -155,4 +156,16 @@ ownership_rules = Table(
     Column("position", Integer, nullable=False),
     Column("created_by", String(200), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Who works on a blocked vehicle (kind `vehicle`, id its VIN) or a waiting release (kind `release`): claimed by a
+# member of the owning team, or assigned by a team lead. It ends when the item leaves the work list.
+work_assignments = Table(
+    "work_assignments", metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("item_id", String(36), primary_key=True),
+    Column("entity", String(32), nullable=False),
+    Column("assignee", String(200), nullable=False, index=True),
+    Column("assigned_by", String(200), nullable=False),
+    Column("assigned_at", DateTime(timezone=True), nullable=False),
 )

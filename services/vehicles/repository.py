@@ -13,7 +13,7 @@ from services.vehicles.domain.revisions import diff, record_of
 from services.vehicles.domain.stages import handed_on
 from services.vehicles.models import (
     comments, ownership_rules, release_items, releases, rollout_scopes, teams, vehicle_revisions, vehicle_stages,
-    vehicles,
+    vehicles, work_assignments,
 )
 
 
@@ -79,12 +79,21 @@ def set_status(session, vins, status, **values):
     if vins:
         session.execute(update(vehicles).where(vehicles.c.vin.in_(list(vins)))
                         .values(status=status, updated_at=utcnow(), **values))
+        _left_work(session, status, vins)
 
 
 def set_status_each(session, status, rows):
     """Move vehicles to `status`, each with values of its own: `rows` are `{"vin": …, column: value, …}`,
     all with the same columns (one statement, `update_each`)."""
     update_each(session, vehicles, rows, status=status, updated_at=utcnow())
+    _left_work(session, status, [r["vin"] for r in rows])
+
+
+def _left_work(session, status, vins):
+    """A vehicle that is no longer blocked has left the work list: its assignment ends (a correction keeps it
+    while the vehicle is draft again, waiting for validation)."""
+    if status not in ("blocked", "draft"):
+        end_assignments(session, "vehicle", vins)
 
 
 def withdraw(session, vehicle, withdrawal, actor, reason):
@@ -257,6 +266,8 @@ def item_states(session, release_id):
 
 def update_release(session, release_id, **values):
     session.execute(update(releases).where(releases.c.id == release_id).values(**values))
+    if "status" in values:  # reviewed, signed, rejected...: what it waited for is done, and so is its assignment
+        end_assignments(session, "release", [release_id])
 
 
 def update_items(session, release_id, vins, **values):
@@ -382,6 +393,7 @@ def delete_vehicle(session, vin):
     """The vehicle record and its revisions (its earlier stages are imports of their own and stay)."""
     session.execute(delete(vehicle_revisions).where(vehicle_revisions.c.vin == vin))
     session.execute(delete(vehicles).where(vehicles.c.vin == vin))
+    end_assignments(session, "vehicle", [vin])
 
 
 def add_comment(session, entity, author, body, vin=None, release_id=None):
@@ -406,15 +418,33 @@ def comment_dict(row):
 
 # -- teams, ownership rules and the work they own -----------------------------------------------------
 
-def save_team(session, entity, name, members, actor):
-    """Create the entity's team `name`, or replace its members: the team's row."""
-    stmt = insert(teams).values(id=str(uuid.uuid4()), entity=entity, name=name, members=members, updated_by=actor,
-                                updated_at=utcnow())
-    stmt = stmt.on_conflict_do_update(constraint="uq_teams_entity_name", set_={
-        "members": stmt.excluded.members, "updated_by": stmt.excluded.updated_by,
-        "updated_at": stmt.excluded.updated_at})
-    session.execute(stmt)
+def save_team(session, entity, name, members, groups, actor):
+    """Create the entity's team `name`, or replace its members (and its groups, unless `groups` is None): the
+    team's row."""
+    stmt = insert(teams).values(id=str(uuid.uuid4()), entity=entity, name=name, members=members,
+                                groups=groups or [], updated_by=actor, updated_at=utcnow())
+    replaced = {"members": stmt.excluded.members, "updated_by": stmt.excluded.updated_by,
+                "updated_at": stmt.excluded.updated_at}
+    if groups is not None:
+        replaced["groups"] = stmt.excluded.groups
+    session.execute(stmt.on_conflict_do_update(constraint="uq_teams_entity_name", set_=replaced))
     return team_of(session, entity, name)
+
+
+def team_by_id(session, team_id, entities, for_update=False):
+    """The team, when it is one of `entities` (None: any); else None."""
+    if not is_uuid(team_id):
+        return None
+    stmt = select(teams).where(teams.c.id == team_id)
+    if entities is not None:
+        stmt = stmt.where(teams.c.entity.in_(entities))
+    row = session.execute(stmt.with_for_update() if for_update else stmt).first()
+    return _team(row._mapping) if row is not None else None
+
+
+def update_team(session, team_id, members, groups, actor):
+    session.execute(update(teams).where(teams.c.id == team_id).values(
+        members=members, groups=groups, updated_by=actor, updated_at=utcnow()))
 
 
 def team_of(session, entity, name):
@@ -431,7 +461,7 @@ def teams_of(session, entities):
 
 def _team(row):
     return {"id": row["id"], "entity": row["entity"], "name": row["name"], "members": list(row["members"]),
-            "updated_by": row["updated_by"], "updated_at": row["updated_at"].isoformat()}
+            "groups": list(row["groups"]), "updated_by": row["updated_by"], "updated_at": row["updated_at"].isoformat()}
 
 
 def add_ownership_rule(session, entity, team_id, field, pattern, position, actor):
@@ -449,6 +479,48 @@ def ownership_rules_of(session, entities):
     return [dict(r._mapping) for r in session.execute(stmt).all()]
 
 
+def ownership_rule_by_id(session, rule_id, entities):
+    if not is_uuid(rule_id):
+        return None
+    stmt = select(ownership_rules).where(ownership_rules.c.id == rule_id)
+    if entities is not None:
+        stmt = stmt.where(ownership_rules.c.entity.in_(entities))
+    row = session.execute(stmt).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def delete_ownership_rule(session, rule_id):
+    session.execute(delete(ownership_rules).where(ownership_rules.c.id == rule_id))
+
+
+def assignments_of(session, kind, item_ids):
+    """{item id: its assignment row} of these work items of one kind."""
+    if not item_ids:
+        return {}
+    rows = session.execute(select(work_assignments).where(and_(
+        work_assignments.c.kind == kind, work_assignments.c.item_id.in_(list(item_ids))))).all()
+    return {r.item_id: dict(r._mapping) for r in rows}
+
+
+def assign(session, kind, item_id, entity, assignee, actor):
+    row = {"kind": kind, "item_id": item_id, "entity": entity, "assignee": assignee, "assigned_by": actor,
+           "assigned_at": utcnow()}
+    stmt = insert(work_assignments).values(**row)
+    session.execute(stmt.on_conflict_do_update(index_elements=["kind", "item_id"], set_={
+        k: stmt.excluded[k] for k in ("assignee", "assigned_by", "assigned_at")}))
+    return row
+
+
+def end_assignments(session, kind, item_ids):
+    """The assignments of these items end (unassigned, or the items left the work list): the rows that were."""
+    if not item_ids:
+        return []
+    rows = session.execute(delete(work_assignments).where(and_(
+        work_assignments.c.kind == kind, work_assignments.c.item_id.in_(list(item_ids))))
+        .returning(*work_assignments.c)).all()
+    return [dict(r._mapping) for r in rows]
+
+
 WORK_FIELDS = ("vin", "entity", "approval_number", "type", "variant", "intended_country", "updated_at")
 
 
@@ -463,6 +535,16 @@ def blocked_work(session, entities, limit, after=None):
     if entities is not None:
         stmt = stmt.where(vehicles.c.entity.in_(entities))
     return [dict(r._mapping) for r in session.execute(stmt).all()]
+
+
+def blocked_vehicle(session, vin, entities):
+    """The blocked vehicle `vin` of `entities` (None: any) with the fields ownership rules read, or None."""
+    stmt = select(*[vehicles.c[k] for k in WORK_FIELDS]).where(and_(vehicles.c.vin == vin,
+                                                                   vehicles.c.status == "blocked"))
+    if entities is not None:
+        stmt = stmt.where(vehicles.c.entity.in_(entities))
+    row = session.execute(stmt).first()
+    return dict(row._mapping) if row is not None else None
 
 
 def first_vehicles_of(session, release_ids):

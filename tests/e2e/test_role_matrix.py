@@ -85,6 +85,10 @@ def routes(world):
         Route("GET", "/v1/ownership-rules", ANY, foreign=False),
         Route("GET", "/v1/work", ANY, foreign=False),
         Route("POST", "/v1/teams", ("team_lead", "admin"), body={"entity": E, "name": "matrix", "members": ["x"]}),
+        Route("PATCH", f"/v1/teams/{w['team']}", ("team_lead", "admin"), body={"add_members": ["x"]}),
+        # nobody works on the release in review: giving it back changes nothing, for whoever may work on it
+        Route("DELETE", f"/v1/work/releases/{w['review']}/assignee", ("data_steward", "reviewer", "signer",
+                                                                       "team_lead", "admin")),
         Route("GET", f"/v1/vehicles/{vin}/comments", ANY),
         Route("GET", f"/v1/releases/{w['signed_release']}/comments", ANY),
         Route("POST", f"/v1/vehicles/{vin}/comments", COMMENTERS, body={"body": "role matrix"}),
@@ -186,7 +190,9 @@ def world(stack, nordwind, wait):
         "endpoint": "https://nap.example/matrix", "client_cert": "matrix.pem", "client_key": "matrix.key",
         "country": "MTX", "enabled": False, "auto_deliver": False})
     paper_job = stack.client("vera", ["viewer"], [E]).request("POST", f"/v1/releases/{signed}/paper").json()["id"]
-    return {"paper_job": paper_job, "scope": scope, "legacy": legacy, "approval": own.json()["id"], "webhook": webhook, "released": vins[0],
+    team = stack.client("tilda", ["team_lead"], [E]).post("/v1/teams", {"entity": E, "name": "matrix: changed",
+                                                                       "members": []})["id"]
+    return {"team": team, "paper_job": paper_job, "scope": scope, "legacy": legacy, "approval": own.json()["id"], "webhook": webhook, "released": vins[0],
             "withdraw": vins[1], "review": review, "signed_release": signed, "vin": vins[3], "edit": vins[4],
             "spare": vins[5], "certificate": certificate}
 

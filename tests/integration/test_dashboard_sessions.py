@@ -12,7 +12,7 @@ from tests.support import throwaway_database
 pytestmark = pytest.mark.integration
 
 T0 = dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.timezone.utc)
-OLGA = {"sub": "olga", "roles": ["reviewer"], "entities": ["NORDWIND"]}
+OLGA = {"sub": "olga", "roles": ["reviewer"], "entities": ["NORDWIND"], "groups": ["homologation"]}  # groups kept too
 
 
 class Clock:

@@ -32,7 +32,7 @@ def claims(**overrides):
 
 def test_a_token_from_ecoc_token_authenticates():
     identity = authenticate(request_with(issue_token(S, "dana", ["data_steward"], ["NORDWIND"])), S)
-    assert identity == {"sub": "dana", "roles": ["data_steward"], "entities": ["NORDWIND"]}
+    assert identity == {"sub": "dana", "roles": ["data_steward"], "entities": ["NORDWIND"], "groups": []}
 
 
 def hs256(secret=None, **overrides):
@@ -130,7 +130,7 @@ def test_production_mode_names_the_built_in_secrets():
 # -- the passport every service re-checks ---------------------------------------------------------------
 
 def test_a_passport_carries_the_identity_and_only_a_signed_one_is_believed():
-    identity = {"sub": "rita", "roles": ["reviewer"], "entities": ["NORDWIND"]}
+    identity = {"sub": "rita", "roles": ["reviewer"], "entities": ["NORDWIND"], "groups": ["gent"]}
     assert authz.read_passport(authz.passport(identity, S), S) == identity
     forged = jwt.encode({"sub": "rita", "roles": ["admin"], "entities": ["*"], "iss": authz.PASSPORT_ISSUER,
                          "aud": authz.PASSPORT_AUDIENCE, "exp": int(time.time()) + 60},
@@ -188,12 +188,19 @@ def test_service_rules_from_the_passport():
 
 def test_roles_and_entities_are_read_where_the_issuer_puts_them():
     keycloak = replace(S, jwt_roles_claim="realm_access.roles", jwt_entities_claim="ecoc_entities",
-                       jwt_role_prefix="ecoc-")
+                       jwt_role_prefix="ecoc-", jwt_groups_claim="ecoc_groups")
     token = hs256(roles=None, entities=None, realm_access={"roles": ["offline_access", "ecoc-signer", "signer",
                                                                     "ecoc-reviewer", "ecoc-nobody"]},
-                  ecoc_entities="NORDWIND OTHERCO")
+                  ecoc_entities="NORDWIND OTHERCO", ecoc_groups=["homologation", "gent", "homologation"])
     identity = authenticate(request_with(token), keycloak)
-    assert identity == {"sub": "dana", "roles": ["signer", "reviewer"], "entities": ["NORDWIND", "OTHERCO"]}
+    assert identity == {"sub": "dana", "roles": ["signer", "reviewer"], "entities": ["NORDWIND", "OTHERCO"],
+                        "groups": ["gent", "homologation"]}
+    # the groups travel to the services in the passport
+    assert authz.read_passport(authz.passport(identity, S), S)["groups"] == ["gent", "homologation"]
+    with pytest.raises(HttpProblem) as caught:  # a groups claim that is not a list of names
+        authenticate(request_with(hs256(realm_access={"roles": ["ecoc-signer"]}, ecoc_entities=["NORDWIND"],
+                                        ecoc_groups=[{"id": 1}])), keycloak)
+    assert caught.value.status == 401 and "`ecoc_groups`" in caught.value.detail
 
     with pytest.raises(HttpProblem) as caught:  # the default claims are not where this issuer puts them
         authenticate(request_with(token), S)

@@ -114,7 +114,8 @@ def refused(check, token):
 
 def test_rs256_and_es256_tokens_of_the_issuer_authenticate(issuer, oidc):
     check, keys, clock = oidc
-    assert check(issuer.token("rsa-1")) == {"sub": "oidc-user", "roles": ["viewer"], "entities": ["NORDWIND"]}
+    assert check(issuer.token("rsa-1")) == {"sub": "oidc-user", "roles": ["viewer"], "entities": ["NORDWIND"],
+                                             "groups": []}
     assert check(issuer.token("ec-1", roles=["reviewer", "unknown-role"]))["roles"] == ["reviewer"]
     assert issuer.requests == 1 and keys.fetches == 1  # the keys are fetched once and kept
 
