@@ -1,6 +1,8 @@
 """The dashboard's query parameters and answers, for checking requests and for /openapi.json."""
 from marshmallow import INCLUDE, Schema, fields, pre_load, validate
 
+from gateway.routes.filters import WorkFilters
+
 
 class Open(Schema):
     class Meta:
@@ -140,7 +142,7 @@ class CocView(Open):
     lines = fields.List(fields.Nested(CocLine), required=True)
 
 
-class VehicleListQuery(Schema):
+class VehicleListQuery(WorkFilters):
     status = fields.String(load_default="valid", validate=validate.OneOf(
         ["draft", "valid", "blocked", "in_review", "approved", "released", "withdrawn"]))
     entity = fields.String(validate=validate.Length(min=1, max=32))

@@ -11,7 +11,7 @@ from gateway.auth import require
 from gateway.dashboard import session
 from gateway.dashboard.render import error_page, redirect
 from gateway.dashboard.schemas import ExceptionListQuery, VehicleListQuery, WorkPageQuery
-from gateway.dashboard.view import release_link
+from gateway.dashboard.view import next_page_link, release_link
 from gateway.http import route
 from gateway.problems import HttpProblem, invalid
 from gateway.routes.comments import WRITERS
@@ -103,15 +103,15 @@ class DashboardActionRoutes:
            summary="Vehicles by state (valid ones selectable for a release request), paged",
            description="The list the data steward picks vehicles from; `vin` finds one vehicle.")
     def get_vehicles_page(self, call):
-        q = call.query
-
         def build(identity):
+            q = call.query  # a bad filter is answered as a page
             if q.get("vin"):
                 found = self._rpc("vehicles", "get", q["vin"])  # 404 page outside the caller's entities
                 return redirect(f"/dashboard/vehicles/{found['vin']}/coc")
             page = self._rpc("vehicles", "list", q["status"], q.get("entity"), q.get("approval_number"), q["limit"],
-                             q.get("cursor"))
-            return self._html("vehicles.html", identity, page=page, query=q)
+                             q.get("cursor"), None, q.get("intended_country"), q.get("older_than_days"), q.get("team"))
+            return self._html("vehicles.html", identity, page=page, query=q, teams=self._rpc("vehicles", "teams"),
+                              next_page=next_page_link("/dashboard/vehicles", q, page["next_cursor"]))
         return self._page(call, build)
 
     @route("POST", "/dashboard/releases", consumes=FORM, produces="text/html", status=303, description=ACTION,
