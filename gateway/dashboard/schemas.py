@@ -2,6 +2,7 @@
 from marshmallow import INCLUDE, Schema, fields, pre_load, validate
 
 from gateway.routes.filters import WorkFilters
+from services.vehicles.domain.releases import RELEASE_STATES
 
 
 class Open(Schema):
@@ -172,6 +173,20 @@ class ExceptionListQuery(Schema):
 class WorkPageQuery(Schema):
     team = fields.String(validate=validate.Length(min=1, max=36))
     mine = fields.Boolean(metadata={"description": "only the work of the teams I am a member of"})
+
+    @pre_load
+    def _empty_is_absent(self, data, **kwargs):
+        return {k: v for k, v in data.items() if v != ""}
+
+
+class ReleaseListQuery(WorkFilters):
+    status = fields.String(load_default="in_review", validate=validate.OneOf(RELEASE_STATES),
+                           metadata={"description": "releases in this state (in review: waiting for review; approved: "
+                                                    "waiting for signing)"})
+    entity = fields.String(validate=validate.Length(min=1, max=32))
+    approval_number = fields.String(validate=validate.Length(min=1, max=35))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(validate=validate.Length(min=1, max=200))
 
     @pre_load
     def _empty_is_absent(self, data, **kwargs):

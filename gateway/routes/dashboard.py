@@ -113,7 +113,7 @@ class DashboardRoutes:
            summary="The dashboard page")
     def dashboard_page(self, call):
         return self._page(call, lambda identity: self._html(
-            "dashboard.html", identity, board=self._dashboard(call.query)))
+            "dashboard.html", identity, board=self._dashboard(call.query), shown=call.query["blocked_limit"]))
 
     @route("GET", "/dashboard/releases/{release_id}", produces="text/html", description=PAGE, errors=PAGE_ERRORS,
            operation_id="getReleasePage",

@@ -10,11 +10,12 @@ from common.errors import DomainError
 from gateway.auth import require
 from gateway.dashboard import session
 from gateway.dashboard.render import error_page, redirect
-from gateway.dashboard.schemas import ExceptionListQuery, VehicleListQuery, WorkPageQuery
+from gateway.dashboard.schemas import ExceptionListQuery, ReleaseListQuery, VehicleListQuery, WorkPageQuery
 from gateway.dashboard.view import next_page_link, release_link
 from gateway.http import route
 from gateway.problems import HttpProblem, invalid
 from gateway.routes.comments import WRITERS
+from services.vehicles.domain.releases import RELEASE_STATES
 
 FORM = ("application/x-www-form-urlencoded",)
 ACTION = "A form of a signed-in dashboard session (field `csrf`: the session's token), posted from our own pages. " \
@@ -112,6 +113,21 @@ class DashboardActionRoutes:
                              q.get("cursor"), None, q.get("intended_country"), q.get("older_than_days"), q.get("team"))
             return self._html("vehicles.html", identity, page=page, query=q, teams=self._rpc("vehicles", "teams"),
                               next_page=next_page_link("/dashboard/vehicles", q, page["next_cursor"]))
+        return self._page(call, build)
+
+    @route("GET", "/dashboard/releases", query=ReleaseListQuery, produces="text/html", errors=(303, 401, 403, 422),
+           summary="Releases by state (in review, approved: waiting for signing, ...), oldest first, paged",
+           description="Filters: entity, intended country and approval number of a vehicle in it, owning team, "
+                       "requested at least N days ago.")
+    def get_releases_page(self, call):
+        def build(identity):
+            q = call.query  # a bad filter is answered as a page
+            page = self._rpc("vehicles", "list_releases", q["status"], q.get("entity"), None, None, q["limit"],
+                             q.get("cursor"), q.get("intended_country"), q.get("approval_number"),
+                             q.get("older_than_days"), q.get("team"))
+            return self._html("releases.html", identity, page=page, query=q, teams=self._rpc("vehicles", "teams"),
+                              states=RELEASE_STATES, link=release_link,
+                              next_page=next_page_link("/dashboard/releases", q, page["next_cursor"]))
         return self._page(call, build)
 
     @route("POST", "/dashboard/releases", consumes=FORM, produces="text/html", status=303, description=ACTION,
