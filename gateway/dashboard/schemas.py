@@ -1,7 +1,7 @@
 """The dashboard's query parameters and answers, for checking requests and for /openapi.json."""
 from marshmallow import INCLUDE, Schema, fields, pre_load, validate
 
-from gateway.routes.filters import WorkFilters
+from gateway.routes.filters import AgeFilter, WorkFilters
 from services.vehicles.domain.releases import RELEASE_STATES
 
 
@@ -15,7 +15,8 @@ class DashboardQuery(Schema):
     country = fields.String(validate=validate.Length(min=1, max=3),
                             metadata={"description": "one intended country of registration (Vienna code)"})
     blocked_limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200),
-                                   metadata={"description": "blocked vehicles listed per entity (most recent first)"})
+                                   metadata={"description": "blocked vehicles listed per entity (most recent first); the page "
+                                                            "also shows at most this many waiting releases per entity"})
 
     @pre_load
     def _empty_is_absent(self, data, **kwargs):
@@ -158,10 +159,11 @@ class VehicleListQuery(WorkFilters):
         return {k: v for k, v in data.items() if v != ""}
 
 
-class ExceptionListQuery(Schema):
+class ExceptionListQuery(AgeFilter):
     state = fields.String(validate=validate.OneOf(["open", "accepted", "refused", "expired"]))
     entity = fields.String(validate=validate.Length(min=1, max=32))
     vin = fields.String(validate=validate.Length(min=17, max=17))
+    approval_number = fields.String(validate=validate.Length(min=1, max=35))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(validate=validate.Length(min=1, max=200))
 

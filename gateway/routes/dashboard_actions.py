@@ -173,11 +173,13 @@ class DashboardActionRoutes:
     @route("GET", "/dashboard/exceptions", query=ExceptionListQuery, produces="text/html", errors=(303, 401, 403, 422),
            summary="The exceptions register: open, accepted, refused and expired exceptions, paged")
     def get_exceptions_page(self, call):
-        q = call.query
-        return self._page(call, lambda identity: self._html(
-            "exceptions.html", identity, query=q, done=call.request.args.get("done"),
-            page=self._rpc("validation", "exceptions", q.get("entity"), q.get("vin"), q.get("state"), q["limit"],
-                           q.get("cursor"))))
+        def build(identity):
+            q = call.query  # a bad filter is answered as a page
+            page = self._rpc("validation", "exceptions", q.get("entity"), q.get("vin"), q.get("state"), q["limit"],
+                             q.get("cursor"), q.get("approval_number"), q.get("older_than_days"))
+            return self._html("exceptions.html", identity, query=q, done=call.request.args.get("done"), page=page,
+                              next_page=next_page_link("/dashboard/exceptions", q, page["next_cursor"]))
+        return self._page(call, build)
 
     @route("POST", "/dashboard/exceptions", consumes=FORM, produces="text/html", status=303, description=ACTION,
            errors=ACTION_ERRORS, summary="Ask for a warning of a vehicle to be accepted (as the API)")
