@@ -132,6 +132,15 @@ def test_list_pages_filter_page_on_with_their_filters_and_answer_a_bad_filter_as
     nothing = page(viewer, f"/dashboard/releases?status=rejected&intended_country={COUNTRY}")
     assert texts(nothing, "//p[@id='none-found']") == ["No release matches these filters."]
 
+    # the dashboard's short lists lead to the paged, filtered ones
+    board = page(viewer, f"/dashboard?country={COUNTRY}")
+    [blocked] = board.xpath(f"//section[@id='entity-{demo_data.ENTITY}']//a[@class='all-blocked']/@href")
+    assert blocked == f"/dashboard/vehicles?status=blocked&entity={demo_data.ENTITY}&intended_country={COUNTRY}"
+    [in_review] = board.xpath(f"//section[@id='entity-{demo_data.ENTITY}']//a[@class='all-in-review']/@href")
+    listed = page(viewer, in_review)
+    assert [r.get("id") for r in listed.xpath("//table[@class='releases']//tr[@id]")] == [
+        f"release-{scene['waiting']}"]
+
     bad = page(viewer, "/dashboard/vehicles?intended_country=12", status=422)
     assert "intended_country" in " ".join(texts(bad, "//main//li | //ul/li"))
     unknown = page(viewer, f"/dashboard/releases?team={UNKNOWN_TEAM}", status=422)
