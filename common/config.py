@@ -6,6 +6,7 @@ turns the settings into the dict nameko expects, so a service never parses YAML.
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILT_IN_JWT_SECRET = "ecoc-local-development-secret-not-for-production"
@@ -158,6 +159,8 @@ class Settings:
     # work waiting longer than this is shown as overdue (`/v1/work`, the dashboard's work page)
     work_overdue_hours: int = field(default_factory=lambda: int(_env("ECOC_WORK_OVERDUE_HOURS", "48")))
     session_max_hours: float = field(default_factory=lambda: float(_env("ECOC_SESSION_MAX_HOURS", "10")))
+    # the time zone the dashboard's pages show times in (an IANA name; no per-person preference is stored)
+    display_zone: str = field(default_factory=lambda: _env("ECOC_DISPLAY_ZONE", "UTC"))
 
     def __post_init__(self):
         if self.log_format not in ("json", "plain"):
@@ -177,6 +180,11 @@ class Settings:
             raise ValueError("ECOC_WEBHOOK_RETRY_MAX_SECONDS must not be less than ECOC_WEBHOOK_RETRY_BASE_SECONDS")
         if not 0 < self.rollout_parity_threshold <= 100:
             raise ValueError("ECOC_ROLLOUT_PARITY_THRESHOLD must be a percentage above 0 and at most 100")
+        try:
+            ZoneInfo(self.display_zone)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise ValueError(f"ECOC_DISPLAY_ZONE must be an IANA time zone (Europe/Brussels, UTC), "
+                             f"not {self.display_zone!r}") from None
         if self.rollout_min_volume < 1 or self.rollout_window_days < 1:
             raise ValueError("ECOC_ROLLOUT_MIN_VOLUME and ECOC_ROLLOUT_WINDOW_DAYS must be 1 or more")
         if not self.delivery_credentials_dir:

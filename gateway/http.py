@@ -164,11 +164,18 @@ class Route:
 
 class Call:
     """One request as a declared route's handler gets it: verified caller, checked query, and the body, checked
-    when the handler first reads it (so a handler that looks the object up first answers 404 before 422)."""
+    when the handler first reads it (so a handler that looks the object up first answers 404 before 422). An HTML
+    page's query is checked when first read too, so that the page answers a bad filter as a page."""
 
-    def __init__(self, request, identity, query, load_body=None):
-        self.request, self.identity, self.query = request, identity, query
+    def __init__(self, request, identity, query, load_body=None, load_query=None):
+        self.request, self.identity, self._query, self._load_query = request, identity, query, load_query
         self._load_body, self._body = load_body, None
+
+    @property
+    def query(self):
+        if self._load_query is not None:
+            self._query, self._load_query = self._load_query(), None
+        return self._query
 
     @property
     def body(self):
@@ -228,11 +235,13 @@ def route(method, path, *, summary, roles=None, body=None, query=None, response=
             check_text(request.args.to_dict(), "")
 
             def execute():
-                query_args = load_query(spec.query, request) if spec.query else {}
+                query_loader = functools.partial(load_query, spec.query, request) if spec.query else None
+                page = spec.produces == "text/html"
+                query_args = {} if query_loader is None or page else query_loader()
                 loader = None
                 if spec.body and (request.mimetype == "application/json" or spec.consumes == ("application/json",)):
                     loader = functools.partial(load_body, spec.body, request)
-                call = Call(request, identity, query_args, loader)
+                call = Call(request, identity, query_args, loader, query_loader if page else None)
                 limits = {} if identity is None else self.rate_limits.charge(
                     identity["sub"], spec.cost(call) if spec.cost else 1)
                 result = fn(self, call, **params)

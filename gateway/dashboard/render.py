@@ -1,11 +1,11 @@
 """HTML pages from Jinja2 templates; every value is escaped (autoescape on for all templates)."""
-import datetime as dt
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from werkzeug.wrappers import Response
 
 from common import authz
+from gateway.dashboard.times import DEFAULT_LOCALE, local_time
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -19,16 +19,11 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 
-def when(value):
-    """A timestamp as a person reads it: to the minute, in UTC (the `datetime` attribute keeps the exact instant;
-    the page runs no script that could convert it to the reader's zone)."""
-    try:
-        moment = dt.datetime.fromisoformat(str(value))
-    except ValueError:
-        return value
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.timezone.utc)
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+@pass_context
+def when(context, value):
+    """A timestamp as the page's reader reads it (`times.local_time`) in the page's `locale` and `zone` (a page
+    rendered without them: `times.DEFAULT_LOCALE`, UTC)."""
+    return local_time(value, context.get("locale") or DEFAULT_LOCALE, context.get("zone") or "UTC")
 
 
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True),

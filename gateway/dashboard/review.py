@@ -85,3 +85,29 @@ def labelled_history(history):
             changes.append(dict(change, item=item, label=label))
         out.append(dict(entry, changes=changes))
     return out
+
+
+def _revision(resolved):
+    return {k: resolved.get(k) for k in ("number", "revision", "issue_date", "in_force_revision")}
+
+
+def approval_change(shown, certified_item=None, certified=None, first_issue=False):
+    """The approval side of a review: the approval revision whose type-level data the page shows (`shown`, a
+    `resolve` answer), the revision the VIN's last certificate was composed from (`certified_item`, its release
+    item; `certified`, the `resolve` answer for that revision) and the type-level fields that differ between the
+    two, labelled as the CoC shows them. `first_issue`: the VIN has no certificate yet."""
+    out = {"first_issue": first_issue, "shown": None, "problem": None, "certified": None,
+           "certified_problem": None, "changes": None}
+    if shown.get("ok"):
+        out["shown"] = _revision(shown)
+    else:
+        out["problem"] = shown.get("message")
+    if first_issue or certified_item is None:
+        return out  # a certificate not composed from one of our releases (legacy) names no revision
+    out["certified"] = {"number": certified_item["approval_number"], "revision": certified_item["approval_revision"],
+                        "version_number": certified_item["version_number"]}
+    if certified is None or not certified.get("ok"):
+        out["certified_problem"] = (certified or {}).get("message")
+    elif shown.get("ok"):
+        out["changes"] = field_diff(certified["coc"], shown["coc"])
+    return out

@@ -1,6 +1,9 @@
 """The dashboard's query parameters and answers, for checking requests and for /openapi.json."""
 from marshmallow import INCLUDE, Schema, fields, pre_load, validate
 
+from gateway.routes.filters import AgeFilter, WorkFilters
+from services.vehicles.domain.releases import RELEASE_STATES
+
 
 class Open(Schema):
     class Meta:
@@ -12,7 +15,8 @@ class DashboardQuery(Schema):
     country = fields.String(validate=validate.Length(min=1, max=3),
                             metadata={"description": "one intended country of registration (Vienna code)"})
     blocked_limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200),
-                                   metadata={"description": "blocked vehicles listed per entity (most recent first)"})
+                                   metadata={"description": "blocked vehicles listed per entity (most recent first); the page "
+                                                            "also shows at most this many waiting releases per entity"})
 
     @pre_load
     def _empty_is_absent(self, data, **kwargs):
@@ -140,7 +144,7 @@ class CocView(Open):
     lines = fields.List(fields.Nested(CocLine), required=True)
 
 
-class VehicleListQuery(Schema):
+class VehicleListQuery(WorkFilters):
     status = fields.String(load_default="valid", validate=validate.OneOf(
         ["draft", "valid", "blocked", "in_review", "approved", "released", "withdrawn"]))
     entity = fields.String(validate=validate.Length(min=1, max=32))
@@ -155,10 +159,11 @@ class VehicleListQuery(Schema):
         return {k: v for k, v in data.items() if v != ""}
 
 
-class ExceptionListQuery(Schema):
+class ExceptionListQuery(AgeFilter):
     state = fields.String(validate=validate.OneOf(["open", "accepted", "refused", "expired"]))
     entity = fields.String(validate=validate.Length(min=1, max=32))
     vin = fields.String(validate=validate.Length(min=17, max=17))
+    approval_number = fields.String(validate=validate.Length(min=1, max=35))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(validate=validate.Length(min=1, max=200))
 
@@ -183,3 +188,17 @@ class WorkPageQuery(Schema):
 class TeamsPageQuery(Schema):
     done = fields.String(validate=validate.OneOf(["created", "changed", "rule-added", "rule-removed"]),
                          metadata={"description": "what the form just did (the page says so)"})
+
+
+class ReleaseListQuery(WorkFilters):
+    status = fields.String(load_default="in_review", validate=validate.OneOf(RELEASE_STATES),
+                           metadata={"description": "releases in this state (in review: waiting for review; approved: "
+                                                    "waiting for signing)"})
+    entity = fields.String(validate=validate.Length(min=1, max=32))
+    approval_number = fields.String(validate=validate.Length(min=1, max=35))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(validate=validate.Length(min=1, max=200))
+
+    @pre_load
+    def _empty_is_absent(self, data, **kwargs):
+        return {k: v for k, v in data.items() if v != ""}

@@ -1,5 +1,6 @@
 """The dashboard's content, assembled from the services' answers (plain Python, no I/O)."""
 import re
+from urllib.parse import urlencode
 
 from common.ivi.labels import label_of
 
@@ -93,3 +94,11 @@ def dashboard(vehicles_answer, seals, generated_at, entity=None, country=None, d
             "entities": ordered, "expiring_seals": expiring,
             "delivery_exceptions": [delivery_exception(d) for d in deliveries
                                     if not entity or d["entity"] == entity]}
+
+
+def next_page_link(path, query, cursor):
+    """The link to the next page of a paged list page, its filters kept; None on the last page."""
+    if cursor is None:
+        return None
+    params = {k: v for k, v in query.items() if k != "cursor" and v is not None and v != ""}
+    return f"{path}?{urlencode(dict(params, cursor=cursor))}"

@@ -9,7 +9,8 @@ from common.errors import DomainError
 from gateway.dashboard import session
 from gateway.dashboard.coc_view import coc_view
 from gateway.dashboard.render import error_page, redirect, render
-from gateway.dashboard.review import all_findings, field_diff, labelled_history, vehicle_values
+from gateway.dashboard.review import all_findings, approval_change, field_diff, labelled_history, vehicle_values
+from gateway.dashboard.times import DEFAULT_LOCALE, reader_locale
 from gateway.dashboard.schemas import CocView, Dashboard, DashboardQuery
 from gateway.dashboard.view import coc_link, dashboard, release_item_link
 from gateway.http import route
@@ -24,9 +25,11 @@ PAGE_ERRORS = (303, 401, 403, 503, 504)
 class DashboardRoutes:
 
     page_session = None  # the dashboard session of this worker's request (a new service instance per worker)
+    page_locale = DEFAULT_LOCALE  # the language of this worker's request (`Accept-Language`): how times read
 
     def _page_caller(self, request):
         """The caller of an HTML page, carried into every RPC after; None: not signed in."""
+        self.page_locale = reader_locale(request.headers.get("Accept-Language"))
         identity, self.page_session = session.page_caller(request, self.settings, self.sessions)
         if identity is not None:
             self.caller.set(identity)
@@ -48,7 +51,8 @@ class DashboardRoutes:
 
     def _html(self, template, identity, status=200, **context):
         """A page for `identity`; its forms carry the session's CSRF token (a bearer caller gets no forms)."""
-        return render(template, status=status, identity=identity, csrf=self._csrf(), **context)
+        return render(template, status=status, identity=identity, csrf=self._csrf(), locale=self.page_locale,
+                      zone=self.settings.display_zone, **context)
 
     def _dashboard(self, query):
         answer = self._rpc("vehicles", "dashboard", query.get("entity"), query.get("country"),
@@ -109,7 +113,7 @@ class DashboardRoutes:
            summary="The dashboard page")
     def dashboard_page(self, call):
         return self._page(call, lambda identity: self._html(
-            "dashboard.html", identity, board=self._dashboard(call.query)))
+            "dashboard.html", identity, board=self._dashboard(call.query), shown=call.query["blocked_limit"]))
 
     @route("GET", "/dashboard/releases/{release_id}", produces="text/html", description=PAGE, errors=PAGE_ERRORS,
            operation_id="getReleasePage",
@@ -142,7 +146,28 @@ class DashboardRoutes:
         item = self._rpc("vehicles", "release_item", release_id, vin)  # 404 outside the caller's entities
         vehicle = self._rpc("vehicles", "get", vin)
         return dict(coc_view(item["content"] or {}), vin=vin, source="pinned", item=item, release_id=release_id,
-                    certificate=None, vehicle=vehicle, review=self._review(vehicle, item["content"]))
+                    certificate=None, vehicle=vehicle, review=self._review(vehicle, item["content"]),
+                    approval_change=self._approval_change(vehicle, item["approval_revision"], item["approval_number"]))
+
+    def _approval_change(self, vehicle, revision=None, number=None):
+        """The approval revision a page shows the type-level data of (`revision` of approval `number`, pinned by a
+        release; None: the one in force for the vehicle now), the revision the VIN's last certificate was composed
+        from, and the type-level fields that changed between them (`review.approval_change`)."""
+        vin = vehicle["vin"]
+        key = {"entity": vehicle["entity"], "number": number or vehicle["approval_number"], "type": vehicle["type"],
+               "variant": vehicle["variant"], "version": vehicle["version"],
+               "production_date": vehicle["production_date"]}
+        certified = self._rpc("signing", "versions", vin)  # oldest first
+        last = certified[-1] if certified else None
+        item = None  # a certificate that no release of ours sealed (a legacy one) names no approval revision
+        if last is not None and last.get("release_id"):
+            item = self._rpc("vehicles", "release_item", last["release_id"], vin)
+        asked = [dict(key, revision=revision) if revision else key]
+        if item is not None:
+            asked.append(dict(key, number=item["approval_number"], revision=item["approval_revision"]))
+        answers = self._rpc("approvals", "resolve", asked)
+        return approval_change(answers[0], item, answers[1] if item is not None else None,
+                               first_issue=not certified)
 
     def _review(self, vehicle, content):
         """What a reviewer reads beside `content` (the pinned or would-be CoC of `vehicle`): the field-by-field diff
@@ -167,7 +192,8 @@ class DashboardRoutes:
         def build(identity):
             view = self._coc(vin)
             review = self._review(view["vehicle"], view["composed"]) if view["source"] == "preview" else None
-            return self._html("coc.html", identity, view=dict(view, review=review),
+            return self._html("coc.html", identity, view=dict(view, review=review,
+                                                               approval_change=self._approval_change(view["vehicle"])),
                               comments=self._vehicle_comments(vin))
         return self._page(call, build)
 

@@ -10,12 +10,13 @@ from common.errors import DomainError
 from gateway.auth import require
 from gateway.dashboard import session
 from gateway.dashboard.render import error_page, redirect
-from gateway.dashboard.schemas import ExceptionListQuery, VehicleListQuery, WorkPageQuery
-from gateway.dashboard.view import release_link
+from gateway.dashboard.schemas import ExceptionListQuery, ReleaseListQuery, VehicleListQuery, WorkPageQuery
+from gateway.dashboard.view import next_page_link, release_link
 from gateway.http import route
 from gateway.problems import HttpProblem, invalid
 from gateway.routes.comments import WRITERS
 from gateway.routes.work import WORKERS
+from services.vehicles.domain.releases import RELEASE_STATES
 
 FORM = ("application/x-www-form-urlencoded",)
 ACTION = "A form of a signed-in dashboard session (field `csrf`: the session's token), posted from our own pages. " \
@@ -104,15 +105,30 @@ class DashboardActionRoutes:
            summary="Vehicles by state (valid ones selectable for a release request), paged",
            description="The list the data steward picks vehicles from; `vin` finds one vehicle.")
     def get_vehicles_page(self, call):
-        q = call.query
-
         def build(identity):
+            q = call.query  # a bad filter is answered as a page
             if q.get("vin"):
                 found = self._rpc("vehicles", "get", q["vin"])  # 404 page outside the caller's entities
                 return redirect(f"/dashboard/vehicles/{found['vin']}/coc")
             page = self._rpc("vehicles", "list", q["status"], q.get("entity"), q.get("approval_number"), q["limit"],
-                             q.get("cursor"))
-            return self._html("vehicles.html", identity, page=page, query=q)
+                             q.get("cursor"), None, q.get("intended_country"), q.get("older_than_days"), q.get("team"))
+            return self._html("vehicles.html", identity, page=page, query=q, teams=self._rpc("vehicles", "teams"),
+                              next_page=next_page_link("/dashboard/vehicles", q, page["next_cursor"]))
+        return self._page(call, build)
+
+    @route("GET", "/dashboard/releases", query=ReleaseListQuery, produces="text/html", errors=(303, 401, 403, 422),
+           summary="Releases by state (in review, approved: waiting for signing, ...), oldest first, paged",
+           description="Filters: entity, intended country and approval number of a vehicle in it, owning team, "
+                       "requested at least N days ago.")
+    def get_releases_page(self, call):
+        def build(identity):
+            q = call.query  # a bad filter is answered as a page
+            page = self._rpc("vehicles", "list_releases", q["status"], q.get("entity"), None, None, q["limit"],
+                             q.get("cursor"), q.get("intended_country"), q.get("approval_number"),
+                             q.get("older_than_days"), q.get("team"))
+            return self._html("releases.html", identity, page=page, query=q, teams=self._rpc("vehicles", "teams"),
+                              states=RELEASE_STATES, link=release_link,
+                              next_page=next_page_link("/dashboard/releases", q, page["next_cursor"]))
         return self._page(call, build)
 
     @route("POST", "/dashboard/releases", consumes=FORM, produces="text/html", status=303, description=ACTION,
@@ -158,11 +174,13 @@ class DashboardActionRoutes:
     @route("GET", "/dashboard/exceptions", query=ExceptionListQuery, produces="text/html", errors=(303, 401, 403, 422),
            summary="The exceptions register: open, accepted, refused and expired exceptions, paged")
     def get_exceptions_page(self, call):
-        q = call.query
-        return self._page(call, lambda identity: self._html(
-            "exceptions.html", identity, query=q, done=call.request.args.get("done"),
-            page=self._rpc("validation", "exceptions", q.get("entity"), q.get("vin"), q.get("state"), q["limit"],
-                           q.get("cursor"))))
+        def build(identity):
+            q = call.query  # a bad filter is answered as a page
+            page = self._rpc("validation", "exceptions", q.get("entity"), q.get("vin"), q.get("state"), q["limit"],
+                             q.get("cursor"), q.get("approval_number"), q.get("older_than_days"))
+            return self._html("exceptions.html", identity, query=q, done=call.request.args.get("done"), page=page,
+                              next_page=next_page_link("/dashboard/exceptions", q, page["next_cursor"]))
+        return self._page(call, build)
 
     @route("POST", "/dashboard/exceptions", consumes=FORM, produces="text/html", status=303, description=ACTION,
            errors=ACTION_ERRORS, summary="Ask for a warning of a vehicle to be accepted (as the API)")

@@ -4,15 +4,18 @@ from marshmallow import fields, validate
 from common.contracts.responses import ExceptionOut, ExceptionPage
 from common.contracts.validation import DecisionIn, ExceptionIn
 from gateway.http import route
+from gateway.routes.filters import AgeFilter
 from gateway.routes.paging import Page
 
 STATES = ("open", "accepted", "refused", "expired")
 
 
-class ExceptionQuery(Page):
+class ExceptionQuery(Page, AgeFilter):
     entity = fields.String(validate=validate.Length(1, 32))
     vin = fields.String(validate=validate.Length(17, 17))
     state = fields.String(validate=validate.OneOf(STATES), metadata={"description": "open, accepted, refused, expired"})
+    approval_number = fields.String(validate=validate.Length(1, 35), metadata={
+        "description": "exceptions for this approval number (not those for one VIN)"})
 
 
 class ExceptionRoutes:
@@ -23,7 +26,7 @@ class ExceptionRoutes:
     def list_exceptions(self, call):
         q = call.query
         return self._rpc("validation", "exceptions", q.get("entity"), q.get("vin"), q.get("state"), q["limit"],
-                         q.get("cursor"))
+                         q.get("cursor"), q.get("approval_number"), q.get("older_than_days"))
 
     @route("POST", "/v1/exceptions", roles=("data_steward", "reviewer"), body=ExceptionIn, response=ExceptionOut,
            status=201, location="/v1/exceptions?entity={entity}", summary="Ask for a warning to be accepted (for one VIN, or an approval revision), until a day",

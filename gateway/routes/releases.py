@@ -10,6 +10,7 @@ from common.contracts.responses import ReleaseItemContent, ReleaseOut, ReleasePa
 from common.contracts.vehicles import RejectIn, ReleaseIn
 from gateway.http import route
 from gateway.problems import forbidden
+from gateway.routes.filters import WorkFilters
 from gateway.routes.paging import Page
 from services.signing.domain.archive import RELEASE_CHUNK, write_archive
 from services.vehicles.domain.releases import RELEASE_STATES
@@ -17,12 +18,15 @@ from services.vehicles.domain.releases import RELEASE_STATES
 IN_MEMORY_ARCHIVE = 16 << 20  # a larger archive is written to a temporary file while it is made
 
 
-class ReleaseQuery(Page):
+class ReleaseQuery(Page, WorkFilters):
     status = fields.String(validate=validate.OneOf(RELEASE_STATES), metadata={"description": "releases in this state"})
     entity = fields.String(validate=validate.Length(1, 32), metadata={"description": "releases of this entity"})
     requested_by = fields.String(validate=validate.Length(1, 200),
                                  metadata={"description": "releases this caller (`sub`) requested"})
     since = fields.AwareDateTime(metadata={"description": "requested at or after this ISO-8601 date-time (with zone)"})
+    approval_number = fields.String(validate=validate.Length(1, 35), metadata={
+        "description": "releases holding a vehicle of this approval number (as the vehicle names it or as the release "
+                       "pinned it)"})
 
 
 RETRY_AFTER_SECONDS = 2  # signing seals a release of a hundred vehicles in about this time on a small machine
@@ -85,7 +89,8 @@ class ReleaseRoutes:
     def list_releases(self, call):
         q = call.query
         return self._rpc("vehicles", "list_releases", q.get("status"), q.get("entity"), q.get("requested_by"),
-                         q["since"].isoformat() if q.get("since") else None, q["limit"], q.get("cursor"))
+                         q["since"].isoformat() if q.get("since") else None, q["limit"], q.get("cursor"),
+                         q.get("intended_country"), q.get("approval_number"), q.get("older_than_days"), q.get("team"))
 
     @route("GET", "/v1/releases/{id}/certificates", roles=(), produces="application/zip",
            operation_id="getReleaseCertificates",

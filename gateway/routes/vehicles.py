@@ -15,6 +15,7 @@ from common.contracts.vehicles import (
 from gateway.auth import may_see
 from gateway.http import json_response, route
 from gateway.problems import HttpProblem, forbidden, invalid, unknown_entity, unsupported_media
+from gateway.routes.filters import WorkFilters
 from gateway.routes.paging import Page, page_of
 from services.vehicles.domain.lifecycle import TRANSITIONS
 
@@ -31,7 +32,7 @@ class ImportQuery(Schema):
                                                       "correction since their import (JSON bodies carry it)"})
 
 
-class VehicleQuery(Page):
+class VehicleQuery(Page, WorkFilters):
     status = fields.String(validate=validate.OneOf(VEHICLE_STATES), metadata={"description": "vehicles in this state"})
     entity = fields.String(validate=validate.Length(1, 32))
     approval_number = fields.String(validate=validate.Length(1, 35))
@@ -113,7 +114,7 @@ class VehicleRoutes:
         q = call.query
         since = q["updated_since"].isoformat() if q.get("updated_since") else None
         return self._rpc("vehicles", "list", q.get("status"), q.get("entity"), q.get("approval_number"), q["limit"],
-                         q.get("cursor"), since)
+                         q.get("cursor"), since, q.get("intended_country"), q.get("older_than_days"), q.get("team"))
 
     @route("POST", "/v1/vehicles/status", roles=(), body=VinsIn, response=VehicleStates,
            cost=lambda call: len(call.body["vins"]),

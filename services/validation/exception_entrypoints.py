@@ -98,13 +98,16 @@ class ExceptionEntrypoints:
         return exception_dict(row, _today())
 
     @rpc(expected_exceptions=EXPECTED)
-    def exceptions(self, entity=None, vin=None, state=None, limit=100, cursor=None):
+    def exceptions(self, entity=None, vin=None, state=None, limit=100, cursor=None, approval_number=None,
+                   older_than_days=None):
         """{items, next_cursor}: the register of the caller's entities, newest request first; `state` filters
-        (open, accepted, refused, expired) within the page."""
+        (open, accepted, refused, expired) within the page; `older_than_days`: asked for at least that many days
+        ago."""
         self.caller.require(service=True)
         entities = self.caller.entities()
+        before = utcnow() - dt.timedelta(days=older_than_days) if older_than_days is not None else None
         with self.db as uow:
-            rows = repo.list_exceptions(uow.session, entities, entity, vin, limit, cursor)
+            rows = repo.list_exceptions(uow.session, entities, entity, vin, limit, cursor, approval_number, before)
         if rows is None:
             raise InvalidInput("Invalid cursor.", [{"field": "cursor",
                                                     "message": "use next_cursor of the previous page"}])

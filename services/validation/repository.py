@@ -81,10 +81,15 @@ def decide_exception(session, exception_id, decision, sub, note, at):
         decision=decision, decided_by=sub, decided_at=at, decision_note=note))
 
 
-def list_exceptions(session, entities=None, entity=None, vin=None, limit=100, cursor=None):
+def list_exceptions(session, entities=None, entity=None, vin=None, limit=100, cursor=None, approval_number=None,
+                    requested_before=None):
     """Exceptions, newest request first; `cursor` is the id of the last one of the previous page."""
     t = exceptions
     conditions = []
+    if approval_number is not None:
+        conditions.append(t.c.approval_number == approval_number)
+    if requested_before is not None:
+        conditions.append(t.c.requested_at <= requested_before)
     if entities is not None:
         conditions.append(t.c.entity.in_(entities))
     if entity is not None:

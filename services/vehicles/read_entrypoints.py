@@ -4,14 +4,16 @@ A mixin of `services.vehicles.service.VehiclesService`. Both are scoped before a
 a VIN or release of another entity is answered exactly like one that does not exist."""
 import base64
 import binascii
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from nameko.rpc import rpc
 
 from common.contracts.vehicles import MAX_IMPORT
 from common.errors import EXPECTED, InvalidInput
 from common.ids import is_uuid
+from common.outbox import utcnow
 from services.vehicles import repository as repo
+from services.vehicles.domain.owned_pages import owned_page
 
 
 class ReadEntrypoints:
@@ -39,21 +41,42 @@ class ReadEntrypoints:
         return {"items": items, "unknown": unknown}
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_releases(self, status=None, entity=None, requested_by=None, since=None, limit=100, cursor=None):
+    def list_releases(self, status=None, entity=None, requested_by=None, since=None, limit=100, cursor=None,
+                      intended_country=None, approval_number=None, older_than_days=None, team=None):
         """One page of the caller's releases in request order, each with its counts per item state (not its
-        vehicles: `get_release` has them)."""
+        vehicles: `get_release` has them). `older_than_days`: requested at least that many days ago; `team`: owned
+        by that team (as its first vehicle is), a page then may be short (`domain.owned_pages`)."""
         since_at = zoned_time(since, "since") if since else None
+        before = utcnow() - timedelta(days=older_than_days) if older_than_days is not None else None
+        entities = self._entities()
         with self.db as uow:
-            rows = repo.list_releases(uow.session, status, entity, requested_by, since_at, self._entities(), limit,
-                                      _position(cursor))
-            page = rows[:limit]
+            def read(after, n):
+                rows = repo.list_releases(uow.session, status, entity, requested_by, since_at, entities, n, after,
+                                          intended_country, approval_number, before)
+                return rows[:n], len(rows) > n
+
+            if team is None:
+                page, more = read(_position(cursor), limit)
+                next_cursor = _cursor(page[-1]) if more else None
+            else:
+                owns, with_approval_fields = self._team_owns(uow, entities, team)
+
+                def read_owned(after, n):
+                    rows, more = read(after, n)
+                    firsts = repo.first_vehicles_of(uow.session, [r["id"] for r in rows])
+                    firsts = dict(zip(firsts, with_approval_fields(list(firsts.values()))))
+                    return [dict(r, first=firsts.get(r["id"])) for r in rows], more
+
+                page, after = owned_page(read_owned, lambda r: owns(r["first"] or {}),
+                                         lambda r: (r["requested_at"], r["id"]), limit, _position(cursor))
+                page = [{k: v for k, v in r.items() if k != "first"} for r in page]
+                next_cursor = _cursor({"requested_at": after[0], "id": after[1]}) if after else None
             counts = repo.release_counts(uow.session, [r["id"] for r in page]) if page else {}
         items = []
         for row in page:
             item = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
             item["counts"] = counts.get(row["id"], {})
             items.append(item)
-        next_cursor = _cursor(page[-1]) if len(rows) > limit else None
         return {"items": items, "next_cursor": next_cursor}
 
 

@@ -2,7 +2,7 @@
 import uuid
 import zlib
 
-from sqlalchemy import and_, delete, func, literal, select, text, tuple_, update
+from sqlalchemy import and_, delete, exists, func, literal, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from common.bulk_update import update_each
@@ -202,10 +202,14 @@ def history(session, vin):
 
 
 def list_vehicles(session, status=None, entity=None, approval_number=None, entities=None, limit=100, cursor=None,
-                  updated_since=None):
+                  updated_since=None, intended_country=None, updated_before=None):
     conditions = []
     if updated_since is not None:
         conditions.append(vehicles.c.updated_at >= updated_since)
+    if updated_before is not None:
+        conditions.append(vehicles.c.updated_at <= updated_before)
+    if intended_country:
+        conditions.append(vehicles.c.intended_country == intended_country)
     if status:
         conditions.append(vehicles.c.status == status)
     if entity:
@@ -355,9 +359,10 @@ def vehicle_states(session, vins, entities=None):
 
 
 def list_releases(session, status=None, entity=None, requested_by=None, since=None, entities=None, limit=100,
-                  after=None):
+                  after=None, intended_country=None, approval_number=None, requested_before=None):
     """Releases in request order (`requested_at`, then id), after the `(requested_at, id)` of `after`; one more
-    than `limit` tells there is a next page."""
+    than `limit` tells there is a next page. `intended_country`, `approval_number`: releases holding a vehicle
+    with it (the approval number as the vehicle names it or as its item pinned it)."""
     conditions = []
     for column, value in ((releases.c.status, status), (releases.c.entity, entity),
                           (releases.c.requested_by, requested_by)):
@@ -365,6 +370,17 @@ def list_releases(session, status=None, entity=None, requested_by=None, since=No
             conditions.append(column == value)
     if since is not None:
         conditions.append(releases.c.requested_at >= since)
+    if requested_before is not None:
+        conditions.append(releases.c.requested_at <= requested_before)
+    if intended_country or approval_number:
+        holding = [release_items.c.release_id == releases.c.id]
+        if intended_country:
+            holding.append(vehicles.c.intended_country == intended_country)
+        if approval_number:
+            holding.append(or_(vehicles.c.approval_number == approval_number,
+                               release_items.c.approval_number == approval_number))
+        conditions.append(exists(select(literal(1)).select_from(
+            release_items.join(vehicles, vehicles.c.vin == release_items.c.vin)).where(*holding)))
     if entities is not None and "*" not in entities:
         conditions.append(releases.c.entity.in_(list(entities)))
     if after is not None:

@@ -3,7 +3,7 @@
 The entrypoints of imports and of releases are the mixins `ImportEntrypoints` and `ReleaseEntrypoints`;
 records, edits, withdrawal, the shared helpers and the reactions to validation and approvals are here."""
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from nameko.rpc import rpc
 
@@ -29,6 +29,8 @@ from services.vehicles.domain.deletion import deletion_refusal
 from services.vehicles.read_entrypoints import zoned_time
 from services.vehicles.domain.impact import base_number, impact_of
 from services.vehicles.domain.importing import coc_errors
+from services.vehicles.domain.owned_pages import owned_page
+from services.vehicles.domain.ownership import owner, without_approval_fields
 from services.vehicles.domain.pinning import still_pinned
 from services.vehicles.domain.releases import REVIEWED
 from services.vehicles.domain.revisions import edited, record_of
@@ -132,12 +134,44 @@ class VehiclesService(Health, ImportEntrypoints, ReleaseEntrypoints, ReadEntrypo
         return vehicle
 
     @rpc(expected_exceptions=EXPECTED)
-    def list(self, status=None, entity=None, approval_number=None, limit=100, cursor=None, updated_since=None):
+    def list(self, status=None, entity=None, approval_number=None, limit=100, cursor=None, updated_since=None,
+             intended_country=None, older_than_days=None, team=None):
+        """One page of the caller's vehicles by VIN. `older_than_days`: unchanged (in their state) for at least that
+        many days; `team`: owned by that team of the caller's entities (`none`: by no team), a page then may be
+        short (`domain.owned_pages`)."""
         since = zoned_time(updated_since, "updated_since") if updated_since else None
+        before = utcnow() - timedelta(days=older_than_days) if older_than_days is not None else None
+        entities = self._entities()
         with self.db as uow:
-            items, next_cursor = repo.list_vehicles(
-                uow.session, status, entity, approval_number, self._entities(), limit, cursor, since)
-        return {"items": items, "next_cursor": next_cursor}
+            def read(after, n):
+                rows, more = repo.list_vehicles(uow.session, status, entity, approval_number, entities, n, after,
+                                                since, intended_country, before)
+                return rows, more is not None
+
+            if team is None:
+                items, more = read(cursor, limit)
+                return {"items": items, "next_cursor": items[-1]["vin"] if more else None}
+            owns, with_approval_fields = self._team_owns(uow, entities, team)
+
+            def read_owned(after, n):
+                rows, more = read(after, n)
+                return with_approval_fields(rows), more
+
+            items, next_cursor = owned_page(read_owned, owns, lambda v: v["vin"], limit, cursor)
+        return {"items": [without_approval_fields(v) for v in items], "next_cursor": next_cursor}
+
+    def _team_owns(self, uow, entities, team):
+        """`(owns(vehicle), with_approval_fields(vehicles))` of a team filter: `owns` judges vehicles that went
+        through `with_approval_fields` (what rules read from the approval, e.g. its category: one RPC per chunk).
+        `team` is a team id of the caller's entities, or `none` (no team owns it); another entity's team is answered
+        like one that does not exist."""
+        rules = repo.ownership_rules_of(uow.session, entities)
+        if team != "none" and team not in {t["id"] for t in repo.teams_of(uow.session, entities)}:
+            raise InvalidInput("Unknown team.", [{"field": "team", "message": (
+                "not a team of your entities; `none`: work no team owns")}])
+        wanted = None if team == "none" else team
+        return (lambda vehicle: owner(vehicle, rules) == wanted,
+                lambda vehicles: self._with_approval_fields(vehicles, rules))
 
     @rpc(expected_exceptions=EXPECTED)
     def history(self, vin):

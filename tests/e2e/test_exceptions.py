@@ -79,3 +79,28 @@ def test_another_entity_s_register_does_not_exist(stack, vin):
     assert stranger.request("POST", f"/v1/exceptions/{asked['id']}/accept", json={}, expect=None).status_code == 404
     assert stranger.request("POST", "/v1/exceptions", json={"rule": "CON-004", "vin": vin, "reason": "r",
                                                             "expires_on": expiry()}, expect=None).status_code == 404
+
+
+def test_the_register_filters_by_approval_and_age_on_the_api_and_its_page(stack, vin):
+    dana = stack.client("dana", ["data_steward"], E)
+    asked = dana.post("/v1/exceptions", {"rule": "CON-004", "vin": vin, "reason": "age filter", "expires_on": expiry()})
+    dana.post("/v1/exceptions", {"rule": "CON-004", "vin": vin, "reason": "age filter, again", "expires_on": expiry()})
+    # an approval-wide one, left open (it waives nothing): the approval filter finds it
+    wide = dana.post("/v1/exceptions", {"rule": "CON-004", "approval_number": demo_data.APPROVAL_NUMBER,
+                                        "approval_revision": 1, "entity": demo_data.ENTITY, "reason": "approval filter",
+                                        "expires_on": expiry()})
+    viewer = stack.client("vic", ["viewer"], E)
+    assert asked["id"] in [i["id"] for i in viewer.get("/v1/exceptions", params={"vin": vin})["items"]]
+    # asked for just now: not at least a day ago; for a VIN: not for an approval number
+    assert viewer.get("/v1/exceptions", params={"vin": vin, "older_than_days": 1})["items"] == []
+    assert viewer.get("/v1/exceptions", params={"vin": vin, "approval_number": demo_data.APPROVAL_NUMBER})[
+        "items"] == []
+    by_approval = viewer.get("/v1/exceptions", params={"approval_number": demo_data.APPROVAL_NUMBER})["items"]
+    assert wide["id"] in [i["id"] for i in by_approval] and {i["vin"] for i in by_approval} == {None}
+    bad = viewer.request("GET", "/v1/exceptions", params={"older_than_days": "soon"}, expect=None)
+    assert bad.status_code == 422 and [e["field"] for e in bad.json()["errors"]] == ["older_than_days"], bad.text
+    page = viewer.request("GET", "/dashboard/exceptions", params={"older_than_days": "soon"}, expect=None)
+    assert page.status_code == 422 and page.headers["Content-Type"].startswith("text/html"), page.text
+    assert "older_than_days" in page.text
+    shown = viewer.request("GET", "/dashboard/exceptions", params={"vin": vin, "limit": 1}).text
+    assert f"vin={vin}" in shown and "cursor=" in shown  # the next page keeps the filter

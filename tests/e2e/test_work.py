@@ -183,6 +183,13 @@ def test_a_rule_on_the_vehicle_category(stack, work, desks):
         assert cars_work[work["release"]]["team"] == "Cars"  # its approval is of category M1
         assert work["blocked"] not in cars_work  # the Ireland rule comes first
         assert work["release"] not in _items(viewer, team=trucks["id"])
+        # the lists' team filters judge the category rules alike
+        def releases(team):
+            return [r["id"] for r in viewer.get("/v1/releases", params={"team": team, "limit": 200})["items"]]
+
+        assert work["release"] in releases(cars["id"]) and work["release"] not in releases(trucks["id"])
+        owned = viewer.get("/v1/vehicles", params={"team": cars["id"], "limit": 200})["items"]
+        assert owned and all("category" not in v for v in owned)  # what the rules read is not added to the answer
     finally:
         for rule in (n1, m1):
             assert lead.request("DELETE", f"/v1/ownership-rules/{rule['id']}", expect=None).status_code == 204

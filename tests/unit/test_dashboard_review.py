@@ -1,6 +1,9 @@
 """The review context a dashboard page shows: diff against the last certificate, a first issue's vehicle values,
 findings and history, each field named by its CoC item and label."""
-from gateway.dashboard.review import all_findings, field_diff, flatten, labelled_history, vehicle_values
+from gateway.dashboard.review import (
+    all_findings, approval_change, field_diff, flatten, labelled_history, vehicle_values,
+)
+from gateway.dashboard.times import DEFAULT_LOCALE, local_time, reader_locale
 
 CERTIFIED = {"VehicleIdentificationNumber": "WNW0000000000001", "MassGroup": {"ActualMass": 1500},
              "AxleTable": [{"AxleNumber": 1}, {"AxleNumber": 2}], "Colour": "RED"}
@@ -48,8 +51,56 @@ def test_every_finding_is_shown_errors_first_and_history_newest_first():
     assert (history[1]["changes"][0]["item"], history[1]["changes"][0]["label"]) == ("", "intended country")
 
 
-def test_times_read_to_the_minute_in_utc_without_microseconds():
-    from gateway.dashboard.render import when
+def test_approval_change_names_the_type_level_fields_that_changed_since_the_certified_revision():
+    shown = {"ok": True, "number": "e6*2018/858*01234*01", "revision": 2, "issue_date": "2026-06-01",
+             "in_force_revision": 2, "coc": {"MaximumSpeed": 185, "MassGroup": {"TechnicallyPermissibleMass": 2100}}}
+    certified = dict(shown, number="e6*2018/858*01234*00", revision=1,
+                     coc={"MaximumSpeed": 180, "MassGroup": {"TechnicallyPermissibleMass": 2100}})
+    item = {"approval_number": "e6*2018/858*01234*00", "approval_revision": 1, "version_number": 1}
+    change = approval_change(shown, item, certified)
+    assert change["shown"] == {"number": "e6*2018/858*01234*01", "revision": 2, "issue_date": "2026-06-01",
+                               "in_force_revision": 2}
+    assert change["certified"] == {"number": "e6*2018/858*01234*00", "revision": 1, "version_number": 1}
+    [speed] = change["changes"]
+    assert (speed["path"], speed["before"], speed["after"], speed["change"]) == ("MaximumSpeed", 180, 185, "changed")
+    assert speed["label"] and speed["item"]  # as the CoC view names it
 
-    assert when("2026-12-03T13:53:17.855135+01:00") == "2026-12-03 12:53 UTC"
-    assert when("not a time") == "not a time"
+
+def test_approval_change_of_a_first_issue_a_legacy_certificate_and_a_refused_revision():
+    shown = {"ok": True, "number": "N*00", "revision": 1, "issue_date": "2026-03-02", "coc": {}}
+    first = approval_change(shown, first_issue=True)
+    assert first["first_issue"] and first["certified"] is None and first["changes"] is None
+    legacy = approval_change(shown)  # the last certificate came from no release of ours
+    assert not legacy["first_issue"] and legacy["certified"] is None and legacy["changes"] is None
+    item = {"approval_number": "N*00", "approval_revision": 1, "version_number": 3}
+    refused = approval_change({"ok": False, "message": "no type approval with this number"}, item,
+                              {"ok": False, "message": "withdrawn"})
+    assert refused["problem"] == "no type approval with this number" and refused["certified_problem"] == "withdrawn"
+    assert refused["changes"] is None
+    assert approval_change(shown, item, shown)["changes"] == []
+
+
+def test_times_read_in_the_readers_language_and_the_display_zone_to_the_minute():
+    assert local_time("2026-12-03T13:53:17.855135+01:00") == "3 Dec 2026, 12:53 UTC"
+    assert local_time("2026-12-03T13:53:17+01:00", reader_locale("de-DE,de;q=0.9,en;q=0.8"),
+                      "Europe/Berlin") == "03.12.2026, 13:53 CET"
+    assert local_time("2026-07-03T12:00:00+00:00", reader_locale("fr"), "Europe/Paris") == "3 juil. 2026, 14:00 CEST"
+    assert local_time("2026-12-03T13:53:17") == "3 Dec 2026, 13:53 UTC"  # no zone: UTC
+    assert local_time("not a time") == "not a time"
+
+
+def test_the_readers_language_is_the_best_one_babel_knows_else_british_english():
+    assert str(reader_locale("xx-YY, nl;q=0.5, de;q=0.7")) == "de"
+    assert str(reader_locale("en-US")) == "en_US"
+    assert str(reader_locale("de;q=0, fr;q=0.1")) == "fr"
+    for header in (None, "", "*", "x;q=abc", "en;q=0", "!!!,;;;"):
+        assert reader_locale(header) == DEFAULT_LOCALE, header
+
+
+def test_a_template_without_a_reader_shows_times_in_british_english_and_utc():
+    from gateway.dashboard.render import _env
+
+    page = _env.from_string("{{ t | when }}")
+    assert page.render(t="2026-12-03T13:53:17.855135+01:00") == "3 Dec 2026, 12:53 UTC"
+    assert page.render(t="2026-12-03T13:53:17+01:00", locale=reader_locale("de"),
+                       zone="Europe/Brussels") == "03.12.2026, 13:53 CET"

@@ -20,6 +20,11 @@ FIELDS = {
     "category": lambda v: v.get("category"),  # VehicleCategory of the vehicle's approval (e.g. M1, N1, L3e)
 }
 NEEDS_APPROVAL = {"category"}  # what is read from the approvals service, not from the vehicle record
+
+
+def without_approval_fields(vehicle):
+    """A vehicle row without what was added to it from its approval for the rules (the record has none of it)."""
+    return {k: v for k, v in vehicle.items() if k not in NEEDS_APPROVAL}
 _PATTERN = re.compile(r"[A-Za-z0-9*?/.\- ]{1,64}")
 
 
