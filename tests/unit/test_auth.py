@@ -145,7 +145,7 @@ def test_a_passport_carries_the_identity_and_only_a_signed_one_is_believed():
 
 
 def test_while_the_internal_secret_is_rotated_passports_of_the_earlier_one_still_verify():
-    identity = {"sub": "rita", "roles": ["reviewer"], "entities": ["NORDWIND"]}
+    identity = {"sub": "rita", "roles": ["reviewer"], "entities": ["NORDWIND"], "groups": []}
     old = replace(S, internal_secret="the-old-internal-secret-0123456789abcdef")
     rolling = replace(S, internal_secret="the-new-internal-secret-0123456789abcdef",
                       internal_secrets_previous=(old.internal_secret,))
