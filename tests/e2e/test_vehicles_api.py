@@ -1,7 +1,6 @@
 """The vehicle routes over HTTP against the whole running stack: JSON, CSV and IVI import with every
 rejection naming its field, If-Match on PATCH, corrections re-signed as IviVersionNumber + 1, withdrawal,
 entity scoping, and a 10,000-vehicle import."""
-import time
 from pathlib import Path
 
 import pytest
@@ -337,13 +336,9 @@ def test_ten_thousand_vehicles_in_one_request(actors, wait):
     # certificates; the test waits for that, so no busy service slows what runs after it
     unknown = "e6*2018/858*09999*00"
     batch = [dict(v, approval_number=unknown) for v in demo_data.vehicles(10000, seed=8199)]
-    timings = []
-    for expected in ((10000, 0), (0, 10000)):  # new, then the identical file again
-        started = time.monotonic()
+    for expected in ((10000, 0), (0, 10000)):  # new, then the identical file again (speed: bench/import_throughput)
         result = actors["steward"].post("/v1/vehicles/import", {"vehicles": batch}, timeout=60)
-        timings.append(time.monotonic() - started)
         assert (result["accepted"], result["unchanged"], result["rejected"]) == (*expected, [])
-    assert sum(timings) < 30, f"10,000 vehicles took {timings[0]:.1f}s, again {timings[1]:.1f}s"
     drafts = {"status": "draft", "approval_number": unknown, "limit": 1}
     wait(lambda: not actors["viewer"].get("/v1/vehicles", params=drafts)["items"], 60, interval=1,
          what="validation to judge the 10,000 vehicles")
