@@ -146,6 +146,12 @@ def test_a_receiver_killed_and_restarted_misses_nothing(stack, nordwind, wait, t
                              ("GET", f"/v1/webhooks/{hook['id']}/deliveries")):
             assert stranger.request(method, path, expect=None).status_code == 404
         assert stranger.get("/v1/webhooks")["items"] == []
+        # creating for another entity is answered as for an unknown one: 422 naming the field
+        for code in (demo_data.ENTITY, "NOSUCH"):
+            refused = stranger.request("POST", "/v1/webhooks", json={"entity": code, "url": hook["url"]},
+                                       expect=None)
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["errors"] == [{"field": "entity", "message": f"no legal entity {code}"}]
     finally:
         if receiver.process and receiver.process.poll() is None:
             receiver.kill()
