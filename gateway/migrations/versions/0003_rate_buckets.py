@@ -1,0 +1,28 @@
+"""rate_buckets: the callers' token buckets, shared by the gateway's replicas
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-03 16:00:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0003'
+down_revision = '0002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'rate_buckets',
+        sa.Column('caller', sa.String(length=200), nullable=False),
+        sa.Column('tokens', sa.Float(), nullable=False),
+        sa.Column('refilled_at', sa.Float(), nullable=False),
+        sa.Column('paid', sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint('caller'),
+    )
+
+
+def downgrade():
+    op.drop_table('rate_buckets')
