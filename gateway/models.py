@@ -49,4 +49,5 @@ rate_buckets = Table(
     Column("tokens", Float, nullable=False),
     Column("refilled_at", Float, nullable=False),
     Column("paid", Boolean, nullable=False),
+    prefixes=["UNLOGGED"],  # migration 0003: commits without a WAL flush; a crash gives every caller a full bucket
 )
