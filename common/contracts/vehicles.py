@@ -71,8 +71,10 @@ class FromIviParams(Strict):
     """The query of POST /v1/vehicles/from-ivi."""
 
     entity = fields.String(required=True, validate=validate.Length(1, 32))
-    production_date = fields.Date()
-    intended_country = fields.String(validate=COUNTRY)
+    production_date = fields.Date(metadata={
+        "description": "the date of manufacture where the message has none (optional: L-category CoCs have none)"})
+    intended_country = fields.String(validate=COUNTRY, metadata={
+        "description": "the intended country where the message's header names none (optional)"})
     stage = fields.String(validate=validate.OneOf(("base",)))
     reason = fields.String(validate=REASON)
     replace = fields.Boolean(load_default=False, metadata={
