@@ -4,7 +4,11 @@ Vehicles of one version made on one day resolve alike, so a batch asks `approval
 (entity, number, type, variant, version, production date) and shares each answer, and its type-level CoC, between
 those vehicles: a 250-vehicle chunk of one version over a few weeks' production is about 20 items, not 250.
 Validation and signing both resolve this way; what they then do with the shared data is read-only.
+
+A vehicle without a date of manufacture (the L-category CoC has no item 0.11) resolves on the day it is judged
+or sealed, the date its certificate is issued: the approval in force then is the one it is certified under.
 """
+from datetime import datetime, timezone
 
 # of a vehicle record; an approval resolves only within the vehicle's own legal entity
 REFERENCE = ("entity", "approval_number", "type", "variant", "version", "production_date")
@@ -12,9 +16,15 @@ ITEM = ("entity", "number", "type", "variant", "version", "production_date")  # 
 PINNED = "revision"  # an item may name the approval revision a release pinned (signing asks for that one)
 
 
+def reference_date(vehicle):
+    """The day a vehicle's approval is resolved for: its production date, else today (UTC), the day of issue."""
+    return vehicle.get("production_date") or datetime.now(timezone.utc).date().isoformat()
+
+
 def reference_item(vehicle):
     """The `resolve` item of a vehicle whose reference is complete (as for a vehicle being signed)."""
-    return {name: vehicle[field] for name, field in zip(ITEM, REFERENCE)}, None
+    item = {name: vehicle[field] for name, field in zip(ITEM, REFERENCE) if field != "production_date"}
+    return dict(item, production_date=reference_date(vehicle)), None
 
 
 def pinned_item(vehicle):

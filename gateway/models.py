@@ -1,5 +1,5 @@
 """The gateway's own table: responses kept for `Idempotency-Key` replays."""
-from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String, Table
+from sqlalchemy import Boolean, Column, DateTime, Float, Integer, LargeBinary, MetaData, String, Table
 from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
@@ -40,4 +40,15 @@ oidc_logins = Table(
     Column("code_verifier", String(128), nullable=False),
     Column("nonce", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+# A caller's token bucket (gateway.rate_limits), shared by the gateway's replicas: the units left when last
+# charged, when that was (seconds since the epoch), and whether that request was paid.
+rate_buckets = Table(
+    "rate_buckets", metadata,
+    Column("caller", String(200), primary_key=True),  # the token's `sub`
+    Column("tokens", Float, nullable=False),
+    Column("refilled_at", Float, nullable=False),
+    Column("paid", Boolean, nullable=False),
+    prefixes=["UNLOGGED"],  # migration 0003: commits without a WAL flush; a crash gives every caller a full bucket
 )

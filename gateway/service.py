@@ -13,7 +13,7 @@ from gateway.dashboard.session_store import DashboardSessions
 from gateway.http import ServiceTimeout, with_timeout
 from gateway.idempotency import Idempotency
 from gateway.problems import HttpProblem
-from gateway.rate_limits import Limit, RateLimiter, parse_callers
+from gateway.rate_limits import RateLimits
 from gateway.routes.approvals import ApprovalRoutes
 from gateway.routes.audit import AuditRoutes
 from gateway.routes.comments import CommentRoutes
@@ -55,9 +55,7 @@ class GatewayService(HealthRoutes, EntityRoutes, ApprovalRoutes, VehicleRoutes, 
     rollout = ServiceRpc("rollout", expiration=SETTINGS.rpc_timeout)
     delivery = ServiceRpc("delivery", expiration=SETTINGS.rpc_timeout)
     idempotency = Idempotency()
-    # the buckets of this process, shared by its workers
-    rate_limits = RateLimiter(Limit(SETTINGS.rate_limit, SETTINGS.rate_limit_burst),
-                              parse_callers(SETTINGS.rate_limit_callers))
+    rate_limits = RateLimits()  # buckets in the gateway's database, shared by its replicas
     sessions = DashboardSessions()  # the dashboard's sign-ins
     availability = Availability(SETTINGS.amqp_uri)
 

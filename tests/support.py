@@ -366,6 +366,17 @@ class ReleaseRun:
         self.timings["sign"] = time.monotonic() - self.sign_started
 
 
+def feed_after(client, after):
+    """Every event of the change feed (GET /v1/events) after `after`, page by page; and the last cursor."""
+    events = []
+    while True:
+        page = client.get("/v1/events", params={"limit": 50} | ({"after": after} if after else {}))
+        events += page["events"]
+        after = page["next_cursor"]
+        if not page["has_more"]:
+            return events, after
+
+
 def wait_until(check, timeout, what="condition", interval=0.25):
     """Poll `check()` until it returns a truthy value, which is returned; fail naming `what` after `timeout` s."""
     deadline = time.monotonic() + timeout

@@ -151,8 +151,9 @@ class VehicleFromIvi(Open):
     variant = fields.String()
     version = fields.String()
     stage_of_completion = fields.String()
-    production_date = fields.String()
-    intended_country = fields.String()
+    production_date = _text(metadata={"description": "date of manufacture (0.11); null where the CoC has none "
+                                                     "(L category)"})
+    intended_country = _text(metadata={"description": "Vienna code; null when none is named (optional in IVI 2.0)"})
     coc = CocField()
     findings = fields.List(fields.Nested(lambda: Finding))
 
@@ -188,8 +189,9 @@ class VehicleOut(Open):
     type = fields.String()
     variant = fields.String()
     version = fields.String()
-    production_date = fields.String()
-    intended_country = fields.String()
+    production_date = _text(metadata={"description": "date of manufacture (0.11); null where the CoC has none "
+                                                     "(L category)"})
+    intended_country = _text(metadata={"description": "Vienna code; null when none is named (optional in IVI 2.0)"})
     coc = CocField()
     findings = fields.List(fields.Nested(Finding))
     last_editor = _text()

@@ -22,8 +22,12 @@ class VehicleIn(Strict):
     type = fields.String(required=True, validate=validate.Length(1, 15))
     variant = fields.String(required=True, validate=validate.Length(1, 25))
     version = fields.String(required=True, validate=validate.Length(1, 35))
-    production_date = fields.Date(required=True)
-    intended_country = fields.String(required=True, validate=COUNTRY)
+    # both optional as in IVI 2.0: the L-category CoC has no date of manufacture, the header may name no country;
+    # validation names the date where the vehicle's category needs it (rule DAT-003)
+    production_date = fields.Date(load_default=None, metadata={
+        "description": "date of manufacture (0.11); required by validation except for L-category vehicles"})
+    intended_country = fields.String(load_default=None, validate=COUNTRY, metadata={
+        "description": "intended country of registration (Vienna code); optional, the regional rules need it"})
     entity = fields.String(required=True, validate=validate.Length(1, 32))
     coc = CocField(load_default=dict)
 
@@ -67,8 +71,10 @@ class FromIviParams(Strict):
     """The query of POST /v1/vehicles/from-ivi."""
 
     entity = fields.String(required=True, validate=validate.Length(1, 32))
-    production_date = fields.Date()
-    intended_country = fields.String(validate=COUNTRY)
+    production_date = fields.Date(metadata={
+        "description": "the date of manufacture where the message has none (optional: L-category CoCs have none)"})
+    intended_country = fields.String(validate=COUNTRY, metadata={
+        "description": "the intended country where the message's header names none (optional)"})
     stage = fields.String(validate=validate.OneOf(("base",)))
     reason = fields.String(validate=REASON)
     replace = fields.Boolean(load_default=False, metadata={
@@ -146,8 +152,8 @@ CSV_COLUMNS = (
     ("type", None, "type (0.2) — required"),
     ("variant", None, "variant (0.2) — required"),
     ("version", None, "version (0.2) — required"),
-    ("production_date", None, "date of manufacture (0.11), YYYY-MM-DD — required"),
-    ("intended_country", None, "intended country of registration, Vienna code (B, NL, D, …) — required"),
+    ("production_date", None, "date of manufacture (0.11), YYYY-MM-DD — needed except for L-category vehicles"),
+    ("intended_country", None, "intended country of registration, Vienna code (B, NL, D, …)"),
     ("entity", None, "legal-entity code — required"),
     ("actual_mass", "MassGroup.ActualMass", "actual mass in kg (13.2)"),
     ("colour", "ColourTable[0].Colour", "colour code (38/40)"),

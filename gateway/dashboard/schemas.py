@@ -35,7 +35,8 @@ class StateCounts(Open):
 
 
 class CountryCounts(Open):
-    country = fields.String(required=True)
+    country = fields.String(required=True, allow_none=True,
+                            metadata={"description": "null: the vehicles that name no intended country"})
     counts = fields.Nested(StateCounts, required=True)
     total = fields.Integer(required=True)
 
@@ -51,7 +52,7 @@ class LabelledFinding(Open):
 
 class BlockedVehicle(Open):
     vin = fields.String(required=True)
-    country = fields.String(required=True)
+    country = fields.String(required=True, allow_none=True)
     revision = fields.Integer(required=True)
     approval_number = fields.String(required=True)
     since = fields.String(required=True)

@@ -86,7 +86,8 @@ def dashboard(vehicles_answer, seals, generated_at, entity=None, country=None, d
     ordered = []
     for code in sorted(entities):
         e = entities[code]
-        e["countries"] = [e["countries"][c] for c in sorted(e["countries"])]
+        # vehicles naming no country (optional in IVI 2.0) count under `null`, last
+        e["countries"] = [e["countries"][c] for c in sorted(e["countries"], key=lambda c: (c is None, c or ""))]
         ordered.append(e)
     expiring = [s for s in seals if s.get("state") in ("expiring", "expired", "not_yet_valid", "unusable")
                 and (not entity or s["entity"] == entity)]

@@ -5,7 +5,7 @@ from common.contracts.approvals import ApprovalIn, ExtensionIn, WithdrawalIn
 from common.contracts.responses import ApprovalFromIvi, ApprovalImpact, ApprovalOut, ApprovalPage
 from gateway.auth import may_see, scoped
 from gateway.http import json_response, route
-from gateway.problems import bad_request, invalid
+from gateway.problems import bad_request, invalid, unknown_entity
 from gateway.routes.paging import Page, page_of
 
 XML_TYPES = ("application/xml", "text/xml")
@@ -20,17 +20,13 @@ class EntityQuery(Schema):
                            metadata={"description": "legal-entity code the message belongs to"})
 
 
-def _unknown_entity(entity):
-    return invalid("Unknown legal entity.", [{"field": "entity", "message": f"no legal entity {entity}"}])
-
-
 class ApprovalRoutes:
 
     @route("POST", "/v1/approvals", roles=("approvals_manager",), body=ApprovalIn, response=ApprovalOut, status=201,
            location="/v1/approvals/{id}", summary="Register a type approval")
     def register_approval(self, call):
         if not may_see(call.identity, call.body["entity"]):
-            raise _unknown_entity(call.body["entity"])
+            raise unknown_entity(call.body["entity"])
         return self._rpc("approvals", "register", call.body)
 
     @route("POST", "/v1/approvals/from-ivi", roles=("approvals_manager",), query=EntityQuery, status=201,
@@ -40,7 +36,7 @@ class ApprovalRoutes:
     def register_approval_from_ivi(self, call):
         entity, request = call.query["entity"], call.request
         if not may_see(call.identity, entity):
-            raise _unknown_entity(entity)
+            raise unknown_entity(entity)
         if request.mimetype not in XML_TYPES:
             raise bad_request("the body must be an IVI 2.0 message as application/xml", "Content-Type")
         try:

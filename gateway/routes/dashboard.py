@@ -5,6 +5,7 @@ without either sends the browser to the sign-in page."""
 from datetime import datetime, timezone
 
 from common.composition import compose_coc
+from common.resolution_plan import reference_date
 from common.errors import DomainError
 from gateway.dashboard import session
 from gateway.dashboard.coc_view import coc_view
@@ -75,9 +76,9 @@ class DashboardRoutes:
         [resolved] = self._rpc("approvals", "resolve", [{
             "entity": vehicle["entity"], "number": vehicle["approval_number"], "type": vehicle["type"],
             "variant": vehicle["variant"], "version": vehicle["version"],
-            "production_date": vehicle["production_date"]}])
+            "production_date": reference_date(vehicle)}])
         coc = compose_coc(resolved["coc"] if resolved.get("ok") else {}, vehicle)
-        header = {"IntendedCountryRegistration": vehicle["intended_country"]}
+        header = {"IntendedCountryRegistration": vehicle["intended_country"]} if vehicle["intended_country"] else {}
         view = coc_view(coc, header)
         return dict(view, vin=vin, source="preview", certificate=None, vehicle=vehicle, composed=coc,
                     approval_problem=None if resolved.get("ok") else resolved.get("message"))

@@ -93,8 +93,11 @@ class VehicleRoutes:
            response=VehicleFromIvi, status=201, errors=(404, 415), location="/v1/vehicles/{vin}",
            operation_id="importVehicleFromIvi",
            summary="A vehicle record from an IVI 2.0 message",
-           description="?production_date= and ?intended_country= when the message has none; ?stage=base keeps "
-                       "it as the earlier stage of a multi-stage vehicle (answered with the stage, not a vehicle).")
+           description="The message as it is: without DateManufactureVehicle or IntendedCountryRegistration (IVI 2.0 "
+                       "allows both out, as the L-category samples do) the record has none; ?production_date= and "
+                       "?intended_country= fill them in, and must agree with a message that states them. "
+                       "?stage=base keeps it as the earlier stage of a multi-stage vehicle (answered with the stage, "
+                       "not a vehicle).")
     def vehicle_from_ivi(self, call):
         request = call.request
         if request.mimetype not in XML_TYPES:

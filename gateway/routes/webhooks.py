@@ -4,7 +4,9 @@ from marshmallow import fields, validate
 from common.contracts.responses import (WebhookCreated, WebhookDeliveryDetail, WebhookDeliveryOut,
                                         WebhookDeliveryPage, WebhookOut, WebhookPage)
 from common.contracts.webhooks import WebhookIn, WebhookPatch
+from gateway.auth import may_see
 from gateway.http import json_response, route
+from gateway.problems import unknown_entity
 from gateway.routes.paging import Page
 
 MANAGERS = ("data_steward",)  # and admin, who holds every role
@@ -22,13 +24,15 @@ class DeliveryQuery(Page):
 class WebhookRoutes:
 
     @route("POST", "/v1/webhooks", roles=MANAGERS, body=WebhookIn, response=WebhookCreated, status=201,
-           location="/v1/webhooks/{id}", errors=(404,),  # an entity unknown or outside the caller's (webhooks.create)
+           location="/v1/webhooks/{id}",
            summary="Subscribe a URL to an entity's events; the answer shows the signing secret, once",
            description="Each event of the change feed (GET /v1/events) of the entity and of the chosen types is "
            "POSTed to the URL as JSON, signed with `Ecoc-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "
            "\"<t>.<body>\" with the secret>` (docs/webhooks.md). Failed deliveries are retried with exponential "
            "back-off for 24 h; a webhook whose deliveries all fail for 24 h is disabled (event `webhook_disabled`).")
     def create_webhook(self, call):
+        if not may_see(call.identity, call.body["entity"]):
+            raise unknown_entity(call.body["entity"])
         return self._rpc("webhooks", "create", call.body)
 
     @route("GET", "/v1/webhooks", roles=(), query=WebhookQuery, response=WebhookPage,

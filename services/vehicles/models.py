@@ -16,8 +16,8 @@ vehicles = Table(
     Column("type", String(15), nullable=False),
     Column("variant", String(25), nullable=False),
     Column("version", String(35), nullable=False),
-    Column("production_date", Date, nullable=False),
-    Column("intended_country", String(3), nullable=False),
+    Column("production_date", Date),  # none for an L-category vehicle (no item 0.11)
+    Column("intended_country", String(3)),  # optional in IVI 2.0
     Column("coc", JSONB, nullable=False),
     Column("status", String(16), nullable=False, index=True),
     Column("revision", Integer, nullable=False),

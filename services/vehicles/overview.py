@@ -54,4 +54,6 @@ def waiting_releases(session, entities, entity=None, country=None):
             .group_by(releases.c.id)
             .order_by(releases.c.requested_at))
     rows = [dict(r._mapping) for r in session.execute(stmt).all()]
+    for row in rows:  # a vehicle may name no country (optional in IVI 2.0)
+        row["countries"] = sorted(c for c in row["countries"] if c)
     return [r for r in rows if not country or country in r["countries"]]

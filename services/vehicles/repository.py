@@ -21,7 +21,8 @@ from services.vehicles.models import (
 def vehicle_dict(row):
     d = dict(row._mapping)
     d.pop("base_number", None)
-    d["production_date"] = d["production_date"].isoformat()
+    if d["production_date"] is not None:  # none where the CoC has no date of manufacture (L category)
+        d["production_date"] = d["production_date"].isoformat()
     for key in ("created_at", "updated_at"):
         d[key] = d[key].isoformat()
     return d
@@ -55,7 +56,7 @@ def save_changes(session, changes, actor, reason, edited=False):
     for _, data, current in changes:
         record = record_of(data)
         revision = (current["revision"] + 1) if current else 1
-        rows.append(dict(record, vin=data["vin"], production_date=data["production_date"], status="draft",
+        rows.append(dict(record, vin=data["vin"], production_date=data.get("production_date"), status="draft",
                          base_number=base_number(record["approval_number"]), release_id=None,
                          revision=revision, last_editor=actor, findings=[], judged_with=None, created_at=now,
                          updated_at=now, edited=edited))

@@ -244,7 +244,8 @@ class VehiclesService(Health, ImportEntrypoints, ReleaseEntrypoints, ReadEntrypo
                     {"field": "coc", "message": f"the data equals revision {current['revision']}"}])
             if not unchanged:  # a PATCH changing nothing answers the vehicle as it is
                 self._check(current, lifecycle.DRAFT)
-                data["production_date"] = date.fromisoformat(data["production_date"])
+                if data.get("production_date"):
+                    data["production_date"] = date.fromisoformat(data["production_date"])
                 stored = repo.save_changes(uow.session, [(0, data, current)], self.caller.sub, changes["reason"],
                                            edited=True)
                 self._emit_changed(uow, stored, [current] if current["status"] != lifecycle.DRAFT else [],

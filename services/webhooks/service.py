@@ -16,6 +16,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from common import metrics
+from common.authz import may_see
 from common.config import settings
 from common.contracts.events import (WEBHOOK_CREATED, WEBHOOK_DELETED, WEBHOOK_DISABLED, WEBHOOK_PINGED,
                                      WEBHOOK_REDELIVERED, WEBHOOK_UPDATED)
@@ -65,7 +66,9 @@ class WebhooksService(Health):
         """A new subscription; the answer carries its signing `secret`, which is never shown again."""
         identity = self.caller.require(*MANAGERS)
         data = load_or_raise(WebhookIn(), payload)
-        self.caller.scope(data["entity"], f"entity {data['entity']}", *MANAGERS)
+        if not may_see(identity, data["entity"]):  # as every creating route: 422 naming the field
+            raise InvalidInput("Unknown legal entity.", [{"field": "entity",
+                                                         "message": f"no legal entity {data['entity']}"}])
         self._check(data)
         now = utcnow()
         secret = signatures.new_secret()

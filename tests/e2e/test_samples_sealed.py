@@ -48,7 +48,6 @@ SAMPLES = sorted((SCHEMA.parent / "samples").glob("*.xml"))
 NS = {"i": "http://eu.ereg.initialvehicleinformation.v2"}
 XML = {"Content-Type": "application/xml"}
 ROUTES = ("/v1/approvals/from-ivi", "/v1/vehicles/from-ivi")
-INTENDED_COUNTRY = "NL"  # given where a sample's header names none (L1e, L5e); only the header shows it
 SPARE_WMI = "ZFA"  # for a sample whose VIN's WMI is another sample entity's
 
 
@@ -62,7 +61,6 @@ class Case:
     vin: str
     legal_name: str
     signatory: dict
-    production_date: str
     document: bytes = None
     seal_pem: str = None
     problem: str = None
@@ -94,7 +92,6 @@ def case_for(path, vins_seen, wmi_owners):
         signatory={"sub": f"signer-{path.stem.lower()}", "name": text(root, authority + "i:SignerName"),
                    "position": text(root, authority + "i:SignerPosition"),
                    "location": text(root, authority + "i:SignatureLocation")},
-        production_date=text(root, coc + "i:DateManufactureVehicle") or text(root, authority + "i:SignatureDate"),
     )
 
 
@@ -156,11 +153,9 @@ def sealed_samples(stack, wait):
         if not attempt(case, "PUT entity", put):
             return
         case.seal_pem = put.json()["seal_certificate"]
+        # as they are: the L-category samples have no DateManufactureVehicle (item 0.11 is not in their CoC) nor
+        # IntendedCountryRegistration, and nothing is given in their place
         params = {"entity": case.code}
-        if b"<DateManufactureVehicle>" not in case.xml:  # the L-category samples: item 0.11 is not in their CoC
-            params["production_date"] = case.production_date
-        if b"<IntendedCountryRegistration>" not in case.xml:  # the vehicle record requires a country
-            params["intended_country"] = INTENDED_COUNTRY
         attempt(case, "POST /v1/approvals/from-ivi", manager.request(
             "POST", "/v1/approvals/from-ivi", params={"entity": case.code}, data=case.xml, headers=XML, expect=None)) \
             and attempt(case, "POST /v1/vehicles/from-ivi", steward.request(
@@ -247,8 +242,8 @@ def test_sample_round_trips_sealed(name, sealed_samples, official_schema, stack,
     assert text(signed, "i:Header/i:IviVersionNumber") == "1"
     assert text(signed, "i:Header/i:DesignatedTypeApprovalCountry") == text(
         sample, "i:Header/i:DesignatedTypeApprovalCountry")
-    assert text(signed, "i:Header/i:IntendedCountryRegistration") == (
-        text(sample, "i:Header/i:IntendedCountryRegistration") or INTENDED_COUNTRY)
+    assert text(signed, "i:Header/i:IntendedCountryRegistration") == text(
+        sample, "i:Header/i:IntendedCountryRegistration")  # none where the sample has none
 
     (tmp_path / "seal.pem").write_text(case.seal_pem)
     (tmp_path / f"{name}.xml").write_bytes(document)

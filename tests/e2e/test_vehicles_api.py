@@ -72,7 +72,7 @@ def release_and_sign(actors, wait, vins):
 def test_every_rejected_json_row_names_its_fields(actors):
     rows = demo_data.vehicles(7, seed=8101)
     rows[1] = dict(rows[1], vin="NWAO1234")
-    rows[2] = {k: v for k, v in rows[2].items() if k != "production_date"}
+    rows[2] = dict(rows[2], production_date="2026-02-30")  # left out it is validation's to name (DAT-003)
     rows[3] = dict(rows[3], coc={"MassGroup": {"ActualMass": -1}, "ColourTable": [{"Colour": "1"}]})
     rows[4] = dict(rows[4], coc={"MassGroup": {"ActualMass": 1900, "MassInRunningOrder": 1890}})
     rows[5] = dict(rows[5], colour="red", entity="OTHERCO")
@@ -115,15 +115,17 @@ def test_a_csv_import_names_column_and_row(actors):
 
     body = problem(actors["steward"].request("POST", "/v1/vehicles/import", data=b"vin,paint\nX,1\n",
                                              headers={"Content-Type": "text/csv"}, expect=None), 422)
-    assert {e["field"] for e in body["errors"]} >= {"paint", "approval_number", "production_date"}
+    assert {e["field"] for e in body["errors"]} >= {"paint", "approval_number", "entity"}
 
 
-def test_from_ivi_refusals_name_what_is_missing(actors):
+def test_from_ivi_refusals_name_what_is_wrong(actors):
     xml = (SAMPLES / "L1e.xml").read_bytes()
     steward = actors["steward"]
-    body = problem(steward.request("POST", "/v1/vehicles/from-ivi", params={"entity": ENTITY}, data=xml,
+    stated = (SAMPLES / "M1-05-Rav4Hybrid.xml").read_bytes()  # says 2024-01-18 and NL: a query saying otherwise
+    body = problem(steward.request("POST", "/v1/vehicles/from-ivi", data=stated,
+                                   params={"entity": ENTITY, "production_date": "2025-07-01", "intended_country": "D"},
                                    headers={"Content-Type": "application/xml"}, expect=None), 422)
-    assert {e["field"] for e in body["errors"]} == {"production_date", "intended_country"}
+    assert {"production_date", "intended_country"} <= {e["field"] for e in body["errors"]}  # all in one answer
     problem(steward.request("POST", "/v1/vehicles/from-ivi", params={"entity": ENTITY}, data=xml,
                             headers={"Content-Type": "text/plain"}, expect=None), 415)
     body = problem(steward.request("POST", "/v1/vehicles/from-ivi", data=xml,

@@ -4,53 +4,19 @@ A receiver runs as its own process (tests/e2e/webhook_receiver.py), over HTTPS w
 stack trusts (ECOC_WEBHOOK_CA_BUNDLE), and checks every signature with the snippet of the docs. It is killed while vehicles are imported and validated, and started again: every event of the feed
 since the webhook was created still arrives, signed, and the delivery log shows the failed attempts."""
 import json
-import signal
-import subprocess
-import sys
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 import requests
 
 from cli import demo_data
-from tests.support import free_port, receiver_ca
+from tests.e2e.webhook_receiver import ReceiverProcess
+from tests.support import feed_after, free_port, receiver_ca
 
 pytestmark = pytest.mark.e2e
 
 SEED = 8800
 WAIT = 120
-RECEIVER = Path(__file__).with_name("webhook_receiver.py")
-
-
-class ReceiverProcess:
-    def __init__(self, port, secret, path, tls):
-        self.port, self.secret, self.path, self.tls, self.process = port, secret, path, tls, None
-
-    def start(self):
-        self.process = subprocess.Popen([sys.executable, str(RECEIVER), str(self.port), self.secret, str(self.path),
-                                         self.tls["cert"], self.tls["key"]], stdout=subprocess.PIPE, text=True)
-        assert self.process.stdout.readline().strip() == "listening"
-
-    def kill(self):
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(30)
-
-    def received(self):
-        if not self.path.exists():
-            return []
-        return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
-
-
-def feed_after(client, after):
-    """Every feed event after `after`, page by page; and the last cursor."""
-    events = []
-    while True:
-        page = client.get("/v1/events", params={"limit": 50} | ({"after": after} if after else {}))
-        events += page["events"]
-        after = page["next_cursor"]
-        if not page["has_more"]:
-            return events, after
 
 
 def test_the_feed_is_scoped_and_resumes_from_any_event(stack, nordwind, wait):
@@ -146,6 +112,12 @@ def test_a_receiver_killed_and_restarted_misses_nothing(stack, nordwind, wait, t
                              ("GET", f"/v1/webhooks/{hook['id']}/deliveries")):
             assert stranger.request(method, path, expect=None).status_code == 404
         assert stranger.get("/v1/webhooks")["items"] == []
+        # creating for another entity is answered as for an unknown one: 422 naming the field
+        for code in (demo_data.ENTITY, "NOSUCH"):
+            refused = stranger.request("POST", "/v1/webhooks", json={"entity": code, "url": hook["url"]},
+                                       expect=None)
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["errors"] == [{"field": "entity", "message": f"no legal entity {code}"}]
     finally:
         if receiver.process and receiver.process.poll() is None:
             receiver.kill()

@@ -146,7 +146,7 @@ def approved(ready, rpc):
 
 def test_import_accounts_for_every_row_and_records_revisions(rpc, db_url, db_rows, outbox_rows):
     batch = demo_data.vehicles(3)
-    invalid = {k: v for k, v in copy.deepcopy(batch[0]).items() if k != "production_date"}
+    invalid = dict(copy.deepcopy(batch[0]), production_date="2025-13-01")
     invalid["vin"] = "NWAO123456789012"  # an O, and 16 characters
     result = rpc("import_vehicles", {"vehicles": batch + [invalid]})
 
@@ -523,18 +523,21 @@ def test_a_vehicle_from_an_ivi_message_reads_back_as_its_vehicle_level_part(rpc,
     assert len(outbox_rows(db_url, VEHICLE_CHANGED)) == 1
 
 
-def test_an_ivi_message_without_production_date_needs_one_in_the_query(rpc):
+def test_an_ivi_message_without_production_date_nor_country_is_a_record_without_them(rpc):
+    """The L-category samples state neither (IVI 2.0 allows it): the record has none; a query value fills in
+    what the message leaves out, and one that contradicts the message is named, every such value at once."""
     xml = (SAMPLES / "L1e.xml").read_text()
-    with pytest.raises(InvalidInput) as caught:
-        rpc("import_ivi", xml, {"entity": ENTITY}, user=ADMIN)
-    errors = {e["field"]: e["message"] for e in caught.value.errors}
-    assert set(errors) == {"production_date", "intended_country"}  # the L-category samples state neither
-    assert "?production_date=" in errors["production_date"] and "?intended_country=" in errors["intended_country"]
-    assert {e["field"] for e in _errors(rpc, xml, {"entity": ENTITY, "production_date": "2025-07-01"})} == {
-        "intended_country"}
-    created = rpc("import_ivi", xml, {"entity": ENTITY, "production_date": "2025-07-01", "intended_country": "NL"},
-                  user=ADMIN)
-    assert (created["production_date"], created["intended_country"]) == ("2025-07-01", "NL")
+    created = rpc("import_ivi", xml, {"entity": ENTITY}, user=ADMIN)
+    assert created["outcome"] == "accepted"
+    assert (created["production_date"], created["intended_country"]) == (None, None)
+    filled = rpc("import_ivi", xml, {"entity": ENTITY, "production_date": "2025-07-01", "intended_country": "NL"},
+                 user=ADMIN)
+    assert (filled["production_date"], filled["intended_country"], filled["revision"]) == ("2025-07-01", "NL", 2)
+    stated = (SAMPLES / "M1-05-Rav4Hybrid.xml").read_text()  # says 2024-01-18 and NL
+    errors = _errors(rpc, stated, {"entity": ENTITY, "production_date": "2025-07-01", "intended_country": "D"})
+    assert {e["field"]: e["message"] for e in errors} == {
+        "production_date": "the IVI says 2024-01-18, the query 2025-07-01",
+        "intended_country": "the IVI says NL, the query D"}
     with pytest.raises(InvalidInput) as caught:
         rpc("import_ivi", "<InitialVehicleInformation/>", {"entity": ENTITY, "stage": "later"}, user=ADMIN)
     assert {e["field"] for e in caught.value.errors} == {"stage"}

@@ -147,8 +147,14 @@ def test_a_subscription_shows_its_secret_once_and_only_to_its_entity(webhooks, r
         with pytest.raises(NotFound) as missing:
             rpc(webhooks, method, unknown, *args, user=other)
         assert str(foreign.value).replace(created["id"], unknown) == str(missing.value), method
-    with pytest.raises(NotFound):
+    # as every creating route: another entity's code is refused naming the field, exactly like an unknown one
+    with pytest.raises(InvalidInput) as foreign:
         rpc(webhooks, "create", {"entity": "ACME", "url": receiver.url}, user=other)
+    with pytest.raises(InvalidInput) as missing:
+        rpc(webhooks, "create", {"entity": "NOPE", "url": receiver.url}, user=other)
+    assert foreign.value.errors == [{"field": "entity", "message": "no legal entity ACME"}]
+    assert (foreign.value.detail, missing.value.errors) == (missing.value.detail, [
+        {"field": "entity", "message": "no legal entity NOPE"}])
     with pytest.raises(Forbidden):
         rpc(webhooks, "create", {"entity": "ACME", "url": receiver.url}, user=("vic", ["viewer"], ["ACME"]))
 

@@ -108,6 +108,20 @@ def test_the_dashboard_groups_by_entity_and_country():
     assert [e["entity"] for e in only["entities"]] == ["OTHER"] and only["expiring_seals"] == []
 
 
+def test_vehicles_naming_no_country_count_under_none_last():
+    """The intended country is optional in IVI 2.0 (the L-category specimens name none)."""
+    answer = dict(ANSWER, counts=ANSWER["counts"] + [{"entity": "ACME", "country": None, "status": "valid",
+                                                      "count": 4}],
+                  blocked=[dict(ANSWER["blocked"][0], intended_country=None)])
+    board = dashboard(answer, SEALS, "now")
+    acme = board["entities"][0]
+    assert [(c["country"], c["total"]) for c in acme["countries"]] == [("B", 3), ("NL", 3), (None, 4)]
+    assert acme["blocked"][0]["country"] is None
+    html = render("dashboard.html", board=board, identity={"sub": "x", "roles": ["viewer"], "entities": ["ACME"]},
+                  csrf="c").get_data(as_text=True)
+    assert "none named" in html and "None" not in html
+
+
 def _cert(not_before, not_after):
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ACME")])

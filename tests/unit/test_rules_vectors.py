@@ -256,6 +256,7 @@ VECTORS = {
     "IVI-002": ("lexus", vehicle(production_date="2024-04-08"), vehicle(production_date="2025-09-01")),
     "DAT-001": ("lexus", coc(TypeApprovalIssueDate="2026-09-01"), coc(TypeApprovalIssueDate=PRODUCED)),
     "DAT-002": ("lexus", signature("2026-08-02"), signature(PRODUCED)),
+    "DAT-003": ("lexus", vehicle(production_date=None), OK),
     "RNG-001": ("lexus", resolved(ranges={"MassGroup.MassInRunningOrder": {"min": 2100, "max": 2150}}),
                 resolved(ranges={"MassGroup.MassInRunningOrder": {"min": 2100, "max": 2200}})),
     "RNG-002": ("lexus", set_(dims, LengthAdjustableMin=5000, LengthAdjustableMax=4800),
@@ -445,3 +446,20 @@ def test_legacy_small_series_and_l_category_numbers_are_read(number):
 
     assert read_number(number).member_state in ("e4", "e2", "e13")
     assert read_number("e4*KS07/46*1234*00").small_series
+
+
+@pytest.mark.parametrize("base", ["l1e"])
+def test_an_l_category_vehicle_without_date_nor_country_is_valid_with_a_warning(documents, checker, base):
+    """As the L-category specimens are imported (IVI 2.0 leaves both out): only REG-004 says the regional rules
+    could not run; DAT-003 asks the date of M, N and O vehicles only."""
+    case = make_case(documents, base)
+    case.vehicle.update(production_date=None, intended_country=None)
+    assert [(f["rule"], f["severity"]) for f in findings(case, checker)] == [("REG-004", "warning")]
+    case.resolution.update(ok=False, reason="approval_withdrawn", message="the approval was withdrawn on 2026-07-31")
+    [finding] = [f for f in findings(case, checker) if f["rule"] == "APR-002"]
+    assert "the vehicle has no date of manufacture" in finding["message"]
+
+
+def test_the_missing_date_of_manufacture_is_named_with_the_category(documents, checker):
+    message = _failing(documents, checker, "DAT-003")["message"]
+    assert "category M1" in message and "production_date" in message

@@ -16,10 +16,11 @@ def resolution_plan(vehicles):
 
 def resolve_item(vehicle):
     """The approvals `resolve` item for a vehicle, or a local failed resolution saying what is missing."""
-    missing = [k for k in REFERENCE if not isinstance(vehicle.get(k), str) or not vehicle.get(k).strip()]
+    missing = [k for k in REFERENCE if k != "production_date"  # none: resolved for today (reference_date)
+               and (not isinstance(vehicle.get(k), str) or not vehicle.get(k).strip())]
     if missing:
         return None, {"ok": False, "reason": INCOMPLETE, "message": f"{', '.join(missing)} missing"}
-    if iso_date(vehicle["production_date"]) is None:
+    if vehicle.get("production_date") is not None and iso_date(vehicle["production_date"]) is None:
         return None, {"ok": False, "reason": INCOMPLETE,
                       "message": f"production date {vehicle['production_date']!r} is not an ISO date (YYYY-MM-DD)"}
     return reference_item(vehicle)

@@ -9,7 +9,7 @@ from .rules import (approval, category, construction, dataset, eco, identifiers,
                     powertrain, ranges, regional, schema, towing)
 
 CORE = RulePack(
-    "core", "2026.12.1",
+    "core", "2026.12.2",
     tuple(identifiers.RULES + approval.RULES + levels.RULES + ivi.RULES + ranges.RULES + construction.RULES
           + masses.RULES + dataset.RULES + towing.RULES + multistage.RULES + schema.RULES),
     description="Every vehicle: identifiers, the approval in force, completeness, dates, ranges, construction, "

@@ -13,7 +13,7 @@ from common.ivi.values import LeafValueError, parse_leaf
 from common.text import NOT_STORABLE, storable
 
 COLUMNS = {name: path for name, path, _ in CSV_COLUMNS}
-REQUIRED = tuple(name for name, path, description in CSV_COLUMNS if path is None)
+REQUIRED = tuple(name for name, path, description in CSV_COLUMNS if description.endswith("— required"))
 _STEP = re.compile(r"^(\w+)(?:\[(\d+)\])?$")
 
 

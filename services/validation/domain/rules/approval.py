@@ -3,6 +3,8 @@ version, and the small-series and provisional forms.
 
 The approvals service resolves a number only among the approvals of the vehicle's own legal entity, so
 another entity's approval is never judged here: its number reads like one never registered."""
+from common.resolution_plan import reference_date
+
 from ..approval_number import member_state_of, read_number
 from ..data import rows
 from ..engine import Rule
@@ -56,8 +58,15 @@ def approval_in_force(ctx):
         _EXPECTED.get(reason, "an approval in force covering the vehicle's version"), f"{reason}: {detail}",
         path="Version" if reason == "version_unknown" else None,
         message=template.format(number=v.get("approval_number"), entity=v.get("entity"),
-                                date=v.get("production_date"), detail=detail, reason=reason),
+                                date=_day(v), detail=detail, reason=reason),
     )
+
+
+def _day(vehicle):
+    """The day the approval was resolved for, as a message says it."""
+    if vehicle.get("production_date"):
+        return vehicle["production_date"]
+    return f"{reference_date(vehicle)} (the day of issue: the vehicle has no date of manufacture)"
 
 
 def _extensions(ctx):
@@ -72,7 +81,7 @@ def extension_issued(ctx):
     named, in_force = _extensions(ctx)
     if named > in_force:
         yield Problem(f"extension {in_force:02d} or earlier", f"extension {named:02d}",
-                      number=ctx.vehicle.get("approval_number"), date=ctx.vehicle.get("production_date"),
+                      number=ctx.vehicle.get("approval_number"), date=_day(ctx.vehicle),
                       current=ctx.resolution.get("number"), issued=ctx.resolution.get("issue_date"))
 
 
@@ -80,7 +89,7 @@ def extension_current(ctx):
     named, in_force = _extensions(ctx)
     if named < in_force:
         yield Problem(f"extension {in_force:02d}", f"extension {named:02d}",
-                      number=ctx.vehicle.get("approval_number"), date=ctx.vehicle.get("production_date"),
+                      number=ctx.vehicle.get("approval_number"), date=_day(ctx.vehicle),
                       current=ctx.resolution.get("number"), issued=ctx.resolution.get("issue_date"))
 
 

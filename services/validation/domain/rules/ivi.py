@@ -41,6 +41,13 @@ def produced_before_signature(ctx):
                           signed=signed.isoformat(), produced=produced.isoformat())
 
 
+def manufacture_date_given(ctx):
+    if not ctx.vehicle.get("production_date"):
+        yield Problem("a date of manufacture (item 0.11)", "none", category=ctx.category)
+
+
+MOTOR_VEHICLES_AND_TRAILERS = ("M", "N", "O")  # their CoC has item 0.11; the L-category CoC has not
+
 RULES = [
     Rule("IVI-001", ERROR, "CocDataGroup",
          "Every field IVI 2.0 makes mandatory is present in the composed CoC, with the groups the EReg rules require "
@@ -66,4 +73,12 @@ RULES = [
          "official specimens carry one earlier than their signature date.)", produced_before_signature,
          requires=RESOLVED,
          message="The certificate is signed on {signed}, before the vehicle was manufactured on {produced}."),
+    Rule("DAT-003", ERROR, "DateManufactureVehicle",
+         "A vehicle of category M, N or O has a date of manufacture: its CoC shows item 0.11. The L-category CoC "
+         "has no such item (IVI 2.0 leaves DateManufactureVehicle optional; the L1e and L5e specimens have none), "
+         "and an L-category vehicle's approval is resolved for the day its certificate is issued.",
+         manufacture_date_given, requires=RESOLVED,
+         applies=Applicability(categories=MOTOR_VEHICLES_AND_TRAILERS),
+         message="The vehicle has no date of manufacture, which the CoC of a category {category} vehicle shows "
+                 "(item 0.11): give the vehicle's production_date."),
 ]
