@@ -104,6 +104,10 @@ class RateLimits(DependencyProvider):
         engine = make_engine(config["DATABASE_URL"], pool_size=max(int(config.get("max_workers", 10)), 5) + 2)
         self.limiter = RateLimiter(engine, Limit(s.rate_limit, s.rate_limit_burst), parse_callers(s.rate_limit_callers))
 
+    @property
+    def engine(self):
+        return self.limiter.engine
+
     def stop(self):
         self.limiter.engine.dispose()
 

@@ -119,6 +119,10 @@ class DashboardSessions(DependencyProvider):
     def get_dependency(self, worker_ctx):
         return self.store
 
+    @property
+    def engine(self):
+        return self.store.engine
+
     def stop(self):
         self.store.engine.dispose()
 

@@ -657,9 +657,9 @@ def connections_per_pod(process, environment, monkeypatch):
 
     from nameko import config
 
+    from nameko.extensions import DependencyProvider
+
     from common.config import nameko_config
-    from common.dependencies import Database
-    from gateway.idempotency import Idempotency
 
     for key, value in {**environment, **PLACEHOLDERS}.items():
         monkeypatch.setenv(key, value)
@@ -668,7 +668,7 @@ def connections_per_pod(process, environment, monkeypatch):
     total = 0
     with config.patch(nameko_config(process), clear=True):
         for attr, provider in vars(service_class).items():
-            if isinstance(provider, (Database, Idempotency)):
+            if isinstance(provider, DependencyProvider) and "engine" in dir(provider):  # a pool of its own
                 container = _Container(process)
                 bound = provider.bind(container, attr)
                 bound.setup()
