@@ -71,8 +71,9 @@ def check_paper(pdf: bytes, document: bytes, workdir: Path, name: str, pages_to_
     if not re.search(r"pdfaid:part[^0-9]{1,3}3", meta) or not re.search(r"pdfaid:conformance[^A-Z]{1,3}B", meta):
         problems.append("not identified as PDF/A-3b in its XMP metadata")
     info = _run("pdfinfo", str(path)).decode()
-    if "595.276 x 841.89" not in info:
-        problems.append("not A4")
+    size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info)
+    if not size or abs(float(size.group(1)) - 595.276) > 0.01 or abs(float(size.group(2)) - 841.89) > 0.01:
+        problems.append(f"not A4: {size.group(0) if size else info}")
 
     png_dir = ARTIFACTS if pages_to_png else workdir
     png_dir.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ from services.signing import paper_process
 from services.signing import paper_repository as paper_repo
 from services.signing.domain.keys import SealKeyError
 from services.signing.paper.layout import Margins
+from services.signing.paper.render import background_problem
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,9 @@ class PaperEntrypoints:
         self.caller.scope(entity, f"legal entity {entity}", "admin")
         self._registered(entity)
         data = load_or_raise(PaperLayoutIn(), layout)
+        problem = data.get("background_svg") and background_problem(data["background_svg"])
+        if problem:
+            raise InvalidInput("Invalid paper layout.", [{"field": "background_svg", "message": problem}])
         if data.get("pades"):
             self._paper_seal(entity)  # a seal to sign with must exist before paper is to be sealed
         with self.db as uow:
