@@ -37,9 +37,14 @@ class Fonts:
 
     def __init__(self, pdf):
         self.pdf = pdf
+        self._widths = {}  # the same words come back on every certificate: labels, units, codes
 
     def width(self, text, font=SANS, size=SIZE):
-        return self.pdf.fonts[font].get_text_width(text, size, None)[1] * PT
+        key = (text, font, size)
+        found = self._widths.get(key)
+        if found is None:
+            found = self._widths[key] = self.pdf.fonts[font].get_text_width(text, size, None)[1] * PT
+        return found
 
     def wrap(self, text, width, font=SANS, size=SIZE):
         """`text` in lines no wider than `width` mm: broken at spaces, a longer word anywhere."""
