@@ -148,3 +148,17 @@ def test_a_batch_zip_holds_one_pdf_per_vehicle_named_by_vin_and_version():
     certs = [(sample(n), 1, f"{v}-v1.xml", "current") for n, v in (("L1e", "VINA"), ("L5e", "VINB"))]
     names = zipfile.ZipFile(io.BytesIO(render_zip(certs, Layout()))).namelist()
     assert names == ["VINA-v1.pdf", "VINB-v1.pdf"]
+
+
+def test_an_item_longer_than_a_page_runs_on_over_pages_and_loses_no_value(tools, tmp_path):
+    document = sample("L1e")
+    start, end = document.index(b"<RemarkTable>") + len(b"<RemarkTable>"), document.index(b"</RemarkTable>")
+    remarks = b"".join(b"<RemarkGroup><RemarkSubjectDescription>RMRKS</RemarkSubjectDescription>"
+                       b"<Remark>Remark number %d of a long list</Remark></RemarkGroup>" % n for n in range(1, 181))
+    long = document[:start] + remarks + document[end:]
+    pdf = render_pdf([(long, 1, "long.xml", "current")], Layout())
+    problems, text = check_paper(pdf, long, tmp_path, "long", pages_to_png=False)
+    assert problems == []
+    flat = "".join(text.split())
+    assert flat.index("Remarknumber179of") < flat.index("Remarknumber180of")
+    assert "Page 6 of" in text  # the remarks alone fill pages

@@ -146,27 +146,28 @@ def _marker(fonts, text, width):
     return Block(height + 2, draw)
 
 
-def _value_lines(fonts, lines, width):
-    """The values of an item as text lines: one paragraph per table row ("1: ..."), labelled when the item holds
-    more than one field."""
+def _value_paragraphs(fonts, lines, width):
+    """The values of an item as paragraphs of text lines: one per table row ("1: ..."), labelled when the item
+    holds more than one field."""
     labelled = len({line.name for line in lines}) > 1
     out = []
     for where, row in rows(lines):
-        parts = [f"{line.label}: {line.value}" if labelled else line.value for line in row]
-        text = "; ".join(parts)
-        out.extend(fonts.wrap(f"{where}: {text}" if where else text, width))
+        text = "; ".join(f"{line.label}: {line.value}" if labelled else line.value for line in row)
+        out.append(fonts.wrap(f"{where}: {text}" if where else text, width))
     return out
 
 
 def _item_row(fonts, number, title, values, width):
-    """One item of the model: number, title and values in three columns, a hairline under it."""
-    value_w = width - NUM_W - TITLE_W - 2 * PAD_X
-    title_lines = fonts.wrap(title, TITLE_W - 2 * PAD_X)
-    value_lines = values if isinstance(values, list) else fonts.wrap(values, value_w)
-    return _row_block(number, title_lines, value_lines)
+    """One item of the model: number, title and values (paragraphs of lines, or one text) in three columns."""
+    if isinstance(values, str):
+        values = [fonts.wrap(values, width - NUM_W - TITLE_W - 2 * PAD_X)]
+    return _row_block(number, fonts.wrap(title, TITLE_W - 2 * PAD_X), values)
 
 
-def _row_block(number, title_lines, value_lines):
+def _row_block(number, title_lines, paragraphs):
+    """A row with a hairline under it. Taller than a page, it splits between its paragraphs (a table row of the
+    item stays on one page, so its values read on as one), and inside one only when that alone is too tall."""
+    value_lines = [line for paragraph in paragraphs for line in paragraph]
     height = max(len(title_lines), len(value_lines), 1) * LEAD + 2 * PAD_Y
 
     def draw(pdf, x, y, w):
@@ -178,14 +179,21 @@ def _row_block(number, title_lines, value_lines):
 
     def split(available):
         fit = max(1, int((available - 2 * PAD_Y) // LEAD))
-        return (_row_block(number, title_lines[:fit], value_lines[:fit]),
-                _row_block("", title_lines[fit:], value_lines[fit:]))
+        taken, used = 0, 0
+        while taken < len(paragraphs) and used + len(paragraphs[taken]) <= fit:
+            used += len(paragraphs[taken])
+            taken += 1
+        if taken:
+            first, rest = paragraphs[:taken], paragraphs[taken:]
+        else:
+            first, rest = [paragraphs[0][:fit]], [paragraphs[0][fit:]] + paragraphs[1:]
+        return (_row_block(number, title_lines[:fit], first), _row_block("", title_lines[fit:], rest))
     return Block(height, draw, split=split)
 
 
 def _items(fonts, items, width):
     value_w = width - NUM_W - TITLE_W - 2 * PAD_X
-    return [_item_row(fonts, item.number, item.title, _value_lines(fonts, item.lines, value_w), width)
+    return [_item_row(fonts, item.number, item.title, _value_paragraphs(fonts, item.lines, value_w), width)
             for item in items]
 
 
