@@ -142,12 +142,16 @@ def test_a_background_that_cannot_be_drawn_or_reads_a_file_is_refused():
     assert background_problem("<svg") is not None
 
 
-def test_a_batch_zip_holds_one_pdf_per_vehicle_named_by_vin_and_version():
+def test_a_batch_zip_holds_one_pdf_per_vehicle_named_by_vin_and_version(tools, tmp_path):
     import io
     import zipfile
     certs = [(sample(n), 1, f"{v}-v1.xml", "current") for n, v in (("L1e", "VINA"), ("L5e", "VINB"))]
-    names = zipfile.ZipFile(io.BytesIO(render_zip(certs, Layout()))).namelist()
-    assert names == ["VINA-v1.pdf", "VINB-v1.pdf"]
+    archive = zipfile.ZipFile(io.BytesIO(render_zip(certs, Layout())))
+    assert archive.namelist() == ["VINA-v1.pdf", "VINB-v1.pdf"]
+    # each file is whole on its own: its own font subsets (read once per process, copied per file) and eCoC
+    for (document, _, name, _), pdf in zip(certs, archive.namelist()):
+        problems, _ = check_paper(archive.read(pdf), document, tmp_path, name, pages_to_png=False)
+        assert problems == [], name
 
 
 def test_an_item_longer_than_a_page_runs_on_over_pages_and_loses_no_value(tools, tmp_path):

@@ -10,14 +10,18 @@ process's GIL.
 """
 from __future__ import annotations
 
+import copy
+import functools
 import io
 import warnings
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.enums import ResourceAccessPolicy
+from fpdf.fonts import SubsetMap
 
 from common.ivi.labels import label_of
 
@@ -35,6 +39,42 @@ _APPROVAL = ("TypeApprovalNumber", "TypeApprovalIssueDate", "TypeApprovalType", 
 _HEADER = ("IviReferenceId", "IviVersionNumberXsd", "IviVersionNumber", "IviVersionDateTime",
            "IntendedCountryRegistration", "DesignatedTypeApprovalCountry")
 ATTACHMENT_DESCRIPTION = "the sealed eCoC (IVI 2.0) this paper CoC is printed from"
+
+
+# OpenType layout tables: the PDF places every glyph itself, so the embedded font needs none of them, and
+# subsetting them is what costs fontTools most when a PDF is written (~80 ms a font for DejaVu Sans)
+_UNUSED_TABLES = ("GSUB", "GPOS", "GDEF", "kern", "MATH", "FFTM")
+
+
+@functools.lru_cache(maxsize=None)
+def _font(name):
+    """A font as fpdf2 reads it from its TrueType file (~30 ms: the glyph widths and the character map), and
+    the file without its layout tables, which is what each PDF embeds a subset of."""
+    pdf = FPDF()
+    pdf.add_font(name, "", FONT_DIR / FONT_FILES[name])
+    lean = ttLib.TTFont(FONT_DIR / FONT_FILES[name], recalcTimestamp=False)
+    for tag in _UNUSED_TABLES:
+        if tag in lean:
+            del lean[tag]
+    out = io.BytesIO()
+    lean.save(out)
+    return pdf.fonts[name], out.getvalue()
+
+
+def _add_fonts(pdf):
+    """The fonts of a new document, read once per process (a zip of one PDF per VIN would read them per file):
+    each document gets its own copy with its own glyph subset, font descriptor and font file (fpdf2 subsets
+    that file in place when it writes the PDF). Tied to fpdf2's TTFFont, pinned in pyproject."""
+    for name in FONT_FILES:
+        metrics, lean = _font(name)
+        font = copy.copy(metrics)
+        font.i = len(pdf.fonts) + 1
+        font.ttfont = ttLib.TTFont(io.BytesIO(lean), recalcTimestamp=False, lazy=True)
+        font.desc = copy.copy(metrics.desc)
+        font.subset = SubsetMap(font)
+        font.missing_glyphs = []
+        font.biggest_size_pt = 0
+        pdf.fonts[name] = font
 
 
 def background_problem(svg: str) -> str | None:
@@ -77,8 +117,7 @@ class PaperDocument:
         pdf.set_producer("ecoc (fpdf2)")
         pdf.set_lang(layout.language)
         pdf.set_creation_date(datetime.now(timezone.utc))
-        for name, file in FONT_FILES.items():
-            pdf.add_font(name, "", FONT_DIR / file)
+        _add_fonts(pdf)
         self.pdf = pdf
         self.fonts = pages.Fonts(pdf)
         self.attached = set()
