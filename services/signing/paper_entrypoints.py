@@ -23,7 +23,6 @@ from services.signing import paper_process
 from services.signing import paper_repository as paper_repo
 from services.signing.domain.keys import SealKeyError
 from services.signing.paper.layout import Margins
-from services.signing.paper.render import background_problem
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +123,8 @@ class PaperEntrypoints:
         self.caller.scope(entity, f"legal entity {entity}", "admin")
         self._registered(entity)
         data = load_or_raise(PaperLayoutIn(), layout)
-        problem = data.get("background_svg") and background_problem(data["background_svg"])
+        problem = data.get("background_svg") and paper_process.background_problem(
+            data["background_svg"], max(5.0, settings().rpc_timeout - 5))
         if problem:
             raise InvalidInput("Invalid paper layout.", [{"field": "background_svg", "message": problem}])
         if data.get("pades"):

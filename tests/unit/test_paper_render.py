@@ -166,3 +166,11 @@ def test_an_item_longer_than_a_page_runs_on_over_pages_and_loses_no_value(tools,
     flat = "".join(text.split())
     assert flat.index("Remarknumber179of") < flat.index("Remarknumber180of")
     assert "Page 6 of" in text  # the remarks alone fill pages
+
+
+def test_the_signing_service_asks_a_renderer_child_process_about_a_background():
+    from services.signing import paper_process
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="210mm" height="297mm">{}</svg>'
+    assert paper_process.background_problem(svg.format('<rect width="9" height="9"/>'), 60) is None
+    problem = paper_process.background_problem(svg.format('<image href="file:///etc/hostname"/>'), 60)
+    assert "cannot be drawn" in problem and "Local file access is disabled" in problem
