@@ -29,10 +29,9 @@ LABEL org.opencontainers.image.title="ecoc" \
       org.opencontainers.image.description="EU electronic Certificates of Conformity (IVI 2.0): approvals, vehicles, validation, signing, audit, webhooks, rollout, delivery, gateway" \
       org.opencontainers.image.licenses="Apache-2.0"
 # pg_dump / pg_restore of the PostgreSQL server's major version, for `ecoc backup` and `ecoc restore`;
-# Pango and the DejaVu fonts for the paper CoC (WeasyPrint lays it out with Pango and embeds the fonts)
+# the DejaVu fonts the paper CoC embeds (services/signing/paper/render.py)
 RUN apt-get update \
-    && apt-get install --yes --no-install-recommends postgresql-client-15 libpango-1.0-0 libpangoft2-1.0-0 \
-        fonts-dejavu-core \
+    && apt-get install --yes --no-install-recommends postgresql-client-15 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 ecoc \
     && useradd --system --uid 10001 --gid 10001 --home-dir /home/ecoc --create-home \

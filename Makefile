@@ -18,8 +18,8 @@ install: $(STAMP)
 
 # Debian packages the tests use: xmlsec1 (independent signature check), chromium and chromium-driver (the
 # dashboard page in a headless browser), poppler-utils (the paper CoC's text, page renders and an independent
-# PDF signature check: pdftotext, pdftoppm, pdfsig) and zbar-tools (reads its QR code back). Installed only
-# when missing.
+# PDF signature check: pdftotext, pdftoppm, pdfsig), zbar-tools (reads its QR code back) and fonts-dejavu-core
+# (the fonts the paper CoC embeds; the services need them too). Installed only when missing.
 system-deps:
 	@command -v xmlsec1 >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq xmlsec1 >/dev/null; \
@@ -30,6 +30,9 @@ system-deps:
 	@{ command -v pdftotext >/dev/null 2>&1 && command -v pdfsig >/dev/null 2>&1 && command -v zbarimg >/dev/null 2>&1; } || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq poppler-utils zbar-tools >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq poppler-utils zbar-tools >/dev/null; fi; }
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq fonts-dejavu-core >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq fonts-dejavu-core >/dev/null; fi; }
 
 # npm packages the browser tests inject into Chromium (axe-core: the accessibility check); package.json pins them
 node-deps:

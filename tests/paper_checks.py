@@ -2,9 +2,12 @@
 
 poppler's `pdftotext` extracts the text, `pdftoppm` renders the pages (kept as PNG artifacts under
 `out/paper/`, git-ignored, for a person to look at), `pdfdetach` takes the attached eCoC out, `pdffonts`
-lists the fonts and `pdfinfo -meta` the XMP (PDF/A identification); zbar's `zbarimg` reads the QR code back.
+lists the fonts and `pdfinfo -meta` the XMP (PDF/A identification); zbar's `zbarimg` reads the QR code back;
+pyHanko's PDF parser reads the catalogue's output intent and associated file. (No PDF/A validator such as
+veraPDF is run: it is Java and not in Debian, and Maven Central is not reachable from where the tests run.)
 """
 import hashlib
+import io
 import re
 import shutil
 import subprocess
@@ -64,6 +67,7 @@ def check_paper(pdf: bytes, document: bytes, workdir: Path, name: str, pages_to_
     _run("pdfdetach", "-save", "1", "-o", str(attached), str(path))
     if attached.read_bytes() != document:
         problems.append("the attached eCoC is not the sealed document byte for byte")
+    problems.extend(_pdfa_structure(pdf))
     fonts = _run("pdffonts", str(path)).decode().splitlines()[2:]
     if not fonts or any(line.split()[-5] != "yes" for line in fonts):
         problems.append(f"a font is not embedded: {fonts}")
@@ -71,8 +75,9 @@ def check_paper(pdf: bytes, document: bytes, workdir: Path, name: str, pages_to_
     if not re.search(r"pdfaid:part[^0-9]{1,3}3", meta) or not re.search(r"pdfaid:conformance[^A-Z]{1,3}B", meta):
         problems.append("not identified as PDF/A-3b in its XMP metadata")
     info = _run("pdfinfo", str(path)).decode()
-    if "595.276 x 841.89" not in info:
-        problems.append("not A4")
+    size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info)
+    if not size or abs(float(size.group(1)) - 595.276) > 0.01 or abs(float(size.group(2)) - 841.89) > 0.01:
+        problems.append(f"not A4: {size.group(0) if size else info}")
 
     png_dir = ARTIFACTS if pages_to_png else workdir
     png_dir.mkdir(parents=True, exist_ok=True)
@@ -88,6 +93,22 @@ def check_paper(pdf: bytes, document: bytes, workdir: Path, name: str, pages_to_
     if qr.strip() != expected_qr:
         problems.append(f"the QR code reads {qr.strip()!r}, expected {expected_qr!r}")
     return problems, text
+
+
+def _pdfa_structure(pdf: bytes):
+    """What PDF/A-3b asks of the file's catalogue beyond its XMP, read with pyHanko's parser: an output intent
+    with an ICC profile (the colours' meaning) and the eCoC as an associated file (/AF) of relationship Source."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    root = PdfFileReader(io.BytesIO(pdf), strict=False).root
+    problems = []
+    intents = [i.get_object() for i in root.get("/OutputIntents") or []]
+    if not any(i.get("/S") == "/GTS_PDFA1" and "/DestOutputProfile" in i for i in intents):
+        problems.append("no PDF/A output intent with an ICC profile")
+    files = [f.get_object() for f in root.get("/AF") or []]
+    if not files or any(f.get("/AFRelationship") != "/Source" for f in files):
+        problems.append("the eCoC is not an associated file (/AF) of relationship Source")
+    return problems
 
 
 def page_count(pdf_path: Path):

@@ -123,6 +123,10 @@ class PaperEntrypoints:
         self.caller.scope(entity, f"legal entity {entity}", "admin")
         self._registered(entity)
         data = load_or_raise(PaperLayoutIn(), layout)
+        problem = data.get("background_svg") and paper_process.background_problem(
+            data["background_svg"], max(5.0, settings().rpc_timeout - 5))
+        if problem:
+            raise InvalidInput("Invalid paper layout.", [{"field": "background_svg", "message": problem}])
         if data.get("pades"):
             self._paper_seal(entity)  # a seal to sign with must exist before paper is to be sealed
         with self.db as uow:

@@ -35,3 +35,13 @@ def render(job, timeout):
         reason = err.decode("utf-8", "replace").strip().splitlines()
         raise RenderFailed(f"the paper renderer failed: {reason[-1] if reason else process.returncode}")
     return out
+
+
+def background_problem(svg, timeout):
+    """Why the renderer cannot draw `svg` under a page (None when it can), asked of a renderer child process: an
+    entity's background is arbitrary SVG, parsed off the event loop and within `timeout`."""
+    try:
+        out = render({"check": "background", "background_svg": svg}, timeout)
+    except RenderFailed as exc:
+        return str(exc)
+    return out.decode("utf-8") or None

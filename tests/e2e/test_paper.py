@@ -129,7 +129,10 @@ def test_bad_input_is_a_422_naming_the_field(stack, released):
                                 ("POST", f"/v1/releases/{rid}/paper?form=docx", "form")):
         response = viewer.request(method, path, expect=None)
         assert response.status_code == 422 and field in response.text, (path, response.text)
+    reads_a_file = ('<svg xmlns="http://www.w3.org/2000/svg" width="210mm" height="297mm">'
+                    '<image href="file:///etc/hostname" width="10" height="10"/></svg>')
     for body, field in (({"margins": {"top": 500}}, "margins"), ({"background_svg": "<html/>"}, "background_svg"),
+                        ({"background_svg": reads_a_file}, "background_svg"),
                         ({"language": "xx"}, "language"), ({"colour": "red"}, "colour")):
         response = admin.request("PUT", f"/v1/entities/{E}/paper-layout", json=body, expect=None)
         assert response.status_code == 422 and field in response.text, (body, response.text)

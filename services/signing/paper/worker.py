@@ -7,6 +7,8 @@ the GIL of the process that seals, and a crash of the layout engine costs one jo
      "certificates": [{"document": base64 sealed bytes, "print_number": n, "status": "current", "vin": ...}],
      "seal": null | {"key_pem": ..., "certificate_pem": ..., "chain_pem": [...]}}
 
+or `{"check": "background", "background_svg": ...}`: why that background cannot be drawn (empty when it can).
+
 With `seal`, each PDF is sealed as PAdES (`pades.seal_pdf`). With `background` (a release's print job) the
 renderer lowers its own CPU priority, so sealing on the same machine goes first. A failure exits non-zero with
 the reason on stderr.
@@ -16,12 +18,14 @@ import json
 import os
 import sys
 
-from .render import Layout, render_pdf, render_zip
+from .render import Layout, background_problem, render_pdf, render_zip
 
 BACKGROUND_NICENESS = 10
 
 
 def run(job):
+    if job.get("check") == "background":
+        return (background_problem(job["background_svg"]) or "").encode("utf-8")
     layout = Layout.from_dict(job.get("layout"))
     certificates = [(base64.b64decode(c["document"]), c["print_number"], f"{c['vin']}-v{c['version_number']}.xml",
                      c.get("status", "current")) for c in job["certificates"]]
