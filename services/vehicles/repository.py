@@ -586,7 +586,7 @@ def waiting_work(session, entities, limit, after=None, intended_country=None, ap
             *waiting, vehicles.c.intended_country == intended_country)))
     if approval_number:
         first = (select(func.min(release_items.c.vin)).where(release_items.c.release_id == releases.c.id)
-                 .scalar_subquery())
+                 .correlate(releases).scalar_subquery())  # two levels down: named, or it reads every release
         conditions.append(exists(select(literal(1)).where(vehicles.c.vin == first,
                                                           vehicles.c.approval_number == approval_number)))
     if before is not None:
