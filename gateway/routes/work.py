@@ -66,9 +66,9 @@ class WorkRoutes:
 
     @route("GET", "/v1/work", roles=(), query=WorkQuery, response=WorkList,
            summary="Blocked vehicles and releases waiting for review or signing, with owning team, assignee and age",
-           description="Oldest first (by since, then kind, then id), paged; `overdue` after "
-                                      "`ECOC_WORK_OVERDUE_HOURS`. `team`, `assignee` and `mine` are judged after "
-                                      "reading, so a page may hold fewer items than `limit`: follow `next_cursor`.")
+           description="Oldest first (by since, then kind, then id), paged; `overdue` after `ECOC_WORK_OVERDUE_HOURS`. "
+                       "`team`, `assignee` and `mine` are judged after reading, so a page may hold fewer items than "
+                       "`limit`: follow `next_cursor`.")
     def list_work(self, call):
         return self._work_page(call.query)
 
