@@ -918,6 +918,7 @@ class WorkAssignmentOut(Open):
 
 class WorkList(Open):
     items = fields.List(fields.Nested(WorkItem), required=True)
+    next_cursor = _text(required=True)
 
 
 class PaperJobOut(Open):

@@ -173,11 +173,16 @@ class ExceptionListQuery(AgeFilter):
         return {k: v for k, v in data.items() if v != ""}
 
 
-class WorkPageQuery(Schema):
-    team = fields.String(validate=validate.Length(min=1, max=36))
+class WorkPageQuery(WorkFilters):
     mine = fields.Boolean(metadata={"description": "my work: of the teams I am a member of, and assigned to me"})
     assignee = fields.String(validate=validate.Length(min=1, max=200),
                              metadata={"description": "the work assigned to this `sub`, or `none`: to nobody"})
+    approval_number = fields.String(validate=validate.Length(min=1, max=35),
+                                    metadata={"description": "type-approval number; a release: its first vehicle's"})
+    kind = fields.String(validate=validate.OneOf(["vehicle", "release"]),
+                         metadata={"description": "only vehicles, or only releases"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(validate=validate.Length(min=1, max=200))
     done = fields.String(validate=validate.OneOf(["claimed", "assigned", "unassigned"]),
                          metadata={"description": "what the form just did (the page says so)"})
 

@@ -214,16 +214,18 @@ class DashboardActionRoutes:
     # -- work ------------------------------------------------------------------------------------
 
     @route("GET", "/dashboard/work", query=WorkPageQuery, produces="text/html", errors=(303, 401, 403, 422),
-           summary="Work by owning team and assignee: blocked vehicles and waiting releases, oldest first; `mine=1`: "
-                   "my teams' and mine, with forms to claim, assign or give back an item")
+           summary="Work by owning team and assignee: blocked vehicles and waiting releases, oldest first, paged; "
+                   "`mine=1`: my teams' and mine, with forms to claim, assign or give back an item",
+           description="Filters as `GET /v1/work`: intended country, approval number (a release: its first "
+                       "vehicle's), waiting at least N days, kind, owning team, assignee.")
     def get_work_page(self, call):
-        q = call.query
-
         def build(identity):
-            work = self._rpc("vehicles", "work", q.get("team"), q.get("assignee"), self.settings.work_overdue_hours,
-                             mine=bool(q.get("mine")))
+            q = call.query  # a bad filter is answered as a page
+            work = self._work_page(q)
             teams = self._rpc("vehicles", "teams")
+            kept = {k: v for k, v in q.items() if k != "done"}
             return self._html("work.html", identity, work=work, teams=teams, query=q, may_work=WORKERS,
                               members={t["id"]: t["members"] for t in teams},
-                              overdue_hours=self.settings.work_overdue_hours)
+                              overdue_hours=self.settings.work_overdue_hours,
+                              next_page=next_page_link("/dashboard/work", kept, work["next_cursor"]))
         return self._page(call, build)

@@ -1,5 +1,5 @@
 """Teams, ownership rules and the work they own (the vehicles service keeps them)."""
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 from werkzeug.wrappers import Response
 
 from common.contracts.responses import (
@@ -7,6 +7,11 @@ from common.contracts.responses import (
 )
 from common.contracts.vehicles import AssigneeIn, OwnershipRuleIn, TeamChangeIn, TeamIn
 from gateway.http import route
+from gateway.routes.filters import WorkFilters
+from gateway.routes.paging import DEFAULT_LIMIT, Page
+
+MAX_WORK = 500
+KINDS = ("vehicle", "release")
 
 WORKERS = ("data_steward", "reviewer", "signer", "team_lead")  # who may claim work
 CLAIM = ("A member of the owning team (by `sub`, or by a group of the token's groups claim) claims the item with "
@@ -15,8 +20,12 @@ CLAIM = ("A member of the owning team (by `sub`, or by a group of the token's gr
 UNCLAIM = "The assignee gives the item back, or a team lead takes the assignee off it. Audited (`work_unassigned`)."
 
 
-class WorkQuery(Schema):
-    team = fields.String(validate=validate.Length(1, 36), metadata={"description": "a team id, or `none`: unowned"})
+class WorkQuery(Page, WorkFilters):
+    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_WORK),
+                           metadata={"description": f"page size, default {DEFAULT_LIMIT}, at most {MAX_WORK}"})
+    approval_number = fields.String(validate=validate.Length(1, 35), metadata={
+        "description": "type-approval number; a release: its first vehicle's (by VIN, the one that decides its owner)"})
+    kind = fields.String(validate=validate.OneOf(KINDS), metadata={"description": "only vehicles, or only releases"})
     assignee = fields.String(validate=validate.Length(1, 200),
                              metadata={"description": "the work assigned to this `sub`, or `none`: to nobody"})
     mine = fields.Boolean(metadata={"description": "my work: of the teams I am a member of, and assigned to me"})
@@ -57,11 +66,18 @@ class WorkRoutes:
 
     @route("GET", "/v1/work", roles=(), query=WorkQuery, response=WorkList,
            summary="Blocked vehicles and releases waiting for review or signing, with owning team, assignee and age",
-           description="Oldest first; `overdue` after `ECOC_WORK_OVERDUE_HOURS`.")
+           description="Oldest first (by since, then kind, then id), paged; `overdue` after `ECOC_WORK_OVERDUE_HOURS`. "
+                       "`team`, `assignee` and `mine` are judged after reading, so a page may hold fewer items than "
+                       "`limit`: follow `next_cursor`.")
     def list_work(self, call):
-        q = call.query
+        return self._work_page(call.query)
+
+    def _work_page(self, q):
+        """One page of the work list for the query `q` (the API's and the dashboard page's)."""
         return self._rpc("vehicles", "work", q.get("team"), q.get("assignee"), self.settings.work_overdue_hours,
-                         mine=bool(q.get("mine")))
+                         mine=bool(q.get("mine")), intended_country=q.get("intended_country"),
+                         approval_number=q.get("approval_number"), older_than_days=q.get("older_than_days"),
+                         kind=q.get("kind"), limit=q["limit"], cursor=q.get("cursor"))
 
     @route("PUT", "/v1/work/vehicles/{vin}/assignee", roles=WORKERS, body=AssigneeIn, response=WorkAssignmentOut,
            errors=(404, 409), summary="Claim a blocked vehicle, or assign it to a member of its team",

@@ -15,6 +15,7 @@ from services.vehicles.models import (
     comments, ownership_rules, release_items, releases, rollout_scopes, teams, vehicle_revisions, vehicle_stages,
     vehicles, work_assignments,
 )
+from services.vehicles.overview import WAITING
 
 
 
@@ -541,16 +542,59 @@ def end_assignments(session, kind, item_ids):
 WORK_FIELDS = ("vin", "entity", "approval_number", "type", "variant", "intended_country", "updated_at")
 
 
-def blocked_work(session, entities, limit, after=None):
+def _after(since, item_id, kind, after):
+    """The condition "after the work list's position `after`": the list is ordered by (since, kind, id), so a
+    position of the other kind compares by time alone (`release` sorts before `vehicle` at the same instant)."""
+    at, after_kind, after_id = after
+    at = literal(at, since.type)
+    if after_kind == kind:  # typed, so PostgreSQL compares a uuid with a uuid
+        return tuple_(since, item_id) > tuple_(at, literal(after_id, item_id.type))
+    return since >= at if after_kind < kind else since > at
+
+
+def blocked_work(session, entities, limit, after=None, intended_country=None, approval_number=None, before=None):
     """Blocked vehicles, longest blocked first (the time of their last change is when they were blocked), after the
-    `(updated_at, vin)` of `after`."""
+    work list's position `after` (since, kind, id); `before`: blocked at or before that time."""
     stmt = (select(*[vehicles.c[k] for k in WORK_FIELDS]).where(vehicles.c.status == "blocked")
             .order_by(vehicles.c.updated_at, vehicles.c.vin).limit(limit))
     if after is not None:
-        stmt = stmt.where(tuple_(vehicles.c.updated_at, vehicles.c.vin) > tuple_(
-            literal(after[0], vehicles.c.updated_at.type), literal(after[1], vehicles.c.vin.type)))
+        stmt = stmt.where(_after(vehicles.c.updated_at, vehicles.c.vin, "vehicle", after))
     if entities is not None:
         stmt = stmt.where(vehicles.c.entity.in_(entities))
+    if intended_country:
+        stmt = stmt.where(vehicles.c.intended_country == intended_country)
+    if approval_number:
+        stmt = stmt.where(vehicles.c.approval_number == approval_number)
+    if before is not None:
+        stmt = stmt.where(vehicles.c.updated_at <= before)
+    return [dict(r._mapping) for r in session.execute(stmt).all()]
+
+
+def waiting_work(session, entities, limit, after=None, intended_country=None, approval_number=None, before=None):
+    """Releases waiting for review or signing (with a vehicle still waiting in them), longest waiting first: since
+    their review, or their request when not reviewed yet; after the work list's position `after` (since, kind, id).
+    `intended_country`: holding a waiting vehicle for it; `approval_number`: its first vehicle (by VIN, the one
+    that decides its owner) has it; `before`: waiting since that time or longer."""
+    since = func.coalesce(releases.c.reviewed_at, releases.c.requested_at)
+    waiting = [release_items.c.release_id == releases.c.id, release_items.c.state.in_(list(WAITING))]
+    conditions = [releases.c.status.in_(list(WAITING)), exists(select(literal(1)).where(*waiting))]
+    if entities is not None:
+        conditions.append(releases.c.entity.in_(entities))
+    if intended_country:
+        conditions.append(exists(select(literal(1)).select_from(
+            release_items.join(vehicles, vehicles.c.vin == release_items.c.vin)).where(
+            *waiting, vehicles.c.intended_country == intended_country)))
+    if approval_number:
+        first = (select(func.min(release_items.c.vin)).where(release_items.c.release_id == releases.c.id)
+                 .correlate(releases).scalar_subquery())  # two levels down: named, or it reads every release
+        conditions.append(exists(select(literal(1)).where(vehicles.c.vin == first,
+                                                          vehicles.c.approval_number == approval_number)))
+    if before is not None:
+        conditions.append(since <= before)
+    if after is not None:
+        conditions.append(_after(since, releases.c.id, "release", after))
+    stmt = (select(releases.c.id, releases.c.entity, releases.c.status, since.label("since"))
+            .where(and_(*conditions)).order_by(since, releases.c.id).limit(limit))
     return [dict(r._mapping) for r in session.execute(stmt).all()]
 
 

@@ -4,6 +4,8 @@ waiting for review or signing, with its owning team, its assignee and its age.
 A mixin of `services.vehicles.service.VehiclesService`. `team_lead` (or `admin`) manages the teams and rules of its
 entities; anyone of an entity reads them and its work. A member of the owning team claims an item; a team lead
 assigns it to a member. An assignment ends when its item leaves the work list (`repository.end_assignments`)."""
+import base64
+import binascii
 import datetime as dt
 
 from nameko.rpc import rpc
@@ -14,13 +16,14 @@ from common.contracts.events import (
 )
 from common.contracts.vehicles import AssigneeIn, OwnershipRuleIn, TeamChangeIn, TeamIn
 from common.errors import EXPECTED, InvalidInput, NotFound, load_or_raise
+from common.ids import is_uuid
 from services.vehicles import overview
 from services.vehicles import repository as repo
+from services.vehicles.domain.owned_pages import CHUNK, owned_page
 from services.vehicles.domain.ownership import (
     NEEDS_APPROVAL, age_hours, check_assignment, check_rule, check_unassignment, owner, teams_of_member,
 )
 
-WORK_LIMIT = 500
 KINDS = ("vehicle", "release")
 WORKERS = ("data_steward", "reviewer", "signer", "team_lead")  # who may work on (claim) an item
 
@@ -111,16 +114,27 @@ class WorkEntrypoints:
         return [dict(v, category=found.get((v["entity"], v["approval_number"]))) for v in vehicles]
 
     @rpc(expected_exceptions=EXPECTED)
-    def work(self, team=None, assignee=None, overdue_hours=48, mine=False):
-        """{items}: blocked vehicles and waiting releases of the caller's entities, each with its owning team
-        (null: no rule matches it), its assignee and its age in hours, oldest first; `team` keeps one team's
-        (`none`: the unowned), `assignee` one person's (`none`: nobody's), `mine` the caller's: the work of the
-        teams the caller is a member of (by `sub` or group) and the work assigned to the caller."""
+    def work(self, team=None, assignee=None, overdue_hours=48, mine=False, intended_country=None,
+             approval_number=None, older_than_days=None, kind=None, limit=100, cursor=None):
+        """{items, next_cursor}: one page of the blocked vehicles and waiting releases of the caller's entities, each
+        with its owning team (null: no rule matches it), its assignee and its age in hours, oldest first (by since,
+        kind, id). SQL keeps `intended_country`, `approval_number` (a release: its first vehicle's), `older_than_days`
+        (waiting at least that long) and `kind`; Python keeps `team` (`none`: the unowned), `assignee` (`none`:
+        nobody's) and `mine` (the work of the teams the caller is a member of, by `sub` or group, and the work
+        assigned to the caller), so with these a page may be short (`domain.owned_pages`)."""
+        if kind is not None and kind not in KINDS:
+            raise InvalidInput("Unknown kind of work.", [{"field": "kind", "message": "vehicle or release"}])
+        after = _position(cursor)
         entities = self._entities()
         caller = self.caller.get()
         now = dt.datetime.now(dt.timezone.utc)
+        before = now - dt.timedelta(days=older_than_days) if older_than_days is not None else None
+        filters = (intended_country, approval_number, before)
         with self.db as uow:
             teams = {t["id"]: t for t in repo.teams_of(uow.session, entities)}
+            if team not in (None, "none") and team not in teams:
+                raise InvalidInput("Unknown team.", [{"field": "team", "message": (
+                    "not a team of your entities; `none`: work no team owns")}])
             rules = repo.ownership_rules_of(uow.session, entities)
             my_teams = teams_of_member(teams.values(), caller) if mine else None
 
@@ -129,38 +143,50 @@ class WorkEntrypoints:
                         and (assignee is None or (item["assignee"] or "none") == assignee)
                         and (my_teams is None or item["team_id"] in my_teams or item["assignee"] == caller.get("sub")))
 
-            # the first WORK_LIMIT blocked vehicles that the filters keep, read in chunks of that size
-            items, after = [], None
-            while len(items) < WORK_LIMIT:
-                chunk = repo.blocked_work(uow.session, entities, WORK_LIMIT, after)
-                assigned = repo.assignments_of(uow.session, "vehicle", [v["vin"] for v in chunk])
-                for v in self._with_approval_fields(chunk, rules):
-                    item = _assigned({"kind": "vehicle", "id": v["vin"], "entity": v["entity"],
-                                      "waiting_for": "correction", "since": v["updated_at"].isoformat(),
-                                      "team_id": owner(v, rules)}, assigned.get(v["vin"]))
-                    if wanted(item) and len(items) < WORK_LIMIT:
-                        items.append(item)
-                if len(chunk) < WORK_LIMIT:
-                    break
-                after = (chunk[-1]["updated_at"], chunk[-1]["vin"])
-            waiting = overview.waiting_releases(uow.session, entities)
-            firsts = repo.first_vehicles_of(uow.session, [r["id"] for r in waiting])
-            assigned = repo.assignments_of(uow.session, "release", [r["id"] for r in waiting])
-        firsts = dict(zip(firsts, self._with_approval_fields(list(firsts.values()), rules)))
-        for r in waiting:
-            first = firsts.get(r["id"])
-            item = _assigned({"kind": "release", "id": r["id"], "entity": r["entity"],
-                              "waiting_for": overview.WAITING[r["status"]],
-                              "since": (r["reviewed_at"] or r["requested_at"]).isoformat(),
-                              "team_id": owner(first, rules) if first else None}, assigned.get(r["id"]))
-            if wanted(item):
-                items.append(item)
+            def read(position, n):
+                """The next n items of the merged list after `position`, with their owners and assignees."""
+                found = []
+                if kind in (None, "vehicle"):
+                    found += [dict(v, kind="vehicle", id=v["vin"], since=v["updated_at"]) for v in
+                              repo.blocked_work(uow.session, entities, n + 1, position, *filters)]
+                if kind in (None, "release"):
+                    found += [dict(r, kind="release", id=str(r["id"])) for r in
+                              repo.waiting_work(uow.session, entities, n + 1, position, *filters)]
+                found.sort(key=_order)
+                page = found[:n]
+                return self._work_items(uow, page, rules), len(found) > n
+
+            python_filters = team is not None or assignee is not None or mine
+            items, next_position = owned_page(read, wanted, _order, limit, after,
+                                              chunk=CHUNK if python_filters else limit)
         for i in items:
             i["team"] = teams[i["team_id"]]["name"] if i["team_id"] in teams else None
-            i["age_hours"] = age_hours(dt.datetime.fromisoformat(i["since"]), now)
+            i["age_hours"] = age_hours(i["since"], now)
             i["overdue"] = i["age_hours"] >= overdue_hours
-        items.sort(key=lambda i: i["since"])
-        return {"items": items}
+            i["since"] = i["since"].isoformat()
+        return {"items": items, "next_cursor": _cursor(next_position) if next_position else None}
+
+    def _work_items(self, uow, rows, rules):
+        """Work items of blocked vehicles and waiting releases (`rows`, in the list's order): owning team, assignee."""
+        vins = [r["id"] for r in rows if r["kind"] == "vehicle"]
+        release_ids = [r["id"] for r in rows if r["kind"] == "release"]
+        owned = {v["vin"]: v for v in self._with_approval_fields(
+            [{k: r[k] for k in repo.WORK_FIELDS} for r in rows if r["kind"] == "vehicle"], rules)}
+        firsts = repo.first_vehicles_of(uow.session, release_ids)
+        firsts = dict(zip(firsts, self._with_approval_fields(list(firsts.values()), rules)))
+        assigned = {"vehicle": repo.assignments_of(uow.session, "vehicle", vins),
+                    "release": repo.assignments_of(uow.session, "release", release_ids)}
+        items = []
+        for r in rows:
+            if r["kind"] == "vehicle":
+                waiting_for, judged = "correction", owned[r["id"]]
+            else:
+                waiting_for, judged = overview.WAITING[r["status"]], firsts.get(r["id"])
+            items.append(_assigned({"kind": r["kind"], "id": r["id"], "entity": r["entity"],
+                                    "waiting_for": waiting_for, "since": r["since"],
+                                    "team_id": owner(judged, rules) if judged else None},
+                                   assigned[r["kind"]].get(r["id"])))
+        return items
 
     def _work_item(self, uow, kind, item_id):
         """(entity, owning team or None) of a blocked vehicle or waiting release of the caller's entities;
@@ -216,6 +242,31 @@ class WorkEntrypoints:
                 uow.emit(WORK_UNASSIGNED, {"kind": kind, "item_id": item_id, "assignee": current["assignee"]},
                          subject=item_id, entity=entity)
                 uow.commit()
+
+
+def _order(item):
+    """An item's position in the work list: (since, kind, id)."""
+    return item["since"], item["kind"], item["id"]
+
+
+def _cursor(position):
+    since, kind, item_id = position
+    return base64.urlsafe_b64encode(f"{since.isoformat()}|{kind}|{item_id}".encode()).decode().rstrip("=")
+
+
+def _position(cursor):
+    """The (since, kind, id) a cursor stands for; a cursor this list did not hand out is a 422."""
+    if cursor is None:
+        return None
+    try:
+        since, kind, item_id = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split("|")
+        at = dt.datetime.fromisoformat(since)
+        if at.tzinfo is not None and (kind == "release" and is_uuid(item_id)
+                                      or kind == "vehicle" and 1 <= len(item_id) <= 17):
+            return at, kind, item_id
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        pass
+    raise InvalidInput("Bad cursor.", [{"field": "cursor", "message": "not a cursor this list handed out"}])
 
 
 def _assigned(item, assignment):

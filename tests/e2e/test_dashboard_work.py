@@ -1,7 +1,8 @@
 """The team-management and work pages in a browser (headless Chromium, as `test_dashboard_browser`): a team lead
 signed in at the test OIDC issuer makes a team with a member and an OIDC group and a rule on the team page; a person
 whose ID token carries that group finds the vehicle under "My work", claims it and gives it back; the lead assigns
-it to the member. Both pages pass axe-core and read at 420 px. Skipped, saying why, without chromium/chromedriver."""
+it to the member. Both pages pass axe-core and read at 420 px. Skipped, saying why, without chromium/chromedriver.
+The work page's filters and paging are read over HTTP (no browser)."""
 import copy
 
 import pytest
@@ -10,6 +11,7 @@ from cli import demo_data
 from tests.e2e.test_dashboard_browser import (  # noqa: F401 - `browser` is the fixture of that module
     ARTIFACTS, AXE, browser, check_page, sign_in_at_issuer, sign_out,
 )
+from tests.e2e.test_dashboard_lists import page, texts
 
 pytestmark = pytest.mark.e2e
 
@@ -112,3 +114,31 @@ def test_the_team_page_is_for_team_leads(browser, stack, people):
     assert "team_lead" in browser.text("//body")
     assert "Teams" not in browser.text("//nav")
     sign_out(browser, stack)
+
+
+def test_the_work_page_filters_and_pages_on_with_its_filters(stack, people):
+    """Over HTTP, no browser: the page's filters as form fields, a next-page link that keeps them, a bad filter
+    answered as a page naming the field."""
+    seen, link, pages = [], "/dashboard/work?kind=vehicle&intended_country=IRL&limit=1", 0
+    while link:
+        doc = page(people, link)
+        if not pages:
+            assert doc.xpath("//select[@id='f-kind']/option[@selected]/@value") == ["vehicle"]
+            assert doc.xpath("//input[@id='f-country']/@value") == ["IRL"]
+        rows = [r.get("id") for r in doc.xpath("//table[@class='work']//tr[@id]")]
+        assert len(rows) <= 1 and not set(rows) & set(seen)
+        seen += rows
+        [link] = doc.xpath("//a[@id='next-page']/@href") or [None]
+        assert link is None or all(f in link for f in ("kind=vehicle", "intended_country=IRL", "limit=1")), link
+        pages += 1
+    assert f"work-{VIN}" in seen and pages >= len(seen)
+
+    releases = page(people, f"/dashboard/work?kind=release&intended_country=IRL&approval_number="
+                            f"{demo_data.APPROVAL_NUMBER}")
+    assert f"work-{VIN}" not in [r.get("id") for r in releases.xpath("//table[@class='work']//tr[@id]")]
+    old = page(people, "/dashboard/work?intended_country=IRL&older_than_days=1")
+    assert texts(old, "//p[@id='none-found']") == ["No work matches these filters."]
+    for query, field in (("older_than_days=0", "older_than_days"), ("kind=person", "kind"),
+                         ("cursor=not-a-cursor", "cursor"), ("intended_country=irl1", "intended_country")):
+        bad = page(people, f"/dashboard/work?{query}", status=422)
+        assert any(t.startswith(f"{field}:") for t in texts(bad, "//ul/li")), (query, texts(bad, "//ul/li"))

@@ -1,8 +1,11 @@
 """Teams, ownership rules and the work they own over the API: a team lead makes teams and rules, every blocked
 vehicle and waiting release shows its owning team, assignee and age; members (by `sub`, or by a group of their
 token) claim work and a team lead assigns it; an assignment ends when its item leaves the work list; another
-entity's teams and work do not exist for the caller."""
+entity's teams and work do not exist for the caller. The list is filtered (intended country, approval number, age,
+kind in SQL; team, assignee, mine after reading) and keyset-paged over vehicles and releases together."""
+import base64
 import copy
+import datetime as dt
 
 import pytest
 
@@ -48,8 +51,24 @@ def desks(stack, work):
     return {"ireland": ireland["id"], "homologation": everyone["id"]}
 
 
+def _every(client, **params):
+    """Every item of the work list, following `next_cursor`."""
+    items, cursor = [], None
+    while True:
+        answer = client.get("/v1/work", params=dict(params, **({"cursor": cursor} if cursor else {})))
+        items += answer["items"]
+        cursor = answer["next_cursor"]
+        if cursor is None:
+            return items
+
+
 def _items(client, **params):
-    return {i["id"]: i for i in client.get("/v1/work", params=params)["items"]}
+    return {i["id"]: i for i in _every(client, limit=500, **params)}
+
+
+def _fields(response):
+    assert response.status_code == 422, response.text
+    return [e["field"] for e in response.json()["errors"]]
 
 
 def test_teams_and_rules_give_every_item_its_owner(stack, work, desks):
@@ -59,7 +78,6 @@ def test_teams_and_rules_give_every_item_its_owner(stack, work, desks):
     assert again["groups"] == [GROUP]  # not named: unchanged
 
     viewer = stack.client("vic", ["viewer"], E)
-    # the whole list holds the first 500 blocked vehicles of the session, so one team's work is asked for
     desk = _items(viewer, team=desks["ireland"])
     assert desk[work["blocked"]]["team"] == "Ireland desk" and desk[work["blocked"]]["waiting_for"] == "correction"
     assert desk[work["blocked"]]["assignee"] is None
@@ -222,3 +240,89 @@ def test_bad_input_and_strangers(stack, work, desks):
                            expect=None).status_code == 403
     assert lead.request("PUT", f"/v1/work/vehicles/{work['blocked']}/assignee", json={},
                         expect=None).status_code == 422
+
+
+# -- filters and paging ------------------------------------------------------------------------------------------
+
+OWN_NUMBER = "e6*2018/858*06171*00"  # an approval of this module's own: its work is nobody else's
+
+
+def _position(item):
+    return dt.datetime.fromisoformat(item["since"]), item["kind"], item["id"]
+
+
+@pytest.fixture(scope="module")
+def queue(stack, nordwind, wait, desks):
+    """Under an approval of the module's own, for Latvia: three blocked vehicles (one for Lithuania), a release in
+    review, one approved (waiting for signing), and a release whose first vehicle is of the demo approval."""
+    manager = stack.client("alice", ["approvals_manager"], E)
+    manager.post("/v1/approvals", dict(copy.deepcopy(demo_data.approval()), number=OWN_NUMBER))
+    steward, viewer = stack.client("dana", ["data_steward"], E), stack.client("vic", ["viewer"], E)
+    good = sorted((dict(v, intended_country="LV", approval_number=OWN_NUMBER)
+                   for v in demo_data.vehicles(5, seed=6171)), key=lambda v: v["vin"])
+    blocked = [dict(copy.deepcopy(good[0]), vin=vin, version="NWA1-RWD-XX", intended_country=country)
+               for vin, country in zip(demo_data.vins(3, seed=6172), ("LV", "LV", "LT"))]
+    demo = min((dict(v, intended_country="LV") for v in demo_data.vehicles(3, seed=6173)), key=lambda v: v["vin"])
+    assert demo["vin"] < good[-1]["vin"], "the mixed release's first vehicle must be the demo approval's"
+    everything = good + blocked + [demo]
+    assert steward.post("/v1/vehicles/import", {"vehicles": everything})["accepted"] == len(everything)
+    wait(lambda: all(viewer.get(f"/v1/vehicles/{v['vin']}")["status"] != "draft" for v in everything), 30,
+         interval=0.3, what="validation of the queue's vehicles")
+    assert {viewer.get(f"/v1/vehicles/{v['vin']}")["status"] for v in blocked} == {"blocked"}
+    in_review = steward.post("/v1/releases", {"vins": [good[0]["vin"]], "note": "queue: review"})
+    signing = steward.post("/v1/releases", {"vins": [good[1]["vin"], good[2]["vin"]], "note": "queue: signing"})
+    stack.client("rob", ["reviewer"], E).post(f"/v1/releases/{signing['id']}/approve")
+    mixed = steward.post("/v1/releases", {"vins": [demo["vin"], good[-1]["vin"]], "note": "queue: mixed"})
+    return {"blocked": [v["vin"] for v in blocked], "lithuania": blocked[2]["vin"], "in_review": in_review["id"],
+            "signing": signing["id"], "mixed": mixed["id"]}
+
+
+def test_the_work_list_filters_in_sql_and_pages_over_vehicles_and_releases(stack, queue, desks):
+    viewer = stack.client("vic", ["viewer"], E)
+    own = viewer.get("/v1/work", params={"approval_number": OWN_NUMBER, "limit": 500})
+    assert own["next_cursor"] is None
+    # a release is judged by its first vehicle: the mixed one's is of the demo approval
+    assert {i["id"] for i in own["items"]} == {*queue["blocked"], queue["in_review"], queue["signing"]}
+    assert [_position(i) for i in own["items"]] == sorted(_position(i) for i in own["items"])
+    assert {i["id"]: i["waiting_for"] for i in own["items"] if i["kind"] == "release"} == {
+        queue["in_review"]: "review", queue["signing"]: "signing"}
+
+    # small pages: every item once, in the order of the whole list, vehicles and releases alike
+    for limit in (1, 2):
+        assert _every(viewer, approval_number=OWN_NUMBER, limit=limit) == own["items"]
+    first = viewer.get("/v1/work", params={"approval_number": OWN_NUMBER, "limit": 2})
+    assert len(first["items"]) == 2 and first["next_cursor"]
+    # owning team, judged after reading, pages alike (Homologation owns the queue by its WMI rule)
+    assert [i["id"] for i in _every(viewer, approval_number=OWN_NUMBER, team=desks["homologation"], limit=1)] == [
+        i["id"] for i in own["items"]]
+    assert _every(viewer, approval_number=OWN_NUMBER, team=desks["ireland"], limit=1) == []
+
+    assert [i["id"] for i in _every(viewer, intended_country="LT")] == [queue["lithuania"]]
+    assert [i["id"] for i in _every(viewer, approval_number=OWN_NUMBER, kind="release")] == [
+        i["id"] for i in own["items"] if i["kind"] == "release"]
+    assert sorted(i["id"] for i in _every(viewer, approval_number=OWN_NUMBER, kind="vehicle")) == sorted(
+        queue["blocked"])
+    latvian_releases = {i["id"] for i in _every(viewer, intended_country="LV", kind="release")}
+    assert latvian_releases == {queue["in_review"], queue["signing"], queue["mixed"]}
+    demo_first = {i["id"] for i in _every(viewer, intended_country="LV", approval_number=demo_data.APPROVAL_NUMBER)}
+    assert demo_first == {queue["mixed"]}
+    assert _every(viewer, approval_number=OWN_NUMBER, older_than_days=1) == []  # all of it is younger than a day
+
+
+def test_another_entitys_work_never_shows_and_bad_filters_are_named(stack, queue):
+    viewer = stack.client("vic", ["viewer"], E)
+    stranger = stack.client("otto", ["viewer"], ["OTHERCO"])
+    assert _every(stranger, approval_number=OWN_NUMBER) == [] and _every(stranger, intended_country="LV") == []
+    # a cursor handed to one entity goes on in the other's list only: nothing of the first shows
+    cursor = viewer.get("/v1/work", params={"approval_number": OWN_NUMBER, "limit": 1})["next_cursor"]
+    assert stranger.get("/v1/work", params={"cursor": cursor, "approval_number": OWN_NUMBER}) == {
+        "items": [], "next_cursor": None}
+
+    forged = base64.urlsafe_b64encode(b"2026-01-01T00:00:00+00:00|release|not-a-uuid").decode()
+    for params, field in (({"cursor": "not-a-cursor"}, "cursor"), ({"cursor": forged}, "cursor"),
+                          ({"kind": "person"}, "kind"), ({"limit": 501}, "limit"), ({"limit": 0}, "limit"),
+                          ({"older_than_days": 0}, "older_than_days"),
+                          ({"intended_country": "lv1"}, "intended_country"),
+                          ({"approval_number": "x" * 36}, "approval_number"),
+                          ({"team": "00000000-0000-4000-8000-000000000000"}, "team")):
+        assert _fields(viewer.request("GET", "/v1/work", params=params, expect=None)) == [field], params
