@@ -44,8 +44,8 @@ def scene(stack, nordwind, wait):
                                       "position": 2})
 
     steward, viewer = stack.client("dana", ["data_steward"], E), stack.client("vic", ["viewer"], E)
-    good = [dict(v, intended_country=COUNTRY, approval_number=OWN_NUMBER) for v in demo_data.vehicles(4, seed=7474)]
-    blocked = dict(copy.deepcopy(good[0]), vin=demo_data.vins(1, seed=7475)[0], version="NWA1-RWD-XX")
+    good = [dict(v, intended_country=COUNTRY, approval_number=OWN_NUMBER) for v in demo_data.vehicles(4, seed=9631)]
+    blocked = dict(copy.deepcopy(good[0]), vin=demo_data.vins(1, seed=9632)[0], version="NWA1-RWD-XX")
     assert steward.post("/v1/vehicles/import", {"vehicles": good + [blocked]})["accepted"] == 5
     wait(lambda: all(viewer.get(f"/v1/vehicles/{v['vin']}")["status"] != "draft" for v in good + [blocked]), 30,
          interval=0.3, what="validation of the Estonian vehicles")
