@@ -281,3 +281,27 @@ def short_timeout_stack():
                           OTEL_EXPORTER_OTLP_ENDPOINT=traces.url, OTEL_BSP_SCHEDULE_DELAY="200") as stack:
         stack.traces = traces
         yield stack
+
+
+REPLICAS_STACK = "2"  # ECOC_REPLICAS of `replicas_stack`
+
+
+@shared_stack
+def replicas_stack():
+    """Two processes of every service and of the gateway (ECOC_REPLICAS=2), competing consumers of the same queues:
+    test_replicas (every process does part of a release's work), test_signing_processes (two signing processes
+    share a release)."""
+    import tempfile
+
+    from cli.stack import instances
+    from common.config import parse_replicas
+    from tests.support import running_stack
+
+    names = instances(parse_replicas(REPLICAS_STACK))
+    with tempfile.TemporaryDirectory(prefix="ecoc-replicas-") as root, throwaway_vhost("replicas") as amqp_uri, \
+            running_stack(amqp_uri, Path(root), SCHEMA_PATH, start_timeout=120, ECOC_REPLICAS=REPLICAS_STACK,
+                          ECOC_OPS_PORT=str(free_port_block(len(names))),
+                          ECOC_AUDIT_CHECKPOINT_SECONDS="1",  # both audit timers try to seal, often
+                          # eighteen processes on one PostgreSQL (max_connections 100)
+                          ECOC_MAX_WORKERS="4") as stack:
+        yield stack

@@ -1,5 +1,6 @@
 """Throwaway infrastructure for the integration and end-to-end tests: a RabbitMQ vhost and databases
 of their own, on the real broker and PostgreSQL server of this machine (URLs from the environment)."""
+import atexit
 import contextlib
 import json
 import os
@@ -29,6 +30,28 @@ def _rabbitmqctl(*args):
         return False
 
 
+_deleting_vhosts = []  # `rabbitmqctl delete_vhost` processes the caller did not wait for
+
+
+def _delete_vhost_meanwhile(vhost):
+    """Delete `vhost` while the caller goes on (a `rabbitmqctl` call takes most of a second)."""
+    try:
+        process = subprocess.Popen(["rabbitmqctl", "delete_vhost", vhost], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+    except OSError:
+        return
+    _deleting_vhosts[:] = [p for p in _deleting_vhosts if p.poll() is None] + [process]
+
+
+@atexit.register
+def _wait_for_vhost_deletions():
+    for process in _deleting_vhosts:
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 @contextlib.contextmanager
 def throwaway_vhost(label):
     """An AMQP URI on a vhost of its own, so no other consumer on the shared broker takes our messages.
@@ -46,7 +69,7 @@ def throwaway_vhost(label):
     try:
         yield settings().amqp_uri.rstrip("/") + "/" + quote(vhost, safe="")
     finally:
-        _rabbitmqctl("delete_vhost", vhost)
+        _delete_vhost_meanwhile(vhost)
 
 
 def new_throwaway_database(service, label=None):
