@@ -145,6 +145,9 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if report.failed and _stack_handle is not None and "e2e" in item.keywords:
         report.sections.append(("ecoc stack logs", _stack_handle.log_tails()))
+    for name, (_, shared) in _open_stacks.items():
+        if report.failed and name in item.fixturenames:
+            report.sections.append((f"ecoc stack logs ({name})", shared.log_tails()))
 
 
 # -- the demo manufacturer, set up once for every e2e module ---------------------------------------
@@ -177,3 +180,128 @@ def nordwind(stack):
 def wait():
     """`wait(check, timeout, interval=0.25, what=...)`: poll until `check()` is truthy, return its value."""
     return wait_until
+
+
+# -- stacks a few modules share, and the order modules run in --------------------------------------
+
+SHARED_STACKS = {}  # fixture name -> the context manager function that starts its stack (`shared_stack`)
+_open_stacks = {}  # fixture name -> (contextlib.ExitStack, running stack), while one is up
+
+
+def shared_stack(start):
+    """Decorates a generator function that yields a running stack of a special configuration (`running_stack`)
+    into a fixture of that name which several modules share: started for the first test that asks for it, stopped
+    after the last one (`pytest_collection_modifyitems` runs the tests asking for it one after another)."""
+    import contextlib
+
+    name = start.__name__
+    SHARED_STACKS[name] = contextlib.contextmanager(start)
+
+    @pytest.fixture(name=name, scope="module")
+    def fixture():
+        if name not in _open_stacks:
+            exits = contextlib.ExitStack()
+            try:
+                _open_stacks[name] = (exits, exits.enter_context(SHARED_STACKS[name]()))
+            except BaseException:
+                exits.close()
+                raise
+        return _open_stacks[name][1]
+
+    fixture.__doc__ = start.__doc__
+    return fixture
+
+
+def _close_shared_stack(name):
+    exits, _ = _open_stacks.pop(name, (None, None))
+    if exits is not None:
+        exits.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield
+    for name in [n for n in _open_stacks if n in item.fixturenames]:
+        if nextitem is None or name not in nextitem.fixturenames:
+            _close_shared_stack(name)
+
+
+def pytest_sessionfinish(session):
+    for name in list(_open_stacks):
+        _close_shared_stack(name)
+
+
+def _on_session_stack(item):
+    """Whether `item` runs on the session's stack (not on a module's own `stack` fixture)."""
+    definitions = getattr(item, "_fixtureinfo", None) and item._fixtureinfo.name2fixturedefs.get("stack")
+    return bool(definitions) and definitions[-1].scope == "session"
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Whole modules are reordered, each keeping its tests' order: the modules that share a stack
+    (`shared_stack`) run one after another, and the modules on the session's stack run last, so no stack of
+    a few modules idles beside another and the session's stack is started once its users' turn comes."""
+    modules = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+    first, grouped, last = [], {}, []
+    for module, module_items in modules.items():
+        shared = next((n for i in module_items for n in i.fixturenames if n in SHARED_STACKS), None)
+        if any(_on_session_stack(i) for i in module_items):
+            last.append([module_items])
+        elif shared is None:
+            first.append([module_items])
+        elif shared in grouped:
+            grouped[shared].append(module_items)
+        else:
+            grouped[shared] = [module_items]
+            first.append(grouped[shared])
+    ordered = [item for group in first + last for module_items in group for item in module_items]
+    assert len(ordered) == len(items)
+    items[:] = ordered
+
+
+SHORT_RPC_TIMEOUT = 8.0  # seconds; room for the local seal's key generation on a busy machine
+
+
+@shared_stack
+def short_timeout_stack():
+    """A stack whose gateway gives up on a service after SHORT_RPC_TIMEOUT seconds (the session's stack waits 30),
+    exporting its spans to an OTLP receiver in this process (`stack.traces`, tests/otlp_receiver.py): for the
+    modules that wait for the timeout, exceed it or read the traces (test_unavailable, test_paper_jobs,
+    test_trace_tree)."""
+    import tempfile
+
+    from tests.otlp_receiver import otlp_receiver
+    from tests.support import running_stack
+
+    with tempfile.TemporaryDirectory(prefix="ecoc-short-timeout-") as root, otlp_receiver() as traces, \
+            throwaway_vhost("short-timeout") as amqp_uri, \
+            running_stack(amqp_uri, Path(root), SCHEMA_PATH, ECOC_RPC_TIMEOUT=str(SHORT_RPC_TIMEOUT),
+                          OTEL_EXPORTER_OTLP_ENDPOINT=traces.url, OTEL_BSP_SCHEDULE_DELAY="200") as stack:
+        stack.traces = traces
+        yield stack
+
+
+REPLICAS_STACK = "2"  # ECOC_REPLICAS of `replicas_stack`
+
+
+@shared_stack
+def replicas_stack():
+    """Two processes of every service and of the gateway (ECOC_REPLICAS=2), competing consumers of the same queues:
+    test_replicas (every process does part of a release's work), test_signing_processes (two signing processes
+    share a release)."""
+    import tempfile
+
+    from cli.stack import instances
+    from common.config import parse_replicas
+    from tests.support import running_stack
+
+    names = instances(parse_replicas(REPLICAS_STACK))
+    with tempfile.TemporaryDirectory(prefix="ecoc-replicas-") as root, throwaway_vhost("replicas") as amqp_uri, \
+            running_stack(amqp_uri, Path(root), SCHEMA_PATH, start_timeout=120, ECOC_REPLICAS=REPLICAS_STACK,
+                          ECOC_OPS_PORT=str(free_port_block(len(names))),
+                          ECOC_AUDIT_CHECKPOINT_SECONDS="1",  # both audit timers try to seal, often
+                          # eighteen processes on one PostgreSQL (max_connections 100)
+                          ECOC_MAX_WORKERS="4") as stack:
+        yield stack

@@ -1,5 +1,6 @@
 """Throwaway infrastructure for the integration and end-to-end tests: a RabbitMQ vhost and databases
 of their own, on the real broker and PostgreSQL server of this machine (URLs from the environment)."""
+import atexit
 import contextlib
 import json
 import os
@@ -29,6 +30,28 @@ def _rabbitmqctl(*args):
         return False
 
 
+_deleting_vhosts = []  # `rabbitmqctl delete_vhost` processes the caller did not wait for
+
+
+def _delete_vhost_meanwhile(vhost):
+    """Delete `vhost` while the caller goes on (a `rabbitmqctl` call takes most of a second)."""
+    try:
+        process = subprocess.Popen(["rabbitmqctl", "delete_vhost", vhost], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+    except OSError:
+        return
+    _deleting_vhosts[:] = [p for p in _deleting_vhosts if p.poll() is None] + [process]
+
+
+@atexit.register
+def _wait_for_vhost_deletions():
+    for process in _deleting_vhosts:
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 @contextlib.contextmanager
 def throwaway_vhost(label):
     """An AMQP URI on a vhost of its own, so no other consumer on the shared broker takes our messages.
@@ -46,15 +69,21 @@ def throwaway_vhost(label):
     try:
         yield settings().amqp_uri.rstrip("/") + "/" + quote(vhost, safe="")
     finally:
-        _rabbitmqctl("delete_vhost", vhost)
+        _delete_vhost_meanwhile(vhost)
+
+
+def new_throwaway_database(service, label=None):
+    """The URL of a freshly migrated database of one service, of a name of its own; the caller drops it."""
+    name = f"ecoc_test_{label or service}_{uuid.uuid4().hex[:8]}"
+    url = f"{settings().database_server.rstrip('/')}/{name}"
+    migrate(service, url)
+    return url
 
 
 @contextlib.contextmanager
 def throwaway_database(service, label=None):
     """A freshly migrated database for one service, dropped afterwards."""
-    name = f"ecoc_test_{label or service}_{uuid.uuid4().hex[:8]}"
-    url = f"{settings().database_server.rstrip('/')}/{name}"
-    migrate(service, url)
+    url = new_throwaway_database(service, label)
     try:
         yield url
     finally:
@@ -72,10 +101,21 @@ def throwaway_prefix():
     return f"ecoc_test_{uuid.uuid4().hex[:8]}"
 
 
+def drop_databases(urls):
+    """Drop the databases at `urls` at once: PostgreSQL makes each DROP DATABASE wait for an immediate checkpoint,
+    and drops waiting together share one (nine one after another took a minute on a busy machine, together 4 s)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    urls = list(urls)
+    if urls:
+        with ThreadPoolExecutor(max_workers=min(len(urls), 16)) as pool:
+            list(pool.map(drop_database, urls))  # raises the first failure, after every drop was tried
+
+
 def drop_stack_databases(prefix):
     server = settings().database_server.rstrip("/")
-    for service in PROCESSES:  # every process with a database of its own, the gateway included
-        drop_database(f"{server}/{prefix}_{service}")
+    # every process with a database of its own, the gateway included
+    drop_databases(f"{server}/{prefix}_{service}" for service in PROCESSES)
 
 
 def xmlsec1_command():
@@ -290,6 +330,15 @@ def query(url, statement, **params):
         engine.dispose()
 
 
+def register_demo_manufacturer(stack):
+    """The demo manufacturer (NORDWIND) and its type approval on `stack`, registered unless they are already
+    (a stack that several modules share)."""
+    stack.client("ada", ["admin"]).put(f"/v1/entities/{demo_data.ENTITY}", demo_data.entity())
+    manager = stack.client("alice", ["approvals_manager"], [demo_data.ENTITY])
+    if not manager.get("/v1/approvals", params={"number": demo_data.APPROVAL_NUMBER})["items"]:
+        manager.post("/v1/approvals", demo_data.approval())
+
+
 class ReleaseRun:
     """One release of `count` fresh demo vehicles (NORDWIND) through a stack's gateway as the demo's five people:
     `prepare()` registers the entity and approval, imports, waits for validation, requests the release and has
@@ -310,10 +359,7 @@ class ReleaseRun:
 
     def prepare(self):
         start = time.monotonic()
-        self.stack.client("ada", ["admin"]).put(f"/v1/entities/{demo_data.ENTITY}", demo_data.entity())
-        manager = self.stack.client("alice", ["approvals_manager"], [demo_data.ENTITY])
-        if not manager.get("/v1/approvals", params={"number": demo_data.APPROVAL_NUMBER})["items"]:
-            manager.post("/v1/approvals", demo_data.approval())
+        register_demo_manufacturer(self.stack)
         vehicles = demo_data.vehicles(self.count, seed=self.seed)
         self.vins = [v["vin"] for v in vehicles]
         imported = self.steward.post("/v1/vehicles/import", {"vehicles": vehicles}, timeout=300)

@@ -1,29 +1,22 @@
-"""`ECOC_REPLICAS=signing=2`: `ecoc up`'s stack runs two signing processes, competing consumers of the same
-queues; a release's chunks are sealed by both, and every vehicle is released once."""
-import os
-import tempfile
-from pathlib import Path
-
+"""Two signing processes (`replicas_stack`, ECOC_REPLICAS=2, shared with test_replicas), competing consumers of the
+same queues: a release's chunks are sealed by both, and every vehicle is released once."""
 import pytest
 
-from common.config import REPO_ROOT
-from tests.support import ReleaseRun, running_stack, throwaway_vhost
+from tests.support import ReleaseRun
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 COUNT = 1000  # four chunks of 250: two each
-SCHEMA_PATH = os.environ.get("ECOC_IVI_SCHEMA") or str(REPO_ROOT.parent / "shared" / "ivi" / "IVI2.0.xsd")
 
 
-def test_two_signing_processes_share_a_release():
-    with tempfile.TemporaryDirectory(prefix="ecoc-signing-2-") as root, throwaway_vhost("signing2") as amqp_uri, \
-            running_stack(amqp_uri, Path(root), SCHEMA_PATH, ECOC_REPLICAS="signing=2") as stack:
-        assert {"signing", "signing-2"} <= set(stack.processes.children)
-        run = ReleaseRun(stack, COUNT, seed=5).prepare()
-        run.sign()
-        run.wait_released(timeout=180)
-        done = run.release()
-        logs = {name: stack.log(name) for name in ("signing", "signing-2")}
+def test_two_signing_processes_share_a_release(replicas_stack):
+    stack = replicas_stack
+    assert {"signing", "signing-2"} <= set(stack.processes.children)
+    run = ReleaseRun(stack, COUNT, seed=5).prepare()
+    run.sign()
+    run.wait_released(timeout=180)
+    done = run.release()
+    logs = {name: stack.log(name) for name in ("signing", "signing-2")}
 
     assert done["status"] == "released" and done["counts"] == {"released": COUNT}
     for name, text in logs.items():

@@ -1,114 +1,48 @@
 """One trace spans the signing of a release: the gateway request → vehicles → (event) signing → approvals →
 (events) vehicles and audit, across RPCs and events, with W3C trace context.
 
-A stack of its own exports its spans over OTLP/HTTP (the standard `OTEL_*` variables) to a small receiver in
-this test process, which decodes them with `opentelemetry-proto` and keeps them in memory. The broker password
+The stack (`short_timeout_stack`, shared with the modules that wait for its RPC timeout) exports its spans over
+OTLP/HTTP (the standard `OTEL_*` variables) to a small receiver in this test process (tests/otlp_receiver.py),
+which decodes them with `opentelemetry-proto` and keeps them in memory. The broker password
 never appears in a span attribute; the services' log lines carry the trace id."""
-import gzip
 import os
 import signal
-import socket
-import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from common.config import REPO_ROOT
-from tests.support import ReleaseRun, running_stack, throwaway_vhost, wait_until
+from tests.support import ReleaseRun, wait_until
 
 pytestmark = pytest.mark.e2e
 
 COUNT = 3
-SCHEMA_PATH = os.environ.get("ECOC_IVI_SCHEMA") or str(REPO_ROOT.parent / "shared" / "ivi" / "IVI2.0.xsd")
 
 
-class Receiver(BaseHTTPRequestHandler):
-    """OTLP/HTTP traces endpoint: `POST /v1/traces` with a protobuf ExportTraceServiceRequest."""
+def test_one_trace_spans_the_signing_of_a_release(short_timeout_stack):
+    stack = short_timeout_stack
+    password = urlsplit(stack.settings.amqp_uri.replace("pyamqp://", "http://")).password
+    run = ReleaseRun(stack, COUNT, seed=77).prepare()
+    run.sign()
+    trace_id = run.signer.last_trace_id
+    assert trace_id and len(trace_id) == 32
+    run.wait_released(timeout=90)
+    assert run.release()["status"] == "released"
 
-    spans = []  # dicts: service, name, trace_id, span_id, parent_id, attributes
-    lock = threading.Lock()
+    def in_trace():
+        return stack.traces.spans(trace_id)
 
-    def do_POST(self):  # noqa: N802 - http.server's naming
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        if self.headers.get("Content-Encoding") == "gzip":
-            body = gzip.decompress(body)
-        request = ExportTraceServiceRequest()
-        request.ParseFromString(body)
-        found = []
-        for resource_spans in request.resource_spans:
-            resource = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
-            for scope in resource_spans.scope_spans:
-                for span in scope.spans:
-                    found.append({
-                        "service": resource.get("service.name"), "name": span.name,
-                        "trace_id": span.trace_id.hex(), "span_id": span.span_id.hex(),
-                        "parent_id": span.parent_span_id.hex() or None, "status": span.status.code,
-                        "attributes": {a.key: _value(a.value) for a in span.attributes},
-                    })
-        with Receiver.lock:
-            Receiver.spans.extend(found)
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-protobuf")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-def _value(any_value):
-    kind = any_value.WhichOneof("value")
-    if kind == "array_value":
-        return [_value(v) for v in any_value.array_value.values]
-    return getattr(any_value, kind) if kind else None
-
-
-@pytest.fixture
-def receiver():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    Receiver.spans = []
-    server = ThreadingHTTPServer(("127.0.0.1", port), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-
-
-
-def test_one_trace_spans_the_signing_of_a_release(receiver):
-    otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver, "OTEL_BSP_SCHEDULE_DELAY": "200"}
-    with tempfile.TemporaryDirectory(prefix="ecoc-trace-") as root, throwaway_vhost("trace") as amqp_uri, \
-            running_stack(amqp_uri, Path(root), SCHEMA_PATH, **otel) as stack:
-        password = urlsplit(amqp_uri.replace("pyamqp://", "http://")).password
-        run = ReleaseRun(stack, COUNT, seed=77).prepare()
-        run.sign()
-        trace_id = run.signer.last_trace_id
-        assert trace_id and len(trace_id) == 32
-        run.wait_released(timeout=90)
-        assert run.release()["status"] == "released"
-
-        def in_trace():
-            with Receiver.lock:
-                return [s for s in Receiver.spans if s["trace_id"] == trace_id]
-
-        wanted = {"ecoc-gateway", "ecoc-vehicles", "ecoc-signing", "ecoc-approvals", "ecoc-audit"}
-        try:
-            wait_until(lambda: wanted <= {s["service"] for s in in_trace()}
-                       and any(s["service"] == "ecoc-vehicles" and "on_certificate_signed" in s["name"]
-                               for s in in_trace()), 30, f"spans of {wanted} in trace {trace_id}")
-        except AssertionError as exc:
-            seen = sorted({(s["service"], s["name"], s["trace_id"] == trace_id) for s in Receiver.spans})
-            raise AssertionError(f"{exc}; spans received (service, name, in the trace): {seen}") from None
-        time.sleep(1.0)  # the last batches of every process
-        spans = in_trace()
-        logs = {name: stack.log(name) for name in ("vehicles", "signing", "audit")}
+    wanted = {"ecoc-gateway", "ecoc-vehicles", "ecoc-signing", "ecoc-approvals", "ecoc-audit"}
+    try:
+        wait_until(lambda: wanted <= {s["service"] for s in in_trace()}
+                   and any(s["service"] == "ecoc-vehicles" and "on_certificate_signed" in s["name"]
+                           for s in in_trace()), 30, f"spans of {wanted} in trace {trace_id}")
+    except AssertionError as exc:
+        seen = sorted({(s["service"], s["name"], s["trace_id"] == trace_id) for s in stack.traces.spans()})
+        raise AssertionError(f"{exc}; spans received (service, name, in the trace): {seen}") from None
+    time.sleep(1.0)  # the last batches of every process
+    spans = in_trace()
+    logs = {name: stack.log(name) for name in ("vehicles", "signing", "audit")}
 
     by_id = {s["span_id"]: s for s in spans}
     roots = [s for s in spans if s["parent_id"] is None]
@@ -160,30 +94,27 @@ def _ancestors(span, by_id):
     return found
 
 
-def test_a_timed_out_call_is_an_error_span_of_its_request(receiver):
+def test_a_timed_out_call_is_an_error_span_of_its_request(short_timeout_stack):
     """The gateway gives up on a service that does not answer (504): the RPC's client span is still ended and
     exported, marked as an error, in the trace of the request, and nothing is left open to be collected later
     ("Failed to detach context")."""
-    otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver, "OTEL_BSP_SCHEDULE_DELAY": "200", "ECOC_RPC_TIMEOUT": "4"}
-    with tempfile.TemporaryDirectory(prefix="ecoc-trace-") as root, throwaway_vhost("trace504") as amqp_uri, \
-            running_stack(amqp_uri, Path(root), SCHEMA_PATH, **otel) as stack:
-        admin = stack.client("ada", ["admin"])
-        approvals = stack.processes.children["approvals"]
-        os.kill(approvals.pid, signal.SIGSTOP)
-        try:
-            response = admin.request("GET", "/v1/entities/NOBODY", expect=None, timeout=60)
-        finally:
-            os.kill(approvals.pid, signal.SIGCONT)
-        assert response.status_code == 504
-        trace_id = admin.last_trace_id
+    stack = short_timeout_stack
+    admin = stack.client("ada", ["admin"])
+    approvals = stack.processes.children["approvals"]
+    os.kill(approvals.pid, signal.SIGSTOP)
+    try:
+        response = admin.request("GET", "/v1/entities/NOBODY", expect=None, timeout=60)
+    finally:
+        os.kill(approvals.pid, signal.SIGCONT)
+    assert response.status_code == 504
+    trace_id = admin.last_trace_id
 
-        def client_span():
-            with Receiver.lock:
-                return next((s for s in Receiver.spans if s["trace_id"] == trace_id and s["service"] == "ecoc-gateway"
-                             and s["name"] == "RPC to approvals.get_entity"), None)
+    def client_span():
+        return next((s for s in stack.traces.spans(trace_id) if s["service"] == "ecoc-gateway"
+                     and s["name"] == "RPC to approvals.get_entity"), None)
 
-        span = wait_until(client_span, 30, f"the client span of get_entity in trace {trace_id}")
-        gateway_log = stack.log("gateway")
+    span = wait_until(client_span, 30, f"the client span of get_entity in trace {trace_id}")
+    gateway_log = stack.log("gateway")
     assert span["status"] == 2  # STATUS_CODE_ERROR
     assert span["parent_id"] is not None  # a child of the request's span
     assert "Failed to detach context" not in gateway_log

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from fault_support import FAULT_ENV, VEHICLES, assert_released_exactly_once, dead_lettered
-from tests.support import ReleaseRun, query, running_stack, throwaway_vhost
+from fault_support import VEHICLES, assert_released_exactly_once, dead_lettered
+from tests.support import ReleaseRun, query
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
 
@@ -19,21 +19,20 @@ def terminate_backends(stack):
     return sum(1 for r in rows if r["done"])
 
 
-def test_database_connections_terminated_mid_batch(scratch, fault_schema):
-    with throwaway_vhost("fault-pg") as amqp_uri, \
-            running_stack(amqp_uri, scratch, fault_schema, **FAULT_ENV) as stack:
-        run = ReleaseRun(stack, VEHICLES).prepare()
-        run.sign()
-        stored = run.wait_signing_started()
+def test_database_connections_terminated_mid_batch(fault_stack):
+    stack = fault_stack
+    run = ReleaseRun(stack, VEHICLES).prepare()
+    run.sign()
+    stored = run.wait_signing_started()
 
-        terminated = []
-        for _ in range(3):
-            terminated.append(terminate_backends(stack))
-            time.sleep(1.0)
-        assert all(n > 0 for n in terminated), terminated
+    terminated = []
+    for _ in range(3):
+        terminated.append(terminate_backends(stack))
+        time.sleep(1.0)
+    assert all(n > 0 for n in terminated), terminated
 
-        run.wait_released(timeout=600)
-        assert_released_exactly_once(stack, run)
-        assert dead_lettered(amqp_uri) == []
-        print(f"\nterminated {terminated} connections after {stored}/{run.count} certificates; "
-              f"timings {run.timings}")
+    run.wait_released(timeout=600)
+    assert_released_exactly_once(stack, run)
+    assert dead_lettered(stack.settings.amqp_uri) == []
+    print(f"\nterminated {terminated} connections after {stored}/{run.count} certificates; "
+          f"timings {run.timings}")

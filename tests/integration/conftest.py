@@ -3,7 +3,7 @@ and PostgreSQL, isolated by a throwaway vhost per test module and throwaway data
 
 Fixtures (all built on `tests.support`):
 - `amqp_uri`       module-scoped AMQP URI on a vhost of its own
-- `service_db`     factory: `service_db("vehicles")` → URL of a freshly migrated database, dropped afterwards
+- `service_db`     factory: `service_db("vehicles")` → URL of a freshly migrated database, dropped with the module's
 - `service_config` factory: `service_config("vehicles", db_url, KEY=value)` → nameko config on both
 - `as_user`        `as_user(sub, roles, entities)` → nameko context data carrying that identity
 - `call`           `call(container, "method", *args, context_data=None, **kwargs)` → the RPC's result
@@ -26,7 +26,7 @@ from common.dependencies import caller_context
 if str(REPO_ROOT) not in sys.path:  # `tests` has no __init__.py: make `tests.support` importable
     sys.path.append(str(REPO_ROOT))
 
-from tests.support import throwaway_database, throwaway_vhost  # noqa: E402
+from tests.support import drop_databases, new_throwaway_database, throwaway_vhost  # noqa: E402
 
 PUBLISH_RETRY_SECONDS = 10
 
@@ -39,13 +39,24 @@ def amqp_uri(request):
         yield uri
 
 
-@pytest.fixture
-def service_db():
-    """`service_db(service)` → the URL of a throwaway, migrated database of that service."""
-    import contextlib
+@pytest.fixture(scope="module")
+def module_databases():
+    """The throwaway databases of a module's tests (`service_db`), dropped together when the module ends: PostgreSQL
+    makes each DROP DATABASE wait for a checkpoint, and drops waiting together share one (`drop_databases`)."""
+    urls = []
+    yield urls
+    drop_databases(urls)
 
-    with contextlib.ExitStack() as stack:
-        yield lambda service, label=None: stack.enter_context(throwaway_database(service, label))
+
+@pytest.fixture
+def service_db(module_databases):
+    """`service_db(service)` → the URL of a throwaway, migrated database of that service, for this test alone."""
+
+    def make(service, label=None):
+        module_databases.append(new_throwaway_database(service, label))
+        return module_databases[-1]
+
+    return make
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from common.outbox import Outbox
 from services.audit.domain.evidence import build_pack, verify_pack
 from services.audit.service import AuditService
 from tests.integration.conftest import (  # noqa: F401 (fixtures)
-    amqp_uri, container_factory, identity_context, publish_event, service_config, service_db,
+    amqp_uri, container_factory, identity_context, module_databases, publish_event, service_config, service_db,
 )
 from tests.support import wait_until
 
