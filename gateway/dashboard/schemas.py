@@ -10,18 +10,27 @@ class Open(Schema):
         unknown = INCLUDE
 
 
-class DashboardQuery(Schema):
+class FormQuery(Schema):
+    """A page's query from its filter form, which sends a field left empty as `name=`: absent."""
+
+    @pre_load
+    def _empty_is_absent(self, data, **kwargs):
+        return {k: v for k, v in data.items() if v != ""}
+
+
+class PagedForm(FormQuery):
+    """A list page's query: its filters, then `limit` and `cursor` (the next-page link's)."""
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(validate=validate.Length(min=1, max=200))
+
+
+class DashboardQuery(FormQuery):
     entity = fields.String(validate=validate.Length(min=1, max=32), metadata={"description": "one legal entity"})
     country = fields.String(validate=validate.Length(min=1, max=3),
                             metadata={"description": "one intended country of registration (Vienna code)"})
     blocked_limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200),
                                    metadata={"description": "blocked vehicles listed per entity (most recent first); the page "
                                                             "also shows at most this many waiting releases per entity"})
-
-    @pre_load
-    def _empty_is_absent(self, data, **kwargs):
-        """The page's filter form sends `entity=&country=` when a field is left empty."""
-        return {k: v for k, v in data.items() if v != ""}
 
 
 class StateCounts(Open):
@@ -145,35 +154,22 @@ class CocView(Open):
     lines = fields.List(fields.Nested(CocLine), required=True)
 
 
-class VehicleListQuery(WorkFilters):
+class VehicleListQuery(PagedForm, WorkFilters):
     status = fields.String(load_default="valid", validate=validate.OneOf(
         ["draft", "valid", "blocked", "in_review", "approved", "released", "withdrawn"]))
     entity = fields.String(validate=validate.Length(min=1, max=32))
     approval_number = fields.String(validate=validate.Length(min=1, max=35))
     vin = fields.String(validate=validate.Length(min=1, max=17), metadata={"description": "find one vehicle"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(validate=validate.Length(min=1, max=200))
-
-    @pre_load
-    def _empty_is_absent(self, data, **kwargs):
-        """The page's filter form sends empty fields."""
-        return {k: v for k, v in data.items() if v != ""}
 
 
-class ExceptionListQuery(AgeFilter):
+class ExceptionListQuery(PagedForm, AgeFilter):
     state = fields.String(validate=validate.OneOf(["open", "accepted", "refused", "expired"]))
     entity = fields.String(validate=validate.Length(min=1, max=32))
     vin = fields.String(validate=validate.Length(min=17, max=17))
     approval_number = fields.String(validate=validate.Length(min=1, max=35))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(validate=validate.Length(min=1, max=200))
-
-    @pre_load
-    def _empty_is_absent(self, data, **kwargs):
-        return {k: v for k, v in data.items() if v != ""}
 
 
-class WorkPageQuery(WorkFilters):
+class WorkPageQuery(PagedForm, WorkFilters):
     mine = fields.Boolean(metadata={"description": "my work: of the teams I am a member of, and assigned to me"})
     assignee = fields.String(validate=validate.Length(min=1, max=200),
                              metadata={"description": "the work assigned to this `sub`, or `none`: to nobody"})
@@ -181,14 +177,8 @@ class WorkPageQuery(WorkFilters):
                                     metadata={"description": "type-approval number; a release: its first vehicle's"})
     kind = fields.String(validate=validate.OneOf(["vehicle", "release"]),
                          metadata={"description": "only vehicles, or only releases"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(validate=validate.Length(min=1, max=200))
     done = fields.String(validate=validate.OneOf(["claimed", "assigned", "unassigned"]),
                          metadata={"description": "what the form just did (the page says so)"})
-
-    @pre_load
-    def _empty_is_absent(self, data, **kwargs):
-        return {k: v for k, v in data.items() if v != ""}
 
 
 class TeamsPageQuery(Schema):
@@ -196,15 +186,9 @@ class TeamsPageQuery(Schema):
                          metadata={"description": "what the form just did (the page says so)"})
 
 
-class ReleaseListQuery(WorkFilters):
+class ReleaseListQuery(PagedForm, WorkFilters):
     status = fields.String(load_default="in_review", validate=validate.OneOf(RELEASE_STATES),
                            metadata={"description": "releases in this state (in review: waiting for review; approved: "
                                                     "waiting for signing)"})
     entity = fields.String(validate=validate.Length(min=1, max=32))
     approval_number = fields.String(validate=validate.Length(min=1, max=35))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(validate=validate.Length(min=1, max=200))
-
-    @pre_load
-    def _empty_is_absent(self, data, **kwargs):
-        return {k: v for k, v in data.items() if v != ""}
