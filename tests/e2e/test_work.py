@@ -83,7 +83,11 @@ def test_teams_and_rules_give_every_item_its_owner(stack, work, desks):
     assert desk[work["blocked"]]["assignee"] is None
     items = _items(viewer)
     assert items[work["release"]]["team"] == "Homologation" and items[work["release"]]["waiting_for"] == "review"
-    assert all(i["team"] for i in items.values()), [i for i in items.values() if not i["team"]]
+    # the rules give every item of the demo manufacturer's an owner (other modules' vehicles of other WMIs may
+    # share the stack's entity: the rules say nothing of them)
+    own = [i for i in items.values() if i["kind"] == "release" or i["id"].startswith(demo_data.WMI)]
+    assert {work["blocked"], work["release"]} <= {i["id"] for i in own}
+    assert all(i["team"] for i in own), [i for i in own if not i["team"]]
     assert items[work["release"]]["age_hours"] >= 0 and items[work["release"]]["overdue"] is False
     assert work["release"] not in desk
 

@@ -1,4 +1,5 @@
-"""Fixtures of the fault tests (tests/faults): `fault_stack`, the stack the release faults share.
+"""Fixtures of the fault tests (tests/faults): `fault_stack`, the stack the release faults share; the official
+schema and a scratch directory for a fault test that needs a stack of its own configuration.
 
 Scratch space is a temporary directory of our own, not pytest's `tmp_path`: pytest removes old numbered base
 directories when another session starts on the same machine, which must not pull the keys, logs or broker
@@ -11,6 +12,19 @@ import pytest
 from fault_support import FAULT_ENV, SCHEMA_PATH, PrivateRabbitMQ, rabbitmq_tool
 from tests.stack_fixtures import shared_stack
 from tests.support import running_stack, throwaway_vhost
+
+
+@pytest.fixture
+def fault_schema():
+    if not SCHEMA_PATH.is_file():
+        pytest.fail(f"the official IVI 2.0 schema is missing at {SCHEMA_PATH} (set ECOC_IVI_SCHEMA)")
+    return SCHEMA_PATH
+
+
+@pytest.fixture
+def scratch():
+    with tempfile.TemporaryDirectory(prefix="ecoc-fault-") as root:
+        yield Path(root)
 
 
 @shared_stack
