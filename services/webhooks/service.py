@@ -41,6 +41,9 @@ MANAGERS = ("admin", "data_steward")
 POLL_SECONDS = 1.0
 PRUNE_SECONDS = 3600
 INTAKE_PAGE = 500
+# how long one intake read waits for the audit service: a miss is read again on the next tick, and a process told
+# to stop waits for the read under way (an audit process stopping at the same time never answers it)
+INTAKE_TIMEOUT_SECONDS = 5.0
 INTAKE_PAGES_PER_TICK = 20  # a fresh service catches up on a long log in steps, not in one transaction
 SEND_BATCH = 100
 SEND_CONCURRENCY = 20
@@ -218,7 +221,8 @@ class WebhooksService(Health):
         with self.db as uow:
             after = repo.intake_position(uow.session, now)
             uow.commit()
-        with eventlet.Timeout(settings().rpc_timeout, TimeoutError("audit did not answer in time")):
+        with eventlet.Timeout(min(INTAKE_TIMEOUT_SECONDS, settings().rpc_timeout),
+                              TimeoutError("audit did not answer in time")):
             page = self.audit.events(after=after, limit=INTAKE_PAGE)
         with self.db as uow:
             if repo.lock_intake(uow.session) != after:

@@ -106,7 +106,7 @@ def start(container_factory, service_config, db_url, **policy):
     audit = replace_dependencies(container, "audit")
     audit.events.side_effect = feed.events
     container.start()
-    container.feed = feed
+    container.feed, container.audit = feed, audit
     return container
 
 
@@ -325,3 +325,25 @@ def test_rotating_the_internal_secret_keeps_webhooks_signing_and_reseals_their_s
     delivered(2)
     call(webhooks, "reseal_secrets")
     assert db_rows(db_url, "SELECT secret FROM subscriptions")[0]["secret"] == resealed  # nothing more to do
+
+
+def test_a_process_told_to_stop_does_not_wait_out_the_rpc_timeout_for_an_intake_read(db_url, container_factory,
+                                                                                      service_config):
+    """An audit process stopping at the same time never answers the read under way: the webhooks process stops
+    once that read gives up (INTAKE_TIMEOUT_SECONDS), not after the RPC timeout (30 s): a rolling update or a
+    test teardown does not wait for it, nor does Kubernetes have to kill it."""
+    import eventlet
+
+
+    webhooks = start(container_factory, service_config, db_url)
+    reading = eventlet.event.Event()
+
+    def unanswered(*args, **kwargs):
+        reading.send(True) if not reading.ready() else None
+        eventlet.sleep(120)  # the audit service went away with the request
+
+    webhooks.audit.events.side_effect = unanswered
+    with eventlet.Timeout(60):
+        reading.wait()
+    with eventlet.Timeout(15, AssertionError("the process waited for the RPC timeout before stopping")):
+        webhooks.stop()
