@@ -334,12 +334,12 @@ def test_a_process_told_to_stop_does_not_wait_out_the_rpc_timeout_for_an_intake_
     test teardown does not wait for it, nor does Kubernetes have to kill it."""
     import eventlet
 
-
     webhooks = start(container_factory, service_config, db_url)
     reading = eventlet.event.Event()
 
     def unanswered(*args, **kwargs):
-        reading.send(True) if not reading.ready() else None
+        if not reading.ready():
+            reading.send(True)
         eventlet.sleep(120)  # the audit service went away with the request
 
     webhooks.audit.events.side_effect = unanswered
