@@ -225,21 +225,22 @@ def audit_envelope(plan, i):
 
 
 def audit_contents(plan, recorded_at, span):
-    """[(content, digest)] of entries `span` = (lo, hi): what an entry is before it is chained. An entry's digest
-    does not depend on the entry before it, so worker processes compute these while the chain grows."""
+    """[(content, (digest, leaf digests))] of entries `span` = (lo, hi): what an entry is before it is chained. An
+    entry's digests do not depend on the entry before it, so worker processes compute these while the chain grows."""
     out = []
     for i in range(*span):
         envelope = audit_envelope(plan, i)
         content = with_payload(fields_of(envelope, recorded_at), envelope)
-        out.append((content, chain.entry_digest(content)))
+        out.append((content, chain.digests(content)))
     return out
 
 
 def audit_rows(contents, prev):
     """The rows of `contents` chained after `prev`, each linked as `chain.link` links it."""
     rows = []
-    for content, digest in contents:
-        entry = dict(content, prev_hash=prev, digest=digest, hash=chain.link_hash(prev, digest))
+    for content, (digest, leaf_digests) in contents:
+        entry = dict(content, prev_hash=prev, digest=digest, leaf_digests=leaf_digests,
+                     hash=chain.link_hash(prev, digest))
         prev = entry["hash"]
         rows.append([Jsonb(entry["payload"]) if name == "payload" else entry[name] for name in COPIED])
     return rows

@@ -120,12 +120,16 @@ class DashboardRoutes:
            operation_id="getReleasePage",
            summary="A release's vehicles, each linked to its readable CoC")
     def release_page(self, call, release_id):
-        return self._page(call, lambda identity: self._html(
-            "release.html", identity, release=self._rpc("vehicles", "get_release", release_id), coc_link=coc_link,
-            item_link=release_item_link, done=call.request.args.get("done"),
-            waived=self._release_waived(release_id),
-            comments={"items": self._rpc("vehicles", "comments", release_id=release_id),
-                      "action": f"/dashboard/releases/{release_id}/comments", "about": "this release"}))
+        def page(identity):
+            release = self._rpc("vehicles", "get_release", release_id)
+            return self._html(
+                "release.html", identity, release=release, coc_link=coc_link, item_link=release_item_link,
+                done=call.request.args.get("done"),
+                waived=self._rpc("validation", "waived", [v["vin"] for v in release["vehicles"]]),
+                comments={"items": self._rpc("vehicles", "comments", release_id=release_id),
+                          "action": f"/dashboard/releases/{release_id}/comments", "about": "this release"})
+
+        return self._page(call, page)
 
     @route("GET", "/dashboard/releases/{release_id}/items/{vin}", produces="text/html", description=PAGE,
            operation_id="getReleaseItemPage",
@@ -133,11 +137,6 @@ class DashboardRoutes:
     def release_item_page(self, call, release_id, vin):
         return self._page(call, lambda identity: self._html(
             "coc.html", identity, view=self._pinned(release_id, vin), comments=self._vehicle_comments(vin)))
-
-    def _release_waived(self, release_id):
-        """{vin: [accepted exceptions that waive one of its warnings]} of a release's vehicles."""
-        release = self._rpc("vehicles", "get_release", release_id)
-        return self._rpc("validation", "waived", [v["vin"] for v in release["vehicles"]])
 
     def _vehicle_comments(self, vin):
         return {"items": self._rpc("vehicles", "comments", vin=vin), "action": f"/dashboard/vehicles/{vin}/comments",

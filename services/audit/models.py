@@ -4,7 +4,8 @@
 DELETE and TRUNCATE, the service connects as a role that may only INSERT and SELECT, and every entry
 carries the sha256 hash chaining it to the entry before it.
 """
-from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, MetaData, SmallInteger, String, Table, Text
+from sqlalchemy import (BigInteger, Column, DateTime, Identity, Index, LargeBinary, MetaData, SmallInteger, String,
+                        Table, Text)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from common.outbox import outbox_tables
@@ -34,6 +35,9 @@ audit_entries = Table(
     Column("prev_hash", String(64), nullable=False),
     # the digest hash = sha256(prev_hash + digest) was made from; NULL for entries written before it was stored
     Column("digest", String(64)),
+    # format 2 with more than items.STORED_LEAVES keys: the digests of its Merkle leaves (32 raw bytes each, in key
+    # order), so an evidence pack proves one key without re-hashing the others; NULL otherwise and before 0006
+    Column("leaf_digests", LargeBinary),
     Column("hash", String(64), nullable=False),
     # 1: the content fields are hashed as one block; 2: each subject's part separately (domain/items.py)
     Column("format", SmallInteger, nullable=False, server_default="1"),

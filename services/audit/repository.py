@@ -115,7 +115,7 @@ def find(session, subject=None, actor=None, event_type=None, since=None, until=N
         conditions.append(t.c.seq > after_seq)
     columns = [t]
     if subject_part and subject is not None:
-        columns = [*(col for col in t.columns if col.name != "payload"),
+        columns = [*(col for col in t.columns if col.name not in ("payload", "leaf_digests")),
                    text(SUBJECT_DATA).bindparams(subject=subject)]
     query = select(*columns).where(and_(True, *conditions)).order_by(t.c.seq)
     if limit is not None:

@@ -87,16 +87,17 @@ def queue(session, rows):
 # -- sending ----------------------------------------------------------------------------------------------------
 
 def claim_due(session, now, lease_seconds, limit):
-    """Due deliveries of active subscriptions, leased to this process until `now + lease_seconds` (a process that
-    dies while sending leaves them to be claimed again when the lease ends), with each subscription's URL and
-    secret."""
+    """Due deliveries of active subscriptions (at most `limit`), leased to this process until `now +
+    lease_seconds(how many)` (a process that dies while sending leaves them to be claimed again when the lease
+    ends), with each subscription's URL and secret."""
     due = (select(d.c.id).join(s, s.c.id == d.c.subscription_id)
            .where(d.c.status == "pending", d.c.next_attempt_at <= now, s.c.active)
            .order_by(d.c.next_attempt_at, d.c.seq).limit(limit).with_for_update(of=d, skip_locked=True))
     ids = list(session.execute(due).scalars())
     if not ids:
         return []
-    session.execute(update(d).where(d.c.id.in_(ids)).values(next_attempt_at=now + timedelta(seconds=lease_seconds)))
+    session.execute(update(d).where(d.c.id.in_(ids)).values(
+        next_attempt_at=now + timedelta(seconds=lease_seconds(len(ids)))))
     rows = session.execute(
         select(d.c.id, d.c.subscription_id, d.c.event_id, d.c.event_type, d.c.event, d.c.attempts, d.c.queued_at,
                s.c.url, s.c.secret).join(s, s.c.id == d.c.subscription_id).where(d.c.id.in_(ids))

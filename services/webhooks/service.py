@@ -240,7 +240,8 @@ class WebhooksService(Health):
     def send_due(self):
         policy = self.policy
         with self.db as uow:
-            due = repo.claim_due(uow.session, utcnow(), policy.timeout_seconds + 30, SEND_BATCH)
+            due = repo.claim_due(uow.session, utcnow(), lambda count: retries.lease_seconds(
+                count, SEND_CONCURRENCY, policy.timeout_seconds), SEND_BATCH)
             uow.commit()
         if not due:
             return

@@ -3,9 +3,9 @@
 is SIGKILLed mid-batch. Each ends with every certificate accepted exactly once by the NAP (at most one acceptance
 that is not a duplicate per message) or visibly rejected, no delivery left open, and the audit complete.
 
-One stack serves the four tests; each starts the simulator with its own faults and releases fresh vehicles.
+One stack serves the four tests (and the release faults); each starts the simulator with its own faults and releases fresh vehicles.
 Durations are short and configurable: ECOC_FAULT_NAP_DOWN_SECONDS (the issue's "first minute"),
-ECOC_FAULT_DELIVERY_VEHICLES."""
+ECOC_FAULT_DELIVERY_VEHICLES. The stack is the one the release faults share (`fault_stack`)."""
 import os
 import socket
 import subprocess
@@ -17,16 +17,14 @@ import requests
 
 from cli import demo_data
 from cli.nap_sim import pki
-from fault_support import FAULT_ENV, published_event_ids
-from tests.support import ReleaseRun, free_port, query, running_stack, throwaway_vhost, wait_until
+from fault_support import published_event_ids
+from tests.support import ReleaseRun, free_port, query, wait_until
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
 
 VEHICLES = int(os.environ.get("ECOC_FAULT_DELIVERY_VEHICLES", "24"))
 DOWN_SECONDS = float(os.environ.get("ECOC_FAULT_NAP_DOWN_SECONDS", "12"))
 ENTITY = demo_data.ENTITY
-DELIVERY_ENV = {"ECOC_DELIVERY_POLL_SECONDS": "0.5", "ECOC_DELIVERY_BACKOFF_BASE": "0.5",
-                "ECOC_DELIVERY_BACKOFF_MAX": "2", "ECOC_DELIVERY_RETRY_FOR": "300"}
 
 
 class Simulator:
@@ -69,22 +67,18 @@ class Simulator:
 
 
 @pytest.fixture(scope="module")
-def world():
-    import tempfile
-    from pathlib import Path
-
-    from fault_support import SCHEMA_PATH
-
-    if not SCHEMA_PATH.is_file():
-        pytest.fail(f"the official IVI 2.0 schema is missing at {SCHEMA_PATH} (set ECOC_IVI_SCHEMA)")
-    with tempfile.TemporaryDirectory(prefix="ecoc-fault-delivery-") as root, \
-            throwaway_vhost("fault-delivery") as amqp_uri, \
-            running_stack(amqp_uri, Path(root), SCHEMA_PATH, **FAULT_ENV, **DELIVERY_ENV) as stack:
-        simulator = Simulator(stack.keys_dir / "nap", stack.keys_dir, free_port())
-        try:
-            yield stack, simulator
-        finally:
-            simulator.stop()
+def world(fault_stack):
+    """The fault stack (its delivery polls every 0.5 s and backs off from 0.5 s to 2 s: `DELIVERY_ENV`) and a
+    simulator; the target is disabled afterwards (and delivers by hand only), so the stack's later releases queue
+    nothing."""
+    simulator = Simulator(fault_stack.keys_dir / "nap", fault_stack.keys_dir, free_port())
+    try:
+        yield fault_stack, simulator
+    finally:
+        simulator.stop()
+        if fault_stack.client("ada", ["admin"], [ENTITY]).request(
+                "GET", f"/v1/delivery-targets/{ENTITY}/nap", expect=None).status_code == 200:
+            target(fault_stack, simulator, enabled=False, auto_deliver=False)
 
 
 def target(stack, simulator, **changes):

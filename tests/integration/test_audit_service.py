@@ -360,23 +360,7 @@ def test_evidence_pack_can_be_checked_independently(audit, publish, sql):
     assert run["checkpoint"] == pack["checkpoint"]
     assert [link["seq"] for link in run["links"]] == [stored[1]["seq"]]  # VIN_B's entry: a digest only
     assert VIN_B not in json.dumps(pack["proof"])
-    # recomputed from the pack alone, with nothing but hashlib and json
-    links = sorted(pack["entries"] + run["links"], key=lambda item: item["seq"])
-    current = run["prev_hash"]
-    for item in links:
-        if "digest" in item:
-            digest = item["digest"]
-        else:  # format 2: the VIN's leaf up its Merkle path to the root, then the header
-            node = hashlib.sha256(canonical(item["item"])).hexdigest()
-            for step in item["path"]:
-                pair = (step["left"], node) if "left" in step else (node, step["right"])
-                node = hashlib.sha256(b"\x01" + bytes.fromhex(pair[0]) + bytes.fromhex(pair[1])).hexdigest()
-            header = {name: item[name] for name in pack["algorithm"]["format_2"]["entry_fields"]}
-            header.update(format=2, shared_digest=hashlib.sha256(canonical(item["shared"])).hexdigest(),
-                          items_root=node)
-            digest = hashlib.sha256(canonical(header)).hexdigest()
-        current = hashlib.sha256(bytes.fromhex(current) + bytes.fromhex(digest)).hexdigest()
-    assert current == pack["checkpoint"]["head_hash"]
+    assert head_of(pack, run) == pack["checkpoint"]["head_hash"]  # recomputed from the pack alone
     assert checkpoints.signature_valid(pack["public_key"], pack["checkpoint"])
     assert rpc(audit, "evidence", "NOBODY")["entries"] == []
 
@@ -404,6 +388,41 @@ def test_an_evidence_proof_runs_to_the_first_checkpoint_after_the_subjects_entri
 
 def canonical(value):
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def head_of(pack, run):
+    """The chain head a proof run of an evidence pack re-hashes to, with nothing but hashlib and json."""
+    links = sorted(pack["entries"] + run["links"], key=lambda item: item["seq"])
+    current = run["prev_hash"]
+    for item in links:
+        if "digest" in item:
+            digest = item["digest"]
+        else:  # format 2: the VIN's leaf up its Merkle path to the root, then the header
+            node = hashlib.sha256(canonical(item["item"])).hexdigest()
+            for step in item["path"]:
+                pair = (step["left"], node) if "left" in step else (node, step["right"])
+                node = hashlib.sha256(b"\x01" + bytes.fromhex(pair[0]) + bytes.fromhex(pair[1])).hexdigest()
+            header = {name: item[name] for name in pack["algorithm"]["format_2"]["entry_fields"]}
+            header.update(format=2, shared_digest=hashlib.sha256(canonical(item["shared"])).hexdigest(),
+                          items_root=node)
+            digest = hashlib.sha256(canonical(header)).hexdigest()
+        current = hashlib.sha256(bytes.fromhex(current) + bytes.fromhex(digest)).hexdigest()
+    return current
+
+
+def test_a_batch_entry_of_many_vehicles_stores_its_leaf_digests_and_its_packs_prove_from_them(audit, publish, sql):
+    vins = [f"WVWZZZ1JZXW{n:06d}" for n in range(40)]
+    publish(envelope(VIN_A, revision=1))
+    publish(envelope("release-1", subjects=vins, vehicles=[{"vin": v, "status": "released"} for v in vins]))
+    stored = rows(sql)
+    assert stored[0]["leaf_digests"] is None  # one key: nothing to store
+    assert len(stored[1]["leaf_digests"]) == 32 * (len(vins) + 1)  # a leaf per VIN and one for the release
+    for vin in (vins[0], vins[17], vins[-1]):
+        pack = rpc(audit, "evidence", vin)
+        (run,) = pack["proof"]["segments"]
+        assert [e["item"]["part"] for e in pack["entries"]] == [{"vehicles": [{"vin": vin, "status": "released"}]}]
+        assert head_of(pack, run) == pack["checkpoint"]["head_hash"]
+    assert rpc(audit, "verify_chain", True)["valid"]
 
 
 def test_query_filters_by_actor_type_and_time_window(audit, publish, sql):

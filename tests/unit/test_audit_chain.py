@@ -234,3 +234,31 @@ def test_format_2_proves_each_subjects_part_of_a_batch_alone(count):
         changed = copy.deepcopy(proven)
         changed["item"]["part"]["vehicles"][0]["revision"] = 2
         assert items.proven_digest(changed) != chain.entry_digest(entry)
+
+
+def test_a_batch_of_many_keys_stores_its_leaf_digests_and_proves_a_key_from_them_alone():
+    count = items.STORED_LEAVES + 9
+    vins = [f"WVWZZZ1JZXW{n:06d}" for n in range(count)]
+    batch = dict(envelope(1, vins[0]), subjects=vins, data={"vehicles": [{"vin": v, "revision": 1} for v in vins]})
+    entry = dict(chain.link(chain.GENESIS, content_from_envelope(batch, T0)), seq=1)
+    assert len(entry["leaf_digests"]) == 32 * count and chain.verify([entry])["valid"]
+    few = dict(envelope(2, vins[0]), subjects=vins[:3], data={"vehicles": [{"vin": v} for v in vins[:3]]})
+    assert chain.link(chain.GENESIS, content_from_envelope(few, T0))["leaf_digests"] is None
+
+    computed = dict(entry, leaf_digests=None)
+    for vin in (vins[0], vins[11], vins[-1]):
+        proof = items.proof_of(entry, vin)
+        assert proof == items.proof_of(computed, vin)  # the stored digests are the computed ones
+        assert items.proven_digest(dict({n: entry[n] for n in items.ENTRY_FIELDS}, **proof)) == entry["digest"]
+
+    # a stored digest that does not match its leaf: the chain check says so, and a pack through it does not prove
+    # (its own leaf is computed from the payload whatever is stored)
+    stored = bytearray(entry["leaf_digests"])
+    stored[32 * 11] ^= 1
+    altered = dict(entry, leaf_digests=bytes(stored))
+    result = chain.verify([altered])
+    assert not result["valid"] and "leaf digests" in result["reason"]
+    other = dict({n: entry[n] for n in items.ENTRY_FIELDS}, **items.proof_of(altered, vins[12]))
+    assert items.proven_digest(other) != entry["digest"]
+    own = dict({n: entry[n] for n in items.ENTRY_FIELDS}, **items.proof_of(altered, vins[11]))
+    assert items.proven_digest(own) == entry["digest"]

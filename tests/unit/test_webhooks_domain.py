@@ -58,6 +58,13 @@ def test_a_subscription_is_disabled_only_after_failing_the_whole_window():
     assert retries.should_disable(T0, T0 + timedelta(hours=24), POLICY)
 
 
+def test_a_lease_outlasts_a_whole_batch_of_deliveries_that_each_wait_out_the_timeout():
+    # 100 deliveries, 20 at a time: five rounds, each up to the timeout; then the answers are recorded
+    assert retries.lease_seconds(100, 20, 10) == 5 * 10 + retries.LEASE_MARGIN_SECONDS
+    assert retries.lease_seconds(101, 20, 10) == 6 * 10 + retries.LEASE_MARGIN_SECONDS
+    assert retries.lease_seconds(3, 20, 2.5) == 2.5 + retries.LEASE_MARGIN_SECONDS
+
+
 def test_only_https_to_public_addresses_unless_local():
     def fields(url, insecure=False):
         return [e["field"] for e in targets.url_errors(url, insecure)]

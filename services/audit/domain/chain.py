@@ -47,9 +47,15 @@ def content_of(entry):
 
 def entry_digest(entry):
     """The digest of an entry holding its content (format 2: and its whole payload)."""
+    return digests(entry)[0]
+
+
+def digests(entry):
+    """(digest, leaf digests as the entry stores them or None): see items.packed."""
     if entry.get("format") == items.FORMAT:
-        return items.entry_digest(entry)
-    return sha256_hex(canonical_json(content_of(entry)))
+        digest, leaf_digests = items.digests(entry)
+        return digest, items.packed(leaf_digests)
+    return sha256_hex(canonical_json(content_of(entry))), None
 
 
 def link_hash(prev_hash, digest):
@@ -61,9 +67,10 @@ def entry_hash(prev_hash, content):
 
 
 def link(prev_hash, content):
-    """The entry that follows `prev_hash`: its content with prev_hash, digest and hash."""
-    digest = entry_digest(content)
-    return dict(content, prev_hash=prev_hash, digest=digest, hash=link_hash(prev_hash, digest))
+    """The entry that follows `prev_hash`: its content with prev_hash, digest, leaf digests and hash."""
+    digest, leaf_digests = digests(content)
+    return dict(content, prev_hash=prev_hash, digest=digest, leaf_digests=leaf_digests,
+                hash=link_hash(prev_hash, digest))
 
 
 def verify(entries, checkpoints=(), after=None):
@@ -120,7 +127,7 @@ def _fault(entry, expected_prev, last_seq):
         what = "the genesis value" if expected_prev == GENESIS else "the previous entry's hash"
         return f"prev_hash does not match {what}: an entry before it was removed, inserted or reordered"
     try:
-        digest = entry_digest(entry)
+        digest, leaf_digests = digests(entry)
         actual = link_hash(entry["prev_hash"], digest)
         stored_payload = payload_digest(entry["payload"]) if "payload" in entry else entry["payload_digest"]
     except (TypeError, ValueError) as exc:
@@ -131,6 +138,8 @@ def _fault(entry, expected_prev, last_seq):
         return "hash does not match the entry's content: the entry was altered"
     if entry.get("digest") not in (None, digest):
         return "the stored digest does not match the entry's content: evidence packs would not prove through it"
+    if entry.get("leaf_digests") is not None and bytes(entry["leaf_digests"]) != leaf_digests:
+        return "the stored leaf digests do not match the entry's payload: evidence packs would not prove through it"
     return None
 
 

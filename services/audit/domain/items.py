@@ -11,7 +11,8 @@ entry does not hash its subjects and payload as one block: it hashes a header (w
   payload (which binds the order of the items too), so a leaf cannot be confirmed by guessing a VIN and its part.
 
 So one VIN's evidence pack proves that VIN's part of a batch entry with its leaf and the sibling hashes on its
-path to the root, without carrying any other item.
+path to the root, without carrying any other item. An entry of many keys stores its leaf digests when it is
+written (`packed`), so a pack computes the VIN's leaf only, not the hundreds of others.
 """
 import hashlib
 
@@ -62,14 +63,20 @@ def split(payload, subjects):
     return shared, parts
 
 
+STORED_LEAVES = 16  # an entry of more keys stores its leaf digests (`packed`); below that they cost next to nothing
+
+
+def _leaf(entry, key, part, subjects):
+    return {"key": key, "named": key in subjects, "primary": key == entry["subject"], "part": part,
+            "salt": sha256_hex(canonical_json({"payload_digest": entry["payload_digest"], "key": key}))}
+
+
 def commitments(entry):
     """(shared, leaves sorted by key) of an entry that holds its whole `payload` and its `payload_digest` (which
     chain.verify checks against the payload)."""
     subjects = set(entry["subjects"])
     shared, parts = split(entry["payload"], subjects)
-    return shared, [{"key": key, "named": key in subjects, "primary": key == entry["subject"], "part": parts[key],
-                     "salt": sha256_hex(canonical_json({"payload_digest": entry["payload_digest"], "key": key}))}
-                    for key in sorted(parts)]
+    return shared, [_leaf(entry, key, parts[key], subjects) for key in sorted(parts)]
 
 
 def leaf_digest(leaf):
@@ -115,17 +122,46 @@ def header(fields, shared, items_root):
                 shared_digest=sha256_hex(canonical_json(shared)), items_root=items_root)
 
 
+def digests(entry):
+    """(digest, leaf digests in key order) of a format-2 entry that holds its whole `payload` (as stored)."""
+    shared, leaves = commitments(entry)
+    leaf_digests = [leaf_digest(leaf) for leaf in leaves]
+    return sha256_hex(canonical_json(header(entry, shared, root(leaf_digests)))), leaf_digests
+
+
 def entry_digest(entry):
     """The digest of a format-2 entry that holds its whole `payload` (as stored)."""
-    shared, leaves = commitments(entry)
-    return sha256_hex(canonical_json(header(entry, shared, root([leaf_digest(leaf) for leaf in leaves]))))
+    return digests(entry)[0]
+
+
+def packed(leaf_digests):
+    """The leaf digests as an entry of more than STORED_LEAVES keys stores them (32 raw bytes each), else None."""
+    return b"".join(bytes.fromhex(d) for d in leaf_digests) if len(leaf_digests) > STORED_LEAVES else None
+
+
+def unpacked(stored, count):
+    """The leaf digests stored with an entry of `count` keys, or None when it stores none (or not as many)."""
+    if stored is None or len(stored) != 32 * count:
+        return None
+    stored = bytes(stored)
+    return [stored[i:i + 32].hex() for i in range(0, len(stored), 32)]
 
 
 def proof_of(entry, key):
-    """What a pack carries of a format-2 entry for `key`: the shared payload, the key's leaf and its path."""
-    shared, leaves = commitments(entry)
-    index = next(i for i, leaf in enumerate(leaves) if leaf["key"] == key)
-    return {"shared": shared, "item": leaves[index], "path": path([leaf_digest(leaf) for leaf in leaves], index)}
+    """What a pack carries of a format-2 entry for `key`: the shared payload, the key's leaf and its path. The
+    other leaves' digests are read from the entry's stored ones when it has them (`leaf_digests`); the key's own leaf
+    is always computed from the payload, so a stored digest that does not match its leaf fails the proof, never
+    forges one."""
+    subjects = set(entry["subjects"])
+    shared, parts = split(entry["payload"], subjects)
+    keys = sorted(parts)
+    index = keys.index(key)
+    leaf = _leaf(entry, key, parts[key], subjects)
+    leaf_digests = unpacked(entry.get("leaf_digests"), len(keys))
+    if leaf_digests is None:
+        leaf_digests = [leaf_digest(_leaf(entry, k, parts[k], subjects)) for k in keys]
+    leaf_digests[index] = leaf_digest(leaf)
+    return {"shared": shared, "item": leaf, "path": path(leaf_digests, index)}
 
 
 def proven_digest(proven):

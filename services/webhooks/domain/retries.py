@@ -5,7 +5,10 @@ seconds, for `window` after it was first queued (24 h by default: a receiver dow
 everything once it is back). A subscription whose deliveries have all failed for `disable_after` (no success in
 between) is disabled: its receiver is gone, and retrying forever would only fill the queue.
 """
+import math
 from datetime import timedelta
+
+LEASE_MARGIN_SECONDS = 5  # recording the answers of a batch after its last send
 
 
 def next_delay(attempts, base, cap):
@@ -19,6 +22,12 @@ def next_attempt(created_at, now, attempts, policy):
     if moment > created_at + timedelta(hours=policy.retry_hours):
         return None
     return moment
+
+
+def lease_seconds(batch, concurrency, timeout_seconds):
+    """How long a batch of `batch` deliveries sent `concurrency` at a time is leased to the process sending it: long
+    enough for every one of them to wait out the timeout, so no other replica claims a delivery still under way."""
+    return math.ceil(batch / concurrency) * timeout_seconds + LEASE_MARGIN_SECONDS
 
 
 def should_disable(failing_since, now, policy):
