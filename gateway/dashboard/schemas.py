@@ -24,6 +24,14 @@ class PagedForm(FormQuery):
     cursor = fields.String(validate=validate.Length(min=1, max=200))
 
 
+class ReleasePageQuery(PagedForm):
+    """The release page: a page of its vehicles in VIN order (`cursor`: the next-page link's)."""
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500),
+                           metadata={"description": "vehicles of the release on the page"})
+    cursor = fields.String(validate=validate.Length(min=1, max=17),
+                           metadata={"description": "the next-page link's: the last VIN of the page before"})
+
+
 class DashboardQuery(FormQuery):
     entity = fields.String(validate=validate.Length(min=1, max=32), metadata={"description": "one legal entity"})
     country = fields.String(validate=validate.Length(min=1, max=3),

@@ -12,8 +12,8 @@ from gateway.dashboard.coc_view import coc_view
 from gateway.dashboard.render import error_page, redirect, render
 from gateway.dashboard.review import all_findings, approval_change, field_diff, labelled_history, vehicle_values
 from gateway.dashboard.times import DEFAULT_LOCALE, reader_locale
-from gateway.dashboard.schemas import CocView, Dashboard, DashboardQuery
-from gateway.dashboard.view import coc_link, dashboard, release_item_link
+from gateway.dashboard.schemas import CocView, Dashboard, DashboardQuery, ReleasePageQuery
+from gateway.dashboard.view import coc_link, dashboard, next_page_link, release_item_link
 from gateway.http import route
 from gateway.problems import HttpProblem
 
@@ -116,15 +116,18 @@ class DashboardRoutes:
         return self._page(call, lambda identity: self._html(
             "dashboard.html", identity, board=self._dashboard(call.query), shown=call.query["blocked_limit"]))
 
-    @route("GET", "/dashboard/releases/{release_id}", produces="text/html", description=PAGE, errors=PAGE_ERRORS,
-           operation_id="getReleasePage",
-           summary="A release's vehicles, each linked to its readable CoC")
+    @route("GET", "/dashboard/releases/{release_id}", query=ReleasePageQuery, produces="text/html",
+           description=PAGE, errors=PAGE_ERRORS, operation_id="getReleasePage",
+           summary="A release's vehicles (a page of them in VIN order), each linked to its readable CoC")
     def release_page(self, call, release_id):
         def page(identity):
-            release = self._rpc("vehicles", "get_release", release_id)
+            q = call.query
+            release = self._rpc("vehicles", "get_release", release_id, q.get("cursor"), q["limit"])
+            path = f"/dashboard/releases/{release_id}"
             return self._html(
                 "release.html", identity, release=release, coc_link=coc_link, item_link=release_item_link,
-                done=call.request.args.get("done"),
+                done=call.request.args.get("done"), first_page=path if q.get("cursor") else None,
+                next_page=next_page_link(path, {"limit": q["limit"]}, release["next_cursor"]),
                 waived=self._rpc("validation", "waived", [v["vin"] for v in release["vehicles"]]),
                 comments={"items": self._rpc("vehicles", "comments", release_id=release_id),
                           "action": f"/dashboard/releases/{release_id}/comments", "about": "this release"})

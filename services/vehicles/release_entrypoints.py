@@ -27,6 +27,8 @@ from services.vehicles.domain.scope import allowed
 
 log = logging.getLogger(__name__)
 
+MAX_RELEASE_PAGE = 1000  # vehicles of a release per page (`get_release` with a limit)
+
 
 class ReleaseEntrypoints:
 
@@ -133,20 +135,39 @@ class ReleaseEntrypoints:
     @rpc(expected_exceptions=EXPECTED)
     def release_item(self, release_id, vin):
         """One item of a release with the content its reviewers see and signing seals (and its SHA-256)."""
-        self.get_release(release_id)
         with self.db as uow:
+            self._visible_release(uow, release_id)
             item = repo.item_content(uow.session, release_id, vin) if is_vin_shaped(vin) else None
         if item is None:
             raise NotFound(f"no vehicle {vin} in release {release_id}")
         return item
 
     @rpc(expected_exceptions=EXPECTED)
-    def get_release(self, release_id):
+    def get_release(self, release_id, after=None, limit=None):
+        """A release with its vehicles and how many are in each state (`counts`): all of them, or with `limit`
+        a page of them in VIN order after the VIN `after`, and `next_cursor` for the next page (None: the last)."""
+        if limit is None:
+            with self.db as uow:
+                return repo.release_dict(self._visible_release(uow, release_id, with_items=True))
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_RELEASE_PAGE:
+            raise InvalidInput("Invalid limit.", [{"field": "limit",
+                                                   "message": f"an integer from 1 to {MAX_RELEASE_PAGE}"}])
+        if after is not None and not is_vin_shaped(after):
+            raise InvalidInput("Invalid cursor.", [{"field": "cursor", "message": "use the next-page link"}])
         with self.db as uow:
-            release = repo.load_release(uow.session, release_id)
+            release = self._visible_release(uow, release_id)
+            release["items"] = repo.items_after(uow.session, release_id, after, limit + 1)
+            counts = repo.item_states(uow.session, release_id)
+        more = len(release["items"]) > limit
+        release["items"] = release["items"][:limit]
+        return dict(repo.release_dict(release, counts), next_cursor=release["items"][-1]["vin"] if more else None)
+
+    def _visible_release(self, uow, release_id, with_items=False):
+        """The release when it is one of the caller's entities; NotFound as for a missing one otherwise."""
+        release = repo.load_release(uow.session, release_id, with_items=with_items)
         if release is None or not allowed(release["entity"], self._entities()):
             raise NotFound(f"no release {release_id}")
-        return repo.release_dict(release)
+        return release
 
     @rpc(expected_exceptions=EXPECTED)
     def approve_release(self, release_id):

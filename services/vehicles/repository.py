@@ -264,6 +264,14 @@ def load_release(session, release_id, for_update=False, with_items=True):
     return release
 
 
+def items_after(session, release_id, after, limit):
+    """Up to `limit` items of a release in VIN order, after the VIN `after` (None: from the first)."""
+    query = select(*[release_items.c[k] for k in ITEM_FIELDS]).where(release_items.c.release_id == release_id)
+    if after is not None:
+        query = query.where(release_items.c.vin > after)
+    return [dict(i._mapping) for i in session.execute(query.order_by(release_items.c.vin).limit(limit))]
+
+
 def item_states(session, release_id):
     """{state: number of the release's vehicles in it}."""
     return dict(session.execute(select(release_items.c.state, func.count()).where(
@@ -286,10 +294,12 @@ def update_items_each(session, release_id, rows, **values):
     update_each(session, release_items, rows, release_items.c.release_id == release_id, **values)
 
 
-def release_dict(release):
-    counts = {}
-    for item in release["items"]:
-        counts[item["state"]] = counts.get(item["state"], 0) + 1
+def release_dict(release, counts=None):
+    """The release as answered: `counts` of its vehicles per state (counted from its items unless given)."""
+    if counts is None:
+        counts = {}
+        for item in release["items"]:
+            counts[item["state"]] = counts.get(item["state"], 0) + 1
     out = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in release.items() if k != "items"}
     out["counts"] = counts
     out["vehicles"] = [{k: i[k] for k in ITEM_FIELDS} for i in release["items"]]

@@ -200,3 +200,36 @@ def test_the_approval_revision_in_force_against_the_last_certificates_field_by_f
     page(stranger, f"/dashboard/vehicles/{scene['released']}/coc", status=404)
     assert stranger.get("/v1/vehicles", params={"intended_country": COUNTRY})["items"] == []
     assert stranger.request("GET", "/v1/vehicles", params={"team": scene["team"]}, expect=None).status_code == 422
+
+
+def test_a_release_page_shows_its_vehicles_a_page_at_a_time_in_vin_order(stack, scene, wait):
+    steward, viewer = stack.client("dana", ["data_steward"], E), scene["viewer"]
+    vehicles = [dict(v, intended_country=COUNTRY, approval_number=OWN_NUMBER)
+                for v in demo_data.vehicles(3, seed=9633)]
+    vins = sorted(v["vin"] for v in vehicles)
+    assert steward.post("/v1/vehicles/import", {"vehicles": vehicles})["accepted"] == 3
+    wait(lambda: all(viewer.get(f"/v1/vehicles/{v}")["status"] == "valid" for v in vins), 30, interval=0.3,
+         what="validation of the vehicles to release")
+    release = steward.post("/v1/releases", {"vins": vins, "note": "lists: paged"})["id"]
+    path = f"/dashboard/releases/{release}"
+    shown = lambda doc: [row[0] for row in (texts(r, "td") for r in doc.xpath("//table//tr[td]"))]  # noqa: E731
+
+    first = page(viewer, path, params={"limit": 2})
+    assert texts(first, "//h1") == ["Release of 3 vehicles requested by dana"]
+    assert shown(first) == vins[:2]
+    [next_link] = first.xpath("//a[@id='next-page']/@href")
+    assert next_link == f"{path}?limit=2&cursor={vins[1]}" and not first.xpath("//a[@id='first-page']")
+    second = page(viewer, next_link)
+    assert shown(second) == vins[2:] and not second.xpath("//a[@id='next-page']")
+    assert second.xpath("//a[@id='first-page']/@href") == [path]
+    assert shown(page(viewer, path)) == vins  # 100 a page by default
+
+    for bad, field in (({"limit": 0}, "limit"), ({"limit": 501}, "limit"), ({"cursor": "not a VIN"}, "cursor")):
+        refused = page(viewer, path, status=422, params=bad)
+        assert any(t.startswith(f"{field}:") for t in texts(refused, "//ul/li")), (bad, texts(refused, "//ul/li"))
+    # another entity's reader: the same answer as for a release that does not exist
+    stranger = stack.client("otto", ["viewer"], ["OTHERCO"])
+    missing = page(stranger, "/dashboard/releases/00000000-0000-4000-8000-000000000000", status=404)
+    foreign = page(stranger, path, status=404, params={"limit": 2})
+    assert texts(foreign, "//main") == [t.replace("00000000-0000-4000-8000-000000000000", release)
+                                        for t in texts(missing, "//main")]
