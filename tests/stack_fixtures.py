@@ -19,14 +19,14 @@ import requests
 
 from cli import demo_data
 from cli.client import Client
-from cli.stack import PROCESSES, Stack, migrate_all
+from cli.stack import PROCESSES, Stack
 from common.config import REPO_ROOT, Settings
 
 if str(REPO_ROOT) not in sys.path:  # `tests` has no __init__.py: make `tests.support` importable
     sys.path.append(str(REPO_ROOT))
 
 from tests.support import (  # noqa: E402
-    drop_stack_databases, free_port, free_port_block, oidc_issuer, readable, receiver_ca, stack_env,
+    drop_stack_databases, free_port, free_port_block, migrate_stack, oidc_issuer, readable, receiver_ca, stack_env,
     throwaway_prefix, throwaway_vhost, wait_until,
 )
 
@@ -121,7 +121,7 @@ def stack(tmp_path_factory, request):
         handle.ops_ports = process_stack.ops_ports
         failed_before = request.session.testsfailed
         try:
-            migrate_all(s, echo=lambda *_: None)
+            migrate_stack(s)
             started = time.monotonic()
             process_stack.start()
             try:
