@@ -44,8 +44,12 @@ def pack_entry(entry, subject):
     return {k: chain.canonical_time(v) if isinstance(v, datetime) else v for k, v in fields.items()}
 
 
-def _json(value):
-    return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+def _json(value, indent=2):
+    """A file of the pack. `indent=None` for the proof, which holds thousands of (seq, digest) links: Python encodes
+    indented JSON in Python, unindented in C (a proof of 10,000 links: about a third of the time)."""
+    separators = (",", ": ") if indent else (",", ":")
+    return (json.dumps(value, indent=indent, separators=separators, sort_keys=True, ensure_ascii=False,
+                       default=str) + "\n").encode("utf-8")
 
 
 def build_pack(vin, vehicle, revisions, reports, certificates, audit):
@@ -59,7 +63,7 @@ def build_pack(vin, vehicle, revisions, reports, certificates, audit):
     files["vehicle/revisions.json"] = _json(revisions)
     files["validation/reports.json"] = _json(reports)
     files["audit/entries.json"] = _json(audit["entries"])
-    files["audit/proof.json"] = _json(audit["proof"])
+    files["audit/proof.json"] = _json(audit["proof"], indent=None)
     files["audit/checkpoint.json"] = _json(audit["checkpoint"])
     files["audit/index.json"] = _json(audit["index"])
     files["audit/audit-key.pem"] = audit["public_key"].encode("ascii")
