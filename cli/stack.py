@@ -154,22 +154,33 @@ class Stack:
         raise RuntimeError(f"the stack did not become healthy within {timeout:.0f}s (last: {gateway_health(url)})")
 
     def stop(self, grace=20.0):
-        for process in self.children.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
+        """Stop every process within `grace` seconds (then kill what is left), callers before the services they
+        call (`STOP_ORDER`): a worker of a service waiting for the answer of one that stopped first would wait out
+        the RPC timeout, and its process would be killed."""
         deadline = time.monotonic() + grace
-        for process in self.children.values():
-            try:
-                process.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        for wave in STOP_ORDER:
+            stopping = [p for n, p in self.children.items() if service_of(n) in wave and p.poll() is None]
+            for process in stopping:
+                process.send_signal(signal.SIGTERM)
+            for process in stopping:
+                try:
+                    process.wait(max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
         for log in self._logs:
             log.close()
         self.children = {}
 
     def alive(self):
         return all(p.poll() is None for p in self.children.values())
+
+
+# The order processes stop in: each wave before the services it calls over RPC (the gateway calls every service;
+# webhooks calls audit; rollout approvals and validation; delivery signing; vehicles, validation and signing call
+# approvals). Events need no order: an event for a stopped service waits in its queue.
+STOP_ORDER = (("gateway",), ("webhooks", "rollout", "delivery"), ("vehicles", "validation"), ("signing",),
+              ("approvals", "audit"))
 
 
 def up(echo=print):

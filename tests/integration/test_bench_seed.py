@@ -15,7 +15,7 @@ from services.audit import repository as audit_repo
 from services.audit.domain import checkpoints
 from tests.support import drop_stack_databases, throwaway_prefix
 
-SERVICES = ("vehicles", "signing", "audit")
+SERVICES = ("vehicles", "signing", "audit", "webhooks")
 
 
 @pytest.fixture
@@ -72,3 +72,6 @@ def test_seeded_rows_are_consistent_and_the_audit_chain_verifies(seeded_stack):
     assert [c["seq"] for c in sealed] == sorted({*range(150, 2500, 150), 1000, 2000, 2500})
     key = checkpoints.load_or_create_key(s.audit_keys_dir, local_mode=False)
     assert all(checkpoints.signature_valid(checkpoints.public_pem(key), checkpoints.as_dict(c)) for c in sealed)
+    # the webhooks intake is past the seeded log, as if it had followed it
+    head = scalar(s.database_url("audit"), "SELECT event_id::text FROM audit_entries ORDER BY seq DESC LIMIT 1")
+    assert scalar(s.database_url("webhooks"), "SELECT after_event FROM intake WHERE id = 1") == head

@@ -121,3 +121,23 @@ def test_migrate_keeps_trying_while_the_database_cannot_be_reached():
     with pytest.raises(Exception, match="Connection refused"):
         migrate_when_reachable(unreachable, said.append, wait=2.0, pause=0.5, clock=lambda: now[0], sleep=sleep)
     assert len([line for line in said if "not reachable yet" in line]) == 4, said  # at 0, 0.5, 1 and 1.5 s
+
+
+def test_a_stack_stops_each_process_before_the_services_it_calls():
+    """Every process once in `STOP_ORDER`, and a caller of a service over RPC (ServiceRpc in its code) in an earlier
+    wave than that service: otherwise its worker waiting for an answer would wait out the RPC timeout."""
+    import re
+
+    from cli.stack import STOP_ORDER
+    from common.config import PROCESSES
+
+    root = Path(__file__).resolve().parents[2]
+    wave = {name: n for n, names in enumerate(STOP_ORDER) for name in names}
+    assert sorted(wave) == sorted(PROCESSES) and sum(map(len, STOP_ORDER)) == len(PROCESSES)
+    calls = set()
+    for name in PROCESSES:
+        code = root / "gateway" if name == "gateway" else root / "services" / name
+        for path in code.rglob("*.py"):
+            calls |= {(name, callee) for callee in re.findall(r'ServiceRpc\("(\w+)"', path.read_text())}
+    assert ("webhooks", "audit") in calls and ("gateway", "vehicles") in calls  # the scan finds them
+    assert [(caller, callee) for caller, callee in calls if wave[caller] >= wave[callee]] == []
