@@ -13,6 +13,9 @@ restarts, replicas and backups because the event id is stored with the entry.
 from common.contracts import events as ev
 
 MAX_TYPES = 50
+# A page ends early once its events name this many subjects: a page of a hundred events of 1,000-vehicle batches
+# would be ~10 MB of JSON to read, encode and decode at every hop.
+PAGE_SUBJECTS = 5_000
 
 
 def _vins(items):
@@ -131,6 +134,17 @@ def feed_event(entry, canonical_time):
         "actor": entry["actor"],
         "data": summary(entry["event_type"], payload.get("data")),
     }
+
+
+def page_length(subject_counts, budget=PAGE_SUBJECTS):
+    """How many of the next events (their numbers of subjects, in order) make a page: as many as stay within
+    `budget` subjects, the first one always."""
+    total = 0
+    for n, count in enumerate(subject_counts):
+        total += count
+        if n and total > budget:
+            return n
+    return len(subject_counts)
 
 
 def parse_types(types):

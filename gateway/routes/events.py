@@ -26,7 +26,8 @@ class EventRoutes:
            "(state changes, findings counts, certificate reference id and version). Pass `next_cursor` back as "
            "`after` to read on: it is the id of the last event returned (or your `after` again when nothing is "
            "new), valid across restarts, so a consumer that stores it after processing a page misses nothing and "
-           "sees nothing twice. `has_more` says whether another page is ready now. An event id of another "
+           "sees nothing twice. `has_more` says whether another page is ready now (a page ends early once its events "
+           "name 5,000 subjects). An event id of another "
            "entity is refused exactly like an unknown one (422 naming `after`).")
     def events(self, call):
         q = call.query

@@ -3,6 +3,7 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import and_, func, literal, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 
+from common.feed import PAGE_SUBJECTS, page_length
 from services.audit.domain import chain
 from services.audit.domain.entries import fields_of, has_float, with_payload
 from services.audit.models import audit_checkpoints, audit_entries
@@ -131,13 +132,15 @@ def seq_of_event(session, event_id, entities=None):
     return session.execute(query).scalar()
 
 
-def feed(session, after_seq, entities=None, event_types=None, limit=100):
-    """Entries after `after_seq` (None: from the first) of `entities` and `event_types` (None: all), in seq order.
+def feed(session, after_seq, entities=None, event_types=None, limit=100, budget=PAGE_SUBJECTS):
+    """(entries, more): the entries after `after_seq` (None: from the first) of `entities` and `event_types` (None:
+    all), in seq order: at most `limit`, and no more than `budget` subjects (the first always, `page_length`); and
+    whether more follow now. Payloads are read only for the entries of the page.
 
-    One statement, so one snapshot, and appends hold CHAIN_LOCK until they have committed: a snapshot therefore
-    holds a prefix of the log in seq order, never a later entry without an earlier one. A reader that moves its
-    position past what it read can never skip an entry that commits afterwards (the feed's no-gap guarantee,
-    tested in tests/integration/test_audit_service.py)."""
+    The page is chosen by one statement, so from one snapshot, and appends hold CHAIN_LOCK until they have
+    committed: a snapshot therefore holds a prefix of the log in seq order, never a later entry without an earlier
+    one. A reader that moves its position past what it read can never skip an entry that commits afterwards (the
+    feed's no-gap guarantee, tested in tests/integration/test_audit_service.py)."""
     conditions = []
     if after_seq is not None:
         conditions.append(t.c.seq > after_seq)
@@ -145,9 +148,14 @@ def feed(session, after_seq, entities=None, event_types=None, limit=100):
         conditions.append(t.c.entity.in_(list(entities)))
     if event_types is not None:
         conditions.append(t.c.event_type.in_(list(event_types)))
+    heads = session.execute(select(t.c.seq, func.cardinality(t.c.subjects)).where(and_(True, *conditions))
+                            .order_by(t.c.seq).limit(limit + 1)).all()
+    chosen = [seq for seq, _ in heads[:page_length([count for _, count in heads[:limit]], budget)]]
+    if not chosen:
+        return [], False
     query = select(t.c.seq, t.c.event_id, t.c.event_type, t.c.source, t.c.occurred_at, t.c.entity, t.c.subject,
-                   t.c.subjects, t.c.actor, t.c.payload).where(and_(True, *conditions)).order_by(t.c.seq).limit(limit)
-    return [row._asdict() for row in session.execute(query)]
+                   t.c.subjects, t.c.actor, t.c.payload).where(t.c.seq.in_(chosen)).order_by(t.c.seq)
+    return [row._asdict() for row in session.execute(query)], len(heads) > len(chosen)
 
 
 def by_subject(session, subject, entities=None):

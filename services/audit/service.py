@@ -149,7 +149,8 @@ class AuditService(Health):
     def events(self, after=None, types=None, limit=100):
         """The change feed: the next events of the caller's entities after the event `after` (an event id the
         caller has read; None: from the first), of `types` (None: all), in the order the log committed them,
-        each with a small payload (common/feed.py). `next_cursor` is the id of the last event
+        each with a small payload (common/feed.py); a page ends early once its events name `feed.PAGE_SUBJECTS`
+        subjects. `next_cursor` is the id of the last event
         read, or `after` again when there is nothing new, so a consumer that always passes it back sees every
         event once. An event of another entity is not a cursor, exactly like an unknown one. The webhooks service
         reads it too (as a service, of every entity)."""
@@ -166,12 +167,11 @@ class AuditService(Health):
                 after_seq = repo.seq_of_event(uow.session, after, entities)
                 if after_seq is None:
                     raise InvalidInput("Invalid cursor.", [{"field": "after", "message": NOT_A_CURSOR}])
-            rows = repo.feed(uow.session, after_seq, entities, event_types, limit + 1)
-        page = rows[:limit]
+            rows, more = repo.feed(uow.session, after_seq, entities, event_types, limit)
         return {
-            "events": [feed.feed_event(r, chain.canonical_time) for r in page],
-            "next_cursor": str(page[-1]["event_id"]) if page else after,
-            "has_more": len(rows) > limit,
+            "events": [feed.feed_event(r, chain.canonical_time) for r in rows],
+            "next_cursor": str(rows[-1]["event_id"]) if rows else after,
+            "has_more": more,
         }
 
     @rpc(expected_exceptions=EXPECTED)

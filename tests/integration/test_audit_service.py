@@ -723,6 +723,24 @@ def test_the_feed_serves_the_callers_events_in_order_with_small_payloads(audit, 
     assert feed(audit, ["ACME"], types="certificate_signed", after=ours[1]["event_id"])["events"] == []
 
 
+def test_a_feed_page_of_batches_of_thousands_of_vehicles_ends_early_and_reads_on(audit, db_url):
+    def batch(n):
+        vins = [f"WVWZZZ1JZ{n}{i:07d}" for i in range(3000)]
+        return event_of("vehicles", "vehicle_status_changed", "ACME", f"r{n}", {"vehicles": [
+            {"vin": v, "status": "valid"} for v in vins]}, subjects=[f"r{n}", *vins])
+
+    batches = record(db_url, *(batch(n) for n in range(4)))
+    seen, cursor = [], None
+    while True:  # 3,001 subjects a batch: one a page, and every page says whether more are ready
+        page = feed(audit, ["ACME"], after=cursor)
+        seen.append([e["id"] for e in page["events"]])
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            break
+    assert seen == [[b["event_id"]] for b in batches]
+    assert len(feed(audit, ["ACME"], after=batches[0]["event_id"])["events"][0]["data"]["vehicles"]) == 3000
+
+
 def test_a_feed_cursor_of_another_entity_is_refused_like_an_unknown_one(audit, db_url):
     theirs, = record(db_url, event_of("vehicles", "vehicle_status_changed", "NORDWIND", VIN_B,
                                       {"vehicles": [{"vin": VIN_B, "status": "blocked"}]}))

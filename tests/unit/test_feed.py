@@ -3,6 +3,7 @@ from datetime import datetime, timezone
 
 from common.contracts import events as ev
 from services.audit.domain import chain
+from common import feed
 from common.feed import FEED_TYPES, feed_event, parse_types, summary
 
 VIN = "WVWZZZ1JZXW000001"
@@ -66,3 +67,10 @@ def test_types_filter():
     types, errors = parse_types("certificate_signed,nope")
     assert types is None and errors[0]["field"] == "types" and "'nope'" in errors[0]["message"]
     assert parse_types(",".join(["certificate_signed"] * 51))[1][0]["field"] == "types"
+
+
+def test_a_page_ends_early_once_its_events_name_many_subjects():
+    assert feed.page_length([1] * 100) == 100
+    assert feed.page_length([1001] * 10) == 4  # 4,004 ≤ 5,000 < 5,005
+    assert feed.page_length([20000, 1, 1]) == 1  # the first one always
+    assert feed.page_length([2500, 2500, 1]) == 2 and feed.page_length([]) == 0
