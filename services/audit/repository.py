@@ -197,17 +197,6 @@ def verify_after(session, checkpoint):
     return chain.verify((row._asdict() for row in rows), after=checkpoint)
 
 
-def first_unheld_checkpoint(session):
-    """The first checkpoint (by the entry it seals) whose entry is missing or holds another hash, as
-    `{seq, missing}`, or None: one index lookup per checkpoint, never a re-hash."""
-    row = session.execute(
-        select(c.c.seq, t.c.seq.is_(None).label("missing"))
-        .select_from(c.outerjoin(t, t.c.seq == c.c.seq))
-        .where(t.c.hash.is_distinct_from(c.c.head_hash)).order_by(c.c.seq).limit(1)
-    ).first()
-    return None if row is None else {"seq": row.seq, "missing": row.missing}
-
-
 def try_lock_sealing(session):
     """Whether this transaction holds the cluster-wide lock of checkpoint sealing (one audit process seals at a
     time; the others skip their turn)."""
