@@ -139,7 +139,7 @@ def test_overlay_contains_the_whole_application(rendered, overlay):
     docs = rendered[overlay]
     assert set(objects(docs, "Deployment")) == {f"ecoc-{p}" for p in PROCESSES}
     assert set(objects(docs, "Job")) == {"ecoc-migrate"}
-    assert set(objects(docs, "CronJob")) == {"ecoc-backup", "ecoc-archive"}
+    assert set(objects(docs, "CronJob")) == {"ecoc-backup", "ecoc-archive", "ecoc-audit-verify"}
     assert set(objects(docs, "Service")) == {"ecoc-gateway"}
     assert set(objects(docs, "Ingress")) == {"ecoc-gateway"}
     assert set(objects(docs, "PodDisruptionBudget")) == {f"ecoc-{p}" for p in PROCESSES}
@@ -242,6 +242,7 @@ def test_secrets_are_referenced_by_least_privilege(rendered, overlay):
         "ecoc-migrate": {"ECOC_DATABASE_URL", "ECOC_AMQP_URI"},  # `ecoc migrate` declares the broker topology
         "ecoc-backup": {"ECOC_DATABASE_URL"},
         "ecoc-archive": {"ECOC_DATABASE_URL"},
+        "ecoc-audit-verify": {"ECOC_DATABASE_URL"},
         **{f"ecoc-{s}": {"ECOC_DATABASE_URL", "ECOC_AMQP_URI", "ECOC_INTERNAL_SECRET", "ECOC_INTERNAL_SECRET_PREVIOUS"}
            for s in SERVICES},
     }
@@ -306,8 +307,9 @@ def test_migration_job_runs_ecoc_migrate(rendered, overlay):
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_backup_and_archive_run_nightly_without_private_keys(rendered, overlay):
     cron_jobs = objects(rendered[overlay], "CronJob")
-    commands = {"ecoc-backup": 'exec ecoc backup "/backups/', "ecoc-archive": "exec ecoc archive export /archive "}
-    claims = {"ecoc-backup": "ecoc-backups", "ecoc-archive": "ecoc-archive"}
+    commands = {"ecoc-backup": 'exec ecoc backup "/backups/', "ecoc-archive": "exec ecoc archive export /archive ",
+                "ecoc-audit-verify": "exec ecoc audit verify "}
+    claims = {"ecoc-backup": ["ecoc-backups"], "ecoc-archive": ["ecoc-archive"], "ecoc-audit-verify": []}
     for name, cron_job in cron_jobs.items():
         assert cron_job["spec"]["concurrencyPolicy"] == "Forbid", name
         spec = pod_spec(cron_job)
@@ -318,7 +320,7 @@ def test_backup_and_archive_run_nightly_without_private_keys(rendered, overlay):
         volumes = {v["name"]: v for v in spec["volumes"]}
         assert [v for v in volumes.values() if "secret" in v] == [], f"{name} must not see a private key"
         assert [v["persistentVolumeClaim"]["claimName"] for v in volumes.values()
-                if "persistentVolumeClaim" in v] == [claims[name]], name
+                if "persistentVolumeClaim" in v] == claims[name], name
         assert volumes["audit-public-key"]["configMap"]["name"] == "ecoc-audit-public-key"
 
 
@@ -450,12 +452,15 @@ REQUIRED_ALERTS = {
     "EcocSealCertificateExpiring": "ecoc_seal_certificate_days_left", "EcocHttpErrors": "ecoc_http_requests_total",
     "EcocNoConsumer": "ecoc_rpc_queue_consumers", "EcocAuditChainBroken": "ecoc_audit_chain_ok",
     "EcocDeliveryFailed": "ecoc_delivery_exceptions",
+    "EcocAuditFullCheckOverdue": "kube_cronjob_status_last_successful_time",
 }
+# kube-state-metrics' series an alert may name beside ecoc's own
+KUBE_STATE_SERIES = {"kube_cronjob_status_last_successful_time"}
 PROMQL_DURATION = re.compile(r"^[0-9]+[smhd]$")
 
 
 def series_named(expr):
-    return set(re.findall(r"\becoc_[a-z_]+\b", expr))
+    return set(re.findall(r"\b(?:ecoc|kube)_[a-z_]+\b", expr))
 
 
 def test_the_known_metrics_are_the_ones_the_code_exports():
@@ -521,7 +526,8 @@ def test_alerts_name_known_metrics_and_have_runbooks(rendered, overlay):
     seen = {}
     for rule in rules:
         named = series_named(rule["expr"])
-        assert named and named <= SERIES, f"{rule['alert']}: unknown metrics {named - SERIES}"
+        known = SERIES | KUBE_STATE_SERIES
+        assert named and named <= known, f"{rule['alert']}: unknown metrics {named - known}"
         seen.setdefault(rule["alert"], set()).update(named)
         assert rule["labels"]["severity"] in ("warning", "critical")
         annotations = rule["annotations"]
@@ -558,6 +564,8 @@ def test_alert_thresholds(rendered):
     assert consumers[0].endswith("== 0") and consumers[1] == "2m"
     (chain,) = compact["EcocAuditChainBroken"]
     assert chain[0].endswith("== 0") and chain[2] == "critical"
+    (overdue,) = compact["EcocAuditFullCheckOverdue"]
+    assert 'cronjob="ecoc-audit-verify"' in overdue[0] and overdue[0].endswith("> 93600") and overdue[2] == "critical"
 
 
 # --- network policies ---------------------------------------------------------------------------
@@ -746,8 +754,9 @@ NEEDED = {
     "migrate": set(),
     "backup": {"ECOC_KEYS_DIR"},
     "archive": set(),
+    "audit-verify": set(),
 }
-NOT_NEEDED = {"backup": {"ECOC_AMQP_URI"}, "archive": {"ECOC_AMQP_URI"}}  # PostgreSQL only
+NOT_NEEDED = {p: {"ECOC_AMQP_URI"} for p in ("backup", "archive", "audit-verify")}  # PostgreSQL only
 
 
 def test_the_settings_scan_finds_what_the_code_reads():
