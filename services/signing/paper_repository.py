@@ -112,7 +112,8 @@ def claim_part(session, now, lost_base, lost_per_certificate):
     attempt, and its job `rendering` if it was queued. SKIP LOCKED lets every renderer of every signing process
     poll the same queue, each part going to one of them. The part with its job's columns, or None."""
     parts = paper_job_parts
-    lost_at = parts.c.started_at + func.make_interval(0, 0, 0, 0, 0, 0, lost_base + lost_per_certificate * parts.c.count)
+    lost_at = parts.c.started_at + func.make_interval(0, 0, 0, 0, 0, 0,
+                                                      lost_base + lost_per_certificate * parts.c.count)
     waiting = (select(parts.c.job_id, parts.c.part, *PART_JOB_COLUMNS)
                .join(paper_jobs, paper_jobs.c.id == parts.c.job_id)
                .where(paper_jobs.c.status.in_(ACTIVE),
@@ -129,18 +130,21 @@ def claim_part(session, now, lost_base, lost_per_certificate):
     return row
 
 
+def _rendering(job_id, part, attempts):
+    """The part while it is still this attempt's to render (a part reclaimed from a renderer thought lost is the
+    new renderer's)."""
+    c = paper_job_parts.c
+    return update(paper_job_parts).where(c.job_id == job_id, c.part == part, c.status == "rendering",
+                                         c.attempts == attempts)
+
+
 def finish_part(session, job_id, part, attempts, content):
-    """Keep a rendered part, if it is still this attempt's to render (a part reclaimed from a renderer thought lost
-    is the new renderer's); whether it was kept."""
-    return session.execute(update(paper_job_parts).where(
-        paper_job_parts.c.job_id == job_id, paper_job_parts.c.part == part, paper_job_parts.c.status == "rendering",
-        paper_job_parts.c.attempts == attempts).values(status="done", content=content)).rowcount == 1
+    """Keep a rendered part if it is still this attempt's; whether it was kept."""
+    return session.execute(_rendering(job_id, part, attempts).values(status="done", content=content)).rowcount == 1
 
 
 def requeue_part(session, job_id, part, attempts):
-    session.execute(update(paper_job_parts).where(
-        paper_job_parts.c.job_id == job_id, paper_job_parts.c.part == part, paper_job_parts.c.status == "rendering",
-        paper_job_parts.c.attempts == attempts).values(status="queued", started_at=None))
+    session.execute(_rendering(job_id, part, attempts).values(status="queued", started_at=None))
 
 
 def parts_left(session, job_id):

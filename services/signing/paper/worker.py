@@ -11,9 +11,9 @@ or `{"merge": [base64 file of each part, in order], "form": ..., "seal": ...}`: 
 (`merge.py`), or `{"check": "background", "background_svg": ...}`: why that background cannot be drawn (empty
 when it can).
 
-With `seal`, each PDF is sealed as PAdES (`pades.seal_pdf`); a merged PDF is sealed once, after the merge. With `background` (a release's print job) the
-renderer lowers its own CPU priority, so sealing on the same machine goes first. A failure exits non-zero with
-the reason on stderr.
+With `seal`, each PDF is sealed as PAdES (`pades.seal_pdf`); a merged PDF is sealed once, after the merge. With
+`background` (a release's print job's part or its putting together) the renderer lowers its own CPU priority, so
+sealing on the same machine goes first. A failure exits non-zero with the reason on stderr.
 """
 import base64
 import json
