@@ -129,7 +129,10 @@ class PaperJobEntrypoints:
         with db as uow:
             rendered = paper_repo.rendered_jobs(uow.session)
         for job_id in rendered:
-            self._put_together(db, job_id)
+            try:
+                self._put_together(db, job_id)
+            except Exception:  # tried again on the next tick; the parts of other jobs render meanwhile
+                log.exception("print job %s: its parts could not be put together", job_id)
         renderers = [eventlet.spawn(self._render_parts, self.db.fork()) for _ in range(PARTS_AT_ONCE)]
         try:
             for renderer in renderers:

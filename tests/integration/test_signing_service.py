@@ -587,9 +587,9 @@ def test_a_release_prints_in_parts_put_together_in_vin_order_and_sealed_once(rpc
     assert [r["prints"] for r in counts] == [2] * 5
 
 
-def test_a_job_whose_parts_are_all_rendered_is_put_together_on_the_next_tick(rpc, db_url):
+def test_a_job_whose_parts_are_all_rendered_is_put_together_on_the_next_tick(rpc, db_url, outbox_rows):
     """Every part rendered but the job still `rendering` (the process putting it together stopped): the timer puts
-    it together in part order."""
+    it together in part order. Parts that cannot be put together fail their job saying so."""
     release_id = str(uuid.uuid4())
     assert rpc("sign_batch", release_id, ENTITY, demo_data.SIGNATORY, vehicles(2, seed=4646))["signed"] == 2
     parts = []
@@ -601,6 +601,7 @@ def test_a_job_whose_parts_are_all_rendered_is_put_together_on_the_next_tick(rpc
     engine = create_engine(db_url)
     with engine.begin() as connection:
         job_id = insert_job(connection, release_id, "rendering", "zip", parts, count=2)
+        broken = insert_job(connection, release_id, "rendering", "pdf", [("done", 1, b"%PDF-no")] * 2, count=2)
     engine.dispose()
     viewer = ("vera", ["viewer"], [ENTITY])
     done = wait_until(lambda: (j := rpc("paper_job", job_id, user=viewer))["status"] == "done" and j, WAIT * 3,
@@ -608,6 +609,11 @@ def test_a_job_whose_parts_are_all_rendered_is_put_together_on_the_next_tick(rpc
     content = base64.b64decode(rpc("paper_job_chunk", job_id, 0, user=viewer)["content"])
     assert zipfile.ZipFile(io.BytesIO(content)).namelist() == ["first.pdf", "second.pdf"]
     assert done["sha256"] == hashlib.sha256(content).hexdigest()
+    failed = wait_until(lambda: (j := rpc("paper_job", broken, user=viewer))["status"] == "failed" and j, WAIT * 3,
+                        "the job whose parts cannot be put together")
+    assert failed["reason"].startswith("the parts could not be put together: the paper renderer failed")
+    [reported] = [e for e in outbox_rows(db_url, PAPER_JOB_FAILED) if e["data"]["job_id"] == broken]
+    assert reported["data"]["reason"] == failed["reason"]
 
 
 def test_a_part_reclaimed_as_lost_is_kept_only_from_its_new_renderer(db_url, db_rows):
