@@ -616,6 +616,41 @@ def test_a_job_whose_parts_are_all_rendered_is_put_together_on_the_next_tick(rpc
     assert reported["data"]["reason"] == failed["reason"]
 
 
+def test_a_late_renderer_of_a_part_reclaimed_meanwhile_counts_no_print(db_url, db_rows, monkeypatch):
+    """The service's renderer (a worker of no container: no timer competes) claims a part; while it renders, the
+    part is claimed again as lost; the late render is dropped: no print counted, no `paper_printed`, the part the
+    new renderer's."""
+    from nameko.testing.services import worker_factory
+
+    from common.db import UnitOfWork, make_engine, make_session_factory
+    from services.signing import paper_process
+    from services.signing.models import outbox
+
+    release_id = str(uuid.uuid4())
+    engine = make_engine(db_url, pool_size=2)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO certificates (reference_id, vin, version_number, status, entity, release_id, "
+            "vehicle_revision, approval_number, approval_revision, signer_sub, signer_name, seal_fingerprint, "
+            "signed_at, sha256, document) VALUES (gen_random_uuid(), 'VIN00000000000001', 1, 'current', :e, :rid, "
+            "1, 'A', 1, 's', 'S', 'f', now(), 'x', 'x')"), {"e": ENTITY, "rid": release_id})
+        job_id = insert_job(connection, release_id, "queued")
+
+    def render(job, timeout, background=False):  # meanwhile, another renderer takes the part as lost
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE paper_job_parts SET attempts = attempts + 1"))
+        return b"%PDF-late"
+
+    monkeypatch.setattr(paper_process, "render", render)
+    service = worker_factory(SigningService, db=UnitOfWork(make_session_factory(engine), Outbox("signing", outbox)))
+    assert service._render_next_part(service.db) is True
+    assert db_rows(db_url, "SELECT reference_id FROM paper_prints") == []
+    assert db_rows(db_url, "SELECT event_type FROM outbox") == []
+    assert db_rows(db_url, "SELECT status, attempts, content FROM paper_job_parts WHERE job_id = :j", j=job_id) == [
+        {"status": "rendering", "attempts": 2, "content": None}]
+    engine.dispose()
+
+
 def test_a_part_reclaimed_as_lost_is_kept_only_from_its_new_renderer(db_url, db_rows):
     """Claiming parts (no service running here): the oldest job's parts first, each to one claimer; a part past its
     deadline is claimed again with one more attempt, and its first renderer, coming back late, neither keeps nor
