@@ -20,22 +20,22 @@ import json
 import os
 import sys
 
-from .render import Layout, background_problem, render_pdf, render_zip
-
 BACKGROUND_NICENESS = 10
 
 
 def run(job):
-    if job.get("check") == "background":
-        return (background_problem(job["background_svg"]) or "").encode("utf-8")
     sign = _sealer(job.get("seal"))
     if "merge" in job:
-        from .merge import merge_pdfs, merge_zips  # pikepdf is loaded only to put a job's parts together
+        # pikepdf only: putting parts together needs none of the layout engine (half a second to import)
+        from .merge import merge_pdfs, merge_zips
         parts = [base64.b64decode(p) for p in job["merge"]]
         if job.get("form") == "zip":
             return merge_zips(parts)
         pdf = merge_pdfs(parts)
         return sign(pdf) if sign else pdf
+    from .render import Layout, background_problem, render_pdf, render_zip
+    if job.get("check") == "background":
+        return (background_problem(job["background_svg"]) or "").encode("utf-8")
     layout = Layout.from_dict(job.get("layout"))
     certificates = [(base64.b64decode(c["document"]), c["print_number"], f"{c['vin']}-v{c['version_number']}.xml",
                      c.get("status", "current")) for c in job["certificates"]]
