@@ -7,7 +7,9 @@ a temporary keys directory), then printed from their sealed bytes:
 - a zip of one PDF per VIN (`?form=zip`), in this process;
 - through the renderer child process the signing service starts per job (`paper_process`), one job of N,
   and two jobs of N/2 side by side (what two concurrent downloads, or two signing processes' print jobs, get
-  on two cores).
+  on two cores);
+- with `--part P`, as a print job in parts of P: the parts rendered by two renderer child processes at once
+  (one signing process's renderers), then put together in VIN order by one more (`paper/merge.py`).
 `ratio to sealing` is paper CoCs per second divided by eCoCs sealed per second (wall clock): below 1, printing
 a release takes longer than sealing it. `CPU ms/certificate` is the CPU time (this process and its children)
 per certificate: unlike the wall-clock columns, it hardly moves when other work shares the machine, so the
@@ -15,6 +17,7 @@ last line also gives the ratio by CPU time and how many renderer processes keep 
 
     .venv/bin/python -m bench.paper [N]              (default 40)
     .venv/bin/python -m bench.paper N --profile      (pyinstrument: where one print file's CPU time goes)
+    .venv/bin/python -m bench.paper N --part P       (also a print job in parts of P)
 """
 import base64
 import json
@@ -42,6 +45,7 @@ from services.signing.domain.issuance import issue_batch
 from services.signing.domain.keys import FileKeyProvider
 from services.signing.domain.seal import Sealer
 from services.signing.paper.render import Layout, render_pdf, render_zip
+from services.signing.paper_jobs import PARTS_AT_ONCE
 
 
 def sealed(count, keys_dir):
@@ -70,9 +74,23 @@ def worker_job(issued):
 
 
 def through_worker(issued):
+    return run_worker(worker_job(issued))
+
+
+def run_worker(job):
     out = subprocess.run([sys.executable, "-m", "services.signing.paper.worker"], check=True, capture_output=True,
-                         input=json.dumps(worker_job(issued)).encode())
+                         input=json.dumps(job).encode())
     return out.stdout
+
+
+def in_parts(issued, size):
+    """A print job in parts of `size`: two renderers at once, then the parts put together."""
+    with ThreadPoolExecutor(PARTS_AT_ONCE) as pool:
+        parts = list(pool.map(through_worker, [issued[i:i + size] for i in range(0, len(issued), size)]))
+    if len(parts) == 1:
+        return parts[0], 1
+    return run_worker({"merge": [base64.b64encode(p).decode() for p in parts], "form": "pdf", "seal": None}), \
+        len(parts)
 
 
 def cpu_seconds():
@@ -93,7 +111,8 @@ def profile(certificates):
 
 
 def main(argv):
-    args = [a for a in argv if not a.startswith("--")]
+    part = int(argv[argv.index("--part") + 1]) if "--part" in argv else None
+    args = [a for i, a in enumerate(argv) if not a.startswith("--") and (i == 0 or argv[i - 1] != "--part")]
     count = int(args[0]) if args else 40
     with tempfile.TemporaryDirectory() as keys_dir:
         issued, seal_seconds, seal_cpu = sealed(count, keys_dir)
@@ -128,6 +147,11 @@ def main(argv):
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(through_worker, [issued[:half], issued[half:]]))
     row("paper: renderer child processes, 2 jobs side by side", start, cpu, pages_of(pdf))
+    if part:
+        start, cpu = time.perf_counter(), cpu_seconds()
+        merged, parts = in_parts(issued, part)
+        row(f"paper: print job in {parts} parts, {PARTS_AT_ONCE} renderers, put together", start, cpu,
+            pages_of(merged))
 
     print(f"\necoc paper CoC throughput, {count} demo vehicles — {date.today()} — {platform.node()}, "
           f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")

@@ -39,17 +39,17 @@ def parse_replicas(raw):
     process; `signing=2,vehicles=2` names some (the others run once)."""
     raw = (raw or "").strip()
     if raw and "=" not in raw:
-        return tuple((name, _replica_count(raw, "ECOC_REPLICAS")) for name in PROCESSES)
+        return tuple((name, _whole_number(raw, "ECOC_REPLICAS")) for name in PROCESSES)
     counts = dict.fromkeys(PROCESSES, 1)
     for part in filter(None, (p.strip() for p in raw.split(","))):
         name, _, value = (x.strip() for x in part.partition("="))
         if name not in counts:
             raise ValueError(f"ECOC_REPLICAS: unknown process {name!r}; processes: {', '.join(PROCESSES)}")
-        counts[name] = _replica_count(value, f"ECOC_REPLICAS {name}")
+        counts[name] = _whole_number(value, f"ECOC_REPLICAS {name}")
     return tuple(counts.items())
 
 
-def _replica_count(value, what):
+def _whole_number(value, what):
     if not value.isdigit() or int(value) < 1:
         raise ValueError(f"{what} must be a whole number of 1 or more, not {value!r}")
     return int(value)
@@ -107,6 +107,9 @@ class Settings:
     rate_limit_callers: str = field(default_factory=lambda: _env("ECOC_RATE_LIMIT_CALLERS", ""))
     # processes per service `ecoc up` runs, competing consumers of the same queues (`parse_replicas`)
     replicas: tuple = field(default_factory=lambda: parse_replicas(_env("ECOC_REPLICAS", "")))
+    # certificates in each part of a release's print job: the parts render at once, spread over the processes
+    paper_part_size: int = field(
+        default_factory=lambda: _whole_number(_env("ECOC_PAPER_PART_SIZE", "500"), "ECOC_PAPER_PART_SIZE"))
     max_workers: int = field(default_factory=lambda: int(_env("ECOC_MAX_WORKERS", "10")))
     heartbeat: int = field(default_factory=lambda: int(_env("ECOC_AMQP_HEARTBEAT", "15")))
     log_level: str = field(default_factory=lambda: _env("ECOC_LOG_LEVEL", "INFO"))

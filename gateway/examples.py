@@ -96,7 +96,7 @@ _RULE = {"id": "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b", "entity": demo_data.ENTIT
 _PAPER_JOB = {"id": "4f3e2d1c-0b9a-4877-a665-544332211000", "release_id": RELEASE_ID, "form": "pdf",
               "status": "queued", "count": 100, "requested_by": "vera", "requested_at": WHEN, "started_at": None,
               "finished_at": None, "reason": None, "filename": f"release-{RELEASE_ID}.pdf",
-              "media_type": "application/pdf", "size": None, "sha256": None}
+              "media_type": "application/pdf", "size": None, "sha256": None, "parts": 1, "parts_done": 0}
 
 BODIES = {
     "EntityBody": demo_data.entity(),

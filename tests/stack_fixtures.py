@@ -262,6 +262,7 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 SHORT_RPC_TIMEOUT = 8.0  # seconds; room for the local seal's key generation on a busy machine
+PAPER_PART_SIZE = 10  # ECOC_PAPER_PART_SIZE of `short_timeout_stack`
 
 
 @shared_stack
@@ -269,7 +270,8 @@ def short_timeout_stack():
     """A stack whose gateway gives up on a service after SHORT_RPC_TIMEOUT seconds (the session's stack waits 30),
     exporting its spans to an OTLP receiver in this process (`stack.traces`, tests/otlp_receiver.py): for the
     modules that wait for the timeout, exceed it or read the traces (test_unavailable, test_paper_jobs,
-    test_trace_tree)."""
+    test_trace_tree). Its print jobs render in parts of PAPER_PART_SIZE, so test_paper_jobs's release prints in
+    several."""
     import tempfile
 
     from tests.otlp_receiver import otlp_receiver
@@ -278,7 +280,8 @@ def short_timeout_stack():
     with tempfile.TemporaryDirectory(prefix="ecoc-short-timeout-") as root, otlp_receiver() as traces, \
             throwaway_vhost("short-timeout") as amqp_uri, \
             running_stack(amqp_uri, Path(root), SCHEMA_PATH, ECOC_RPC_TIMEOUT=str(SHORT_RPC_TIMEOUT),
-                          OTEL_EXPORTER_OTLP_ENDPOINT=traces.url, OTEL_BSP_SCHEDULE_DELAY="200") as stack:
+                          OTEL_EXPORTER_OTLP_ENDPOINT=traces.url, OTEL_BSP_SCHEDULE_DELAY="200",
+                          ECOC_PAPER_PART_SIZE=str(PAPER_PART_SIZE)) as stack:
         stack.traces = traces
         yield stack
 

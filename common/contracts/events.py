@@ -265,7 +265,7 @@ DATA_SCHEMAS = {
     PAPER_PRINTED: _data(release_id=fields.String(required=True, allow_none=True),
                          form=fields.String(required=True, validate=validate.OneOf(("pdf", "zip"))),
                          prints=fields.List(fields.Nested(PaperPrint), required=True),
-                         job_id=fields.String()),  # printed by a release's print job
+                         job_id=fields.String(), part=fields.Integer()),  # printed by a release's print job
     PAPER_LAYOUT_CHANGED: _data(settings=fields.Dict(required=True)),
     WEBHOOK_CREATED: _data(webhook_id=fields.String(required=True), url=fields.String(required=True),
                            event_types=fields.List(fields.String(), allow_none=True, required=True)),

@@ -937,3 +937,6 @@ class PaperJobOut(Open):
     media_type = fields.String(required=True)
     size = fields.Integer(allow_none=True, required=True, metadata={"description": "bytes of the finished file"})
     sha256 = fields.String(allow_none=True, required=True, metadata={"description": "of the finished file"})
+    parts = fields.Integer(required=True, metadata={
+        "description": "ranges of the release's VINs rendered at once, then put together in VIN order"})
+    parts_done = fields.Integer(required=True, metadata={"description": "parts rendered so far"})

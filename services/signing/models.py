@@ -1,5 +1,5 @@
 """Tables of the signing service (database `ecoc_signing`): every sealed eCoC, byte-exact and immutable."""
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from common.outbox import outbox_tables
@@ -64,8 +64,9 @@ legacy_versions = Table(
     Column("version_number", Integer, nullable=False),
 )
 
-# A release's print job (issue 19 follow-up): queued by a request, claimed by one signing process, rendered in a
-# child process, its file kept here with its SHA-256 for download (status queued | rendering | done | failed).
+# A release's print job (issue 19 follow-up): queued by a request, rendered in parts (`paper_job_parts`) by the
+# signing processes' renderers, its file kept here with its SHA-256 for download (status queued | rendering | done
+# | failed). `attempts` is no longer written: each part counts its own.
 paper_jobs = Table(
     "paper_jobs", metadata,
     Column("id", UUID(as_uuid=False), primary_key=True),
@@ -86,5 +87,22 @@ paper_jobs = Table(
     Column("size", BigInteger),
     Column("sha256", String(64)),
     Column("content", LargeBinary),
+    Column("parts", Integer, nullable=False, server_default=text("1")),
     Index("ix_paper_jobs_waiting", "requested_at", postgresql_where=text("status IN ('queued', 'rendering')")),
+)
+
+# A print job's parts: ranges of its release's VINs (after `after_vin`, up to `upto_vin`; NULL is open) rendered
+# by several renderers at once, put together in VIN order into the job's file and then dropped
+paper_job_parts = Table(
+    "paper_job_parts", metadata,
+    Column("job_id", UUID(as_uuid=False), ForeignKey("paper_jobs.id", ondelete="CASCADE"), primary_key=True),
+    Column("part", Integer, primary_key=True),
+    Column("after_vin", String(17)),
+    Column("upto_vin", String(17)),
+    Column("count", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # queued | rendering | done
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("started_at", DateTime(timezone=True)),
+    Column("content", LargeBinary),
+    Index("ix_paper_job_parts_waiting", "job_id", "part", postgresql_where=text("status IN ('queued', 'rendering')")),
 )

@@ -56,20 +56,24 @@ class PaperEntrypoints:
                 "print_number": printed["print_number"], "reference_id": row.reference_id,
                 "version_number": row.version_number, "sha256": row.sha256}
 
-    def _print(self, entity, rows, form, release_id, who=None, timeout=None, background=False, job_id=None,
-               finish=None):
+    def _print(self, entity, rows, form, release_id, who=None, timeout=None, background=False, job=None,
+               finish=None, db=None, seal=True):
         """Count one print of each certificate, render, and record the prints in the audit: all in one
         transaction, so a print that failed to render is not counted. `who` printed (the caller by default);
-        `finish(uow, content)` stores a job's file in the same transaction."""
+        `finish(uow, content)` stores a print job's part in the same transaction, `job` ({job_id, part}) names
+        it in `paper_printed`. `db` is the unit of work of the calling green thread (the worker's by default);
+        `seal=False` leaves the PAdES seal of an entity that seals its paper to the putting together of the
+        job's parts."""
+        db = db or self.db
         who = who or self.caller.sub
-        with self.db as uow:
+        with db as uow:
             layout = paper_repo.layout(uow.session, entity)
-        seal = self._paper_seal(entity) if layout.get("pades") else None
-        with self.db as uow:
+        pades = self._paper_seal(entity) if seal and layout.get("pades") else None
+        with db as uow:
             numbers = paper_repo.record_prints(uow.session, [r.reference_id for r in rows], who, utcnow())
             prints = [{"vin": r.vin, "reference_id": r.reference_id, "version_number": r.version_number,
                        "print_number": numbers[r.reference_id]} for r in rows]
-            job = {"layout": layout, "form": form, "seal": seal, "background": background, "certificates": [
+            render = {"layout": layout, "form": form, "seal": pades, "certificates": [
                 {"document": base64.b64encode(r.document).decode("ascii"), "vin": r.vin,
                  "version_number": r.version_number, "status": r.status, "print_number": numbers[r.reference_id]}
                 for r in rows]}
@@ -77,17 +81,14 @@ class PaperEntrypoints:
                 # within the gateway's deadline, so a print that would come too late is rolled back, not counted
                 timeout = max(5.0, settings().rpc_timeout - 5)
             try:
-                content = paper_process.render(job, timeout)
+                content = paper_process.render(render, timeout, background)
             except paper_process.RenderFailed as exc:
                 log.error("entity %s: %s", entity, exc)
                 raise Conflict(f"the paper CoC could not be rendered: {exc}") from None
             if finish is not None:
                 finish(uow, content)
-            data = {"release_id": release_id, "form": form, "prints": prints}
-            if job_id is not None:
-                data["job_id"] = job_id
-            uow.emit(PAPER_PRINTED, data, subject=rows[0].vin, subjects=[r.vin for r in rows], entity=entity,
-                     actor=who)
+            uow.emit(PAPER_PRINTED, {"release_id": release_id, "form": form, "prints": prints, **(job or {})},
+                     subject=rows[0].vin, subjects=[r.vin for r in rows], entity=entity, actor=who)
             uow.commit()
         return content, prints
 

@@ -8,8 +8,11 @@ into a temporary KEYS_DIR; the certificates are checked against the official IVI
 import base64
 import datetime as dt
 import hashlib
+import io
 import re
+import subprocess
 import uuid
+import zipfile
 from datetime import date
 
 import pytest
@@ -19,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from nameko.testing.services import entrypoint_waiter, replace_dependencies
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
 from cli import demo_data
 from common.config import settings
@@ -31,6 +35,7 @@ from common.outbox import Outbox
 from common.composition import reviewed_content
 from services.approvals.domain.resolution import Revision
 from services.signing.domain.keys import generate_self_signed, write_seal
+from services.signing import paper_repository as paper_repo
 from services.signing.paper_jobs import MAX_ATTEMPTS
 from services.signing.service import SigningService
 from services.vehicles.models import outbox as vehicles_outbox
@@ -490,9 +495,30 @@ def test_a_release_prints_as_a_job_claimed_by_the_service_and_stored_with_its_di
     assert [r["prints"] for r in counts] == [1, 1]
 
 
+def insert_job(connection, release_id, status, form="pdf", parts=(("queued", 0, None),), count=1):
+    """A print job as a request stores it, with `parts` of (status, attempts, content) in part order; the parts'
+    VIN ranges from the release's certificates (`part_bounds` with part size `count // len(parts)`). Its id."""
+    job_id = str(uuid.uuid4())
+    connection.execute(text(
+        "INSERT INTO paper_jobs (id, release_id, entity, form, status, requested_by, requested_roles, requested_at, "
+        "started_at, count, filename, media_type, parts) VALUES (:id, :rid, :e, :form, :status, 'vera', "
+        "'[\"viewer\"]', now() - interval '1 day', now() - interval '1 day', :count, 'f', 'application/pdf', :parts)"),
+        {"id": job_id, "rid": release_id, "e": ENTITY, "form": form, "status": status, "count": count,
+         "parts": len(parts)})
+    with Session(bind=connection) as session:
+        bounds = paper_repo.part_bounds(session, release_id, max(1, count // len(parts)))
+    for number, ((after, upto, size), (part_status, attempts, content)) in enumerate(zip(bounds, parts), 1):
+        connection.execute(text(
+            "INSERT INTO paper_job_parts (job_id, part, after_vin, upto_vin, count, status, attempts, started_at, "
+            "content) VALUES (:id, :part, :after, :upto, :count, :status, :attempts, now() - interval '1 day', "
+            ":content)"), {"id": job_id, "part": number, "after": after, "upto": upto, "count": size,
+                           "status": part_status, "attempts": attempts, "content": content})
+    return job_id
+
+
 def test_a_print_job_whose_process_was_lost_is_rendered_again_until_it_gave_up(rpc, db_url, outbox_rows):
-    """A job left `rendering` past its deadline (its process died) is claimed again by a running process and
-    finished; one already lost MAX_ATTEMPTS times fails saying so."""
+    """A part left `rendering` past its deadline (its process died) is claimed again by a running process and
+    the job finished; one already lost MAX_ATTEMPTS times fails its job saying so."""
     release_id = str(uuid.uuid4())
     assert rpc("sign_batch", release_id, ENTITY, demo_data.SIGNATORY, vehicles(1, seed=4545))["signed"] == 1
     viewer = ("vera", ["viewer"], [ENTITY])
@@ -500,12 +526,7 @@ def test_a_print_job_whose_process_was_lost_is_rendered_again_until_it_gave_up(r
     jobs = {}
     with engine.begin() as connection:
         for attempts in (1, MAX_ATTEMPTS):
-            jobs[attempts] = str(uuid.uuid4())
-            connection.execute(text(
-                "INSERT INTO paper_jobs (id, release_id, entity, form, status, requested_by, requested_roles, "
-                "requested_at, started_at, attempts, count, filename, media_type) VALUES (:id, :rid, :e, 'pdf', "
-                "'rendering', 'vera', '[\"viewer\"]', now() - interval '1 day', now() - interval '1 day', :a, 1, "
-                "'f.pdf', 'application/pdf')"), {"id": jobs[attempts], "rid": release_id, "e": ENTITY, "a": attempts})
+            jobs[attempts] = insert_job(connection, release_id, "rendering", parts=[("rendering", attempts, None)])
     engine.dispose()
 
     def finished(job_id):
@@ -513,8 +534,166 @@ def test_a_print_job_whose_process_was_lost_is_rendered_again_until_it_gave_up(r
         return job if job["status"] in ("done", "failed") else None
 
     again = wait_until(lambda: finished(jobs[1]), WAIT * 3, "the lost job rendered again")
-    assert again["status"] == "done" and again["sha256"]
+    assert again["status"] == "done" and again["sha256"] and (again["parts"], again["parts_done"]) == (1, 1)
     given_up = wait_until(lambda: finished(jobs[MAX_ATTEMPTS]), WAIT * 3, "the job lost too often")
     assert given_up["status"] == "failed" and f"lost {MAX_ATTEMPTS} times" in given_up["reason"]
     [reported] = [e for e in outbox_rows(db_url, PAPER_JOB_FAILED) if e["data"]["job_id"] == jobs[MAX_ATTEMPTS]]
     assert reported["actor"] == "vera"
+
+
+def test_a_release_prints_in_parts_put_together_in_vin_order_and_sealed_once(rpc, db_url, db_rows, outbox_rows,
+                                                                              monkeypatch, tmp_path):
+    """With parts of 2 certificates, a release of 5 prints as 3 parts, each counted and recorded as `paper_printed`
+    with its part; the file put together has every certificate's pages and attached eCoC in VIN order and one
+    PAdES seal (poppler's `pdfsig`), and the parts are dropped. A zip holds one PDF per VIN in VIN order."""
+    monkeypatch.setenv("ECOC_PAPER_PART_SIZE", "2")
+    release_id = str(uuid.uuid4())
+    batch = vehicles(5, seed=5151)
+    vins = sorted(v["vin"] for v in batch)
+    assert rpc("sign_batch", release_id, ENTITY, demo_data.SIGNATORY, batch)["signed"] == 5
+    rpc("set_paper_layout", ENTITY, {"pades": True}, user=("ada", ["admin"], [ENTITY]))
+    viewer = ("vera", ["viewer"], [ENTITY])
+
+    def printed(form):
+        job = rpc("start_release_paper", release_id, form, user=viewer)
+        assert (job["parts"], job["parts_done"], job["count"]) == (3, 0, 5)
+        done = wait_until(lambda: (j := rpc("paper_job", job["id"], user=viewer))["status"] in ("done", "failed")
+                          and j, WAIT * 6, f"the {form} print job")
+        assert done["status"] == "done" and (done["parts"], done["parts_done"]) == (3, 3), done
+        content = b""
+        while len(content) < done["size"]:
+            content += base64.b64decode(rpc("paper_job_chunk", job["id"], len(content), user=viewer)["content"])
+        assert hashlib.sha256(content).hexdigest() == done["sha256"]
+        assert db_rows(db_url, "SELECT part FROM paper_job_parts WHERE job_id = :j", j=job["id"]) == []
+        events = [e for e in outbox_rows(db_url, PAPER_PRINTED) if e["data"].get("job_id") == job["id"]]
+        assert sorted((e["data"]["part"], tuple(p["vin"] for p in e["data"]["prints"])) for e in events) == [
+            (1, tuple(vins[0:2])), (2, tuple(vins[2:4])), (3, tuple(vins[4:]))]
+        return content
+
+    path = tmp_path / "release.pdf"
+    path.write_bytes(printed("pdf"))
+    text_of = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout.decode()
+    positions = [text_of.index(vin) for vin in vins]
+    assert positions == sorted(positions)
+    listed = subprocess.run(["pdfdetach", "-list", str(path)], capture_output=True, check=True).stdout.decode()
+    assert re.findall(r"^\d+: (\S+)-v1\.xml$", listed, re.M) == vins
+    checked = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60)
+    assert "Signature is Valid" in checked.stdout and "Total document signed" in checked.stdout, checked.stdout
+    assert checked.stdout.count("Signature #") == 1
+
+    archive = zipfile.ZipFile(io.BytesIO(printed("zip")))
+    assert archive.namelist() == [f"{vin}-v1.pdf" for vin in vins]
+    counts = db_rows(db_url, "SELECT prints FROM paper_prints")
+    assert [r["prints"] for r in counts] == [2] * 5
+
+
+def test_a_job_whose_parts_are_all_rendered_is_put_together_on_the_next_tick(rpc, db_url, outbox_rows):
+    """Every part rendered but the job still `rendering` (the process putting it together stopped): the timer puts
+    it together in part order. Parts that cannot be put together fail their job saying so."""
+    release_id = str(uuid.uuid4())
+    assert rpc("sign_batch", release_id, ENTITY, demo_data.SIGNATORY, vehicles(2, seed=4646))["signed"] == 2
+    parts = []
+    for name in ("first", "second"):
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as z:
+            z.writestr(f"{name}.pdf", name.encode())
+        parts.append(("done", 1, out.getvalue()))
+    engine = create_engine(db_url)
+    with engine.begin() as connection:
+        job_id = insert_job(connection, release_id, "rendering", "zip", parts, count=2)
+        broken = insert_job(connection, release_id, "rendering", "pdf", [("done", 1, b"%PDF-no")] * 2, count=2)
+    engine.dispose()
+    viewer = ("vera", ["viewer"], [ENTITY])
+    done = wait_until(lambda: (j := rpc("paper_job", job_id, user=viewer))["status"] == "done" and j, WAIT * 3,
+                      "the rendered job put together")
+    content = base64.b64decode(rpc("paper_job_chunk", job_id, 0, user=viewer)["content"])
+    assert zipfile.ZipFile(io.BytesIO(content)).namelist() == ["first.pdf", "second.pdf"]
+    assert done["sha256"] == hashlib.sha256(content).hexdigest()
+    failed = wait_until(lambda: (j := rpc("paper_job", broken, user=viewer))["status"] == "failed" and j, WAIT * 3,
+                        "the job whose parts cannot be put together")
+    assert failed["reason"].startswith("the parts could not be put together: the paper renderer failed")
+    [reported] = [e for e in outbox_rows(db_url, PAPER_JOB_FAILED) if e["data"]["job_id"] == broken]
+    assert reported["data"]["reason"] == failed["reason"]
+
+
+def test_a_late_renderer_of_a_part_reclaimed_meanwhile_counts_no_print(db_url, db_rows, monkeypatch):
+    """The service's renderer (a worker of no container: no timer competes) claims a part; while it renders, the
+    part is claimed again as lost; the late render is dropped: no print counted, no `paper_printed`, the part the
+    new renderer's."""
+    from nameko.testing.services import worker_factory
+
+    from common.db import UnitOfWork, make_engine, make_session_factory
+    from services.signing import paper_process
+    from services.signing.models import outbox
+
+    release_id = str(uuid.uuid4())
+    engine = make_engine(db_url, pool_size=2)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO certificates (reference_id, vin, version_number, status, entity, release_id, "
+            "vehicle_revision, approval_number, approval_revision, signer_sub, signer_name, seal_fingerprint, "
+            "signed_at, sha256, document) VALUES (gen_random_uuid(), 'VIN00000000000001', 1, 'current', :e, :rid, "
+            "1, 'A', 1, 's', 'S', 'f', now(), 'x', 'x')"), {"e": ENTITY, "rid": release_id})
+        job_id = insert_job(connection, release_id, "queued")
+
+    def render(job, timeout, background=False):  # meanwhile, another renderer takes the part as lost
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE paper_job_parts SET attempts = attempts + 1"))
+        return b"%PDF-late"
+
+    monkeypatch.setattr(paper_process, "render", render)
+    service = worker_factory(SigningService, db=UnitOfWork(make_session_factory(engine), Outbox("signing", outbox)))
+    assert service._render_next_part(service.db) is True
+    assert db_rows(db_url, "SELECT reference_id FROM paper_prints") == []
+    assert db_rows(db_url, "SELECT event_type FROM outbox") == []
+    assert db_rows(db_url, "SELECT status, attempts, content FROM paper_job_parts WHERE job_id = :j", j=job_id) == [
+        {"status": "rendering", "attempts": 2, "content": None}]
+    engine.dispose()
+
+
+def test_a_part_reclaimed_as_lost_is_kept_only_from_its_new_renderer(db_url, db_rows):
+    """Claiming parts (no service running here): the oldest job's parts first, each to one claimer; a part past its
+    deadline is claimed again with one more attempt, and its first renderer, coming back late, neither keeps nor
+    queues it again."""
+    release_id = str(uuid.uuid4())
+    engine = create_engine(db_url)
+    with engine.begin() as connection:
+        for n in range(3):
+            connection.execute(text(
+                "INSERT INTO certificates (reference_id, vin, version_number, status, entity, release_id, "
+                "vehicle_revision, approval_number, approval_revision, signer_sub, signer_name, seal_fingerprint, "
+                "signed_at, sha256, document) SELECT gen_random_uuid(), :vin, 1, 'current', :e, :rid, 1, 'A', 1, "
+                "'s', 'S', 'f', now(), 'x', 'x'"), {"vin": f"VIN{n:014d}", "e": ENTITY, "rid": release_id})
+    session = Session(bind=engine)
+    bounds = paper_repo.part_bounds(session, release_id, 2)
+    assert bounds == [(None, "VIN00000000000001", 2), ("VIN00000000000001", None, 1)]
+    assert [r.vin for r in paper_repo.of_release(session, release_id, *bounds[1][:2])] == ["VIN00000000000002"]
+    job_id = str(uuid.uuid4())
+    now = dt.datetime.now(dt.timezone.utc)
+    paper_repo.add_job(session, bounds, id=job_id, release_id=release_id, entity=ENTITY, form="pdf",
+                       status="queued", requested_by="vera", requested_roles=[], requested_at=now, count=3,
+                       filename="f", media_type="application/pdf")
+    session.commit()
+
+    def claim(at):
+        with Session(bind=engine) as own:
+            row = paper_repo.claim_part(own, at, 60, 10)
+            own.commit()
+            return row
+
+    first, second = claim(now), claim(now + dt.timedelta(seconds=30))
+    assert [(p.part, p.attempts, p.parts) for p in (first, second)] == [(1, 1, 2), (2, 1, 2)]
+    assert claim(now) is None
+    assert db_rows(db_url, "SELECT status FROM paper_jobs") == [{"status": "rendering"}]
+    later = now + dt.timedelta(seconds=60 + 10 * 2 + 1)  # past the first part's deadline, not the second's (+30 s)
+    again = claim(later)
+    assert (again.part, again.attempts) == (1, 2) and claim(later) is None
+    with Session(bind=engine) as own:
+        paper_repo.requeue_part(own, job_id, 1, first.attempts)
+        assert not paper_repo.finish_part(own, job_id, 1, first.attempts, b"late")
+        assert paper_repo.finish_part(own, job_id, 1, again.attempts, b"new")
+        own.commit()
+    assert db_rows(db_url, "SELECT part, status, content FROM paper_job_parts ORDER BY part") == [
+        {"part": 1, "status": "done", "content": b"new"}, {"part": 2, "status": "rendering", "content": None}]
+    session.close()
+    engine.dispose()

@@ -174,3 +174,19 @@ def test_the_signing_service_asks_a_renderer_child_process_about_a_background():
     assert paper_process.background_problem(svg.format('<rect width="9" height="9"/>'), 60) is None
     problem = paper_process.background_problem(svg.format('<image href="file:///etc/hostname"/>'), 60)
     assert "cannot be drawn" in problem and "Local file access is disabled" in problem
+
+
+def test_a_release_renders_beside_single_prints_never_behind_them():
+    """Print jobs' renders (`background`) have slots of their own: with every single-print slot taken, one still
+    runs (the Timeout only keeps a regression from hanging the suite)."""
+    import eventlet
+
+    from services.signing import paper_process
+    held = [paper_process.slots.acquire() for _ in range(paper_process.RENDERING_AT_ONCE)]
+    try:
+        with eventlet.Timeout(120):
+            out = paper_process.render({"check": "background", "background_svg": "<svg"}, 60, background=True)
+        assert out and paper_process.slots.balance == 0
+    finally:
+        for _ in held:
+            paper_process.slots.release()

@@ -1,8 +1,9 @@
-"""`ECOC_REPLICAS`: how many processes of each service `ecoc up` and the test and bench stacks run."""
+"""`ECOC_REPLICAS`: how many processes of each service `ecoc up` and the test and bench stacks run; and
+`ECOC_PAPER_PART_SIZE`, a whole number read the same way."""
 import pytest
 
 from cli.stack import Stack, instances, replica_index, service_of
-from common.config import PROCESSES, parse_replicas
+from common.config import PROCESSES, Settings, parse_replicas
 
 
 def test_one_number_doubles_every_process():
@@ -20,6 +21,17 @@ def test_named_processes_others_run_once():
 def test_bad_values_name_the_setting(raw, named):
     with pytest.raises(ValueError, match=named):
         parse_replicas(raw)
+
+
+def test_the_paper_part_size_is_a_whole_number_of_1_or_more(monkeypatch):
+    monkeypatch.delenv("ECOC_PAPER_PART_SIZE", raising=False)
+    assert Settings().paper_part_size == 500
+    monkeypatch.setenv("ECOC_PAPER_PART_SIZE", "20")
+    assert Settings().paper_part_size == 20
+    for raw in ("0", "-3", "ten"):
+        monkeypatch.setenv("ECOC_PAPER_PART_SIZE", raw)
+        with pytest.raises(ValueError, match="ECOC_PAPER_PART_SIZE"):
+            Settings()
 
 
 def test_process_names_first_processes_then_replicas():
