@@ -66,6 +66,16 @@ class Database(DependencyProvider):
         return uow
 
 
+class Stopping(DependencyProvider):
+    """`self.stopping()` in a timer's worker: whether the service has begun to stop. nameko's stop waits for the
+    running tick, so a tick that works through a queue checks it between items and ends after the current one
+    (what is left waits for the next process) rather than holding the stop up until it is killed."""
+
+    def get_dependency(self, worker_ctx):
+        should_stop = getattr(worker_ctx.entrypoint, "should_stop", None)
+        return lambda: should_stop is not None and should_stop.ready()
+
+
 def _actor_context(worker_ctx):
     """Who the events of a worker are attributed to: the caller's `sub` and roles; for an event handler, whoever
     caused the event it handles (the worker acts as the service, but on that person's behalf)."""

@@ -11,7 +11,8 @@ sealed once, for an entity that seals its paper), stored with its SHA-256 while 
 also puts together jobs left with every part rendered by a process that stopped. A job that fails keeps its
 reason (`paper_job_failed`). A part interrupted by a stopping service is queued again at once; one whose process
 died mid-render is claimed again once its deadline has passed (a late render of it is not kept); at most
-`MAX_ATTEMPTS` times.
+`MAX_ATTEMPTS` times. A stopping service ends its renderers after their current parts (nameko's stop waits for
+the running tick): the parts left wait queued for the other processes, or for this one when it is back.
 
 Job ids are random UUIDs and a job belongs to its release's entity: a foreign job answers like a missing one.
 """
@@ -124,11 +125,14 @@ class PaperJobEntrypoints:
     @timer(interval=POLL_SECONDS)
     def render_paper_jobs(self):
         """Put together the jobs whose parts are all rendered (left so by a process that stopped), then render
-        waiting parts with PARTS_AT_ONCE renderers, each with a unit of work of its own, until none waits."""
+        waiting parts with PARTS_AT_ONCE renderers, each with a unit of work of its own, until none waits or the
+        service stops (each renderer ends after its current part; the others wait for the next process)."""
         db = self.db.fork()
         with db as uow:
             rendered = paper_repo.rendered_jobs(uow.session)
         for job_id in rendered:
+            if self.stopping():
+                return
             try:
                 self._put_together(db, job_id)
             except Exception:  # tried again on the next tick; the parts of other jobs render meanwhile
@@ -148,7 +152,7 @@ class PaperJobEntrypoints:
             raise
 
     def _render_parts(self, db):
-        while self._render_next_part(db):
+        while not self.stopping() and self._render_next_part(db):
             pass
 
     def _render_next_part(self, db):

@@ -14,12 +14,11 @@ from common.contracts.events import (
     CERTIFICATE_FAILED, CERTIFICATE_SIGNED, CERTIFICATE_SUPERSEDED, CERTIFICATE_WITHDRAWN, LEGACY_RECEIVED,
     RELEASE_SIGN_REQUESTED, VEHICLE_WITHDRAWN,
 )
-from common.dependencies import Database, Identity
+from common.dependencies import Database, Identity, Stopping
 from common.entity_code import code_problem
 from common.contracts.signing import SignBatchIn
 from common.errors import EXPECTED, Forbidden, InvalidInput, NotFound, load_or_raise
 from common.events import on_event
-from common.ids import is_uuid
 from common.health import Health
 from common.ids import is_uuid
 from common.ivi.reader import read_ivi
@@ -51,6 +50,7 @@ class SigningService(Health, PaperEntrypoints, PaperJobEntrypoints):
     caller = Identity()
     ops = Ops(collectors=[seal_days_left])  # /livez, /readyz, /metrics; measures every worker
     seals = Seals()
+    stopping = Stopping()  # the print job timer ends after its current parts when the service stops
     approvals = ServiceRpc("approvals")
 
     health_table = certificates

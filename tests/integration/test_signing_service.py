@@ -36,7 +36,7 @@ from common.composition import reviewed_content
 from services.approvals.domain.resolution import Revision
 from services.signing.domain.keys import generate_self_signed, write_seal
 from services.signing import paper_repository as paper_repo
-from services.signing.paper_jobs import MAX_ATTEMPTS
+from services.signing.paper_jobs import MAX_ATTEMPTS, PARTS_AT_ONCE
 from services.signing.service import SigningService
 from services.vehicles.models import outbox as vehicles_outbox
 from tests.approvals_double import APPROVAL_ID, canned_entity, canned_resolve, demo_approval
@@ -614,6 +614,31 @@ def test_a_job_whose_parts_are_all_rendered_is_put_together_on_the_next_tick(rpc
     assert failed["reason"].startswith("the parts could not be put together: the paper renderer failed")
     [reported] = [e for e in outbox_rows(db_url, PAPER_JOB_FAILED) if e["data"]["job_id"] == broken]
     assert reported["data"]["reason"] == failed["reason"]
+
+
+def test_a_stopping_service_ends_its_renderers_after_their_current_parts(signing, rpc, db_url, db_rows,
+                                                                         monkeypatch):
+    """A release of 12 in parts of 1: once the first part is rendered the service is told to stop; its stop waits
+    for the parts under way only (nameko waits for the running timer tick): the rest stay queued for the next
+    process, none is left `rendering`, and the job is not put together. (Without the check, the stop renders all 12.)"""
+    monkeypatch.setenv("ECOC_PAPER_PART_SIZE", "1")
+    release_id = str(uuid.uuid4())
+    assert rpc("sign_batch", release_id, ENTITY, demo_data.SIGNATORY, vehicles(12, seed=6262))["signed"] == 12
+    viewer = ("vera", ["viewer"], [ENTITY])
+    job = rpc("start_release_paper", release_id, "pdf", user=viewer)
+    assert job["parts"] == 12
+    wait_until(lambda: rpc("paper_job", job["id"], user=viewer)["parts_done"] >= 1, WAIT * 3, "the first part")
+    seen = rpc("paper_job", job["id"], user=viewer)["parts_done"]
+    signing.stop()
+    parts = db_rows(db_url, "SELECT status, count(*) AS n FROM paper_job_parts WHERE job_id = :j GROUP BY status",
+                    j=job["id"])
+    by_status = {p["status"]: p["n"] for p in parts}
+    assert set(by_status) == {"done", "queued"}, by_status
+    # each renderer finishes its part under way, and at most one more begun before it saw the stop (a part takes
+    # far longer than that moment)
+    assert seen <= by_status["done"] <= seen + 2 * PARTS_AT_ONCE and by_status["queued"] >= 1, (seen, by_status)
+    [stored] = db_rows(db_url, "SELECT status, content FROM paper_jobs WHERE id = :j", j=job["id"])
+    assert stored == {"status": "rendering", "content": None}
 
 
 def test_a_late_renderer_of_a_part_reclaimed_meanwhile_counts_no_print(db_url, db_rows, monkeypatch):
