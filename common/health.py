@@ -1,7 +1,7 @@
 """The `health` RPC every service answers (`ecoc probe` and the gateway's /health call it): it reads the
 service's `health_table`, so a database that is unreachable or not migrated makes the service unhealthy, and
 adds what `health_details` says of the service's own readiness."""
-from nameko.rpc import rpc
+from common.rpc import rpc
 
 
 class Health:

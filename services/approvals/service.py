@@ -2,7 +2,7 @@
 messages); resolves a vehicle's approval reference to the type-level data in force."""
 from contextlib import contextmanager
 
-from nameko.rpc import rpc
+from common.rpc import rpc
 from sqlalchemy.exc import IntegrityError
 
 from common.approval_number import parse_approval_number

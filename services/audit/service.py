@@ -3,7 +3,7 @@ import logging
 import uuid
 from datetime import datetime
 
-from nameko.rpc import rpc
+from common.rpc import rpc
 from nameko.timer import timer
 
 from common import feed, metrics

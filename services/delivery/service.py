@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 import eventlet
 import eventlet.queue
-from nameko.rpc import rpc
+from common.rpc import rpc
 from nameko.timer import timer
 
 from common.config import settings

@@ -13,7 +13,7 @@ import uuid
 
 import eventlet
 from eventlet import tpool
-from nameko.rpc import rpc
+from common.rpc import rpc
 
 from common.composition import reviewed_content
 from common.config import settings

@@ -10,7 +10,7 @@ import base64
 import logging
 
 from cryptography.hazmat.primitives import serialization
-from nameko.rpc import rpc
+from common.rpc import rpc
 
 from common.authz import may_see
 from common.config import settings

@@ -22,7 +22,7 @@ import logging
 import uuid
 
 import eventlet
-from nameko.rpc import rpc
+from common.rpc import rpc
 from nameko.timer import timer
 
 from common.authz import may_see

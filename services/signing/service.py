@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import eventlet
 from eventlet import tpool
-from nameko.rpc import rpc
+from common.rpc import rpc
 
 from common import metrics
 from common.authz import may_see

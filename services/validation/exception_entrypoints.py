@@ -6,7 +6,7 @@ needs `reviewer`. Exceptions of other entities do not exist for the caller."""
 import datetime as dt
 import uuid
 
-from nameko.rpc import rpc
+from common.rpc import rpc
 
 from common.contracts.events import EXCEPTION_ACCEPTED, EXCEPTION_REFUSED, EXCEPTION_REQUESTED
 from common.contracts.validation import DecisionIn, ExceptionIn

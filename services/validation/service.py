@@ -11,7 +11,7 @@ import re
 import eventlet
 from eventlet import tpool
 from marshmallow import ValidationError
-from nameko.rpc import rpc
+from common.rpc import rpc
 
 from common import metrics
 from common.config import settings

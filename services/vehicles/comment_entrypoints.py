@@ -3,7 +3,7 @@
 A mixin of `services.vehicles.service.VehiclesService`. Whoever may see the vehicle or the release may read its
 comments; writing one needs a role that works on it (not `viewer` alone). A vehicle or release of another
 entity does not exist for the caller (NotFound), as everywhere."""
-from nameko.rpc import rpc
+from common.rpc import rpc
 
 from common.contracts.events import COMMENT_ADDED
 from common.contracts.vehicles import CommentIn

@@ -2,7 +2,7 @@
 earlier stage of a multi-stage vehicle). Every row is accounted for: accepted, unchanged or rejected.
 
 A mixin of `services.vehicles.service.VehiclesService` (its dependencies and helpers are used here)."""
-from nameko.rpc import rpc
+from common.rpc import rpc
 from sqlalchemy.exc import IntegrityError
 
 from common.contracts.events import VEHICLE_STAGE_IMPORTED

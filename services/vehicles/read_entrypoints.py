@@ -6,7 +6,7 @@ import base64
 import binascii
 from datetime import datetime, timedelta
 
-from nameko.rpc import rpc
+from common.rpc import rpc
 
 from common.contracts.vehicles import MAX_IMPORT
 from common.errors import EXPECTED, InvalidInput

@@ -4,7 +4,7 @@ A mixin of `services.vehicles.service.VehiclesService` (its dependencies and hel
 import logging
 
 import eventlet
-from nameko.rpc import rpc
+from common.rpc import rpc
 
 from common.config import settings
 from common.contracts.events import (

@@ -5,7 +5,7 @@ records, edits, withdrawal, the shared helpers and the reactions to validation a
 import logging
 from datetime import date, timedelta
 
-from nameko.rpc import rpc
+from common.rpc import rpc
 
 from common import authz
 from common.contracts.events import (

@@ -8,7 +8,7 @@ import base64
 import binascii
 import datetime as dt
 
-from nameko.rpc import rpc
+from common.rpc import rpc
 
 from common import authz
 from common.contracts.events import (

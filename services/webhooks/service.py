@@ -12,7 +12,7 @@ import uuid
 from datetime import timedelta
 
 import eventlet
-from nameko.rpc import rpc
+from common.rpc import rpc
 from nameko.timer import timer
 
 from common import metrics
