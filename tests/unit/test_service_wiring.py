@@ -1,6 +1,7 @@
 """Every service in `common.config.SERVICES` is wired the same way: the gateway has an RPC client named after it,
-it answers the shared `health` RPC on a table of its own database, and its models carry the outbox and inbox that
-every database has (adding-a-service.md)."""
+it answers the shared `health` RPC on a table of its own database, its RPC entrypoints are `common.rpc.rpc`, and
+its models carry the outbox and inbox that every database has (adding-a-service.md)."""
+import inspect
 from importlib import import_module
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from common.config import PROCESSES, SERVICES
 from common.db import alembic_config, migrations_dir
 from common.health import Health
 from common.migration_env import models_module
-from common.rpc import ServiceRpc
+from common.rpc import Rpc, ServiceRpc
 from common.topology import service_class
 from gateway.service import GatewayService
 
@@ -28,6 +29,17 @@ def test_each_service_answers_health_on_a_table_of_its_own(name):
     assert issubclass(cls, Health)
     assert cls.health_table is not None
     assert cls.health_table.metadata is import_module(models_module(name)).metadata
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_each_service_answers_rpc_only_through_the_entrypoint_that_outlives_a_broker_outage(name):
+    """nameko's own `rpc` beside ours would also consume the service's queue (two consumers, each knowing only its
+    own methods) and die when a reply cannot be sent."""
+    from nameko.rpc import Rpc as NamekoRpc
+
+    entrypoints = [e for _, member in inspect.getmembers(service_class(name))
+                   for e in getattr(member, "nameko_entrypoints", ()) if isinstance(e, NamekoRpc)]
+    assert entrypoints and {type(e) for e in entrypoints} == {Rpc}
 
 
 @pytest.mark.parametrize("name", PROCESSES)
